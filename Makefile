@@ -1,0 +1,92 @@
+# Tierline: `make run` starts everything, `make test` checks everything. `make help` lists all.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+# Rasa 3.6 needs Python 3.10; the desk runs on 3.12. Interpreters are named by path, never
+# through a pyenv shim (a shim fails when .python-version names another version).
+PYENV_ROOT ?= $(HOME)/.pyenv
+PY310 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10.*/bin/python3.10) $(shell command -v python3.10))
+PY312 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3.12) $(shell command -v python3.12))
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+BOT := .venv/bin
+DESK := desk/.venv/bin
+SPACY_PIPELINE := build/spacy-tierline
+RASA_RESULTS := var/rasa-results
+WITH_SERVICES := scripts/with_support_services.sh
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	@test -n "$(PY312)" || { echo "Python 3.12 not found (pyenv install 3.12)"; exit 1; }
+	$(PY312) -m venv .tools
+	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (pyenv install 3.10)"; exit 1; }
+	$(UV) sync --frozen --python $(PY310)
+	touch $@
+
+desk/.venv/.synced: desk/pyproject.toml desk/uv.lock | $(UV)
+	cd desk && ../$(UV) sync --frozen --python $(PY312)
+	touch $@
+
+.env:
+	$(PY312) scripts/make_env.py .env
+
+var:
+	mkdir -p var
+
+install: .venv/.synced desk/.venv/.synced .env var ## Create both environments and local secrets
+
+$(SPACY_PIPELINE)/meta.json: $(wildcard tierline_nlp/*.py) .venv/.synced
+	$(BOT)/python -m tierline_nlp.build $(SPACY_PIPELINE)
+
+spacy: $(SPACY_PIPELINE)/meta.json ## Build the offline spaCy pipeline
+
+train: install spacy ## Train the Rasa model (Rasa skips it when nothing changed)
+	$(BOT)/rasa train --quiet --out models
+
+desk-db: install ## Migrate the desk database and load the demo orders
+	set -a && source .env && set +a && cd desk && \
+	  .venv/bin/python -m tierline_desk.cli migrate && .venv/bin/python -m tierline_desk.cli seed-demo
+
+run: train desk-db ## Start desk (:8000), actions (:5055) and Rasa (:5005); Ctrl-C stops all
+	$(BOT)/honcho start -f Procfile
+
+shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk and actions up
+	$(WITH_SERVICES) -- $(BOT)/rasa shell --model models --endpoints endpoints.yml
+
+lint: install ## ruff and mypy on both projects
+	$(BOT)/python -m ruff check actions channels tierline_nlp tests scripts
+	$(BOT)/python -m ruff format --check actions channels tierline_nlp tests scripts
+	$(BOT)/python -m mypy actions channels tierline_nlp
+	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
+	cd desk && .venv/bin/python -m mypy tierline_desk
+
+unit: install spacy ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API
+	$(BOT)/python -m pytest -m "not nlu and not e2e"
+	cd desk && .venv/bin/python -m pytest
+
+validate: install ## rasa data validate
+	$(BOT)/rasa data validate --fail-on-warnings
+
+conversations: train ## Conversation tests (rasa test) against a fresh demo database
+	$(WITH_SERVICES) --fresh-db -- $(BOT)/rasa test core --model models \
+	  --stories tests/conversations --endpoints endpoints.yml \
+	  --out $(RASA_RESULTS) --fail-on-prediction-errors
+
+nlu-check: train ## NLU accuracy on the held-out split (fails below 90%)
+	$(BOT)/python -m pytest -m nlu
+
+e2e: train ## End-to-end: real processes, conversation over Rasa's REST channel
+	$(BOT)/python -m pytest -m e2e
+
+test: lint unit validate train conversations nlu-check e2e ## Everything CI runs
+
+clean: ## Remove models, build output and test results (keeps environments and data)
+	rm -rf models build $(RASA_RESULTS) .pytest_cache
+
+.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check e2e test clean

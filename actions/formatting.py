@@ -1,0 +1,52 @@
+"""Dates, money and lists the way the bot says them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+
+def money(amount: str | float | int | None) -> str:
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    return f"${value:,.2f}"
+
+
+def _parse(value: str) -> date | datetime:
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def day(value: str | None) -> str:
+    """'Thursday, November 26' for an ISO date or datetime."""
+    if not value:
+        return "unknown"
+    try:
+        parsed = _parse(value)
+    except ValueError:
+        return value
+    return f"{parsed:%A, %B} {parsed.day}"
+
+
+def moment(value: str | None) -> str:
+    """'Monday, November 23 at 6:40 PM UTC' for an ISO datetime."""
+    if not value:
+        return "unknown"
+    try:
+        parsed = _parse(value)
+    except ValueError:
+        return value
+    if not isinstance(parsed, datetime):
+        return day(value)
+    clock = f"{parsed:%I:%M %p}".lstrip("0")
+    zone = parsed.tzname() or ""
+    return f"{parsed:%A, %B} {parsed.day} at {clock} {zone}".rstrip()
+
+
+def join_words(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]

@@ -1,0 +1,80 @@
+"""Reading order numbers the way shoppers type them, and saying precisely what is wrong.
+
+Order numbers are 17 digits written 3-7-7 (``112-4839201-5573910``). Shoppers also type them
+without separators, with spaces, with a ``#`` in front, in the middle of a sentence, with
+en dashes, or in non-ASCII digits; all of those are accepted. Wrong lengths and letters are
+rejected with a reason the shopper can act on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+DIGIT_COUNT = 17
+EXAMPLE = "112-4839201-5573910"
+
+# A group is a run of letters and digits holding at least one digit; groups are joined by
+# spaces or dashes. Letters are kept so that "48392O1" can be reported as a typo.
+_GROUP = r"[^\W_]*\d[^\W_]*"
+_CANDIDATE = re.compile(rf"{_GROUP}(?:[ \t\-‐‑‒–—]+{_GROUP})*")
+
+
+@dataclass(frozen=True)
+class OrderNumber:
+    """A well-formed order number."""
+
+    digits: str
+
+    @property
+    def formatted(self) -> str:
+        return f"{self.digits[:3]}-{self.digits[3:10]}-{self.digits[10:]}"
+
+    def __str__(self) -> str:
+        return self.formatted
+
+
+class OrderNumberError(ValueError):
+    """The text holds no valid order number; ``str(error)`` is a message for the shopper."""
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+
+
+def _digit_count(candidate: str) -> int:
+    return sum(ch.isdigit() for ch in candidate)
+
+
+def _best_candidate(text: str) -> str | None:
+    candidates = [match.group(0) for match in _CANDIDATE.finditer(_ascii_digits(text))]
+    candidates = [c for c in candidates if _digit_count(c) >= 6]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: abs(_digit_count(c) - DIGIT_COUNT))
+
+
+def parse_order_number(text: str) -> OrderNumber:
+    """The order number in ``text``, or :class:`OrderNumberError` saying what is wrong."""
+    candidate = _best_candidate(text)
+    if candidate is None:
+        raise OrderNumberError(
+            "I couldn't find an order number in that. Order numbers have 17 digits, "
+            f"like {EXAMPLE}; you'll find yours in the order confirmation email."
+        )
+    letters = sorted({ch for ch in candidate if ch.isalpha()})
+    if letters:
+        shown = ", ".join(f"“{ch}”" for ch in letters)
+        hint = " (a letter O instead of a zero?)" if {"O", "o"} & set(letters) else ""
+        raise OrderNumberError(
+            f"Order numbers are digits only, but “{candidate.strip()}” contains {shown}{hint}. "
+            f"Could you check it and type it again? It looks like {EXAMPLE}."
+        )
+    digits = "".join(ch for ch in candidate if ch.isdigit())
+    if len(digits) != DIGIT_COUNT:
+        raise OrderNumberError(
+            f"That has {len(digits)} digits; order numbers have {DIGIT_COUNT}, "
+            f"written like {EXAMPLE}. Could you check it and type it again?"
+        )
+    return OrderNumber(digits)

@@ -1,0 +1,363 @@
+"""Order tasks: find the order, check that it is the shopper's, then do what they asked.
+
+Every task runs through ``order_form``. Its required slots depend on the task and on the
+order's state (``ValidateOrderForm.required_slots``), so a cancellation asks for a yes only
+while the order can still be cancelled, and a return asks for an item and a reason only when
+there is something returnable. ``ActionHandleOrderTask`` then does the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import desk_client
+from actions.addresses import one_line, parse_address
+from actions.conversation import bot_log, signed_in_customer
+from actions.items import match_item, parse_quantity
+from actions.order_numbers import OrderNumberError, parse_order_number
+
+logger = logging.getLogger(__name__)
+
+ACTION_START_ORDER_TASK = "action_start_order_task"
+VALIDATE_ORDER_FORM = "validate_order_form"
+ACTION_ASK_CANCEL_CONFIRMED = "action_ask_cancel_confirmed"
+ACTION_ASK_RETURN_ITEM = "action_ask_return_item"
+ACTION_ASK_CHANGE_ITEM = "action_ask_change_item"
+
+MAX_VERIFICATION_ATTEMPTS = 3
+PRE_SHIPMENT = "processing"
+
+TASK_BY_INTENT = {
+    "track_package": "track",
+    "start_return": "return",
+    "request_refund": "refund",
+    "refund_status": "refund_status",
+    "cancel_order": "cancel",
+    "change_order": "change_order",
+    "change_shipping_address": "change_address",
+    "report_damaged_item": "damaged",
+    "report_wrong_item": "wrong_item",
+    "report_missing_package": "missing",
+    "payment_issue": "payment",
+    "trade_in_credit": "trade_in",
+    "recurring_delivery_problem": "recurring_delivery",
+}
+TASK_SLOTS = (
+    "cancel_confirmed",
+    "return_item",
+    "return_reason",
+    "new_address",
+    "change_item",
+    "change_quantity",
+)
+_EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[A-Za-z]{2,}")
+
+
+def reset_task_slots() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in TASK_SLOTS]
+
+
+def current_order(tracker: Tracker) -> dict[str, Any] | None:
+    """The verified order the conversation is about, as last read from the desk."""
+    snapshot = tracker.get_slot("order_snapshot")
+    order_id = tracker.get_slot("order_id")
+    if (
+        isinstance(snapshot, dict)
+        and order_id
+        and tracker.get_slot("verified_order") == order_id
+        and snapshot.get("order_number") == order_id
+    ):
+        return snapshot
+    return None
+
+
+def returnable_items(order: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in order.get("items", []) if i.get("returnable") and not i.get("return_status")]
+
+
+def return_window_open(order: dict[str, Any], today: date | None = None) -> bool:
+    deadline = order.get("return_deadline")
+    if order.get("status") != "delivered" or not deadline:
+        return False
+    return (today or date.today()) <= date.fromisoformat(deadline)
+
+
+def _verified(order: dict[str, Any], customer_id: str | None) -> dict[str, Any]:
+    owner = order.get("customer") or {}
+    return {
+        "order_id": order["order_number"],
+        "verified_order": order["order_number"],
+        "order_snapshot": order,
+        "customer_id": customer_id or owner.get("id"),
+        "verification_attempts": 0,
+    }
+
+
+class ActionStartOrderTask(Action):
+    """Remembers which task the shopper asked for and clears the previous task's answers."""
+
+    def name(self) -> str:
+        return ACTION_START_ORDER_TASK
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = tracker.get_intent_of_latest_message() or ""
+        task = TASK_BY_INTENT.get(intent, tracker.get_slot("order_task") or "track")
+        events: list[EventType] = [SlotSet("order_task", task), SlotSet("handoff_offered", False)]
+        customer_id = signed_in_customer(tracker)
+        if customer_id:
+            events.append(SlotSet("customer_id", customer_id))
+        return events + reset_task_slots()
+
+
+class ValidateOrderForm(FormValidationAction):
+    def name(self) -> str:
+        return VALIDATE_ORDER_FORM
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if not tracker.get_slot("order_id"):
+            return ["order_id"]
+        order = current_order(tracker)
+        if order is None:
+            if tracker.get_slot("verification_locked"):
+                return ["order_id"]
+            return ["order_id", "order_email"]
+        return ["order_id", *_task_slots(tracker.get_slot("order_task"), order)]
+
+    async def validate_order_id(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        try:
+            order_number = parse_order_number(str(slot_value)).formatted
+        except OrderNumberError as error:
+            dispatcher.utter_message(text=str(error))
+            return {"order_id": None}
+        if order_number == tracker.get_slot("verified_order") and tracker.get_slot(
+            "order_snapshot"
+        ):
+            return {"order_id": order_number}
+        customer_id = signed_in_customer(tracker)
+        known_email = tracker.get_slot("order_email")
+        unverified = {
+            "order_id": order_number,
+            "verified_order": None,
+            "order_snapshot": None,
+            "order_email": None,
+        }
+        if tracker.get_slot("verification_locked") and not customer_id:
+            return unverified
+        try:
+            order = await desk_client.lookup_order(order_number, known_email, customer_id)
+        except desk_client.DeskUnavailable:
+            dispatcher.utter_message(response="utter_desk_unavailable")
+            return {"order_id": None, "requested_slot": None}
+        except desk_client.DeskError as error:
+            if error.code == "order_not_found":
+                dispatcher.utter_message(response="utter_order_not_found", order_id=order_number)
+                return {"order_id": None}
+            return unverified
+        return _verified(order, customer_id)
+
+    async def validate_order_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        order_number = tracker.get_slot("order_id")
+        if not order_number or current_order(tracker) is not None:
+            return {}
+        found = _EMAIL.search(str(slot_value))
+        if found is None:
+            dispatcher.utter_message(response="utter_email_malformed")
+            return {"order_email": None}
+        email = found.group(0).strip(".").lower()
+        try:
+            order = await desk_client.lookup_order(order_number, email, signed_in_customer(tracker))
+        except desk_client.DeskUnavailable:
+            dispatcher.utter_message(response="utter_desk_unavailable")
+            return {"order_email": None, "requested_slot": None}
+        except desk_client.DeskError as error:
+            if error.code == "order_not_found":
+                dispatcher.utter_message(response="utter_order_not_found", order_id=order_number)
+                return {"order_id": None, "order_email": None}
+            return _failed_verification(dispatcher, tracker, order_number)
+        return {**_verified(order, signed_in_customer(tracker)), "order_email": email}
+
+    async def validate_return_item(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        order = current_order(tracker) or {}
+        item = match_item(str(slot_value), returnable_items(order))
+        if item is None:
+            dispatcher.utter_message(response="utter_item_not_understood")
+            return {"return_item": None}
+        return {"return_item": item["sku"]}
+
+    async def validate_return_reason(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        reason = str(slot_value).strip()
+        if len(reason) < 2:
+            dispatcher.utter_message(response="utter_ask_return_reason")
+            return {"return_reason": None}
+        return {"return_reason": reason[:500]}
+
+    async def validate_new_address(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        address = parse_address(str(slot_value))
+        if address is None:
+            dispatcher.utter_message(response="utter_address_not_understood")
+            return {"new_address": None}
+        return {"new_address": one_line(address)}
+
+    async def validate_change_item(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        order = current_order(tracker) or {}
+        item = match_item(str(slot_value), order.get("items", []))
+        if item is None:
+            dispatcher.utter_message(response="utter_item_not_understood")
+            return {"change_item": None}
+        return {"change_item": item["sku"]}
+
+    async def validate_change_quantity(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        quantity = parse_quantity(str(slot_value))
+        if quantity is None:
+            dispatcher.utter_message(response="utter_quantity_not_understood")
+            return {"change_quantity": None}
+        return {"change_quantity": str(quantity)}
+
+
+def _task_slots(task: str | None, order: dict[str, Any]) -> list[str]:
+    """What else a task needs to know, given the order's state."""
+    status = order.get("status")
+    if task == "cancel" and status == PRE_SHIPMENT:
+        return ["cancel_confirmed"]
+    if task == "change_address" and status == PRE_SHIPMENT:
+        return ["new_address"]
+    if task == "change_order" and status == PRE_SHIPMENT:
+        several = len(order.get("items", [])) > 1
+        return [*(["change_item"] if several else []), "change_quantity"]
+    if task == "return" and return_window_open(order):
+        eligible = returnable_items(order)
+        if not eligible:
+            return []
+        return [*(["return_item"] if len(eligible) > 1 else []), "return_reason"]
+    return []
+
+
+def _failed_verification(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order_number: str
+) -> dict[str, Any]:
+    attempts = int(tracker.get_slot("verification_attempts") or 0) + 1
+    if attempts >= MAX_VERIFICATION_ATTEMPTS:
+        dispatcher.utter_message(response="utter_verification_locked")
+        return {
+            "order_email": None,
+            "verification_attempts": attempts,
+            "verification_locked": True,
+            "bot_log": [*bot_log(tracker), f"Ownership check failed 3 times for {order_number}"],
+        }
+    dispatcher.utter_message(
+        response="utter_email_mismatch",
+        order_id=order_number,
+        attempts_left=MAX_VERIFICATION_ATTEMPTS - attempts,
+    )
+    return {"order_email": None, "verification_attempts": attempts}
+
+
+class ActionAskCancelConfirmed(Action):
+    def name(self) -> str:
+        return ACTION_ASK_CANCEL_CONFIRMED
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = current_order(tracker) or {}
+        names = ", ".join(f"{i['quantity']}× {i['name']}" for i in order.get("items", []))
+        dispatcher.utter_message(
+            response="utter_ask_cancel_confirmed",
+            order_id=order.get("order_number"),
+            items=names,
+            total=f"${order.get('total')}",
+        )
+        return []
+
+
+class _ActionAskItem(Action):
+    response = ""
+
+    def items(self, order: dict[str, Any]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        items = self.items(current_order(tracker) or {})
+        buttons = [{"title": item["name"], "payload": item["name"]} for item in items]
+        dispatcher.utter_message(response=self.response, buttons=buttons)
+        return []
+
+
+class ActionAskReturnItem(_ActionAskItem):
+    response = "utter_ask_return_item"
+
+    def name(self) -> str:
+        return ACTION_ASK_RETURN_ITEM
+
+    def items(self, order: dict[str, Any]) -> list[dict[str, Any]]:
+        return returnable_items(order)
+
+
+class ActionAskChangeItem(_ActionAskItem):
+    response = "utter_ask_change_item"
+
+    def name(self) -> str:
+        return ACTION_ASK_CHANGE_ITEM
+
+    def items(self, order: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(order.get("items", []))

@@ -1,0 +1,74 @@
+"""Emailing the shopper a copy of the chat: the paper trail."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import desk_client
+
+VALIDATE_TRANSCRIPT_FORM = "validate_transcript_form"
+ACTION_REQUEST_TRANSCRIPT = "action_request_transcript"
+
+_EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[A-Za-z]{2,}")
+
+
+class ValidateTranscriptForm(FormValidationAction):
+    def name(self) -> str:
+        return VALIDATE_TRANSCRIPT_FORM
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return domain_slots
+
+    async def extract_transcript_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Uses the email already verified for an order, so the shopper is not asked twice."""
+        if tracker.get_slot("transcript_email") is None and tracker.get_slot("verified_order"):
+            known = tracker.get_slot("order_email")
+            if known:
+                return {"transcript_email": known}
+        return {}
+
+    async def validate_transcript_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        found = _EMAIL.search(str(slot_value))
+        if found is None:
+            dispatcher.utter_message(response="utter_email_malformed")
+            return {"transcript_email": None}
+        return {"transcript_email": found.group(0).strip(".").lower()}
+
+
+class ActionRequestTranscript(Action):
+    def name(self) -> str:
+        return ACTION_REQUEST_TRANSCRIPT
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        email = str(tracker.get_slot("transcript_email") or "")
+        try:
+            request = await desk_client.create_transcript_request(tracker.sender_id, email)
+        except (desk_client.DeskUnavailable, desk_client.DeskError):
+            dispatcher.utter_message(response="utter_desk_unavailable")
+            return [SlotSet("transcript_email", None)]
+        dispatcher.utter_message(
+            response="utter_transcript_requested", email=email, request_id=request["request_id"]
+        )
+        return [SlotSet("transcript_email", None)]

@@ -1,0 +1,1 @@
+"""Tierline's offline spaCy pipeline: rule-based entities for the Rasa NLU pipeline."""
