@@ -55,7 +55,7 @@ def _hour(hour: str, minute: str | None, meridiem: str | None, other: str | None
     elif not marker and 1 <= value <= 7:
         value += 12  # "between 2 and 4" during business hours means the afternoon
     if not 0 <= value <= 23:
-        raise WindowError("I didn't catch that time. Could you give it like \"2-4 pm\"?")
+        raise WindowError('I didn\'t catch that time. Could you give it like "2-4 pm"?')
     return time(value, int(minute or 0))
 
 
@@ -95,7 +95,8 @@ def parse_window(text: str, now: datetime) -> Window:
         h1, m1, a1, h2, m2, a2 = match.groups()
         start_time, end_time = _hour(h1, m1, a1, a2), _hour(h2, m2, a2, None)
     elif match := _AFTER.search(lowered):
-        start_time = _hour(*match.groups(), None)
+        hour, minute, meridiem = match.groups()
+        start_time = _hour(hour, minute, meridiem, None)
         end_time = time(min(start_time.hour + WINDOW_HOURS, CLOSE_HOUR), start_time.minute)
     elif part := next((p for p in _PARTS_OF_DAY if p in lowered), None):
         first, last = _PARTS_OF_DAY[part]
@@ -103,7 +104,7 @@ def parse_window(text: str, now: datetime) -> Window:
     else:
         raise WindowError(
             "I didn't catch a time there. You can pick one of the times below or type "
-            "something like \"tomorrow 2-4 pm\"."
+            'something like "tomorrow 2-4 pm".'
         )
     start = datetime.combine(on.date(), start_time, tzinfo=zone)
     end = datetime.combine(on.date(), end_time, tzinfo=zone)

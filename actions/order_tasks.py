@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import desk_client
 from actions.addresses import parse_address
 from actions.conversation import bot_log, log_attempt, signed_in_customer
-from actions.formatting import day, money, moment
+from actions.formatting import day, moment, money
 from actions.handoff import ASSOCIATE_TIER, hand_off
 from actions.orders import current_order, reset_task_slots, return_window_open, returnable_items
 
@@ -21,7 +21,10 @@ logger = logging.getLogger(__name__)
 
 ACTION_HANDLE_ORDER_TASK = "action_handle_order_task"
 
-SPECIALIST_CASES = {"trade_in": "trade_in_credit", "recurring_delivery": "recurring_delivery_problem"}
+SPECIALIST_CASES = {
+    "trade_in": "trade_in_credit",
+    "recurring_delivery": "recurring_delivery_problem",
+}
 ASSOCIATE_CASES = {
     "damaged": "damaged_item",
     "wrong_item": "wrong_item",
@@ -81,7 +84,9 @@ async def _fresh(tracker: Tracker, order: dict[str, Any]) -> dict[str, Any]:
     return await desk_client.lookup_order(order["order_number"], email, customer_id)
 
 
-async def _track(dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]) -> Events:
+async def _track(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
+) -> Events:
     order = await _fresh(tracker, order)
     status = order["status"]
     scan = order.get("last_scan") or {}
@@ -109,7 +114,9 @@ async def _track(dispatcher: CollectingDispatcher, tracker: Tracker, order: dict
     return events
 
 
-async def _return(dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]) -> Events:
+async def _return(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
+) -> Events:
     number = order["order_number"]
     if order["status"] != "delivered":
         dispatcher.utter_message(response="utter_return_not_delivered", order_id=number)
@@ -129,7 +136,9 @@ async def _return(dispatcher: CollectingDispatcher, tracker: Tracker, order: dic
     except desk_client.DeskError as error:
         if error.code == "outside_return_window":
             return _outside_window(dispatcher, tracker, order)
-        dispatcher.utter_message(response="utter_return_refused", order_id=number, reason=error.message)
+        dispatcher.utter_message(
+            response="utter_return_refused", order_id=number, reason=error.message
+        )
         return [log_attempt(tracker, f"Return refused for {number}: {error.code}")]
     dispatcher.utter_message(
         response="utter_return_created",
@@ -142,7 +151,9 @@ async def _return(dispatcher: CollectingDispatcher, tracker: Tracker, order: dic
     return [log_attempt(tracker, f"Created return {rma['rma_number']} for {number}")]
 
 
-def _outside_window(dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]) -> Events:
+def _outside_window(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
+) -> Events:
     dispatcher.utter_message(
         response="utter_return_outside_window",
         order_id=order["order_number"],
@@ -185,7 +196,9 @@ async def _refund_status(
     return [log_attempt(tracker, f"Checked refunds on {number}")]
 
 
-async def _refund(dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]) -> Events:
+async def _refund(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
+) -> Events:
     order = await _fresh(tracker, order)
     status, number = order["status"], order["order_number"]
     if status in ("cancelled", "returned", "refunded") or order.get("refunds"):
@@ -194,7 +207,9 @@ async def _refund(dispatcher: CollectingDispatcher, tracker: Tracker, order: dic
         dispatcher.utter_message(response="utter_refund_cancel_instead", order_id=number)
         return [log_attempt(tracker, f"Refund asked on unshipped {number}: suggested cancelling")]
     if status in ("delayed", "lost"):
-        dispatcher.utter_message(response="utter_refund_needs_associate", order_id=number, status=status)
+        dispatcher.utter_message(
+            response="utter_refund_needs_associate", order_id=number, status=status
+        )
         reason = f"Refund for {status} order {number}"
         return [log_attempt(tracker, reason), *_offer_associate(reason)]
     if status == "delivered" and return_window_open(order):
@@ -219,7 +234,9 @@ def _already_shipped(
     return [log_attempt(tracker, reason), *_offer_associate(reason)]
 
 
-async def _cancel(dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]) -> Events:
+async def _cancel(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
+) -> Events:
     number = order["order_number"]
     if order["status"] == "cancelled":
         dispatcher.utter_message(response="utter_already_cancelled", order_id=number)
@@ -262,7 +279,10 @@ async def _change_address(
     dispatcher.utter_message(
         response="utter_address_changed", order_id=number, address=tracker.get_slot("new_address")
     )
-    return [SlotSet("order_snapshot", changed), log_attempt(tracker, f"Changed address of {number}")]
+    return [
+        SlotSet("order_snapshot", changed),
+        log_attempt(tracker, f"Changed address of {number}"),
+    ]
 
 
 async def _change_order(
@@ -277,7 +297,9 @@ async def _change_order(
     name = next((i["name"] for i in items if i["sku"] == sku), sku)
     email, customer_id = _proof(tracker)
     try:
-        changed = await desk_client.change_item_quantity(number, str(sku), quantity, email, customer_id)
+        changed = await desk_client.change_item_quantity(
+            number, str(sku), quantity, email, customer_id
+        )
     except desk_client.DeskError as error:
         if error.code == "would_empty_order":
             dispatcher.utter_message(response="utter_change_would_empty", order_id=number)
@@ -289,7 +311,10 @@ async def _change_order(
     dispatcher.utter_message(
         response=response, item=name, quantity=quantity, total=money(changed.get("total"))
     )
-    return [SlotSet("order_snapshot", changed), log_attempt(tracker, f"Changed {name} to {quantity}")]
+    return [
+        SlotSet("order_snapshot", changed),
+        log_attempt(tracker, f"Changed {name} to {quantity}"),
+    ]
 
 
 def _case_payload(tracker: Tracker, order: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -309,8 +334,14 @@ def _first_problem_message(tracker: Tracker) -> str:
     for event in reversed(tracker.events):
         if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get(
             "name"
-        ) in ("report_damaged_item", "report_wrong_item", "report_missing_package", "payment_issue",
-              "trade_in_credit", "recurring_delivery_problem"):
+        ) in (
+            "report_damaged_item",
+            "report_wrong_item",
+            "report_missing_package",
+            "payment_issue",
+            "trade_in_credit",
+            "recurring_delivery_problem",
+        ):
             return str(event.get("text") or "")
     return ""
 

@@ -328,36 +328,31 @@ class ActionAskCancelConfirmed(Action):
         return []
 
 
-class _ActionAskItem(Action):
-    response = ""
+def _ask_for_item(
+    dispatcher: CollectingDispatcher, response: str, items: list[dict[str, Any]]
+) -> list[EventType]:
+    buttons = [{"title": item["name"], "payload": item["name"]} for item in items]
+    dispatcher.utter_message(response=response, buttons=buttons)
+    return []
 
-    def items(self, order: dict[str, Any]) -> list[dict[str, Any]]:
-        raise NotImplementedError
+
+class ActionAskReturnItem(Action):
+    def name(self) -> str:
+        return ACTION_ASK_RETURN_ITEM
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        items = self.items(current_order(tracker) or {})
-        buttons = [{"title": item["name"], "payload": item["name"]} for item in items]
-        dispatcher.utter_message(response=self.response, buttons=buttons)
-        return []
+        items = returnable_items(current_order(tracker) or {})
+        return _ask_for_item(dispatcher, "utter_ask_return_item", items)
 
 
-class ActionAskReturnItem(_ActionAskItem):
-    response = "utter_ask_return_item"
-
-    def name(self) -> str:
-        return ACTION_ASK_RETURN_ITEM
-
-    def items(self, order: dict[str, Any]) -> list[dict[str, Any]]:
-        return returnable_items(order)
-
-
-class ActionAskChangeItem(_ActionAskItem):
-    response = "utter_ask_change_item"
-
+class ActionAskChangeItem(Action):
     def name(self) -> str:
         return ACTION_ASK_CHANGE_ITEM
 
-    def items(self, order: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(order.get("items", []))
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        items = list((current_order(tracker) or {}).get("items", []))
+        return _ask_for_item(dispatcher, "utter_ask_change_item", items)

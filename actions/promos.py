@@ -19,15 +19,34 @@ ACTION_CHECK_PROMO_CODE = "action_check_promo_code"
 
 _CODE = re.compile(r"\b[A-Za-z]{3,15}\d{0,3}\b")
 _NOT_CODES = {
-    "THE", "AND", "CODE", "PROMO", "IS", "THIS", "VALID", "CHECK", "MY", "DOES", "WORK",
-    "CAN", "USE", "COUPON", "DISCOUNT", "PLEASE", "PLS", "HAVE", "WHAT", "ABOUT", "TRY",
+    "THE",
+    "AND",
+    "CODE",
+    "PROMO",
+    "IS",
+    "THIS",
+    "VALID",
+    "CHECK",
+    "MY",
+    "DOES",
+    "WORK",
+    "CAN",
+    "USE",
+    "COUPON",
+    "DISCOUNT",
+    "PLEASE",
+    "PLS",
+    "HAVE",
+    "WHAT",
+    "ABOUT",
+    "TRY",
 }
 _AMOUNT = re.compile(r"\$?\s*(\d{1,6}(?:,\d{3})*(?:\.\d{1,2})?)")
 
 
 def find_code(text: str) -> str | None:
     """The promo code in ``text``: a word with digits, else an all-caps word, else a lone word."""
-    words = [w for w in _CODE.findall(text) if w.upper() not in _NOT_CODES]
+    words: list[str] = [w for w in _CODE.findall(text) if w.upper() not in _NOT_CODES]
     with_digits = [w for w in words if any(ch.isdigit() for ch in w)]
     capitals = [w for w in words if w.isupper() and len(w) >= 4]
     if with_digits:

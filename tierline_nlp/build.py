@@ -22,7 +22,9 @@ def build_pipeline() -> Language:
     """A blank English pipeline with Tierline's entity rules."""
     nlp = spacy.blank("en")
     nlp.meta["name"] = PIPELINE_NAME
-    nlp.meta["description"] = "Blank English tokenizer + EntityRuler for order numbers and contacts."
+    nlp.meta["description"] = (
+        "Blank English tokenizer + EntityRuler for order numbers and contacts."
+    )
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     ruler.add_patterns(entity_ruler_patterns())  # type: ignore[attr-defined]
     return nlp
@@ -32,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("output", type=Path, help="directory to write the pipeline to")
     args = parser.parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
     build_pipeline().to_disk(args.output)
     print(f"spaCy pipeline written to {args.output}")
     return 0
