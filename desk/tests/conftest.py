@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tierline_desk.db import get_session_factory, reset_engines
+from tierline_desk.importer import seed_demo
+from tierline_desk.migrate import upgrade_head
+from tierline_desk.models import AuditLog
+from tierline_desk.settings import get_settings
+
+API_TOKEN = "test-desk-token-0123456789"
+RASA_URL = "http://rasa.test:5005"
+RASA_TOKEN = "rasa-secret-token"
+
+MAYA = {"email": "maya.chen@example.com"}
+JORDAN = {"email": "jordan.alvarez@example.com"}
+PRIYA = {"email": "priya.n@example.com"}
+SAM = {"email": "sam.oconnor@example.com"}
+LEE = {"email": "lee.wong@example.com"}
+
+
+def _configure(monkeypatch: pytest.MonkeyPatch, db_file: Path) -> str:
+    url = f"sqlite:///{db_file}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DESK_API_TOKEN", API_TOKEN)
+    monkeypatch.setenv("RASA_URL", RASA_URL)
+    monkeypatch.setenv("RASA_TOKEN", RASA_TOKEN)
+    for var in ("RETURN_WINDOW_DAYS", "AVG_HANDLE_MINUTES"):
+        monkeypatch.delenv(var, raising=False)
+    get_settings.cache_clear()
+    reset_engines()
+    return url
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, demo-seeded database built once; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("template") / "desk.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade_head(url)
+    with get_session_factory(url)() as session:
+        seed_demo(session)
+    reset_engines()
+    return path
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Settings pointing at an empty (not even migrated) SQLite file."""
+    url = _configure(monkeypatch, tmp_path / "empty.sqlite3")
+    yield url
+    reset_engines()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeded_template: Path) -> Iterator[str]:
+    target = tmp_path / "desk.sqlite3"
+    shutil.copyfile(seeded_template, target)
+    url = _configure(monkeypatch, target)
+    yield url
+    reset_engines()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def session(db: str) -> Iterator[Session]:
+    with get_session_factory()() as s:
+        yield s
+
+
+@pytest.fixture
+def client(db: str) -> Iterator[TestClient]:
+    from tierline_desk.main import create_app
+
+    with TestClient(create_app(), headers={"Authorization": f"Bearer {API_TOKEN}"}) as c:
+        yield c
+
+
+def audit_rows(session: Session, action: str | None = None) -> list[AuditLog]:
+    session.expire_all()
+    stmt = select(AuditLog).order_by(AuditLog.id)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    return list(session.scalars(stmt))
+
+
+def code_of(resp: Any) -> str:
+    detail = resp.json()["detail"]
+    assert set(detail) >= {"code", "message"}, detail
+    return str(detail["code"])

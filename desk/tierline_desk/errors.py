@@ -1,0 +1,79 @@
+"""The one error shape: ``{"detail": {"code": ..., "message": ..., ...extra}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.headers = headers
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": {"code": self.code, "message": self.message, **self.extra}}
+
+
+def _json_safe(errors: list[Any]) -> list[dict[str, Any]]:
+    safe = []
+    for err in errors:
+        safe.append(
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "type": str(err.get("type", "")),
+                "msg": str(err.get("msg", "")),
+            }
+        )
+    return safe
+
+
+async def _api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _json_safe(list(exc.errors()))
+    if any(err["type"] == "invalid_order_number" for err in errors):
+        code, message = (
+            "invalid_order_number",
+            "Order numbers look like 123-1234567-1234567 (3-7-7 digits).",
+        )
+    else:
+        loc: list[str] = errors[0]["loc"] if errors else []
+        msg: str = errors[0]["msg"] if errors else "invalid request"
+        where = ".".join(p for p in loc if p not in ("body", "query", "path"))
+        code, message = "validation_error", f"{where}: {msg}" if where else msg
+    body = {"detail": {"code": code, "message": message, "errors": errors}}
+    return JSONResponse(body, status_code=422)
+
+
+async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+    code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    body = {"detail": {"code": code, "message": str(exc.detail)}}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler)

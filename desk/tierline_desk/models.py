@@ -1,0 +1,269 @@
+"""Database models (SQLAlchemy 2, typed). Generic column types only: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, always hands back timezone-aware UTC datetimes."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Money = Numeric(12, 2, asdecimal=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100))
+    postal_code: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    orders: Mapped[list[Order]] = relationship(back_populates="customer")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    order_number: Mapped[str] = mapped_column(String(19), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    estimated_delivery: Mapped[date | None] = mapped_column(Date())
+    carrier: Mapped[str | None] = mapped_column(String(50))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_scan_location: Mapped[str | None] = mapped_column(String(200))
+    last_scan_description: Mapped[str | None] = mapped_column(String(300))
+    ship_name: Mapped[str] = mapped_column(String(200))
+    ship_line1: Mapped[str] = mapped_column(String(200))
+    ship_line2: Mapped[str | None] = mapped_column(String(200))
+    ship_city: Mapped[str] = mapped_column(String(100))
+    ship_region: Mapped[str] = mapped_column(String(100))
+    ship_postal_code: Mapped[str] = mapped_column(String(20))
+    ship_country: Mapped[str] = mapped_column(String(2), default="US")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    trade_in_device: Mapped[str | None] = mapped_column(String(200))
+    trade_in_quoted_credit: Mapped[Decimal | None] = mapped_column(Money)
+    trade_in_status: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.position"
+    )
+    refunds: Mapped[list[Refund]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Refund.created_at"
+    )
+
+    @property
+    def total(self) -> Decimal:
+        return sum((item.unit_price * item.quantity for item in self.items), Decimal("0.00"))
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (UniqueConstraint("order_number", "sku"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    returnable: Mapped[bool] = mapped_column(Boolean, default=True)
+    return_status: Mapped[str | None] = mapped_column(String(16))
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    refund_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_number: Mapped[str] = mapped_column(
+        ForeignKey("orders.order_number", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expected_by: Mapped[date | None] = mapped_column(Date())
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+
+
+class Return(Base):
+    __tablename__ = "returns"
+    __table_args__ = (UniqueConstraint("order_number", "sku"),)
+
+    rma_number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(64))
+    item_name: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text)
+    return_by: Mapped[date] = mapped_column(Date())
+    refund_estimate: Mapped[Decimal] = mapped_column(Money)
+    carrier: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PromoCode(Base):
+    __tablename__ = "promo_codes"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str] = mapped_column(String(300))
+    discount_percent: Mapped[int | None] = mapped_column(Integer)
+    discount_amount: Mapped[Decimal | None] = mapped_column(Money)
+    free_shipping: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_spend: Mapped[Decimal | None] = mapped_column(Money)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Callback(Base):
+    __tablename__ = "callbacks"
+
+    callback_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    customer_id: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    order_number: Mapped[str | None] = mapped_column(String(19))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HandoffTicket(Base):
+    __tablename__ = "handoff_tickets"
+    __table_args__ = (
+        Index("ix_handoff_tickets_tier_status", "tier", "status"),
+        # At most one waiting ticket per conversation, enforced by the database too.
+        Index(
+            "uq_handoff_tickets_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_number: Mapped[str] = mapped_column(String(32), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    tier: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    reason: Mapped[str] = mapped_column(Text)
+    customer: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    order_number: Mapped[str | None] = mapped_column(String(19))
+    bot_attempts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    recent_messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    team: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    response_channel: Mapped[str] = mapped_column(String(16))
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    order_number: Mapped[str | None] = mapped_column(String(19))
+    customer: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TranscriptRequest(Base):
+    __tablename__ = "transcript_requests"
+
+    request_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    order_number: Mapped[str | None] = mapped_column(String(19), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,76 @@
+"""Phone callback requests."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import select
+
+from ..auth import ActorDep
+from ..db import SessionDep
+from ..models import Callback, utcnow
+from ..schemas import CallbackOut, CallbackRequest
+from ..services import audit
+from ..services.ids import unique_random_id
+
+router = APIRouter(prefix="/callbacks", tags=["callbacks"])
+
+
+def to_out(cb: Callback) -> CallbackOut:
+    return CallbackOut(
+        callback_id=cb.callback_id,
+        status=cb.status,
+        phone=cb.phone,
+        window_start=cb.window_start,
+        window_end=cb.window_end,
+        conversation_id=cb.conversation_id,
+        reason=cb.reason,
+        customer_id=cb.customer_id,
+        email=cb.email,
+        order_number=cb.order_number,
+        created_at=cb.created_at,
+    )
+
+
+@router.post("", response_model=CallbackOut, status_code=status.HTTP_201_CREATED)
+def schedule(body: CallbackRequest, session: SessionDep, actor: ActorDep) -> CallbackOut:
+    cb = Callback(
+        callback_id=unique_random_id(session, Callback, "callback_id", "CB", 8),
+        conversation_id=body.conversation_id,
+        phone=body.phone,
+        window_start=body.window_start,
+        window_end=body.window_end,
+        reason=body.reason,
+        customer_id=body.customer_id or None,
+        email=body.email or None,
+        order_number=body.order_number,
+        status="scheduled",
+        created_at=utcnow(),
+    )
+    session.add(cb)
+    audit.record(
+        session,
+        "callback.create",
+        actor=actor,
+        order_number=body.order_number,
+        details={
+            "callback_id": cb.callback_id,
+            "conversation_id": body.conversation_id,
+            "window_start": body.window_start.isoformat(),
+            "window_end": body.window_end.isoformat(),
+        },
+    )
+    session.commit()
+    return to_out(cb)
+
+
+@router.get("", response_model=list[CallbackOut])
+def list_callbacks(
+    session: SessionDep,
+    status_filter: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+) -> list[CallbackOut]:
+    stmt = select(Callback).order_by(Callback.window_start, Callback.created_at)
+    if status_filter:
+        stmt = stmt.where(Callback.status == status_filter)
+    return [to_out(cb) for cb in session.scalars(stmt)]

@@ -1,0 +1,53 @@
+"""Order lookup and the changes a shopper may make while an order is processing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..auth import ActorDep
+from ..db import SessionDep
+from ..schemas import (
+    AddressChangeRequest,
+    CancelRequest,
+    LookupRequest,
+    OrderOut,
+    QuantityRequest,
+)
+from ..services import orders as svc
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+@router.post("/lookup", response_model=OrderOut)
+def lookup(body: LookupRequest, session: SessionDep) -> OrderOut:
+    return svc.to_out(svc.get_owned_order(session, body.order_number, body))
+
+
+@router.post("/{order_number}/cancel", response_model=OrderOut)
+def cancel(
+    order_number: str, body: CancelRequest, session: SessionDep, actor: ActorDep
+) -> OrderOut:
+    order = svc.get_owned_order(session, order_number, body, for_update=True)
+    svc.cancel(session, order, body.reason, actor)
+    session.commit()
+    return svc.to_out(order)
+
+
+@router.post("/{order_number}/shipping-address", response_model=OrderOut)
+def change_address(
+    order_number: str, body: AddressChangeRequest, session: SessionDep, actor: ActorDep
+) -> OrderOut:
+    order = svc.get_owned_order(session, order_number, body, for_update=True)
+    svc.change_address(session, order, body.address, actor)
+    session.commit()
+    return svc.to_out(order)
+
+
+@router.post("/{order_number}/items/{sku}/quantity", response_model=OrderOut)
+def change_quantity(
+    order_number: str, sku: str, body: QuantityRequest, session: SessionDep, actor: ActorDep
+) -> OrderOut:
+    order = svc.get_owned_order(session, order_number, body, for_update=True)
+    svc.change_quantity(session, order, sku, body.quantity, actor)
+    session.commit()
+    return svc.to_out(order)

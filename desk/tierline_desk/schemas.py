@@ -1,0 +1,339 @@
+"""Pydantic v2 models at the API boundary (requests and responses)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+ORDER_NUMBER_RE = re.compile(r"^\d{3}-\d{7}-\d{7}$")
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+OrderStatus = Literal[
+    "processing",
+    "shipped",
+    "out_for_delivery",
+    "delivered",
+    "delayed",
+    "lost",
+    "returned",
+    "refunded",
+    "cancelled",
+]
+CaseKind = Literal[
+    "damaged_item",
+    "wrong_item",
+    "missing_package",
+    "payment_issue",
+    "trade_in_credit",
+    "recurring_delivery_problem",
+    "complaint",
+]
+
+
+def is_order_number(value: str) -> bool:
+    return bool(ORDER_NUMBER_RE.fullmatch(value))
+
+
+def _check_order_number(value: str) -> str:
+    if not is_order_number(value):
+        raise PydanticCustomError(
+            "invalid_order_number", "order numbers are canonical ddd-ddddddd-ddddddd"
+        )
+    return value
+
+
+def _check_phone(value: str) -> str:
+    if not E164_RE.fullmatch(value):
+        raise PydanticCustomError("invalid_phone", "phone must be E.164, e.g. +14155550123")
+    return value
+
+
+def _check_email(value: str) -> str:
+    if not EMAIL_RE.fullmatch(value):
+        raise PydanticCustomError("invalid_email", "not a valid email address")
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _money(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01'))}"
+
+
+OrderNumber = Annotated[str, AfterValidator(_check_order_number)]
+Phone = Annotated[str, AfterValidator(_check_phone)]
+Email = Annotated[str, Field(max_length=320), AfterValidator(_check_email)]
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+Money = Annotated[Decimal, PlainSerializer(_money, return_type=str, when_used="json")]
+Text = Annotated[str, Field(min_length=1, max_length=5000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+
+class Proof(In):
+    email: Annotated[str, Field(max_length=320)] | None = None
+    customer_id: Annotated[str, Field(max_length=64)] | None = None
+
+
+# ---------------------------------------------------------------- orders
+class LookupRequest(Proof):
+    order_number: OrderNumber
+
+
+class CancelRequest(Proof):
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class AddressIn(In):
+    name: ShortText | None = None
+    line1: ShortText
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    region: Annotated[str, Field(min_length=1, max_length=100)]
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] = "US"
+
+
+class AddressChangeRequest(Proof):
+    address: AddressIn
+
+
+class QuantityRequest(Proof):
+    quantity: Annotated[int, Field(ge=0, le=99, strict=True)]
+
+
+class AddressOut(BaseModel):
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    region: str
+    postal_code: str
+    country: str
+
+
+class LastScan(BaseModel):
+    at: datetime
+    location: str | None
+    description: str | None
+
+
+class CustomerOut(BaseModel):
+    id: str
+    name: str
+    email: str
+
+
+class ItemOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+    returnable: bool
+    return_status: Literal["authorized", "received"] | None
+
+
+class TradeInOut(BaseModel):
+    device: str
+    quoted_credit: Money
+    status: str
+
+
+class RefundOut(BaseModel):
+    refund_id: str
+    amount: Money
+    status: Literal["pending", "issued"]
+    method: str
+    created_at: datetime
+    expected_by: date | None
+
+
+class OrderOut(BaseModel):
+    order_number: str
+    status: OrderStatus
+    placed_at: datetime
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    estimated_delivery: date | None
+    carrier: str | None
+    tracking_number: str | None
+    last_scan: LastScan | None
+    customer: CustomerOut
+    shipping_address: AddressOut
+    items: list[ItemOut]
+    total: Money
+    currency: str
+    return_deadline: date | None
+    trade_in: TradeInOut | None
+    refunds: list[RefundOut]
+
+
+# ---------------------------------------------------------------- returns
+class ReturnRequest(Proof):
+    order_number: OrderNumber
+    sku: Annotated[str, Field(min_length=1, max_length=64)]
+    reason: Text
+
+
+class ReturnOut(BaseModel):
+    rma_number: str
+    order_number: str
+    sku: str
+    item_name: str
+    reason: str
+    return_by: date
+    refund_estimate: Money
+    drop_off_instructions: str
+    label_url: str
+
+
+# ---------------------------------------------------------------- promos
+class PromoOut(BaseModel):
+    code: str
+    valid: bool
+    reason: Literal["expired", "min_spend_not_met", "not_started"] | None
+    description: str
+    discount_percent: int | None
+    discount_amount: Money | None
+    min_spend: Money | None
+    expires_at: datetime | None
+    starts_at: datetime | None
+    free_shipping: bool
+
+
+# ---------------------------------------------------------------- callbacks
+class CallbackRequest(In):
+    conversation_id: ShortText
+    phone: Phone
+    window_start: UtcDateTime
+    window_end: UtcDateTime
+    reason: Text
+    customer_id: Annotated[str, Field(max_length=64)] | None = None
+    email: Email | None = None
+    order_number: OrderNumber | None = None
+
+    @model_validator(mode="after")
+    def _window_order(self) -> CallbackRequest:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start")
+        return self
+
+
+class CallbackOut(BaseModel):
+    callback_id: str
+    status: str
+    phone: str
+    window_start: datetime
+    window_end: datetime
+    conversation_id: str
+    reason: str
+    customer_id: str | None
+    email: str | None
+    order_number: str | None
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- handoffs
+class CustomerRef(In):
+    id: Annotated[str, Field(max_length=64)] | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class MessageIn(In):
+    sender: Literal["user", "bot"]
+    text: Annotated[str, Field(max_length=5000)]
+    at: UtcDateTime | None = None
+
+
+class HandoffRequest(In):
+    conversation_id: ShortText
+    tier: Literal[1, 2]
+    reason: Text
+    customer: CustomerRef = Field(default_factory=CustomerRef)
+    order_number: OrderNumber | None = None
+    bot_attempts: Annotated[list[Annotated[str, Field(max_length=2000)]], Field(max_length=100)] = (
+        Field(default_factory=list)
+    )
+    recent_messages: Annotated[list[MessageIn], Field(max_length=200)] = Field(default_factory=list)
+
+
+class HandoffCreated(BaseModel):
+    ticket_number: str
+    tier: int
+    status: str
+    queue_position: int | None
+    estimated_wait_minutes: int | None
+    conversation_id: str
+
+
+class HandoffOut(HandoffCreated):
+    reason: str
+    customer: dict[str, Any]
+    order_number: str | None
+    bot_attempts: list[str]
+    recent_messages: list[dict[str, Any]]
+    outcome: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class ResumeRequest(In):
+    outcome: Text
+
+
+# ---------------------------------------------------------------- cases
+class CaseRequest(In):
+    kind: CaseKind
+    conversation_id: ShortText
+    order_number: OrderNumber | None = None
+    customer: CustomerRef = Field(default_factory=CustomerRef)
+    description: Text
+    postal_code: Annotated[str, Field(max_length=20)] | None = None
+
+
+class CaseCreated(BaseModel):
+    case_number: str
+    kind: str
+    team: Literal["associates", "executive_customer_relations"]
+    status: str
+    response_channel: Literal["chat", "email"]
+
+
+class CaseOut(CaseCreated):
+    conversation_id: str
+    order_number: str | None
+    customer: dict[str, Any]
+    description: str
+    postal_code: str | None
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- transcripts
+class TranscriptRequestIn(In):
+    conversation_id: ShortText
+    email: Email
+
+
+class TranscriptRequestOut(BaseModel):
+    request_id: str
+    status: str
+    email: str

@@ -1,0 +1,1 @@
+"""Business logic that is more than a query: ownership, return window, queue, ids, audit."""

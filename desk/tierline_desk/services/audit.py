@@ -1,0 +1,24 @@
+"""The audit log: one row per state change that matters to a shopper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..models import AuditLog, utcnow
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: str = "bot",
+    order_number: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    row = AuditLog(
+        at=utcnow(), actor=actor, action=action, order_number=order_number, details=details or {}
+    )
+    session.add(row)
+    return row

@@ -1,0 +1,280 @@
+"""Order ownership, serialisation and the changes allowed while an order is processing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..errors import ApiError
+from ..models import Order, Refund, utcnow
+from ..schemas import (
+    AddressIn,
+    AddressOut,
+    CustomerOut,
+    ItemOut,
+    LastScan,
+    OrderOut,
+    Proof,
+    RefundOut,
+    TradeInOut,
+    is_order_number,
+)
+from ..settings import get_settings
+from . import audit
+from .ids import unique_random_id
+
+SHIPPED_STATES = {"shipped", "out_for_delivery", "delivered", "delayed", "lost"}
+CLOSED_STATES = {"returned", "refunded"}
+REFUND_DAYS = 5
+REFUND_METHOD = "original_payment_method"
+
+
+def ensure_order_number(number: str) -> str:
+    if not is_order_number(number):
+        raise ApiError(
+            422,
+            "invalid_order_number",
+            "Order numbers look like 123-1234567-1234567 (3-7-7 digits).",
+        )
+    return number
+
+
+def _norm(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def check_ownership(order: Order, proof: Proof) -> None:
+    """403 unless every proof given matches the order's customer (email case-insensitive)."""
+    email, customer_id = _norm(proof.email), _norm(proof.customer_id)
+    if not email and not customer_id:
+        raise ApiError(
+            403,
+            "verification_required",
+            "Give the email address on the order or a verified customer id.",
+        )
+    if email and email.casefold() != order.customer.email.strip().casefold():
+        raise ApiError(403, "verification_failed", "That email does not match this order.")
+    if customer_id and customer_id != order.customer_id:
+        raise ApiError(403, "verification_failed", "That customer id does not match this order.")
+
+
+def get_owned_order(
+    session: Session, number: str, proof: Proof, *, for_update: bool = False
+) -> Order:
+    ensure_order_number(number)
+    stmt = (
+        select(Order)
+        .where(Order.order_number == number)
+        .options(selectinload(Order.items), selectinload(Order.refunds))
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    order = session.scalar(stmt)
+    if order is None:
+        raise ApiError(404, "order_not_found", f"No order {number}.")
+    check_ownership(order, proof)
+    return order
+
+
+def return_deadline(order: Order, window_days: int | None = None) -> date | None:
+    if order.delivered_at is None:
+        return None
+    days = get_settings().return_window_days if window_days is None else window_days
+    return order.delivered_at.date() + timedelta(days=days)
+
+
+def to_out(order: Order) -> OrderOut:
+    last_scan = (
+        LastScan(
+            at=order.last_scan_at,
+            location=order.last_scan_location,
+            description=order.last_scan_description,
+        )
+        if order.last_scan_at is not None
+        else None
+    )
+    trade_in = (
+        TradeInOut(
+            device=order.trade_in_device,
+            quoted_credit=order.trade_in_quoted_credit or Decimal("0"),
+            status=order.trade_in_status or "unknown",
+        )
+        if order.trade_in_device
+        else None
+    )
+    return OrderOut(
+        order_number=order.order_number,
+        status=order.status,
+        placed_at=order.placed_at,
+        shipped_at=order.shipped_at,
+        delivered_at=order.delivered_at,
+        estimated_delivery=order.estimated_delivery,
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
+        last_scan=last_scan,
+        customer=CustomerOut(
+            id=order.customer.id, name=order.customer.name, email=order.customer.email
+        ),
+        shipping_address=AddressOut(
+            name=order.ship_name,
+            line1=order.ship_line1,
+            line2=order.ship_line2,
+            city=order.ship_city,
+            region=order.ship_region,
+            postal_code=order.ship_postal_code,
+            country=order.ship_country,
+        ),
+        items=[
+            ItemOut(
+                sku=i.sku,
+                name=i.name,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                returnable=i.returnable,
+                return_status=i.return_status,
+            )
+            for i in order.items
+        ],
+        total=order.total,
+        currency=order.currency,
+        return_deadline=return_deadline(order),
+        trade_in=trade_in,
+        refunds=[
+            RefundOut(
+                refund_id=r.refund_id,
+                amount=r.amount,
+                status=r.status,
+                method=r.method,
+                created_at=r.created_at,
+                expected_by=r.expected_by,
+            )
+            for r in order.refunds
+        ],
+    )
+
+
+def _require_processing(order: Order, what: str) -> None:
+    if order.status == "processing":
+        return
+    if order.status in SHIPPED_STATES:
+        message = f"Order {order.order_number} has already shipped ({order.status}); {what}."
+    else:
+        message = f"Order {order.order_number} is {order.status}; {what}."
+    # The contract names one code for every non-processing state here.
+    raise ApiError(409, "already_shipped", message, status=order.status)
+
+
+def cancel(session: Session, order: Order, reason: str | None, actor: str) -> Order:
+    if order.status == "cancelled":
+        return order  # idempotent
+    if order.status in SHIPPED_STATES:
+        raise ApiError(
+            409,
+            "already_shipped",
+            f"Order {order.order_number} has already shipped ({order.status}) "
+            "and can no longer be cancelled.",
+            status=order.status,
+        )
+    if order.status != "processing":
+        raise ApiError(
+            409,
+            "not_cancellable",
+            f"Order {order.order_number} is {order.status} and cannot be cancelled.",
+            status=order.status,
+        )
+    now = utcnow()
+    amount = order.total
+    refund = Refund(
+        refund_id=unique_random_id(session, Refund, "refund_id", "RF", 8),
+        amount=amount,
+        status="pending",
+        method=REFUND_METHOD,
+        created_at=now,
+        expected_by=(now + timedelta(days=REFUND_DAYS)).date(),
+    )
+    order.refunds.append(refund)
+    order.status = "cancelled"
+    order.cancelled_at = now
+    audit.record(
+        session,
+        "order.cancel",
+        actor=actor,
+        order_number=order.order_number,
+        details={"reason": reason, "refund_id": refund.refund_id, "amount": f"{amount:.2f}"},
+    )
+    return order
+
+
+def change_address(session: Session, order: Order, address: AddressIn, actor: str) -> Order:
+    _require_processing(order, "the shipping address can no longer be changed")
+    before = {
+        "name": order.ship_name,
+        "line1": order.ship_line1,
+        "line2": order.ship_line2,
+        "city": order.ship_city,
+        "region": order.ship_region,
+        "postal_code": order.ship_postal_code,
+        "country": order.ship_country,
+    }
+    if address.name:
+        order.ship_name = address.name
+    order.ship_line1 = address.line1
+    order.ship_line2 = address.line2 or None
+    order.ship_city = address.city
+    order.ship_region = address.region
+    order.ship_postal_code = address.postal_code
+    order.ship_country = address.country.upper()
+    after = {
+        "name": order.ship_name,
+        "line1": order.ship_line1,
+        "line2": order.ship_line2,
+        "city": order.ship_city,
+        "region": order.ship_region,
+        "postal_code": order.ship_postal_code,
+        "country": order.ship_country,
+    }
+    audit.record(
+        session,
+        "order.address_change",
+        actor=actor,
+        order_number=order.order_number,
+        details={"before": before, "after": after},
+    )
+    return order
+
+
+def change_quantity(session: Session, order: Order, sku: str, quantity: int, actor: str) -> Order:
+    _require_processing(order, "quantities can no longer be changed")
+    item = next((i for i in order.items if i.sku == sku), None)
+    if item is None:
+        raise ApiError(404, "item_not_found", f"Order {order.order_number} has no item {sku}.")
+    if quantity == item.quantity:
+        return order
+    if quantity == 0 and len(order.items) == 1:
+        raise ApiError(
+            409,
+            "would_empty_order",
+            "That is the only item on the order; cancel the order instead.",
+        )
+    before = item.quantity
+    if quantity == 0:
+        order.items.remove(item)
+        session.flush()
+    else:
+        item.quantity = quantity
+    audit.record(
+        session,
+        "order.quantity_change",
+        actor=actor,
+        order_number=order.order_number,
+        details={
+            "sku": sku,
+            "before": before,
+            "after": quantity,
+            "new_total": f"{order.total:.2f}",
+        },
+    )
+    return order

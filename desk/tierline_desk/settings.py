@@ -1,0 +1,64 @@
+"""All configuration, read from the environment in this one module.
+
+Nothing is read at import time: call :func:`get_settings` (cached) when a value is needed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DESK_DIR = Path(__file__).resolve().parent.parent
+REPO_ROOT = DESK_DIR.parent
+MIGRATIONS_DIR = DESK_DIR / "migrations"
+DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "desk.sqlite3"
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or invalid."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    desk_api_token: SecretStr | None = Field(default=None, validation_alias="DESK_API_TOKEN")
+    rasa_url: str = Field(default="http://127.0.0.1:5005", validation_alias="RASA_URL")
+    rasa_token: SecretStr = Field(default=SecretStr(""), validation_alias="RASA_TOKEN")
+    return_window_days: int = Field(default=30, ge=0, validation_alias="RETURN_WINDOW_DAYS")
+    avg_handle_minutes: int = Field(default=4, ge=0, validation_alias="AVG_HANDLE_MINUTES")
+    rasa_timeout_seconds: float = Field(default=5.0, gt=0, validation_alias="RASA_TIMEOUT_SECONDS")
+
+    def resolved_database_url(self) -> str:
+        """DATABASE_URL, or the default SQLite file ``<repo>/var/desk.sqlite3`` (dir created)."""
+        if self.database_url:
+            return self.database_url
+        DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+    def api_token(self) -> str:
+        """The shared bearer secret; a clear error when DESK_API_TOKEN is unset or empty."""
+        token = self.desk_api_token.get_secret_value() if self.desk_api_token else ""
+        if not token:
+            raise SettingsError(
+                "DESK_API_TOKEN is not set: export the shared secret the bot's actions use "
+                "(e.g. `export DESK_API_TOKEN=$(openssl rand -hex 32)`) before starting the API."
+            )
+        return token
+
+    def rasa_base_url(self) -> str:
+        return self.rasa_url.rstrip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"Invalid desk settings: {problems}") from exc
