@@ -1,0 +1,131 @@
+"""Starts the real desk, action server and Rasa (honcho, Procfile) on a fresh demo database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from channels.signed_rest import sign_customer_id
+
+ROOT = Path(__file__).resolve().parents[2]
+DESK = "http://127.0.0.1:8000"
+ACTIONS = "http://127.0.0.1:5055"
+RASA = "http://127.0.0.1:5005"
+STARTUP_SECONDS = 240
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_until_up(check: Callable[[], bool], runner: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if runner.poll() is not None:
+            pytest.fail(f"the stack exited early:\n{log.read_text()[-4000:]}")
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    pytest.fail(f"the stack did not come up in {STARTUP_SECONDS}s:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+
+    def desk(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.env['DESK_API_TOKEN']}"}
+        return httpx.request(method, f"{DESK}{path}", headers=headers, timeout=10, **kwargs)
+
+    def rasa_tracker(self, sender: str) -> dict[str, Any]:
+        params = {"token": self.env["RASA_TOKEN"]}
+        response = httpx.get(f"{RASA}/conversations/{sender}/tracker", params=params, timeout=10)
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def signed_metadata(self, customer_id: str) -> dict[str, str]:
+        secret = self.env["TIERLINE_IDENTITY_SECRET"]
+        return {"customer_id": customer_id, "customer_signature": sign_customer_id(customer_id, secret)}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    for port in (8000, 5055, 5005):
+        if _port_in_use(port):
+            pytest.fail(f"port {port} is busy: stop `make run` before the end-to-end tests")
+    workdir = tmp_path_factory.mktemp("stack")
+    env = {**os.environ, **_read_env_file(ROOT / ".env")}
+    env["DATABASE_URL"] = f"sqlite:///{workdir / 'desk.sqlite3'}"
+    desk_python = str(ROOT / "desk" / ".venv" / "bin" / "python")
+    for command in ("migrate", "seed-demo"):
+        subprocess.run(
+            [desk_python, "-m", "tierline_desk.cli", command], cwd=ROOT / "desk", env=env, check=True
+        )
+    log = workdir / "stack.log"
+    with log.open("wb") as sink:
+        runner = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile", "--no-prefix"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+
+        def everything_up() -> bool:
+            desk_ok = httpx.get(f"{DESK}/healthz", timeout=2).status_code == 200
+            actions_ok = httpx.get(f"{ACTIONS}/health", timeout=2).status_code == 200
+            status = httpx.get(f"{RASA}/status", params={"token": env["RASA_TOKEN"]}, timeout=2)
+            return desk_ok and actions_ok and status.status_code == 200 and bool(
+                status.json().get("model_file")
+            )
+
+        _wait_until_up(everything_up, runner, log)
+        yield Stack(env=env)
+    finally:
+        os.killpg(runner.pid, signal.SIGTERM)
+        try:
+            runner.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(runner.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+def say(sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[str]:
+    """Sends a message through Rasa's REST channel and returns the bot's texts."""
+    body: dict[str, Any] = {"sender": sender, "message": text}
+    if metadata is not None:
+        body["metadata"] = metadata
+    response = httpx.post(f"{RASA}/webhooks/rest/webhook", json=body, timeout=30)
+    response.raise_for_status()
+    return [str(message.get("text", "")) for message in response.json()]

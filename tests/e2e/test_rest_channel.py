@@ -1,0 +1,103 @@
+"""A shopper converses with the real bot: Rasa → actions → desk → database, and back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import Stack, say
+
+pytestmark = pytest.mark.e2e
+
+MAYA = "maya.chen@example.com"
+
+
+def joined(replies: list[str]) -> str:
+    assert replies, "the bot answered nothing"
+    return "\n".join(replies)
+
+
+def test_tracking_a_package_after_proving_ownership(stack: Stack, sender: str) -> None:
+    assert "order number" in joined(say(sender, "where is my package?"))
+    assert "email address" in joined(say(sender, "112-4839201-5573910"))
+    answer = joined(say(sender, MAYA))
+    assert "112-4839201-5573910 is on its way with UPS" in answer
+    assert "Louisville" in answer
+
+
+def test_a_16_digit_number_is_rejected_with_the_reason(stack: Stack, sender: str) -> None:
+    answer = joined(say(sender, "can you track my order 1124839201557391"))
+    assert "That has 16 digits; order numbers have 17" in answer
+
+
+def test_wrong_emails_reveal_nothing(stack: Stack, sender: str) -> None:
+    say(sender, "track order 112-4839201-5573910")
+    assert "2 tries left" in joined(say(sender, "someone@example.com"))
+    assert "1 tries left" in joined(say(sender, "maya@example.org"))
+    answer = joined(say(sender, "chen.maya@example.net"))
+    assert "can't share anything about this order" in answer
+    assert "Louisville" not in answer and "UPS" not in answer
+
+
+def test_cancelling_an_unshipped_order(stack: Stack, sender: str) -> None:
+    say(sender, "I want to cancel my order 114-2093847-1122334")
+    assert "Just to confirm" in joined(say(sender, MAYA))
+    assert "is cancelled" in joined(say(sender, "yes"))
+    order = stack.desk(
+        "POST", "/api/v1/orders/lookup", json={"order_number": "114-2093847-1122334", "email": MAYA}
+    ).json()
+    assert order["status"] == "cancelled"
+
+
+def test_cancelling_after_shipping_is_refused(stack: Stack, sender: str) -> None:
+    say(sender, "cancel order 112-4839201-5573910 please")
+    assert "can't cancel it anymore" in joined(say(sender, MAYA))
+
+
+def test_starting_a_return_creates_an_authorization(stack: Stack, sender: str) -> None:
+    say(sender, "I'd like to return something")
+    say(sender, "113-5550192-7781234")
+    assert "Which item" in joined(say(sender, MAYA))
+    assert "reason" in joined(say(sender, "the running shoes"))
+    answer = joined(say(sender, "they're too small"))
+    assert "return authorization is RMA-" in answer
+
+
+def test_a_return_outside_the_window_is_explained(stack: Stack, sender: str) -> None:
+    say(sender, "I want to return the blender from order 111-8765432-1098765")
+    answer = joined(say(sender, "jordan.alvarez@example.com"))
+    assert "return window closed" in answer
+
+
+def test_a_signed_in_shopper_is_not_asked_for_an_email(stack: Stack, sender: str) -> None:
+    metadata = stack.signed_metadata("C-1001")
+    answer = joined(say(sender, "track my order 112-4839201-5573910", metadata))
+    assert "is on its way with UPS" in answer
+
+
+def test_a_forged_customer_id_is_ignored(stack: Stack, sender: str) -> None:
+    forged = {"customer_id": "C-1001", "customer_signature": "0" * 64}
+    answer = joined(say(sender, "track my order 112-4839201-5573910", forged))
+    assert "email address" in answer
+    assert "UPS" not in answer
+
+
+def test_handoff_creates_a_ticket_and_the_bot_stays_silent(stack: Stack, sender: str) -> None:
+    answer = joined(say(sender, "I want to talk to a representative"))
+    assert "ticket T-" in answer
+    tickets = stack.desk("GET", "/api/v1/handoffs", params={"status": "waiting"}).json()
+    ticket = next(t for t in tickets if t["conversation_id"] == sender)
+    card = stack.desk("GET", f"/api/v1/handoffs/{ticket['ticket_number']}").json()
+    assert any("representative" in m["text"] for m in card["recent_messages"])
+
+    assert say(sender, "hello? is anyone there?") == []
+    typed = [e.get("text") for e in stack.rasa_tracker(sender)["events"] if e["event"] == "user"]
+    assert "hello? is anyone there?" in typed
+
+    resumed = stack.desk(
+        "POST",
+        f"/api/v1/handoffs/{ticket['ticket_number']}/resume",
+        json={"outcome": "We've sent a replacement."},
+    )
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["status"] == "resolved"
+    assert "You're welcome" in joined(say(sender, "thanks!"))

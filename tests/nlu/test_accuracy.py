@@ -1,0 +1,45 @@
+"""The trained NLU on the held-out split (tests/nlu/test_split.yml), which it never saw."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.model import get_latest_model
+from rasa.shared.nlu.training_data.loading import load_data
+
+pytestmark = pytest.mark.nlu
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_SPLIT = ROOT / "tests" / "nlu" / "test_split.yml"
+TRAINING_DATA = ROOT / "data" / "nlu"
+MINIMUM_ACCURACY = 0.90
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    model = get_latest_model(str(ROOT / "models"))
+    assert model, "no trained model in models/: run `make train`"
+    return Agent.load(model)
+
+
+def test_the_split_is_held_out() -> None:
+    training = {m.get("text").strip().lower() for m in load_data(str(TRAINING_DATA)).intent_examples}
+    held_out = [m.get("text").strip().lower() for m in load_data(str(TEST_SPLIT)).intent_examples]
+    assert held_out, "the test split is empty"
+    assert not training & set(held_out), "the test split repeats training sentences"
+
+
+async def test_intent_accuracy_on_the_held_out_split(agent: Agent) -> None:
+    examples = load_data(str(TEST_SPLIT)).intent_examples
+    misses: Counter[tuple[str, str]] = Counter()
+    for example in examples:
+        parsed = await agent.parse_message(example.get("text"))
+        predicted = parsed["intent"]["name"]
+        if predicted != example.get("intent"):
+            misses[(example.get("intent"), predicted)] += 1
+    accuracy = 1 - sum(misses.values()) / len(examples)
+    print(f"held-out intent accuracy: {accuracy:.3f} on {len(examples)} messages")
+    assert accuracy >= MINIMUM_ACCURACY, f"accuracy {accuracy:.3f}; confusions: {misses.most_common(10)}"
