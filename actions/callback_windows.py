@@ -16,7 +16,15 @@ OPEN_HOUR = 9
 CLOSE_HOUR = 18
 WINDOW_HOURS = 2
 
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAYS = [
+    r"mon(?:day)?",
+    r"tue(?:s|sday)?",
+    r"wed(?:s|nesday)?",
+    r"thu(?:r|rs|rsday)?",
+    r"fri(?:day)?",
+    r"sat(?:urday)?",
+    r"sun(?:day)?",
+]
 _PARTS_OF_DAY = {"morning": (9, 12), "afternoon": (12, 17), "evening": (16, 18), "noon": (12, 14)}
 _TIME = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
 _RANGE = re.compile(rf"{_TIME}\s*(?:-|–|to|and|until|till)\s*{_TIME}")
@@ -74,26 +82,37 @@ def offer_windows(now: datetime, count: int = 3) -> list[Window]:
     return windows
 
 
-def _day(text: str, now: datetime) -> datetime:
+def _named_day(text: str, now: datetime) -> datetime | None:
     if "tomorrow" in text:
         return now + timedelta(days=1)
-    for index, name in enumerate(_WEEKDAYS):
-        if re.search(rf"\b{name[:3]}(?:{name[3:]})?\b", text):
+    if "today" in text:
+        return now
+    for index, pattern in enumerate(_WEEKDAYS):
+        if re.search(rf"\b{pattern}\b", text):
             ahead = (index - now.weekday()) % 7
             return now + timedelta(days=ahead)
-    return now
+    return None
 
 
 def parse_window(text: str, now: datetime) -> Window:
     """The window ``text`` asks for, or :class:`WindowError` explaining what to change."""
     lowered = text.lower().strip()
-    if _ASAP.search(lowered):
+    named = _named_day(lowered, now)
+    if _ASAP.search(lowered) and named is None:
         return offer_windows(now, 1)[0]
-    on = _day(lowered, now)
+    on = named or now
     zone = now.tzinfo
     if match := _RANGE.search(lowered):
         h1, m1, a1, h2, m2, a2 = match.groups()
-        start_time, end_time = _hour(h1, m1, a1, a2), _hour(h2, m2, a2, None)
+        end_time = _hour(h2, m2, a2, None)
+        start_time = _hour(h1, m1, a1, a2)
+        if a1 is None and start_time >= end_time:
+            # "11-1pm": the pm belongs to the end only.
+            start_time = _hour(h1, m1, None, None)
+            if start_time >= end_time:
+                start_time = _hour(h1, m1, "am", None)
+    elif _ASAP.search(lowered):
+        start_time, end_time = time(OPEN_HOUR), time(CLOSE_HOUR)
     elif match := _AFTER.search(lowered):
         hour, minute, meridiem = match.groups()
         start_time = _hour(hour, minute, meridiem, None)

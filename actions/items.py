@@ -60,7 +60,10 @@ def match_item(text: str, items: list[dict[str, Any]]) -> dict[str, Any] | None:
     for item in items:
         if lowered in (str(item.get("sku", "")).lower(), str(item.get("name", "")).lower()):
             return item
-    positions = [_ORDINALS[w] for w in words if w in _ORDINALS]
+    # "one" is a position only on its own: in "the second one" it just names the item.
+    positions = [_ORDINALS[w] for w in words if w in _ORDINALS and w != "one"]
+    if not positions and "one" in words:
+        positions = [1]
     positions += [int(w) for w in words if w.isdigit() and 1 <= int(w) <= len(items)]
     name_hits = [
         item
@@ -81,10 +84,10 @@ def match_item(text: str, items: list[dict[str, Any]]) -> dict[str, Any] | None:
 def parse_quantity(text: str) -> int | None:
     """A quantity from 0 to MAX_QUANTITY; 'remove it' means 0. None when unclear."""
     words = _words(text)
-    if set(words) & _REMOVE_WORDS:
-        return 0
     numbers = [int(w) for w in words if w.isdigit()]
     numbers += [_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS and w not in ("a", "an")]
+    if not numbers and set(words) & _REMOVE_WORDS:
+        return 0
     if len(set(numbers)) != 1:
         return None
     quantity = numbers[0]

@@ -18,7 +18,10 @@ EXAMPLE = "112-4839201-5573910"
 # A group is a run of letters and digits holding at least one digit; groups are joined by
 # spaces or dashes. Letters are kept so that "48392O1" can be reported as a typo.
 _GROUP = r"[^\W_]*\d[^\W_]*"
-_CANDIDATE = re.compile(rf"{_GROUP}(?:[ \t\-‐‑‒–—]+{_GROUP})*")
+_SEPARATORS = r"[ \t\-‐‑‒–—−]"
+_CANDIDATE = re.compile(rf"{_GROUP}(?:{_SEPARATORS}+{_GROUP})*")
+# A well-formed number inside a longer run ("112-4839201-5573910 2 days late").
+_WELL_FORMED = re.compile(rf"(?<!\d)(?:\d{{3}}{_SEPARATORS}?\d{{7}}{_SEPARATORS}?\d{{7}})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,9 @@ class OrderNumberError(ValueError):
 
 
 def _ascii_digits(text: str) -> str:
-    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+    # NFKC folds full-width digits and the full-width hyphen typed on CJK keyboards.
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in folded)
 
 
 def _digit_count(candidate: str) -> int:
@@ -52,6 +57,9 @@ def _best_candidate(text: str) -> str | None:
     candidates = [c for c in candidates if _digit_count(c) >= 6]
     if not candidates:
         return None
+    for candidate in candidates:
+        if _digit_count(candidate) > DIGIT_COUNT and (inner := _WELL_FORMED.search(candidate)):
+            return inner.group(0)
     return min(candidates, key=lambda c: abs(_digit_count(c) - DIGIT_COUNT))
 
 

@@ -60,6 +60,12 @@ class ActionHandleOrderTask(Action):
             logger.warning("desk unavailable during %s: %s", task, error)
             dispatcher.utter_message(response="utter_desk_unavailable")
             events = []
+        except desk_client.DeskError as error:
+            # A refusal the task did not expect (the order changed meanwhile, say): never
+            # leave the shopper without an answer.
+            logger.warning("desk refused %s: %s", task, error.code)
+            dispatcher.utter_message(response="utter_task_failed")
+            events = _offer_associate(f"The desk refused '{task}': {error.code}")
         return events + reset_task_slots()
 
     @staticmethod
@@ -241,6 +247,11 @@ async def _cancel(
     if order["status"] == "cancelled":
         dispatcher.utter_message(response="utter_already_cancelled", order_id=number)
         return []
+    if order["status"] in ("returned", "refunded"):
+        dispatcher.utter_message(
+            response="utter_not_cancellable", order_id=number, status=order["status"]
+        )
+        return [log_attempt(tracker, f"Cancel asked on {order['status']} order {number}")]
     if order["status"] != "processing":
         return _already_shipped(dispatcher, tracker, order, "cancel")
     if tracker.get_slot("cancel_confirmed") is not True:
@@ -251,7 +262,7 @@ async def _cancel(
         cancelled = await desk_client.cancel_order(number, email, customer_id)
     except desk_client.DeskError as error:
         if error.code in ("already_shipped", "not_cancellable"):
-            return _already_shipped(dispatcher, tracker, {**order, "status": "shipped"}, "cancel")
+            return _already_shipped(dispatcher, tracker, await _fresh(tracker, order), "cancel")
         raise
     dispatcher.utter_message(
         response="utter_cancelled", order_id=number, total=money(cancelled.get("total"))

@@ -16,11 +16,13 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import desk_client
 from actions.addresses import one_line, parse_address
 from actions.conversation import bot_log, signed_in_customer
+from actions.formatting import money
 from actions.items import match_item, parse_quantity
 from actions.order_numbers import OrderNumberError, parse_order_number
 
@@ -91,12 +93,12 @@ def return_window_open(order: dict[str, Any], today: date | None = None) -> bool
 
 
 def _verified(order: dict[str, Any], customer_id: str | None) -> dict[str, Any]:
-    owner = order.get("customer") or {}
     return {
         "order_id": order["order_number"],
         "verified_order": order["order_number"],
         "order_snapshot": order,
-        "customer_id": customer_id or owner.get("id"),
+        # Only the channel-verified id: an email proves one order, not the whole account.
+        "customer_id": customer_id,
         "verification_attempts": 0,
     }
 
@@ -119,9 +121,33 @@ class ActionStartOrderTask(Action):
         return events + reset_task_slots()
 
 
+def _stops_form(event: dict[str, Any]) -> bool:
+    return (
+        event.get("event") == "slot"
+        and event.get("name") == REQUESTED_SLOT
+        and (event.get("value") is None)
+    )
+
+
 class ValidateOrderForm(FormValidationAction):
     def name(self) -> str:
         return VALIDATE_ORDER_FORM
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validates, and lets a validator stop the form (the desk is down, say).
+
+        rasa-sdk appends the next slot to ask for after the validators' events, and Rasa
+        only reads the last ``requested_slot``: a validator's ``None`` must come last.
+        """
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        if not any(_stops_form(event) for event in events[:-1]):
+            return events
+        kept = [
+            e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)
+        ]
+        return [*kept, SlotSet(REQUESTED_SLOT, None)]
 
     async def required_slots(
         self,
@@ -323,7 +349,7 @@ class ActionAskCancelConfirmed(Action):
             response="utter_ask_cancel_confirmed",
             order_id=order.get("order_number"),
             items=names,
-            total=f"${order.get('total')}",
+            total=money(order.get("total")),
         )
         return []
 

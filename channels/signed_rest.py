@@ -33,7 +33,8 @@ def verified_customer_id(metadata: Any, secret: str) -> str | None:
     if not isinstance(customer_id, str) or not isinstance(signature, str) or not customer_id:
         return None
     expected = sign_customer_id(customer_id, secret)
-    return customer_id if hmac.compare_digest(expected, signature) else None
+    matches = hmac.compare_digest(expected.encode(), signature.encode())
+    return customer_id if matches else None
 
 
 class SignedRestInput(RestInput):

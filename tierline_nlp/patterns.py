@@ -59,6 +59,7 @@ def _phone_patterns() -> list[list[dict[str, Any]]]:
         [country, three, _DASH, three, _DASH, four],
         [country, {"ORTH": "("}, three, {"ORTH": ")"}, three, {"ORTH": "-", "OP": "?"}, four],
         [country, three, four, four],
+        [country, _regex(r"^\d{2}$"), four, four],
         [country, four, _regex(r"^\d{6}$")],
     ]
 

@@ -13,8 +13,14 @@ class RasaUnavailable(Exception):
     """Rasa could not be reached, rejected the call, or is not configured."""
 
 
+RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+
+
 def resume_conversation(conversation_id: str, outcome: str) -> None:
-    """Append a ``resume`` event, then trigger ``EXTERNAL_handback`` with the outcome.
+    """Append ``resume`` and ``action_listen``, then trigger ``EXTERNAL_handback``.
+
+    A paused conversation never ran ``action_listen`` after the handoff, so without it the
+    bot's rules would not see the handback as a fresh user turn and would fall back.
 
     Raises :class:`RasaUnavailable` on any failure (network, timeout, non-2xx, no token).
     """
@@ -26,7 +32,7 @@ def resume_conversation(conversation_id: str, outcome: str) -> None:
     params = {"token": token}
     try:
         with httpx.Client(timeout=settings.rasa_timeout_seconds) as client:
-            resp = client.post(f"{base}/tracker/events", params=params, json=[{"event": "resume"}])
+            resp = client.post(f"{base}/tracker/events", params=params, json=RESUME_EVENTS)
             resp.raise_for_status()
             resp = client.post(
                 f"{base}/trigger_intent",

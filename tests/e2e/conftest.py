@@ -70,7 +70,10 @@ class Stack:
 
     def signed_metadata(self, customer_id: str) -> dict[str, str]:
         secret = self.env["TIERLINE_IDENTITY_SECRET"]
-        return {"customer_id": customer_id, "customer_signature": sign_customer_id(customer_id, secret)}
+        return {
+            "customer_id": customer_id,
+            "customer_signature": sign_customer_id(customer_id, secret),
+        }
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +87,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     desk_python = str(ROOT / "desk" / ".venv" / "bin" / "python")
     for command in ("migrate", "seed-demo"):
         subprocess.run(
-            [desk_python, "-m", "tierline_desk.cli", command], cwd=ROOT / "desk", env=env, check=True
+            [desk_python, "-m", "tierline_desk.cli", command],
+            cwd=ROOT / "desk",
+            env=env,
+            check=True,
         )
     log = workdir / "stack.log"
     with log.open("wb") as sink:
@@ -102,8 +108,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             desk_ok = httpx.get(f"{DESK}/healthz", timeout=2).status_code == 200
             actions_ok = httpx.get(f"{ACTIONS}/health", timeout=2).status_code == 200
             status = httpx.get(f"{RASA}/status", params={"token": env["RASA_TOKEN"]}, timeout=2)
-            return desk_ok and actions_ok and status.status_code == 200 and bool(
-                status.json().get("model_file")
+            return (
+                desk_ok
+                and actions_ok
+                and status.status_code == 200
+                and bool(status.json().get("model_file"))
             )
 
         _wait_until_up(everything_up, runner, log)

@@ -26,7 +26,9 @@ def agent() -> Agent:
 
 
 def test_the_split_is_held_out() -> None:
-    training = {m.get("text").strip().lower() for m in load_data(str(TRAINING_DATA)).intent_examples}
+    training = {
+        m.get("text").strip().lower() for m in load_data(str(TRAINING_DATA)).intent_examples
+    }
     held_out = [m.get("text").strip().lower() for m in load_data(str(TEST_SPLIT)).intent_examples]
     assert held_out, "the test split is empty"
     assert not training & set(held_out), "the test split repeats training sentences"
@@ -42,4 +44,6 @@ async def test_intent_accuracy_on_the_held_out_split(agent: Agent) -> None:
             misses[(example.get("intent"), predicted)] += 1
     accuracy = 1 - sum(misses.values()) / len(examples)
     print(f"held-out intent accuracy: {accuracy:.3f} on {len(examples)} messages")
-    assert accuracy >= MINIMUM_ACCURACY, f"accuracy {accuracy:.3f}; confusions: {misses.most_common(10)}"
+    assert accuracy >= MINIMUM_ACCURACY, (
+        f"accuracy {accuracy:.3f}; confusions: {misses.most_common(10)}"
+    )

@@ -162,7 +162,10 @@ def test_resume_calls_rasa_and_resolves(client: TestClient, session: Session) ->
     tr_req = trigger.calls.last.request
     assert ev_req.url.params["token"] == RASA_TOKEN
     assert tr_req.url.params["token"] == RASA_TOKEN
-    assert json.loads(ev_req.content) == [{"event": "resume"}]
+    assert json.loads(ev_req.content) == [
+        {"event": "resume"},
+        {"event": "action", "name": "action_listen"},
+    ]
     assert json.loads(tr_req.content) == {
         "name": "EXTERNAL_handback",
         "entities": {"handback_outcome": "refund_issued"},

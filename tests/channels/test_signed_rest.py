@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+
+from channels.signed_rest import SignedRestInput, sign_customer_id, verified_customer_id
+
+SECRET = "identity-secret"
+CUSTOMER = "C-1001"
+SIGNATURE = hmac.new(SECRET.encode(), CUSTOMER.encode(), hashlib.sha256).hexdigest()
+
+
+def request(metadata: Any = None, **body: Any) -> Any:
+    payload = {"sender": "conv-1", "message": "where is my order", **body}
+    if metadata is not None:
+        payload["metadata"] = metadata
+    return SimpleNamespace(json=payload, args={})
+
+
+def test_signature_is_hex_hmac_sha256() -> None:
+    assert sign_customer_id(CUSTOMER, SECRET) == SIGNATURE
+
+
+def test_valid_signature_passes_the_id() -> None:
+    metadata = {"customer_id": CUSTOMER, "customer_signature": SIGNATURE}
+    assert verified_customer_id(metadata, SECRET) == CUSTOMER
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"customer_id": CUSTOMER},  # unsigned
+        {"customer_id": CUSTOMER, "customer_signature": ""},
+        {"customer_id": CUSTOMER, "customer_signature": "0" * 64},
+        {"customer_id": "C-2002", "customer_signature": SIGNATURE},  # someone else's id
+        {"customer_id": CUSTOMER, "customer_signature": sign_customer_id(CUSTOMER, "other")},
+        {"customer_id": "", "customer_signature": sign_customer_id("", SECRET)},
+        {"customer_id": 1001, "customer_signature": SIGNATURE},
+        {"customer_id": CUSTOMER, "customer_signature": None},
+        {"customer_signature": SIGNATURE},
+        {},
+        None,
+        "C-1001",
+        [CUSTOMER, SIGNATURE],
+    ],
+)
+def test_wrong_or_missing_signature_drops_the_id(metadata: Any) -> None:
+    assert verified_customer_id(metadata, SECRET) is None
+
+
+def test_no_secret_configured_trusts_nobody() -> None:
+    metadata = {"customer_id": CUSTOMER, "customer_signature": sign_customer_id(CUSTOMER, "")}
+    assert verified_customer_id(metadata, "") is None
+
+
+def test_non_ascii_signature_is_dropped_not_crashed() -> None:
+    # A forged signature with non-ASCII characters must be refused like any other.
+    metadata = {"customer_id": CUSTOMER, "customer_signature": "é" * 64}
+    assert verified_customer_id(metadata, SECRET) is None
+
+
+def test_get_metadata_keeps_only_the_verified_id() -> None:
+    channel = SignedRestInput(identity_secret=SECRET)
+    signed = {"customer_id": CUSTOMER, "customer_signature": SIGNATURE, "role": "admin"}
+    assert channel.get_metadata(request(signed)) == {"customer_id": CUSTOMER}
+    assert channel.get_metadata(request({"customer_id": CUSTOMER, "customer_signature": "x"})) == {}
+    assert channel.get_metadata(request()) == {}
+    assert channel.get_metadata(SimpleNamespace(json=None, args={})) == {}
+
+
+def test_from_credentials() -> None:
+    channel = SignedRestInput.from_credentials({"identity_secret": SECRET})
+    assert isinstance(channel, SignedRestInput)
+    assert channel.identity_secret == SECRET
+    assert SignedRestInput.from_credentials(None).identity_secret == ""  # type: ignore[attr-defined]
+    assert SignedRestInput.name() == "rest"
+
+
+async def _post(channel: SignedRestInput, metadata: Any) -> UserMessage:
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    blueprint = channel.blueprint(on_new_message)
+    webhook = next(r.handler for r in blueprint._future_routes if r.uri == "/webhook")
+    response = await webhook(request(metadata))
+    assert response.status == 200
+    assert len(received) == 1
+    return received[0]
+
+
+async def test_webhook_passes_a_signed_id_to_the_tracker() -> None:
+    channel = SignedRestInput(identity_secret=SECRET)
+    message = await _post(channel, {"customer_id": CUSTOMER, "customer_signature": SIGNATURE})
+    assert message.metadata == {"customer_id": CUSTOMER}
+    assert message.sender_id == "conv-1"
+    assert message.text == "where is my order"
+
+
+async def test_webhook_drops_a_forged_id() -> None:
+    channel = SignedRestInput(identity_secret=SECRET)
+    message = await _post(channel, {"customer_id": CUSTOMER, "customer_signature": "f" * 64})
+    assert not (message.metadata or {}).get("customer_id")
