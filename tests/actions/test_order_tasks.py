@@ -374,8 +374,11 @@ async def test_cancel_that_raced_with_shipping(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter
 ) -> None:
     desk.post(CANCEL).respond(409, json=desk_error(409, "already_shipped"))
+    desk.post(LOOKUP).respond(200, json=make_order("shipped"))
     events = await run_task(dispatcher, make_order("processing"), "cancel", cancel_confirmed=True)
     assert responses(dispatcher) == ["utter_already_shipped"]
+    # The shopper is told the order's real state, read again after the refusal.
+    assert dispatcher.messages[0]["status"] == "shipped"
     assert slot_events(events)["handoff_offered"] is True
     assert "order_snapshot" not in slot_events(events)
 
@@ -722,3 +725,22 @@ async def test_recurring_delivery_problem_sends_the_postal_code(
     assert body["postal_code"] == "94107"
     assert body["description"] == "third time my parcel is left in the rain"
     assert responses(dispatcher) == ["utter_specialist_case_opened"]
+
+
+async def test_cancel_a_returned_order_says_so(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    await run_task(dispatcher, make_order("returned"), "cancel", cancel_confirmed=True)
+    assert responses(dispatcher) == ["utter_not_cancellable"]
+    assert dispatcher.messages[0]["status"] == "returned"
+    assert not desk.calls
+
+
+async def test_an_unexpected_refusal_still_gets_an_answer(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    desk.post(LOOKUP).respond(403, json=desk_error(403, "verification_failed"))
+    events = await run_task(dispatcher, make_order("shipped"), "track")
+    assert responses(dispatcher) == ["utter_task_failed"]
+    assert slot_events(events)["handoff_offered"] is True
+    assert_task_slots_reset(events)
