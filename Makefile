@@ -13,6 +13,8 @@ UV := .tools/bin/uv
 BOT := .venv/bin
 DESK := desk/.venv/bin
 SPACY_PIPELINE := build/spacy-tierline
+# Optional: an installed pretrained spaCy pipeline (e.g. en_core_web_md) to put the rules on.
+SPACY_BASE ?=
 RASA_RESULTS := var/rasa-results
 WITH_SERVICES := scripts/with_support_services.sh
 
@@ -42,7 +44,7 @@ var:
 install: .venv/.synced desk/.venv/.synced .env var ## Create both environments and local secrets
 
 $(SPACY_PIPELINE)/meta.json: $(wildcard tierline_nlp/*.py) .venv/.synced
-	$(BOT)/python -m tierline_nlp.build $(SPACY_PIPELINE)
+	$(BOT)/python -m tierline_nlp.build $(SPACY_PIPELINE) $(if $(SPACY_BASE),--base $(SPACY_BASE))
 
 spacy: $(SPACY_PIPELINE)/meta.json ## Build the offline spaCy pipeline
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import spacy
 from spacy.language import Language
 
 from tierline_nlp.build import PIPELINE_NAME, build_pipeline
@@ -138,3 +141,13 @@ def test_pipeline_is_blank_english_with_only_the_ruler(nlp: Language) -> None:
     assert nlp.meta["name"] == PIPELINE_NAME
     labels = {pattern["label"] for pattern in entity_ruler_patterns()}
     assert labels == set(ENTITY_LABELS)
+
+
+def test_the_rules_can_sit_on_another_pipeline(tmp_path: Path) -> None:
+    base = spacy.blank("en")
+    base.add_pipe("sentencizer")
+    base.to_disk(tmp_path / "base")
+    nlp = build_pipeline(str(tmp_path / "base"))
+    assert nlp.pipe_names == ["sentencizer", "entity_ruler"]
+    doc = nlp("my order is 112-4839201-5573910.")
+    assert [(ent.text, ent.label_) for ent in doc.ents] == [("112-4839201-5573910", "order_id")]
