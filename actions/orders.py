@@ -9,7 +9,6 @@ there is something returnable. ``ActionHandleOrderTask`` then does the work.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 from typing import Any
 
@@ -22,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions import desk_client
 from actions.addresses import one_line, parse_address
 from actions.conversation import bot_log, signed_in_customer
+from actions.emails import find_email
 from actions.formatting import money
 from actions.items import match_item, parse_quantity
 from actions.order_numbers import OrderNumberError, parse_order_number
@@ -60,7 +60,6 @@ TASK_SLOTS = (
     "change_item",
     "change_quantity",
 )
-_EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[A-Za-z]{2,}")
 
 
 def reset_task_slots() -> list[EventType]:
@@ -213,11 +212,10 @@ class ValidateOrderForm(FormValidationAction):
         order_number = tracker.get_slot("order_id")
         if not order_number or current_order(tracker) is not None:
             return {}
-        found = _EMAIL.search(str(slot_value))
-        if found is None:
+        email = find_email(str(slot_value))
+        if email is None:
             dispatcher.utter_message(response="utter_email_malformed")
             return {"order_email": None}
-        email = found.group(0).strip(".").lower()
         try:
             order = await desk_client.lookup_order(order_number, email, signed_in_customer(tracker))
         except desk_client.DeskUnavailable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,11 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import desk_client
+from actions.emails import find_email
 
 VALIDATE_TRANSCRIPT_FORM = "validate_transcript_form"
 ACTION_REQUEST_TRANSCRIPT = "action_request_transcript"
-
-_EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[A-Za-z]{2,}")
 
 
 class ValidateTranscriptForm(FormValidationAction):
@@ -48,11 +46,11 @@ class ValidateTranscriptForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        found = _EMAIL.search(str(slot_value))
-        if found is None:
+        email = find_email(str(slot_value))
+        if email is None:
             dispatcher.utter_message(response="utter_email_malformed")
             return {"transcript_email": None}
-        return {"transcript_email": found.group(0).strip(".").lower()}
+        return {"transcript_email": email}
 
 
 class ActionRequestTranscript(Action):
