@@ -9,6 +9,9 @@ PYENV_ROOT ?= $(HOME)/.pyenv
 PY310 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10.*/bin/python3.10) $(shell command -v python3.10))
 PY312 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3.12) $(shell command -v python3.12))
 UV_VERSION := 0.13.9
+# Rasa's telemetry would try to reach the internet; these machines have none, and shoppers'
+# conversations are not ours to report.
+export RASA_TELEMETRY_ENABLED := false
 UV := .tools/bin/uv
 BOT := .venv/bin
 DESK := desk/.venv/bin

@@ -77,12 +77,12 @@ def parse_order_number(text: str) -> OrderNumber:
         hint = " (a letter O instead of a zero?)" if {"O", "o"} & set(letters) else ""
         raise OrderNumberError(
             f"Order numbers are digits only, but “{candidate.strip()}” contains {shown}{hint}. "
-            f"Could you check it and type it again? It looks like {EXAMPLE}."
+            f"Order numbers look like {EXAMPLE}."
         )
     digits = "".join(ch for ch in candidate if ch.isdigit())
     if len(digits) != DIGIT_COUNT:
         raise OrderNumberError(
             f"That has {len(digits)} digits; order numbers have {DIGIT_COUNT}, "
-            f"written like {EXAMPLE}. Could you check it and type it again?"
+            f"written like {EXAMPLE}."
         )
     return OrderNumber(digits)
