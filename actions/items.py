@@ -51,6 +51,17 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
+def _name_hits(text: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    words = set(_words(text)) - _STOP_WORDS
+    return [item for item in items if set(_words(str(item.get("name", "")))) & words]
+
+
+def item_named_in(text: str, items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The one item whose name ``text`` mentions ("return the shoes from …"), by name only."""
+    hits = _name_hits(text, items)
+    return hits[0] if len(hits) == 1 else None
+
+
 def match_item(text: str, items: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The one item ``text`` names, or None when it names none or several."""
     if not items:
@@ -65,11 +76,7 @@ def match_item(text: str, items: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not positions and "one" in words:
         positions = [1]
     positions += [int(w) for w in words if w.isdigit() and 1 <= int(w) <= len(items)]
-    name_hits = [
-        item
-        for item in items
-        if set(_words(str(item.get("name", "")))) & (set(words) - _STOP_WORDS)
-    ]
+    name_hits = _name_hits(text, items)
     if len(name_hits) == 1:
         return name_hits[0]
     if len(positions) == 1 and not name_hits:

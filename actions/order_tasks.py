@@ -15,7 +15,13 @@ from actions.addresses import parse_address
 from actions.conversation import bot_log, log_attempt, signed_in_customer
 from actions.formatting import day, moment, money
 from actions.handoff import ASSOCIATE_TIER, hand_off
-from actions.orders import current_order, reset_task_slots, return_window_open, returnable_items
+from actions.orders import (
+    current_order,
+    reset_task_slots,
+    return_window_open,
+    returnable_items,
+    task_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -340,29 +346,12 @@ def _case_payload(tracker: Tracker, order: dict[str, Any], kind: str) -> dict[st
     }
 
 
-def _first_problem_message(tracker: Tracker) -> str:
-    """What the shopper first said about the problem (the form asked more questions since)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get(
-            "name"
-        ) in (
-            "report_damaged_item",
-            "report_wrong_item",
-            "report_missing_package",
-            "payment_issue",
-            "trade_in_credit",
-            "recurring_delivery_problem",
-        ):
-            return str(event.get("text") or "")
-    return ""
-
-
 async def _associate_case(
     dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
 ) -> Events:
     kind = ASSOCIATE_CASES[tracker.get_slot("order_task")]
     payload = _case_payload(tracker, order, kind)
-    payload["description"] = _first_problem_message(tracker) or _CASE_REASONS[kind]
+    payload["description"] = task_message(tracker) or _CASE_REASONS[kind]
     try:
         case = await desk_client.create_case(payload)
     except desk_client.DeskError as error:
@@ -389,7 +378,7 @@ async def _specialist_case(
         reason = f"Trade-in question on {number}, which has no trade-in"
         return [log_attempt(tracker, reason), *_offer_associate(reason)]
     payload = _case_payload(tracker, order, SPECIALIST_CASES[task])
-    payload["description"] = _first_problem_message(tracker) or payload["description"]
+    payload["description"] = task_message(tracker) or payload["description"]
     try:
         case = await desk_client.create_case(payload)
     except desk_client.DeskError as error:

@@ -23,7 +23,7 @@ from actions.addresses import one_line, parse_address
 from actions.conversation import bot_log, signed_in_customer
 from actions.emails import find_email
 from actions.formatting import money
-from actions.items import match_item, parse_quantity
+from actions.items import item_named_in, match_item, parse_quantity
 from actions.order_numbers import OrderNumberError, parse_order_number
 
 logger = logging.getLogger(__name__)
@@ -176,10 +176,9 @@ class ValidateOrderForm(FormValidationAction):
         except OrderNumberError as error:
             dispatcher.utter_message(text=str(error))
             return {"order_id": None}
-        if order_number == tracker.get_slot("verified_order") and tracker.get_slot(
-            "order_snapshot"
-        ):
-            return {"order_id": order_number}
+        snapshot = tracker.get_slot("order_snapshot")
+        if order_number == tracker.get_slot("verified_order") and isinstance(snapshot, dict):
+            return {"order_id": order_number, **_items_named_when_asking(tracker, snapshot)}
         customer_id = signed_in_customer(tracker)
         known_email = tracker.get_slot("order_email")
         unverified = {
@@ -200,7 +199,7 @@ class ValidateOrderForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_order_not_found", order_id=order_number)
                 return {"order_id": None}
             return unverified
-        return _verified(order, customer_id)
+        return {**_verified(order, customer_id), **_items_named_when_asking(tracker, order)}
 
     async def validate_order_email(
         self,
@@ -226,7 +225,11 @@ class ValidateOrderForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_order_not_found", order_id=order_number)
                 return {"order_id": None, "order_email": None}
             return _failed_verification(dispatcher, tracker, order_number)
-        return {**_verified(order, signed_in_customer(tracker)), "order_email": email}
+        return {
+            **_verified(order, signed_in_customer(tracker)),
+            **_items_named_when_asking(tracker, order),
+            "order_email": email,
+        }
 
     async def validate_return_item(
         self,
@@ -294,6 +297,28 @@ class ValidateOrderForm(FormValidationAction):
             dispatcher.utter_message(response="utter_quantity_not_understood")
             return {"change_quantity": None}
         return {"change_quantity": str(quantity)}
+
+
+def task_message(tracker: Tracker) -> str:
+    """What the shopper said when they asked for the current task."""
+    for event in reversed(tracker.events):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if event.get("event") == "user" and intent in TASK_BY_INTENT:
+            return str(event.get("text") or "")
+    return ""
+
+
+def _items_named_when_asking(tracker: Tracker, order: dict[str, Any]) -> dict[str, Any]:
+    """The item, when the shopper named it while asking ("return the shoes from …")."""
+    task = tracker.get_slot("order_task")
+    slot, candidates = {
+        "return": ("return_item", returnable_items(order)),
+        "change_order": ("change_item", list(order.get("items", []))),
+    }.get(task, (None, []))
+    if slot is None or tracker.get_slot(slot):
+        return {}
+    item = item_named_in(task_message(tracker), candidates)
+    return {slot: item["sku"]} if item else {}
 
 
 def _task_slots(task: str | None, order: dict[str, Any]) -> list[str]:

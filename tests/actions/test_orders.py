@@ -646,3 +646,65 @@ async def test_ask_change_item_offers_every_item(dispatcher: CollectingDispatche
     await ActionAskChangeItem().run(dispatcher, tracker, {})
     titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert titles == ["Trail Running Shoes", "Wool Hiking Socks"]
+
+
+def _task_event(text: str, intent: str) -> dict[str, Any]:
+    return {
+        "event": "user",
+        "timestamp": 1_794_999_000.0,
+        "text": text,
+        "parse_data": {"intent": {"name": intent}, "entities": [], "text": text},
+    }
+
+
+async def test_an_item_named_when_asking_for_the_return_is_not_asked_again(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
+) -> None:
+    order = make_order("delivered")
+    desk.post(LOOKUP).respond(200, json=order)
+    tracker = make_tracker(
+        slots={"order_task": "return", "order_id": ORDER_NUMBER, "requested_slot": "order_email"},
+        events=[_task_event(f"I want to return the socks from {ORDER_NUMBER}", "start_return")],
+        intent="inform",
+        text=EMAIL,
+        new_slots={"order_email": EMAIL},
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events)["return_item"] == "SKU-2"
+    assert requested_slot(events) == "return_reason"
+
+
+async def test_an_ordinal_in_the_opening_message_is_not_taken_for_an_item(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
+) -> None:
+    order = make_order("delivered")
+    desk.post(LOOKUP).respond(200, json=order)
+    tracker = make_tracker(
+        slots={"order_task": "return", "order_id": ORDER_NUMBER, "requested_slot": "order_email"},
+        events=[_task_event("I want to return 1 thing from my last order", "start_return")],
+        intent="inform",
+        text=EMAIL,
+        new_slots={"order_email": EMAIL},
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert "return_item" not in slot_events(events)
+    assert requested_slot(events) == "return_item"
+
+
+async def test_an_item_named_when_asking_to_change_the_order_is_used(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    order = make_order("processing")
+    tracker = make_tracker(
+        slots=verified_slots(order, order_task="change_order", requested_slot="order_id"),
+        events=[_task_event("can I change the number of hiking socks", "change_order")],
+        intent="provide_order_id",
+        text=ORDER_NUMBER,
+        new_slots={"order_id": ORDER_NUMBER},
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events)["change_item"] == "SKU-2"
+    assert requested_slot(events) == "change_quantity"

@@ -101,3 +101,11 @@ def test_handoff_creates_a_ticket_and_the_bot_stays_silent(stack: Stack, sender:
     assert resumed.status_code == 200, resumed.text
     assert resumed.json()["status"] == "resolved"
     assert "You're welcome" in joined(say(sender, "thanks!"))
+
+
+def test_an_item_named_in_the_request_is_not_asked_for_again(stack: Stack, sender: str) -> None:
+    say(sender, "I want to return the rain jacket from order 113-5550192-7781234")
+    answer = joined(say(sender, MAYA))
+    assert "reason for the return" in answer
+    assert "Which item" not in answer
+    assert "Packable Rain Jacket" in joined(say(sender, "it leaks"))
