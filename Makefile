@@ -46,7 +46,12 @@ var:
 
 install: .venv/.synced desk/.venv/.synced .env var ## Create both environments and local secrets
 
-$(SPACY_PIPELINE)/meta.json: $(wildcard tierline_nlp/*.py) .venv/.synced
+# Rewritten only when SPACY_BASE changes, so switching base rebuilds the pipeline.
+build/.spacy-base: FORCE
+	@mkdir -p build
+	@echo '$(SPACY_BASE)' | cmp -s - $@ || echo '$(SPACY_BASE)' > $@
+
+$(SPACY_PIPELINE)/meta.json: $(wildcard tierline_nlp/*.py) .venv/.synced build/.spacy-base
 	$(BOT)/python -m tierline_nlp.build $(SPACY_PIPELINE) $(if $(SPACY_BASE),--base $(SPACY_BASE))
 
 spacy: $(SPACY_PIPELINE)/meta.json ## Build the offline spaCy pipeline
@@ -94,5 +99,7 @@ test: lint unit validate train conversations nlu-check e2e ## Everything CI runs
 
 clean: ## Remove models, build output and test results (keeps environments and data)
 	rm -rf models build $(RASA_RESULTS) .pytest_cache
+
+FORCE:
 
 .PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check e2e test clean
