@@ -16,7 +16,7 @@ if [[ $fresh_db == 1 ]]; then
 fi
 (cd desk && .venv/bin/python -m tierline_desk.cli migrate && .venv/bin/python -m tierline_desk.cli seed-demo) >/dev/null
 
-for port in 8000 5055; do
+for port in 8000 5055 8025; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "Port $port is already in use: stop whatever runs there (make run?) and try again." >&2
     exit 1

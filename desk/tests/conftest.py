@@ -14,6 +14,7 @@ from tierline_desk.db import get_session_factory, reset_engines
 from tierline_desk.importer import seed_demo
 from tierline_desk.migrate import upgrade_head
 from tierline_desk.models import AuditLog
+from tierline_desk.services.agents import seed_demo_agents
 from tierline_desk.settings import get_settings
 
 API_TOKEN = "test-desk-token-0123456789"
@@ -35,6 +36,14 @@ def _configure(monkeypatch: pytest.MonkeyPatch, db_file: Path) -> str:
     monkeypatch.setenv("RASA_TOKEN", RASA_TOKEN)
     for var in ("RETURN_WINDOW_DAYS", "AVG_HANDLE_MINUTES"):
         monkeypatch.delenv(var, raising=False)
+    for var in ("AUTHORITY_FILE", "CONSOLE_COOKIE_SECURE", "CONSOLE_SESSION_MINUTES"):
+        monkeypatch.delenv(var, raising=False)
+    # No mail unless a test starts a catcher (tests/mail/catcher_fixture.py); never the real
+    # Maildir or a developer's running catcher on :8025.
+    monkeypatch.setenv("MAIL_ENABLED", "false")
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", "9")  # discard: nothing listens
+    monkeypatch.setenv("MAILDIR", str(db_file.parent / "mail"))
     get_settings.cache_clear()
     reset_engines()
     return url
@@ -48,6 +57,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade_head(url)
     with get_session_factory(url)() as session:
         seed_demo(session)
+        seed_demo_agents(session)  # alex, sam.lead, jordan.ecr, admin (tests/console)
     reset_engines()
     return path
 

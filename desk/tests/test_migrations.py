@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 
 from tierline_desk.db import get_engine, get_session_factory
 from tierline_desk.importer import seed_demo
-from tierline_desk.migrate import upgrade_head
+from tierline_desk.migrate import alembic_config, upgrade_head
 from tierline_desk.models import Base, Customer, Order, OrderItem, PromoCode, Refund, Return
 
 EXPECTED_TABLES = {
@@ -21,6 +22,12 @@ EXPECTED_TABLES = {
     "cases",
     "transcript_requests",
     "audit_log",
+    # 0002: the human tiers
+    "agents",
+    "agent_sessions",
+    "certificates",
+    "reships",
+    "idempotency_keys",
 }
 
 
@@ -43,7 +50,9 @@ def test_upgrade_is_repeatable(empty_db: str) -> None:
     upgrade_head()
     upgrade_head()
     with get_engine().connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        current = MigrationContext.configure(conn).get_current_revision()
+    assert current == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert current is not None and current >= "0002"
 
 
 def _counts() -> dict[str, int]:

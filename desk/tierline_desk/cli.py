@@ -1,8 +1,11 @@
-"""Command line: ``python -m tierline_desk.cli {migrate,seed-demo,import-orders FILE}``."""
+"""Command line: ``python -m tierline_desk.cli {migrate,seed-demo,import-orders FILE,create-user,
+mail-catcher,send-transcripts}``."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +13,8 @@ from pathlib import Path
 from .db import get_session_factory
 from .importer import ImportFailed, import_file, seed_demo
 from .migrate import upgrade_head
+from .models import AGENT_ROLES
+from .services.agents import AgentError, create_agent, seed_demo_agents
 from .settings import SettingsError, get_settings
 
 
@@ -22,7 +27,33 @@ def _cmd_migrate(_args: argparse.Namespace) -> int:
 def _cmd_seed_demo(_args: argparse.Namespace) -> int:
     with get_session_factory()() as session:
         result = seed_demo(session)
+        added_agents = seed_demo_agents(session)
     print(f"demo data: {result.summary()}")
+    print(f"demo agents added: {', '.join(added_agents) or 'none (already there)'}")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"password for {args.username}: ")
+    if getpass.getpass("again: ") != first:
+        raise AgentError("the two passwords differ")
+    return first
+
+
+def _cmd_create_user(args: argparse.Namespace) -> int:
+    try:
+        password = _read_password(args)
+        with get_session_factory()() as session:
+            agent = create_agent(
+                session, args.username, password, role=args.role, display_name=args.name
+            )
+            session.commit()
+    except AgentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 5
+    print(f"created {agent.role} {agent.username} ({agent.display_name})")
     return 0
 
 
@@ -33,6 +64,39 @@ def _cmd_import_orders(args: argparse.Namespace) -> int:
     if result.skipped_orders:
         print(f"left alone (already in the database): {', '.join(result.skipped_orders)}")
     return 0
+
+
+def _cmd_mail_catcher(args: argparse.Namespace) -> int:
+    from .mail.catcher import serve  # aiosmtpd only loads for this command
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
+    settings = get_settings()
+    maildir = Path(args.maildir) if args.maildir else settings.maildir
+    port = settings.smtp_port if args.port is None else args.port
+    try:
+        serve(maildir.resolve(), args.host, port)
+    except OSError as exc:
+        print(f"error: mail catcher could not listen on {args.host}:{port}: {exc}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _cmd_send_transcripts(_args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from .mail.transcripts import PENDING, deliver
+    from .models import TranscriptRequest
+
+    sent = pending = 0
+    with get_session_factory()() as session:
+        stmt = select(TranscriptRequest).where(TranscriptRequest.status == PENDING)
+        for req in session.scalars(stmt.order_by(TranscriptRequest.created_at)).all():
+            outcome = deliver(session, req, actor="cli")
+            sent, pending = (sent + 1, pending) if outcome.sent else (sent, pending + 1)
+            print(f"{req.request_id}: {'sent' if outcome.sent else 'pending'}: {outcome.message}")
+    print(f"transcripts: {sent} sent, {pending} still pending")
+    return 0 if pending == 0 else 4
 
 
 def _safe_url() -> str:
@@ -54,11 +118,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "seed-demo", help="load the demo customers, orders and promo codes (idempotent)"
     ).set_defaults(func=_cmd_seed_demo)
+    user = sub.add_parser("create-user", help="add a console agent (password hashed, Argon2id)")
+    user.add_argument("username", help="login name: lower-case letters, digits, '_.-'")
+    user.add_argument("--role", required=True, help=f"one of {', '.join(AGENT_ROLES)}")
+    user.add_argument("--name", default=None, help='display name, e.g. "Alex Rivera"')
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (else: prompt)",
+    )
+    user.set_defaults(func=_cmd_create_user)
     imp = sub.add_parser(
         "import-orders", help="import customers, orders and promo codes from a JSON file"
     )
     imp.add_argument("file", help="path to the JSON file (format: desk/README.md)")
     imp.set_defaults(func=_cmd_import_orders)
+    catcher = sub.add_parser(
+        "mail-catcher",
+        help="run a local SMTP server that stores every message in a Maildir (for development)",
+    )
+    catcher.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    catcher.add_argument(
+        "--port", type=int, default=None, help="port to listen on (default: SMTP_PORT, 8025)"
+    )
+    catcher.add_argument(
+        "--maildir", default=None, help="Maildir to store messages in (default: MAILDIR)"
+    )
+    catcher.set_defaults(func=_cmd_mail_catcher)
+    sub.add_parser(
+        "send-transcripts",
+        help="retry mailing every pending transcript request (Rasa or SMTP was down)",
+    ).set_defaults(func=_cmd_send_transcripts)
     return parser
 
 

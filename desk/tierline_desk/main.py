@@ -6,13 +6,19 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from .auth import require_token
 from .errors import install_error_handlers
+from .routers import agent_actions as console_work
 from .routers import callbacks, cases, handoffs, orders, policies, promos, returns, transcripts
+from .routers import console as console_auth
+from .routers.outbox import router as outbox_router
+from .services.authority import get_policy
 from .settings import get_settings
 
 
 def create_app() -> FastAPI:
     # Fail fast, with a clear message, when the shared secret is missing.
     get_settings().api_token()
+    # Same for the agents' authority limits (AUTHORITY_FILE).
+    get_policy()
 
     app = FastAPI(
         title="Tierline desk",
@@ -28,5 +34,9 @@ def create_app() -> FastAPI:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
     for module in (orders, returns, promos, callbacks, handoffs, cases, transcripts, policies):
         api.include_router(module.router)
+    api.include_router(outbox_router)  # the mail catcher's Maildir (tierline_desk/mail)
     app.include_router(api)
+    # The agent console's API: session cookie + CSRF, not the bot's bearer token.
+    app.include_router(console_auth.router)
+    app.include_router(console_work.router)
     return app

@@ -206,13 +206,14 @@ class HandoffTicket(Base):
     __tablename__ = "handoff_tickets"
     __table_args__ = (
         Index("ix_handoff_tickets_tier_status", "tier", "status"),
-        # At most one waiting ticket per conversation, enforced by the database too.
+        # At most one open (waiting or claimed) ticket per conversation, enforced by the
+        # database too.
         Index(
             "uq_handoff_tickets_open_conversation",
             "conversation_id",
             unique=True,
-            sqlite_where=text("status = 'waiting'"),
-            postgresql_where=text("status = 'waiting'"),
+            sqlite_where=text("status IN ('waiting', 'claimed')"),
+            postgresql_where=text("status IN ('waiting', 'claimed')"),
         ),
     )
 
@@ -229,6 +230,17 @@ class HandoffTicket(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Human tiers (the agent console). status: waiting -> claimed -> resolved | referred, or
+    # back to waiting (tier 2) on escalation. queued_at: when it (re)entered its tier's queue.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_by: Mapped[str | None] = mapped_column(String(64))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalation_note: Mapped[str | None] = mapped_column(Text)
+    referred_case_number: Mapped[str | None] = mapped_column(String(32))
+
+    claimer: Mapped[Agent | None] = relationship(foreign_keys=[claimed_by])
 
 
 class Case(Base):
@@ -267,3 +279,80 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     order_number: Mapped[str | None] = mapped_column(String(19), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# ---- human tiers: agents, console sessions, agent actions ----------------------------------
+
+AGENT_ROLES = ("associate", "supervisor", "specialist", "admin")
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AgentSession(Base):
+    """A console login. The cookie carries a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    agent: Mapped[Agent] = relationship()
+
+
+class Certificate(Base):
+    """A promotional certificate (store credit) an agent issued to a shopper."""
+
+    __tablename__ = "certificates"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+    issued_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    ticket_number: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Reship(Base):
+    """Items an agent sent again (replacement shipment) for an order."""
+
+    __tablename__ = "reships"
+
+    reship_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number"), index=True)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text)
+    issued_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    ticket_number: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """The stored result of an agent action, replayed when the same key comes again."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("agent_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     return_window_days: int = Field(default=30, ge=0, validation_alias="RETURN_WINDOW_DAYS")
     avg_handle_minutes: int = Field(default=4, ge=0, validation_alias="AVG_HANDLE_MINUTES")
     rasa_timeout_seconds: float = Field(default=5.0, gt=0, validation_alias="RASA_TIMEOUT_SECONDS")
+    # ---- agent console (human tiers): authority limits, session cookie
+    authority_file: Path = Field(
+        default=DESK_DIR / "authority.toml", validation_alias="AUTHORITY_FILE"
+    )
+    console_cookie_secure: bool = Field(default=False, validation_alias="CONSOLE_COOKIE_SECURE")
+    console_session_minutes: int = Field(
+        default=480, ge=1, le=10080, validation_alias="CONSOLE_SESSION_MINUTES"
+    )
 
     def resolved_database_url(self) -> str:
         """DATABASE_URL, or the default SQLite file ``<repo>/var/desk.sqlite3`` (dir created)."""
@@ -51,6 +59,16 @@ class Settings(BaseSettings):
 
     def rasa_base_url(self) -> str:
         return self.rasa_url.rstrip("/")
+
+    # ---- mail (tierline_desk/mail): SMTP out, and the local catcher's Maildir for the outbox
+    mail_enabled: bool = Field(default=True, validation_alias="MAIL_ENABLED")
+    smtp_host: str = Field(default="127.0.0.1", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(default=8025, ge=1, le=65535, validation_alias="SMTP_PORT")
+    smtp_from: str = Field(
+        default="Tierline Support <support@tierline.example>", validation_alias="SMTP_FROM"
+    )
+    smtp_timeout_seconds: float = Field(default=5.0, gt=0, validation_alias="SMTP_TIMEOUT_SECONDS")
+    maildir: Path = Field(default=REPO_ROOT / "var" / "mail", validation_alias="MAILDIR")
 
 
 @lru_cache(maxsize=1)

@@ -78,12 +78,13 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    for port in (8000, 5055, 5005):
+    for port in (8000, 5055, 5005, 8025):
         if _port_in_use(port):
             pytest.fail(f"port {port} is busy: stop `make run` before the end-to-end tests")
     workdir = tmp_path_factory.mktemp("stack")
     env = {**os.environ, **_read_env_file(ROOT / ".env")}
     env["DATABASE_URL"] = f"sqlite:///{workdir / 'desk.sqlite3'}"
+    env["MAILDIR"] = str(workdir / "mail")
     desk_python = str(ROOT / "desk" / ".venv" / "bin" / "python")
     for command in ("migrate", "seed-demo"):
         subprocess.run(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.conftest import Stack, say
@@ -46,6 +48,15 @@ def test_cancelling_an_unshipped_order(stack: Stack, sender: str) -> None:
         "POST", "/api/v1/orders/lookup", json={"order_number": "114-2093847-1122334", "email": MAYA}
     ).json()
     assert order["status"] == "cancelled"
+    # The paper trail: the confirmation reaches the shopper's mailbox (the local catcher).
+    mails = []
+    for _ in range(20):
+        mails = stack.desk("GET", "/api/v1/outbox").json()
+        if any("114-2093847-1122334" in str(m) for m in mails):
+            break
+        time.sleep(0.5)
+    mail = next(m for m in mails if "114-2093847-1122334" in str(m))
+    assert MAYA in str(mail["to"])
 
 
 def test_cancelling_after_shipping_is_refused(stack: Stack, sender: str) -> None:

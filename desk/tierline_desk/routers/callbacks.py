@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, BackgroundTasks, Query, status
 from sqlalchemy import select
 
 from ..auth import ActorDep
 from ..db import SessionDep
+from ..mail import notify
 from ..models import Callback, utcnow
 from ..schemas import CallbackOut, CallbackRequest
 from ..services import audit
@@ -34,7 +35,9 @@ def to_out(cb: Callback) -> CallbackOut:
 
 
 @router.post("", response_model=CallbackOut, status_code=status.HTTP_201_CREATED)
-def schedule(body: CallbackRequest, session: SessionDep, actor: ActorDep) -> CallbackOut:
+def schedule(
+    body: CallbackRequest, session: SessionDep, actor: ActorDep, background: BackgroundTasks
+) -> CallbackOut:
     cb = Callback(
         callback_id=unique_random_id(session, Callback, "callback_id", "CB", 8),
         conversation_id=body.conversation_id,
@@ -62,7 +65,9 @@ def schedule(body: CallbackRequest, session: SessionDep, actor: ActorDep) -> Cal
         },
     )
     session.commit()
-    return to_out(cb)
+    out = to_out(cb)
+    notify.callback_booked(background, session, out)  # sent after the response
+    return out
 
 
 @router.get("", response_model=list[CallbackOut])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, BackgroundTasks, Query, status
 from sqlalchemy import select
 
 from ..auth import ActorDep
 from ..db import SessionDep
 from ..errors import ApiError
+from ..mail import notify
 from ..models import Case
 from ..schemas import CaseCreated, CaseOut, CaseRequest
 from ..services import cases as svc
@@ -18,10 +19,14 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 
 @router.post("", response_model=CaseCreated, status_code=status.HTTP_201_CREATED)
-def open_case(body: CaseRequest, session: SessionDep, actor: ActorDep) -> CaseCreated:
+def open_case(
+    body: CaseRequest, session: SessionDep, actor: ActorDep, background: BackgroundTasks
+) -> CaseCreated:
     case = svc.create(session, body, actor)
     session.commit()
-    return CaseCreated.model_validate(svc.to_out(case).model_dump())
+    out = svc.to_out(case)
+    notify.case_opened(background, session, out)  # specialist cases only; after the response
+    return CaseCreated.model_validate(out.model_dump())
 
 
 @router.get("", response_model=list[CaseOut])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 
 from ..auth import ActorDep
 from ..db import SessionDep
+from ..mail import notify
 from ..schemas import (
     AddressChangeRequest,
     CancelRequest,
@@ -25,12 +26,20 @@ def lookup(body: LookupRequest, session: SessionDep) -> OrderOut:
 
 @router.post("/{order_number}/cancel", response_model=OrderOut)
 def cancel(
-    order_number: str, body: CancelRequest, session: SessionDep, actor: ActorDep
+    order_number: str,
+    body: CancelRequest,
+    session: SessionDep,
+    actor: ActorDep,
+    background: BackgroundTasks,
 ) -> OrderOut:
     order = svc.get_owned_order(session, order_number, body, for_update=True)
+    already_cancelled = order.status == "cancelled"
     svc.cancel(session, order, body.reason, actor)
     session.commit()
-    return svc.to_out(order)
+    out = svc.to_out(order)
+    if not already_cancelled:  # mailed after the commit and the response; a repeat mails nothing
+        notify.order_cancelled(background, out, body.reason)
+    return out
 
 
 @router.post("/{order_number}/shipping-address", response_model=OrderOut)

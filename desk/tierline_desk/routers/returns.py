@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 
 from ..auth import ActorDep
 from ..db import SessionDep
+from ..mail import notify
 from ..schemas import ReturnOut, ReturnRequest
 from ..services import orders as order_svc
 from ..services import returns as svc
@@ -15,7 +16,11 @@ router = APIRouter(prefix="/returns", tags=["returns"])
 
 @router.post("", response_model=ReturnOut, status_code=status.HTTP_201_CREATED)
 def create_return(
-    body: ReturnRequest, response: Response, session: SessionDep, actor: ActorDep
+    body: ReturnRequest,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    background: BackgroundTasks,
 ) -> ReturnOut:
     order = order_svc.get_owned_order(session, body.order_number, body, for_update=True)
     ret, created = svc.request_return(session, order, body.sku, body.reason, actor)
@@ -23,4 +28,7 @@ def create_return(
         session.commit()
     else:
         response.status_code = status.HTTP_200_OK
-    return svc.to_out(ret)
+    out = svc.to_out(ret)
+    if created:  # mailed after the commit and the response; a repeat mails nothing
+        notify.return_authorized(background, out, order_svc.to_out(order))
+    return out

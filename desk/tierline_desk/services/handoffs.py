@@ -13,7 +13,8 @@ from ..settings import get_settings
 from . import audit
 from .ids import ticket_number
 
-OPEN_STATES = ("waiting",)
+# "claimed": an agent in the console is working on it (see services/agent_actions.py).
+OPEN_STATES = ("waiting", "claimed")
 
 
 def queue_position(session: Session, ticket: HandoffTicket) -> int | None:
@@ -90,6 +91,7 @@ def create(session: Session, req: HandoffRequest, actor: str) -> tuple[HandoffTi
         recent_messages=[m.model_dump(mode="json", exclude_none=True) for m in req.recent_messages],
         created_at=utcnow(),
     )
+    ticket.queued_at = ticket.created_at
     session.add(ticket)
     session.flush()
     ticket.ticket_number = ticket_number(ticket.id)

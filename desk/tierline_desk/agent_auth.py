@@ -1,0 +1,66 @@
+"""Console authentication: the session cookie, the CSRF check and role guards.
+
+Every ``/console/api/*`` call except login needs the session cookie; every state-changing call
+(POST) also needs the session's CSRF token in ``X-CSRF-Token`` (session-bound: the server
+compares it, in constant time, with the token stored for that session).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Cookie, Depends, Header
+
+from .db import SessionDep
+from .errors import ApiError
+from .models import Agent, AgentSession
+from .services import agents
+
+SESSION_COOKIE = "tierline_console"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def current_session(
+    session: SessionDep,
+    tierline_console: Annotated[str | None, Cookie()] = None,
+) -> AgentSession:
+    row = agents.session_for_token(session, tierline_console) if tierline_console else None
+    if row is None:
+        raise ApiError(401, "not_logged_in", "Log in to the console first.")
+    return row
+
+
+ConsoleSessionDep = Annotated[AgentSession, Depends(current_session)]
+
+
+def require_csrf(
+    row: ConsoleSessionDep,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> AgentSession:
+    if not x_csrf_token or not secrets.compare_digest(
+        x_csrf_token.encode(), row.csrf_token.encode()
+    ):
+        raise ApiError(
+            403,
+            "csrf_failed",
+            f"Missing or wrong {CSRF_HEADER} header: send the csrf_token from login or /me.",
+        )
+    return row
+
+
+CsrfSessionDep = Annotated[AgentSession, Depends(require_csrf)]
+
+
+def current_agent(row: ConsoleSessionDep) -> Agent:
+    return row.agent
+
+
+def csrf_agent(row: CsrfSessionDep) -> Agent:
+    return row.agent
+
+
+AgentDep = Annotated[Agent, Depends(current_agent)]
+"""The logged-in agent (read-only calls)."""
+WritingAgentDep = Annotated[Agent, Depends(csrf_agent)]
+"""The logged-in agent, CSRF token checked (state-changing calls)."""

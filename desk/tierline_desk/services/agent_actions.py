@@ -1,0 +1,540 @@
+"""What agents do in the console: see queues, claim tickets, act on the ticket's order.
+
+Rules:
+- tier 1 queue = associates (supervisors see it too); tier 2 queue = supervisors; specialists
+  see open ``executive_customer_relations`` cases; admins manage accounts only.
+- A claim is one conditional UPDATE (``status='waiting' AND claimed_by IS NULL``): of two
+  agents claiming at once exactly one changes a row; the other gets 409 ``already_claimed``.
+- Only the agent who claimed a ticket, or a supervisor, may act on it, and only while claimed.
+- Money and reship actions are checked against the role's authority (services/authority.py).
+- Nothing here commits: the router commits once per request (one transaction per action).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from ..console_schemas import (
+    AgentOut,
+    CertificateOut,
+    EscalateIn,
+    MoneyActionIn,
+    OrderItemSummary,
+    OrderSummary,
+    QueueOut,
+    QueuesOut,
+    ReferIn,
+    RefundOut,
+    ReshipIn,
+    ReshipOut,
+    ResolveIn,
+    TicketCard,
+)
+from ..errors import ApiError
+from ..models import (
+    Agent,
+    Case,
+    Certificate,
+    HandoffTicket,
+    IdempotencyKey,
+    Order,
+    Refund,
+    Reship,
+    utcnow,
+)
+from . import audit, handoffs
+from . import cases as case_svc
+from .authority import get_policy
+from .ids import case_number, unique_random_id
+from .orders import REFUND_DAYS, REFUND_METHOD
+
+SPECIALIST_TEAM = "executive_customer_relations"
+QUEUE_NAMES = {1: "associates", 2: "supervisors"}
+RESHIPPABLE = frozenset({"shipped", "out_for_delivery", "delivered", "delayed", "lost"})
+
+
+def agent_out(agent: Agent) -> AgentOut:
+    return AgentOut(username=agent.username, display_name=agent.display_name, role=agent.role)
+
+
+# ---------------------------------------------------------------- visibility
+
+
+def tiers_for(agent: Agent) -> tuple[int, ...]:
+    """The queues an agent works (and may claim from)."""
+    return {"associate": (1,), "supervisor": (1, 2)}.get(agent.role, ())
+
+
+def _forbidden(agent: Agent, what: str) -> ApiError:
+    return ApiError(403, "forbidden_role", f"The {agent.role} role cannot {what}.", role=agent.role)
+
+
+def can_view(agent: Agent, ticket: HandoffTicket) -> bool:
+    if agent.role in ("supervisor", "specialist"):
+        return True
+    return ticket.tier in tiers_for(agent) or ticket.claimed_by == agent.id
+
+
+def get_ticket(session: Session, agent: Agent, number: str) -> HandoffTicket:
+    if agent.role == "admin":
+        raise _forbidden(agent, "work tickets")
+    ticket = session.scalar(
+        select(HandoffTicket).where(HandoffTicket.ticket_number == number.strip().upper())
+    )
+    if ticket is None:
+        raise ApiError(404, "ticket_not_found", f"No handoff ticket {number}.")
+    if not can_view(agent, ticket):
+        raise ApiError(
+            403,
+            "forbidden_role",
+            f"Ticket {ticket.ticket_number} is in the tier {ticket.tier} queue, which the "
+            f"{agent.role} role does not work.",
+            role=agent.role,
+        )
+    return ticket
+
+
+# ---------------------------------------------------------------- cards and queues
+
+
+def _order_summary(session: Session, number: str | None) -> OrderSummary | None:
+    order = session.get(Order, number) if number else None
+    if order is None:
+        return None
+    return OrderSummary(
+        order_number=order.order_number,
+        status=order.status,
+        customer_id=order.customer_id,
+        customer_name=order.customer.name,
+        total=order.total,
+        refunded=_refunded(order),
+        currency=order.currency,
+        items=[
+            OrderItemSummary(sku=i.sku, name=i.name, quantity=i.quantity, unit_price=i.unit_price)
+            for i in order.items
+        ],
+    )
+
+
+def card(session: Session, ticket: HandoffTicket) -> TicketCard:
+    waiting = None
+    if ticket.status == "waiting":
+        since = ticket.queued_at or ticket.created_at
+        waiting = max(0, int((utcnow() - since).total_seconds()))
+    return TicketCard(
+        ticket_number=ticket.ticket_number,
+        tier=ticket.tier,
+        status=ticket.status,
+        reason=ticket.reason,
+        customer=ticket.customer,
+        order_number=ticket.order_number,
+        bot_attempts=ticket.bot_attempts,
+        recent_messages=ticket.recent_messages,
+        created_at=ticket.created_at,
+        queued_at=ticket.queued_at,
+        waiting_seconds=waiting,
+        queue_position=handoffs.queue_position(session, ticket),
+        claimed_by=ticket.claimer.username if ticket.claimer else None,
+        claimed_at=ticket.claimed_at,
+        escalated_by=ticket.escalated_by,
+        escalated_at=ticket.escalated_at,
+        escalation_note=ticket.escalation_note,
+        referred_case_number=ticket.referred_case_number,
+        outcome=ticket.outcome,
+        resolved_at=ticket.resolved_at,
+        order=_order_summary(session, ticket.order_number),
+    )
+
+
+def queues(session: Session, agent: Agent) -> QueuesOut:
+    if agent.role == "admin":
+        raise _forbidden(agent, "work queues (admins manage agent accounts)")
+    out = QueuesOut(
+        agent=agent_out(agent), queues=[], my_tickets=[], claimed_by_others=[], specialist_cases=[]
+    )
+    for tier in tiers_for(agent):
+        waiting = session.scalars(
+            select(HandoffTicket)
+            .where(HandoffTicket.tier == tier, HandoffTicket.status == "waiting")
+            .order_by(HandoffTicket.queued_at, HandoffTicket.id)
+        )
+        out.queues.append(
+            QueueOut(tier=tier, name=QUEUE_NAMES[tier], waiting=[card(session, t) for t in waiting])
+        )
+    claimed = session.scalars(
+        select(HandoffTicket)
+        .where(HandoffTicket.status == "claimed")
+        .order_by(HandoffTicket.claimed_at, HandoffTicket.id)
+    )
+    for ticket in claimed:
+        if ticket.claimed_by == agent.id:
+            out.my_tickets.append(card(session, ticket))
+        elif agent.role == "supervisor":
+            out.claimed_by_others.append(card(session, ticket))
+    if agent.role == "specialist":
+        cases = session.scalars(
+            select(Case)
+            .where(Case.team == SPECIALIST_TEAM, Case.status == "open")
+            .order_by(Case.id)
+        )
+        out.specialist_cases = [case_svc.to_out(c) for c in cases]
+    return out
+
+
+# ---------------------------------------------------------------- claim
+
+
+def claim(session: Session, agent: Agent, ticket: HandoffTicket) -> HandoffTicket:
+    """Atomically claim a waiting ticket of a tier the agent works; 409 if someone was faster."""
+    if ticket.tier not in tiers_for(agent):
+        raise _forbidden(agent, f"claim tier {ticket.tier} tickets")
+    now = utcnow()
+    stmt = (
+        update(HandoffTicket)
+        .where(
+            HandoffTicket.id == ticket.id,
+            HandoffTicket.status == "waiting",
+            HandoffTicket.claimed_by.is_(None),
+        )
+        .values(status="claimed", claimed_by=agent.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(stmt)
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:
+        session.rollback()
+        session.refresh(ticket)
+        holder = ticket.claimer.username if ticket.claimer else None
+        raise ApiError(
+            409,
+            "already_claimed",
+            f"Ticket {ticket.ticket_number} is no longer waiting"
+            + (f": {holder} claimed it." if holder else f" (status {ticket.status})."),
+            status=ticket.status,
+            claimed_by=holder,
+        )
+    audit.record(
+        session,
+        "ticket.claim",
+        actor=agent.username,
+        order_number=ticket.order_number,
+        details={"ticket_number": ticket.ticket_number, "tier": ticket.tier, "role": agent.role},
+    )
+    session.flush()
+    session.refresh(ticket)
+    return ticket
+
+
+# ---------------------------------------------------------------- acting on a claimed ticket
+
+
+def require_worker(agent: Agent, ticket: HandoffTicket) -> None:
+    """Only the claimer or a supervisor acts, and only while the ticket is claimed."""
+    if ticket.status != "claimed":
+        raise ApiError(
+            409,
+            "not_claimed",
+            f"Ticket {ticket.ticket_number} is {ticket.status}; claim it before acting on it.",
+            status=ticket.status,
+        )
+    if ticket.claimed_by != agent.id and agent.role != "supervisor":
+        raise ApiError(
+            403,
+            "not_your_ticket",
+            f"Ticket {ticket.ticket_number} is claimed by another agent.",
+        )
+
+
+def _ticket_order(session: Session, ticket: HandoffTicket) -> Order:
+    order = session.get(Order, ticket.order_number) if ticket.order_number else None
+    if order is None:
+        raise ApiError(
+            409, "no_order", f"Ticket {ticket.ticket_number} is not about a known order."
+        )
+    return order
+
+
+def _refunded(order: Order) -> Decimal:
+    return sum((r.amount for r in order.refunds), Decimal("0.00"))
+
+
+def _audit_action(
+    session: Session,
+    agent: Agent,
+    action: str,
+    ticket: HandoffTicket,
+    details: dict[str, Any],
+) -> None:
+    audit.record(
+        session,
+        action,
+        actor=agent.username,
+        order_number=ticket.order_number,
+        details={"ticket_number": ticket.ticket_number, "role": agent.role, **details},
+    )
+
+
+def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyActionIn) -> RefundOut:
+    get_policy().check_money(agent.role, "refund", body.amount)
+    require_worker(agent, ticket)
+    order = _ticket_order(session, ticket)
+    refundable = order.total - _refunded(order)
+    if body.amount > refundable:
+        raise ApiError(
+            409,
+            "exceeds_refundable",
+            f"Only {max(refundable, Decimal('0')):.2f} of order {order.order_number} is left "
+            "to refund.",
+            refundable=f"{max(refundable, Decimal('0')):.2f}",
+        )
+    now = utcnow()
+    row = Refund(
+        refund_id=unique_random_id(session, Refund, "refund_id", "RF", 8),
+        amount=body.amount,
+        status="pending",
+        method=REFUND_METHOD,
+        created_at=now,
+        expected_by=(now + timedelta(days=REFUND_DAYS)).date(),
+    )
+    order.refunds.append(row)
+    _audit_action(
+        session,
+        agent,
+        "agent.refund",
+        ticket,
+        {"refund_id": row.refund_id, "amount": f"{body.amount:.2f}", "reason": body.reason},
+    )
+    session.flush()
+    return RefundOut(
+        refund_id=row.refund_id,
+        ticket_number=ticket.ticket_number,
+        order_number=order.order_number,
+        amount=row.amount,
+        status=row.status,
+        method=row.method,
+        expected_by=row.expected_by,
+        reason=body.reason,
+        issued_by=agent.username,
+        created_at=row.created_at,
+    )
+
+
+def certificate(
+    session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyActionIn
+) -> CertificateOut:
+    get_policy().check_money(agent.role, "certificate", body.amount)
+    require_worker(agent, ticket)
+    order = _ticket_order(session, ticket)
+    row = Certificate(
+        code=unique_random_id(session, Certificate, "code", "PC", 8),
+        order_number=order.order_number,
+        customer_id=order.customer_id,
+        amount=body.amount,
+        reason=body.reason,
+        issued_by=agent.id,
+        ticket_number=ticket.ticket_number,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    _audit_action(
+        session,
+        agent,
+        "agent.certificate",
+        ticket,
+        {"code": row.code, "amount": f"{body.amount:.2f}", "reason": body.reason},
+    )
+    session.flush()
+    return CertificateOut(
+        code=row.code,
+        ticket_number=ticket.ticket_number,
+        order_number=order.order_number,
+        customer_id=row.customer_id,
+        amount=row.amount,
+        reason=row.reason,
+        issued_by=agent.username,
+        created_at=row.created_at,
+    )
+
+
+def reship(session: Session, agent: Agent, ticket: HandoffTicket, body: ReshipIn) -> ReshipOut:
+    get_policy().check_reship(agent.role)
+    require_worker(agent, ticket)
+    order = _ticket_order(session, ticket)
+    if order.status not in RESHIPPABLE:
+        raise ApiError(
+            409,
+            "not_reshippable",
+            f"Order {order.order_number} is {order.status}; only shipped orders can be reshipped.",
+            status=order.status,
+        )
+    by_sku = {item.sku: item for item in order.items}
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for wanted in body.items:
+        item = by_sku.get(wanted.sku)
+        if item is None:
+            raise ApiError(
+                404, "item_not_found", f"Order {order.order_number} has no item {wanted.sku}."
+            )
+        if wanted.sku in seen:
+            raise ApiError(422, "duplicate_item", f"{wanted.sku} is listed twice.")
+        if wanted.quantity > item.quantity:
+            raise ApiError(
+                422,
+                "quantity_too_large",
+                f"Order {order.order_number} has only {item.quantity} of {wanted.sku}.",
+            )
+        seen.add(wanted.sku)
+        items.append({"sku": item.sku, "name": item.name, "quantity": wanted.quantity})
+    row = Reship(
+        reship_id=unique_random_id(session, Reship, "reship_id", "RS", 8),
+        order_number=order.order_number,
+        items=items,
+        reason=body.reason,
+        issued_by=agent.id,
+        ticket_number=ticket.ticket_number,
+        status="requested",
+        created_at=utcnow(),
+    )
+    session.add(row)
+    _audit_action(
+        session,
+        agent,
+        "agent.reship",
+        ticket,
+        {"reship_id": row.reship_id, "items": items, "reason": body.reason},
+    )
+    session.flush()
+    return ReshipOut(
+        reship_id=row.reship_id,
+        ticket_number=ticket.ticket_number,
+        order_number=order.order_number,
+        items=items,
+        reason=row.reason,
+        status=row.status,
+        issued_by=agent.username,
+        created_at=row.created_at,
+    )
+
+
+def escalate(session: Session, agent: Agent, ticket: HandoffTicket, body: EscalateIn) -> None:
+    """Tier 1 -> the tier 2 (supervisor) queue, unclaimed, with who and why on the ticket."""
+    require_worker(agent, ticket)
+    if ticket.tier != 1:
+        raise ApiError(
+            409,
+            "already_tier_2",
+            f"Ticket {ticket.ticket_number} is already with supervisors; refer it to the "
+            "specialist team instead.",
+        )
+    now = utcnow()
+    ticket.tier = 2
+    ticket.status = "waiting"
+    ticket.claimed_by = None
+    ticket.claimed_at = None
+    ticket.queued_at = now
+    ticket.escalated_by = agent.username
+    ticket.escalated_at = now
+    ticket.escalation_note = body.note
+    _audit_action(
+        session, agent, "ticket.escalate", ticket, {"from_tier": 1, "to_tier": 2, "note": body.note}
+    )
+    session.flush()
+
+
+def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) -> Case:
+    """Open an executive_customer_relations case for the ticket; the ticket leaves the queues."""
+    require_worker(agent, ticket)
+    case = Case(
+        case_number=f"pending-{uuid.uuid4().hex}",
+        kind=body.kind,
+        team=SPECIALIST_TEAM,
+        status="open",
+        response_channel="email",
+        conversation_id=ticket.conversation_id,
+        order_number=ticket.order_number,
+        customer=dict(ticket.customer),
+        description=(
+            f"Referred by {agent.display_name} ({agent.username}) from ticket "
+            f"{ticket.ticket_number}: {body.note}\n\nOriginal reason: {ticket.reason}"
+        ),
+        postal_code=None,
+        created_at=utcnow(),
+    )
+    session.add(case)
+    session.flush()
+    case.case_number = case_number(case.id)
+    ticket.status = "referred"
+    ticket.referred_case_number = case.case_number
+    _audit_action(
+        session,
+        agent,
+        "ticket.refer",
+        ticket,
+        {"case_number": case.case_number, "kind": body.kind, "note": body.note},
+    )
+    session.flush()
+    return case
+
+
+def resolve(session: Session, agent: Agent, ticket: HandoffTicket, body: ResolveIn) -> None:
+    require_worker(agent, ticket)
+    ticket.status = "resolved"
+    ticket.outcome = body.outcome
+    ticket.resolved_at = utcnow()
+    _audit_action(session, agent, "ticket.resolve", ticket, {"outcome": body.outcome})
+    session.flush()
+
+
+# ---------------------------------------------------------------- idempotency
+
+
+def fingerprint(action: str, ticket_number: str, payload: dict[str, Any]) -> str:
+    canonical = json.dumps(
+        {"action": action, "ticket": ticket_number, "body": payload}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def stored_result(
+    session: Session, agent: Agent, key: str, request_hash: str
+) -> IdempotencyKey | None:
+    """The earlier result for this agent's key; 422 if the key was used for another request."""
+    row = session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.agent_id == agent.id, IdempotencyKey.key == key)
+    )
+    if row is not None and row.request_hash != request_hash:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different request; use a new key.",
+        )
+    return row
+
+
+def remember(
+    session: Session,
+    agent: Agent,
+    key: str,
+    request_hash: str,
+    status_code: int,
+    response: dict[str, Any],
+) -> None:
+    session.add(
+        IdempotencyKey(
+            agent_id=agent.id,
+            key=key,
+            request_hash=request_hash,
+            status_code=status_code,
+            response=response,
+            created_at=utcnow(),
+        )
+    )
