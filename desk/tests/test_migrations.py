@@ -28,6 +28,11 @@ EXPECTED_TABLES = {
     "certificates",
     "reships",
     "idempotency_keys",
+    # 0003: web chat, case emails, route reports
+    "conversations",
+    "chat_messages",
+    "case_messages",
+    "delivery_reports",
 }
 
 

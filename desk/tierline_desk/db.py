@@ -15,9 +15,13 @@ _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web chat read while another request writes; busy_timeout makes a writer
+    # wait for the lock instead of failing with "database is locked".
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -28,7 +32,7 @@ def get_engine(url: str | None = None) -> Engine:
     if engine is None:
         engine = create_engine(url, pool_pre_ping=True)
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(engine, "connect", _configure_sqlite)
         _engines[url] = engine
     return engine
 

@@ -7,7 +7,23 @@ from fastapi import APIRouter, Depends, FastAPI
 from .auth import require_token
 from .errors import install_error_handlers
 from .routers import agent_actions as console_work
-from .routers import callbacks, cases, handoffs, orders, policies, promos, returns, transcripts
+from .routers import (
+    analytics,
+    callbacks,
+    cases,
+    chat,
+    console_callbacks,
+    console_cases,
+    console_pages,
+    delivery_reports,
+    handoffs,
+    orders,
+    policies,
+    promos,
+    returns,
+    shop,
+    transcripts,
+)
 from .routers import console as console_auth
 from .routers.outbox import router as outbox_router
 from .services.authority import get_policy
@@ -32,11 +48,28 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
-    for module in (orders, returns, promos, callbacks, handoffs, cases, transcripts, policies):
+    for module in (
+        orders,
+        returns,
+        promos,
+        callbacks,
+        handoffs,
+        cases,
+        transcripts,
+        policies,
+        delivery_reports,
+    ):
         api.include_router(module.router)
     api.include_router(outbox_router)  # the mail catcher's Maildir (tierline_desk/mail)
     app.include_router(api)
     # The agent console's API: session cookie + CSRF, not the bot's bearer token.
     app.include_router(console_auth.router)
     app.include_router(console_work.router)
+    app.include_router(console_callbacks.router)
+    app.include_router(console_cases.router)
+    app.include_router(analytics.router)
+    # Browser pages: the agent console (/desk), the shopper's web chat and the demo shop (/).
+    app.include_router(console_pages.router)
+    app.include_router(chat.router)
+    app.include_router(shop.router)
     return app

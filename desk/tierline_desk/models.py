@@ -200,6 +200,11 @@ class Callback(Base):
     order_number: Mapped[str | None] = mapped_column(String(19))
     status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Console follow-up: scheduled -> called | no_answer | rescheduled (new window) | cancelled.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class HandoffTicket(Base):
@@ -258,6 +263,9 @@ class Case(Base):
     description: Mapped[str] = mapped_column(Text)
     postal_code: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # open -> answered (a reply was emailed) -> closed
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class TranscriptRequest(Base):
@@ -296,6 +304,8 @@ class Agent(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Updated by the console while the agent has it open: "agents online" for routing.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AgentSession(Base):
@@ -355,4 +365,99 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# ---- the shopper's web chat: one conversation, one ordered history --------------------------
+
+CHAT_MODES = ("bot", "agent", "closed")
+CHAT_SENDERS = ("shopper", "bot", "agent", "system")
+
+
+class Conversation(Base):
+    """A web chat conversation the desk owns: who the shopper is and who has the conversation.
+
+    ``mode`` is ``bot`` (messages go to Rasa; also while queued for a person) or ``agent`` (a
+    person claimed the handoff ticket; messages go to the console). ``last_seq`` allocates the
+    per-conversation message sequence numbers (row-locked increment).
+    """
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    mode: Mapped[str] = mapped_column(String(16), default="bot")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    agent: Mapped[Agent | None] = relationship(foreign_keys=[agent_id])
+
+
+class ChatMessage(Base):
+    """One line of the conversation, as the shopper and the agents see it (seq orders it)."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_chat_messages_conversation_seq"),
+        # A retried shopper message (same client id) is stored once.
+        UniqueConstraint(
+            "conversation_id", "client_id", name="uq_chat_messages_conversation_client"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.conversation_id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str | None] = mapped_column(String(200))
+    author_role: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# ---- cases answered by email, route reports ------------------------------------------------
+
+
+class CaseMessage(Base):
+    """An email on a case: a specialist's reply from the console (outbound)."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_number: Mapped[str] = mapped_column(
+        ForeignKey("cases.case_number", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(16), default="outbound")
+    author: Mapped[str] = mapped_column(String(64))
+    to_email: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeliveryReport(Base):
+    """A shopper's delivery problem, kept per ZIP code to spot recurring route problems."""
+
+    __tablename__ = "delivery_reports"
+    __table_args__ = (
+        Index("ix_delivery_reports_postal_code_created_at", "postal_code", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    postal_code: Mapped[str] = mapped_column(String(20))
+    order_number: Mapped[str | None] = mapped_column(String(19))
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    route_case_number: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

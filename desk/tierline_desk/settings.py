@@ -5,6 +5,7 @@ Nothing is read at import time: call :func:`get_settings` (cached) when a value 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,6 +70,41 @@ class Settings(BaseSettings):
     )
     smtp_timeout_seconds: float = Field(default=5.0, gt=0, validation_alias="SMTP_TIMEOUT_SECONDS")
     maildir: Path = Field(default=REPO_ROOT / "var" / "mail", validation_alias="MAILDIR")
+
+    # ---- web chat (the public door): identity and relay to Rasa's REST channel
+    # Signs the customer id the desk passes to Rasa (channels/signed_rest.py checks it).
+    identity_secret: SecretStr = Field(
+        default=SecretStr(""), validation_alias="TIERLINE_IDENTITY_SECRET"
+    )
+    # Signs the identity tokens a retailer's own server puts on the embeddable widget.
+    shop_identity_secret: SecretStr = Field(
+        default=SecretStr(""), validation_alias="SHOP_IDENTITY_SECRET"
+    )
+    demo_shop_enabled: bool = Field(default=True, validation_alias="DEMO_SHOP_ENABLED")
+    # Extra origins (comma-separated) whose pages may open the chat websocket.
+    chat_allowed_origins: str = Field(default="", validation_alias="CHAT_ALLOWED_ORIGINS")
+    chat_max_message_chars: int = Field(
+        default=2000, ge=1, validation_alias="CHAT_MAX_MESSAGE_CHARS"
+    )
+
+    # ---- routing rules (services/routing.py)
+    # "Mon-Fri 09:00-18:00, Sat 10:00-14:00"; days without hours are closed.
+    business_hours: str = Field(default="Mon-Sun 00:00-24:00", validation_alias="BUSINESS_HOURS")
+    business_timezone: str = Field(default="America/New_York", validation_alias="BUSINESS_TIMEZONE")
+    max_wait_minutes: int = Field(default=20, ge=0, validation_alias="MAX_WAIT_MINUTES")
+    agent_online_seconds: int = Field(default=120, ge=5, validation_alias="AGENT_ONLINE_SECONDS")
+    specialist_item_threshold: Decimal = Field(
+        default=Decimal("1000.00"), ge=0, validation_alias="SPECIALIST_ITEM_THRESHOLD"
+    )
+    route_reports_threshold: int = Field(
+        default=3, ge=2, validation_alias="ROUTE_REPORTS_THRESHOLD"
+    )
+    route_window_days: int = Field(default=30, ge=1, validation_alias="ROUTE_WINDOW_DAYS")
+
+    # ---- console follow-up
+    callback_due_ahead_minutes: int = Field(
+        default=60, ge=0, validation_alias="CALLBACK_DUE_AHEAD_MINUTES"
+    )
 
 
 @lru_cache(maxsize=1)
