@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from . import rasa_client
 from .auth import require_token
 from .errors import install_error_handlers
 from .routers import agent_actions as console_work
@@ -14,7 +19,9 @@ from .routers import (
     chat,
     console_callbacks,
     console_cases,
+    console_outbox,
     console_pages,
+    console_presence,
     delivery_reports,
     handoffs,
     orders,
@@ -27,7 +34,14 @@ from .routers import (
 from .routers import console as console_auth
 from .routers.outbox import router as outbox_router
 from .services.authority import get_policy
+from .services.routing import get_business_hours
 from .settings import get_settings
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await rasa_client.close()
 
 
 def create_app() -> FastAPI:
@@ -35,13 +49,27 @@ def create_app() -> FastAPI:
     get_settings().api_token()
     # Same for the agents' authority limits (AUTHORITY_FILE).
     get_policy()
+    get_business_hours()  # and for the routing rules' BUSINESS_HOURS / BUSINESS_TIMEZONE
 
     app = FastAPI(
         title="Tierline desk",
         version="0.1.0",
         description="Support backend for the Tierline assistant. Contract: docs/backend-api.md.",
+        lifespan=_lifespan,
     )
     install_error_handlers(app)
+    embedding_sites = [
+        o.strip().rstrip("/") for o in get_settings().chat_allowed_origins.split(",") if o.strip()
+    ]
+    if embedding_sites:
+        # Shops that embed the widget on their own site open a chat session from there.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=embedding_sites,
+            allow_methods=["POST"],
+            allow_headers=["content-type"],
+            allow_credentials=True,
+        )
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -67,6 +95,8 @@ def create_app() -> FastAPI:
     app.include_router(console_work.router)
     app.include_router(console_callbacks.router)
     app.include_router(console_cases.router)
+    app.include_router(console_presence.router)
+    app.include_router(console_outbox.router)
     app.include_router(analytics.router)
     # Browser pages: the agent console (/desk), the shopper's web chat and the demo shop (/).
     app.include_router(console_pages.router)

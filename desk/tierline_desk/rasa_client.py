@@ -1,7 +1,15 @@
-"""Resuming a paused Rasa conversation through Rasa's HTTP API."""
+"""Talking to Rasa: relaying web chat to its REST channel, pausing and resuming conversations.
+
+Rasa listens on 127.0.0.1 only; the desk is the one public door. The REST channel gets the
+shopper's customer id in signed metadata (channels/signed_rest.py verifies it), never as text
+the browser could forge. The HTTP API calls carry RASA_TOKEN.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -14,24 +22,118 @@ class RasaUnavailable(Exception):
 
 
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+PAUSE_EVENTS = [{"event": "pause"}]
+
+_async_client: httpx.AsyncClient | None = None
 
 
-def resume_conversation(conversation_id: str, outcome: str) -> None:
-    """Append ``resume`` and ``action_listen``, then trigger ``EXTERNAL_handback``.
+def sign_customer_id(customer_id: str, secret: str) -> str:
+    """The signature channels/signed_rest.py expects: hex HMAC-SHA256(secret, customer_id)."""
+    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
 
-    A paused conversation never ran ``action_listen`` after the handoff, so without it the
-    bot's rules would not see the handback as a fresh user turn and would fall back.
 
-    Raises :class:`RasaUnavailable` on any failure (network, timeout, non-2xx, no token).
+def _client() -> httpx.AsyncClient:
+    global _async_client
+    if _async_client is None or _async_client.is_closed:
+        settings = get_settings()
+        _async_client = httpx.AsyncClient(
+            timeout=settings.chat_reply_timeout_seconds,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+    return _async_client
+
+
+async def close() -> None:
+    global _async_client
+    if _async_client is not None:
+        await _async_client.aclose()
+        _async_client = None
+
+
+def bot_messages(payload: Any) -> list[dict[str, Any]]:
+    """Text and buttons from Rasa's output (REST webhook list or trigger_intent ``messages``)."""
+    out: list[dict[str, Any]] = []
+    if not isinstance(payload, list):
+        return out
+    for item in payload:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text")
+        text = text.strip() if isinstance(text, str) else ""
+        buttons = [
+            {"title": str(b["title"]), "payload": str(b["payload"])}
+            for b in item.get("buttons") or []
+            if isinstance(b, dict) and b.get("title") and b.get("payload")
+        ]
+        if text or buttons:
+            out.append({"text": text, "buttons": buttons})
+    return out
+
+
+async def send_message(
+    conversation_id: str, text: str, customer_id: str | None
+) -> list[dict[str, Any]]:
+    """Send one shopper message to the REST channel; the bot's replies (text + buttons).
+
+    Raises :class:`RasaUnavailable` on any failure. An empty list means Rasa said nothing.
     """
+    settings = get_settings()
+    body: dict[str, Any] = {"sender": conversation_id, "message": text}
+    secret = settings.identity_secret.get_secret_value()
+    if customer_id and secret:
+        body["metadata"] = {
+            "customer_id": customer_id,
+            "customer_signature": sign_customer_id(customer_id, secret),
+        }
+    try:
+        resp = await _client().post(f"{settings.rasa_base_url()}/webhooks/rest/webhook", json=body)
+        resp.raise_for_status()
+        return bot_messages(resp.json())
+    except httpx.HTTPStatusError as exc:
+        raise RasaUnavailable(f"Rasa answered {exc.response.status_code}") from exc
+    except httpx.HTTPError as exc:
+        raise RasaUnavailable(f"Rasa could not be reached: {type(exc).__name__}") from exc
+    except ValueError as exc:
+        raise RasaUnavailable("Rasa's reply was not JSON") from exc
+
+
+def _api(conversation_id: str) -> tuple[str, dict[str, str]]:
     settings = get_settings()
     token = settings.rasa_token.get_secret_value()
     if not token:
         raise RasaUnavailable("RASA_TOKEN is not configured")
     base = f"{settings.rasa_base_url()}/conversations/{quote(conversation_id, safe='')}"
-    params = {"token": token}
+    return base, {"token": token}
+
+
+def pause_conversation(conversation_id: str) -> None:
+    """Append ``pause``: a person has the conversation, the bot stays silent until resumed."""
+    base, params = _api(conversation_id)
+    settings = get_settings()
     try:
         with httpx.Client(timeout=settings.rasa_timeout_seconds) as client:
+            client.post(
+                f"{base}/tracker/events", params=params, json=PAUSE_EVENTS
+            ).raise_for_status()
+    except httpx.HTTPStatusError as exc:
+        raise RasaUnavailable(f"Rasa answered {exc.response.status_code} to the pause") from exc
+    except httpx.HTTPError as exc:
+        raise RasaUnavailable(f"Rasa could not be reached: {type(exc).__name__}") from exc
+
+
+def resume_conversation(conversation_id: str, outcome: str) -> list[dict[str, Any]]:
+    """Append ``resume`` and ``action_listen``, then trigger ``EXTERNAL_handback``.
+
+    A paused conversation never ran ``action_listen`` after the handoff, so without it the
+    bot's rules would not see the handback as a fresh user turn and would fall back.
+    Returns what the bot said (text + buttons).
+
+    Raises :class:`RasaUnavailable` on any failure (network, timeout, non-2xx, no token).
+    """
+    settings = get_settings()
+    base, params = _api(conversation_id)
+    try:
+        with httpx.Client(timeout=settings.chat_reply_timeout_seconds) as client:
             resp = client.post(f"{base}/tracker/events", params=params, json=RESUME_EVENTS)
             resp.raise_for_status()
             resp = client.post(
@@ -46,3 +148,8 @@ def resume_conversation(conversation_id: str, outcome: str) -> None:
         ) from exc
     except httpx.HTTPError as exc:
         raise RasaUnavailable(f"Rasa could not be reached: {type(exc).__name__}") from exc
+    try:
+        reply = resp.json()
+    except ValueError:
+        return []  # resumed; the bot's words just aren't readable
+    return bot_messages(reply.get("messages") if isinstance(reply, dict) else None)

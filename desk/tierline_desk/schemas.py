@@ -40,7 +40,16 @@ CaseKind = Literal[
     "trade_in_credit",
     "recurring_delivery_problem",
     "complaint",
+    # routing rules (services/routing.py, services/handoffs.py, services/delivery_reports.py)
+    "major_shipping_error",
+    "recurring_delivery_route",
+    "email_follow_up",
 ]
+HandoffReasonCode = Literal[
+    "general", "shipping_error", "trade_in", "delivery_problem", "complaint"
+]
+HandoffOutcome = Literal["queued", "specialist_case", "unavailable"]
+UnavailableReason = Literal["outside_hours", "no_agents_online", "long_wait"]
 
 
 def is_order_number(value: str) -> bool:
@@ -274,18 +283,45 @@ class HandoffRequest(In):
         Field(default_factory=list)
     )
     recent_messages: Annotated[list[MessageIn], Field(max_length=200)] = Field(default_factory=list)
+    # Routing (docs/routing.md): what the problem is, the item concerned, and whether the
+    # shopper chose to wait although the wait is long.
+    reason_code: HandoffReasonCode = "general"
+    sku: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    wait_anyway: bool = False
+
+    @model_validator(mode="after")
+    def _sku_needs_order(self) -> HandoffRequest:
+        if self.sku is not None and self.order_number is None:
+            raise ValueError("sku needs the order_number of the order it belongs to")
+        return self
 
 
 class HandoffCreated(BaseModel):
+    """What became of a handoff request: a ticket in a queue, a specialist case, or nothing
+    because nobody can take it now (``unavailable_reason`` says why)."""
+
+    outcome: HandoffOutcome
+    conversation_id: str
+    ticket_number: str | None
+    tier: int | None
+    status: str | None
+    queue_position: int | None
+    estimated_wait_minutes: int | None
+    case_number: str | None
+    unavailable_reason: UnavailableReason | None
+    business_hours: str
+    next_open_at: datetime | None
+
+
+class HandoffOut(BaseModel):
+    """A handoff ticket with its case card."""
+
     ticket_number: str
     tier: int
     status: str
     queue_position: int | None
     estimated_wait_minutes: int | None
     conversation_id: str
-
-
-class HandoffOut(HandoffCreated):
     reason: str
     customer: dict[str, Any]
     order_number: str | None
@@ -325,6 +361,43 @@ class CaseOut(CaseCreated):
     description: str
     postal_code: str | None
     created_at: datetime
+
+
+# ---------------------------------------------------------------- delivery reports
+PostalCode = Annotated[
+    str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$")
+]
+
+
+class DeliveryReportRequest(In):
+    conversation_id: ShortText
+    order_number: OrderNumber | None = None
+    postal_code: PostalCode | None = None
+    description: Text
+
+
+class DeliveryReportCreated(BaseModel):
+    report_id: int
+    postal_code: str
+    reports_in_window: int
+    route_case_number: str | None
+    route_case_opened: bool
+
+
+class DeliveryReportOut(BaseModel):
+    report_id: int
+    postal_code: str
+    order_number: str | None
+    conversation_id: str
+    description: str
+    route_case_number: str | None
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- console presence
+class PresenceOut(BaseModel):
+    agent: str
+    online: dict[str, int]  # tier ("1", "2") -> agents online for it
 
 
 # ---------------------------------------------------------------- transcripts

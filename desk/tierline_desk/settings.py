@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     demo_shop_enabled: bool = Field(default=True, validation_alias="DEMO_SHOP_ENABLED")
     # Extra origins (comma-separated) whose pages may open the chat websocket.
     chat_allowed_origins: str = Field(default="", validation_alias="CHAT_ALLOWED_ORIGINS")
+    # How long the widget waits for the bot's answer before apologising.
+    chat_reply_timeout_seconds: float = Field(
+        default=20.0, gt=0, validation_alias="CHAT_REPLY_TIMEOUT_SECONDS"
+    )
     chat_max_message_chars: int = Field(
         default=2000, ge=1, validation_alias="CHAT_MAX_MESSAGE_CHARS"
     )

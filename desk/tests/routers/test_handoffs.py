@@ -9,7 +9,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import RASA_TOKEN, RASA_URL, audit_rows, code_of
+from tests.routers.test_handoff_routing import put_online
 from tierline_desk.settings import get_settings
+
+
+@pytest.fixture(autouse=True)
+def desk_open_and_staffed(db: str, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about tickets: always open, an associate and a supervisor online, and
+    no wait limit in the way (routing itself: test_handoff_routing.py)."""
+    monkeypatch.setenv("BUSINESS_HOURS", "Mon-Sun 00:00-24:00")
+    monkeypatch.setenv("MAX_WAIT_MINUTES", "1000")
+    monkeypatch.delenv("AGENT_ONLINE_SECONDS", raising=False)
+    get_settings.cache_clear()
+    put_online(session, "alex", "sam.lead")
 
 
 def handoff(client: TestClient, conversation_id: str, tier: int = 1, **extra: object):  # type: ignore[no-untyped-def]
@@ -35,12 +47,17 @@ def test_first_ticket(client: TestClient, session: Session) -> None:
     resp = handoff(client, "conv-a")
     assert resp.status_code == 201
     assert resp.json() == {
+        "outcome": "queued",
         "ticket_number": "T-000001",
         "tier": 1,
         "status": "waiting",
         "queue_position": 1,
         "estimated_wait_minutes": 4,
         "conversation_id": "conv-a",
+        "case_number": None,
+        "unavailable_reason": None,
+        "business_hours": "Mon-Sun 00:00-24:00 America/New_York",
+        "next_open_at": None,
     }
     rows = audit_rows(session, "handoff.create")
     assert len(rows) == 1 and rows[0].details["ticket_number"] == "T-000001"
@@ -234,8 +251,12 @@ def test_resume_when_trigger_fails_is_502(client: TestClient) -> None:
     assert client.get("/api/v1/handoffs/T-000001").json()["status"] == "waiting"
 
 
-def test_resume_uses_the_configured_timeout(client: TestClient) -> None:
+def test_resume_uses_the_configured_timeout(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     handoff(client, "c1")
+    monkeypatch.setenv("CHAT_REPLY_TIMEOUT_SECONDS", "7")  # the bot runs actions on handback
+    get_settings.cache_clear()
     seen: list[object] = []
 
     def capture(request: httpx.Request) -> httpx.Response:
@@ -245,7 +266,7 @@ def test_resume_uses_the_configured_timeout(client: TestClient) -> None:
     with respx.mock(assert_all_called=False) as rasa:
         rasa.post(url__startswith=RASA_URL).mock(side_effect=capture)
         client.post("/api/v1/handoffs/T-000001/resume", json={"outcome": "x"})
-    assert seen and all(t == {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0} for t in seen)
+    assert seen and all(t == {"connect": 7.0, "read": 7.0, "write": 7.0, "pool": 7.0} for t in seen)
 
 
 def test_resume_without_rasa_token_is_502(

@@ -368,7 +368,10 @@ def promotional_certificate(
 
 # ------------------------------------------------------------------ rendering
 def _speaker(sender: str) -> str:
-    return "You" if sender == "user" else "Tierline"
+    """``user``, ``bot``, ``system`` or ``agent:<name>`` (a person in the web chat)."""
+    if sender.startswith("agent:"):
+        return sender.removeprefix("agent:") or "Agent"
+    return {"user": "You", "bot": "Tierline", "system": "Notice"}.get(sender, "Tierline")
 
 
 def _stamp(at: datetime | None) -> str:

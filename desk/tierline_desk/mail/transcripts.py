@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..models import TranscriptRequest
 from ..rasa_client import RasaUnavailable
-from ..services import audit
+from ..services import audit, chat
 from ..settings import get_settings
 from . import templates
 from .sender import build_message, mask_email, send
@@ -54,6 +54,18 @@ def fetch_transcript(conversation_id: str) -> list[TranscriptLine]:
         raise RasaUnavailable("Rasa's tracker was not JSON") from exc
     events = tracker.get("events") if isinstance(tracker, dict) else None
     return parse_events(events if isinstance(events, list) else [])
+
+
+def web_chat_lines(session: Session, conversation_id: str) -> list[TranscriptLine]:
+    """A web chat's whole history as the shopper saw it (bot, people, notices)."""
+    lines = []
+    for message in chat.messages_after(session, conversation_id, 0, limit=5000):
+        if message.sender == "agent":
+            sender = f"agent:{message.author or 'Agent'}"
+        else:
+            sender = {"shopper": "user"}.get(message.sender, message.sender)
+        lines.append(TranscriptLine(at=message.created_at, sender=sender, text=message.text))
+    return lines
 
 
 def parse_events(events: list[Any]) -> list[TranscriptLine]:
@@ -93,7 +105,9 @@ def deliver(session: Session, req: TranscriptRequest, actor: str = "bot") -> Out
     if req.status == SENT:
         return Outcome(True, "The transcript was already emailed.")
     try:
-        lines = fetch_transcript(req.conversation_id)
+        lines = web_chat_lines(session, req.conversation_id) or fetch_transcript(
+            req.conversation_id
+        )
     except RasaUnavailable as exc:
         log.warning("transcript %s stays pending: %s", req.request_id, exc)
         return Outcome(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, BackgroundTasks, Header, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,10 +27,16 @@ from ..console_schemas import (
 )
 from ..db import SessionDep
 from ..errors import ApiError
+from ..mail import notify
 from ..models import Agent, HandoffTicket
+from ..rasa_client import RasaUnavailable
 from ..schemas import CaseOut
 from ..services import agent_actions as svc
+from ..services import agent_notices, chat
 from ..services import cases as case_svc
+from ..services import conversation_control as control
+from ..services.authority import MoneyAction, get_policy
+from ..services.chat_hub import get_hub
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
@@ -41,6 +47,139 @@ IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 class ReferralOut(BaseModel):
     ticket: TicketCard
     case: CaseOut
+
+
+class AuthorityOut(BaseModel):
+    role: str
+    refund: str | None = Field(description='"200.00", "unlimited", or null: not allowed')
+    certificate: str | None
+    reship: bool
+
+
+class ChatMessageOut(BaseModel):
+    seq: int
+    sender: str
+    author: str | None
+    author_role: str | None
+    text: str
+    buttons: list[dict[str, str]]
+    created_at: str
+
+
+class TicketChatOut(BaseModel):
+    conversation_id: str
+    web_chat: bool = Field(description="false for conversations outside the web chat")
+    mode: str | None
+    messages: list[ChatMessageOut]
+    shopper_typing: bool
+
+
+class AgentMessageIn(BaseModel):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class HandbackIn(BaseModel):
+    outcome: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+@router.get("/authority", response_model=AuthorityOut)
+def authority(agent: AgentDep) -> AuthorityOut:
+    """What the logged-in agent's role may do (desk/authority.toml)."""
+    role = get_policy().for_role(agent.role)
+
+    def money(action: MoneyAction) -> str | None:
+        limit = role.limit(action)
+        if not limit.allowed:
+            return None
+        return "unlimited" if limit.maximum is None else f"{limit.maximum:.2f}"
+
+    return AuthorityOut(
+        role=agent.role,
+        refund=money("refund"),
+        certificate=money("certificate"),
+        reship=role.reship,
+    )
+
+
+def _chat_message(message: Any) -> ChatMessageOut:
+    out = chat.message_out(message)
+    return ChatMessageOut(**{k: out[k] for k in ChatMessageOut.model_fields})
+
+
+@router.get("/tickets/{ticket_number}/messages", response_model=TicketChatOut)
+def ticket_messages(
+    ticket_number: str,
+    agent: AgentDep,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> TicketChatOut:
+    """The web chat of the ticket's conversation (messages after ``after``), live."""
+    ticket = svc.get_ticket(session, agent, ticket_number)
+    conversation = chat.get(session, ticket.conversation_id)
+    if conversation is None:
+        return TicketChatOut(
+            conversation_id=ticket.conversation_id,
+            web_chat=False,
+            mode=None,
+            messages=[],
+            shopper_typing=False,
+        )
+    return TicketChatOut(
+        conversation_id=ticket.conversation_id,
+        web_chat=True,
+        mode=conversation.mode,
+        messages=[
+            _chat_message(m) for m in chat.messages_after(session, ticket.conversation_id, after)
+        ],
+        shopper_typing=get_hub().is_shopper_typing(ticket.conversation_id),
+    )
+
+
+@router.post(
+    "/tickets/{ticket_number}/messages",
+    response_model=ChatMessageOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def send_chat_message(
+    ticket_number: str, body: AgentMessageIn, agent: WritingAgentDep, session: SessionDep
+) -> ChatMessageOut:
+    ticket = svc.get_ticket(session, agent, ticket_number)
+    svc.require_worker(agent, ticket)
+    if chat.get(session, ticket.conversation_id) is None:
+        raise ApiError(
+            409,
+            "not_a_web_chat",
+            f"Ticket {ticket.ticket_number} did not come from the web chat, so there is no "
+            "live chat to write to; hand it back to the bot with the outcome instead.",
+        )
+    message = control.say(session, ticket.conversation_id, body.text, sender="agent", agent=agent)
+    assert message is not None
+    return _chat_message(message)
+
+
+@router.post("/tickets/{ticket_number}/handback", response_model=TicketCard)
+def handback(
+    ticket_number: str, body: HandbackIn, agent: WritingAgentDep, session: SessionDep
+) -> TicketCard:
+    """Hand the conversation back to the bot: Rasa resumes and tells the shopper the outcome."""
+    ticket = svc.get_ticket(session, agent, ticket_number)
+    svc.require_worker(agent, ticket)
+    _resume_or_fail(session, ticket, body.outcome, agent)
+    svc.resolve(session, agent, ticket, ResolveIn(outcome=body.outcome))
+    session.commit()
+    return svc.card(session, ticket)
+
+
+def _resume_or_fail(session: Session, ticket: HandoffTicket, outcome: str, agent: Agent) -> None:
+    try:
+        control.hand_back(session, ticket, outcome, agent)
+    except RasaUnavailable as exc:
+        raise ApiError(
+            502,
+            "rasa_unavailable",
+            f"The assistant could not take the conversation back ({exc}); the ticket is still "
+            "yours. Try again, or resolve it.",
+        ) from exc
 
 
 @router.get("/queues", response_model=QueuesOut)
@@ -57,6 +196,7 @@ def ticket(ticket_number: str, agent: AgentDep, session: SessionDep) -> TicketCa
 def claim(ticket_number: str, agent: WritingAgentDep, session: SessionDep) -> TicketCard:
     ticket = svc.claim(session, agent, svc.get_ticket(session, agent, ticket_number))
     session.commit()
+    control.on_claim(session, ticket, agent)
     return svc.card(session, ticket)
 
 
@@ -68,6 +208,7 @@ def _idempotent(
     ticket: HandoffTicket,
     body: BaseModel,
     run: Callable[[], BaseModel],
+    after_commit: Callable[[BaseModel], None],
 ) -> JSONResponse:
     """Run ``run`` once per (agent, Idempotency-Key); later calls replay the stored result."""
     if key is None or not _KEY_RE.fullmatch(key):
@@ -80,7 +221,8 @@ def _idempotent(
     request_hash = svc.fingerprint(action, ticket.ticket_number, body.model_dump(mode="json"))
     prior = svc.stored_result(session, agent, key, request_hash)
     if prior is None:
-        content = run().model_dump(mode="json")
+        result = run()
+        content = result.model_dump(mode="json")
         svc.remember(session, agent, key, request_hash, status.HTTP_201_CREATED, content)
         try:
             session.commit()
@@ -91,6 +233,7 @@ def _idempotent(
             if prior is None:  # pragma: no cover - the constraint fired for another reason
                 raise
         else:
+            after_commit(result)
             return JSONResponse(content, status_code=status.HTTP_201_CREATED)
     return JSONResponse(
         prior.response, status_code=prior.status_code, headers={"Idempotent-Replayed": "true"}
@@ -107,6 +250,7 @@ def refund(
     body: MoneyActionIn,
     agent: WritingAgentDep,
     session: SessionDep,
+    background: BackgroundTasks,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     ticket = svc.get_ticket(session, agent, ticket_number)
@@ -118,6 +262,7 @@ def refund(
         ticket,
         body,
         lambda: svc.refund(session, agent, ticket, body),
+        lambda result: agent_notices.refund(session, background, agent, ticket, result),
     )
 
 
@@ -131,6 +276,7 @@ def certificate(
     body: MoneyActionIn,
     agent: WritingAgentDep,
     session: SessionDep,
+    background: BackgroundTasks,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     ticket = svc.get_ticket(session, agent, ticket_number)
@@ -142,6 +288,7 @@ def certificate(
         ticket,
         body,
         lambda: svc.certificate(session, agent, ticket, body),
+        lambda result: agent_notices.certificate(session, background, agent, ticket, result),
     )
 
 
@@ -155,6 +302,7 @@ def reship(
     body: ReshipIn,
     agent: WritingAgentDep,
     session: SessionDep,
+    background: BackgroundTasks,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     ticket = svc.get_ticket(session, agent, ticket_number)
@@ -166,6 +314,7 @@ def reship(
         ticket,
         body,
         lambda: svc.reship(session, agent, ticket, body),
+        lambda result: agent_notices.reship(session, background, agent, ticket, result),
     )
 
 
@@ -176,6 +325,7 @@ def escalate(
     ticket = svc.get_ticket(session, agent, ticket_number)
     svc.escalate(session, agent, ticket, body)
     session.commit()
+    control.on_escalate(session, ticket, agent, body.note)
     return svc.card(session, ticket)
 
 
@@ -185,19 +335,44 @@ def escalate(
     status_code=status.HTTP_201_CREATED,
 )
 def refer(
-    ticket_number: str, body: ReferIn, agent: WritingAgentDep, session: SessionDep
+    ticket_number: str,
+    body: ReferIn,
+    agent: WritingAgentDep,
+    session: SessionDep,
+    background: BackgroundTasks,
 ) -> ReferralOut:
+    """Open a specialist case (they answer by email); the bot takes the chat back."""
     ticket = svc.get_ticket(session, agent, ticket_number)
     case = svc.refer(session, agent, ticket, body)
     session.commit()
-    return ReferralOut(ticket=svc.card(session, ticket), case=case_svc.to_out(case))
+    out = case_svc.to_out(case)
+    notify.case_opened(background, session, out)
+    agent_notices.referred(session, agent, ticket, out)
+    try:
+        control.hand_back(
+            session,
+            ticket,
+            f"your case {out.case_number} is with our Executive Customer Relations team, "
+            "who will email you",
+            None,
+        )
+    except RasaUnavailable as exc:
+        agent_notices.log.warning("referral %s: bot not resumed: %s", out.case_number, exc)
+    return ReferralOut(ticket=svc.card(session, ticket), case=out)
 
 
 @router.post("/tickets/{ticket_number}/resolve", response_model=TicketCard)
 def resolve(
     ticket_number: str, body: ResolveIn, agent: WritingAgentDep, session: SessionDep
 ) -> TicketCard:
+    """Close the ticket; the bot takes the conversation back (best effort, unlike handback)."""
     ticket = svc.get_ticket(session, agent, ticket_number)
+    svc.require_worker(agent, ticket)
+    try:
+        control.hand_back(session, ticket, body.outcome, agent)
+    except RasaUnavailable as exc:
+        agent_notices.log.warning("resolve %s: bot not resumed: %s", ticket.ticket_number, exc)
+        control.release_to_bot(session, ticket, agent, body.outcome)
     svc.resolve(session, agent, ticket, body)
     session.commit()
     return svc.card(session, ticket)

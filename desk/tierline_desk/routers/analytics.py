@@ -1,7 +1,24 @@
-"""Placeholder: filled in by the work on issue 3 (see main.py)."""
+"""Console: support analytics for supervisors and admins (session cookie; read-only)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query
+
+from ..agent_auth import AgentDep
+from ..db import SessionDep
+from ..followup_schemas import AnalyticsOut
+from ..models import utcnow
+from ..services import analytics as svc
+
+router = APIRouter(prefix="/console/api/analytics", tags=["console"])
+
+
+@router.get("", response_model=AnalyticsOut)
+def analytics(
+    agent: AgentDep, session: SessionDep, days: Annotated[int, Query(ge=1, le=365)] = 30
+) -> AnalyticsOut:
+    """The last ``days`` UTC calendar days, today included (see services/analytics.py)."""
+    svc.check_role(agent)
+    return svc.report(session, utcnow(), days)

@@ -1,7 +1,473 @@
-"""Placeholder: filled in by the work on issue 3 (see main.py)."""
+"""The shopper's web chat: a session endpoint and one websocket per open widget.
+
+The desk owns the conversation. While the bot has it, each shopper message is stored, then
+relayed to Rasa's REST channel (with the signed customer id) and the replies are stored; while
+a person has it, messages are only stored and the agent's console reads them. The widget gets
+every stored line, in ``seq`` order, over the websocket. Protocol: docs/web-chat.md.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+import unicodedata
+import weakref
+from collections.abc import Callable
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Cookie, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from ..db import SessionDep, get_session_factory
+from ..errors import ApiError
+from ..mail import transcripts as transcript_mail
+from ..mail.sender import is_address, mask_email
+from ..models import Conversation, Customer, TranscriptRequest, utcnow
+from ..rasa_client import RasaUnavailable, send_message
+from ..schemas import HandoffRequest
+from ..services import audit, chat, handoffs, ids, shop_identity
+from ..services.chat_hub import get_hub
+from ..settings import get_settings
+
+log = logging.getLogger("tierline_desk.chat")
+router = APIRouter(tags=["web chat"])
+
+SHOP_COOKIE = "tierline_shop"
+HELLO_TIMEOUT_SECONDS = 10.0
+RECHECK_SECONDS = 2.0
+RATE_CAPACITY = 8  # messages in a burst
+RATE_REFILL_PER_SECOND = 0.5  # then one every two seconds
+TALK_TO_PERSON = "/talk_to_representative"
+APOLOGY = (
+    "I'm sorry, I couldn't come up with an answer just now. Would you like to talk to a "
+    "person from our team?"
+)
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    conversation_id: Annotated[str, Field(max_length=64)] | None = None
+    token: Annotated[str, Field(max_length=200)] | None = None
+    identity: Annotated[str, Field(max_length=500)] | None = None
+
+
+class CustomerCard(BaseModel):
+    name: str
+    first_name: str
+
+
+class SessionOut(BaseModel):
+    conversation_id: str
+    token: str | None
+    customer: CustomerCard | None
+    resumed: bool
+
+
+@router.post("/chat/api/session", response_model=SessionOut)
+def open_session(
+    body: SessionIn,
+    session: SessionDep,
+    tierline_shop: Annotated[str | None, Cookie()] = None,
+) -> SessionOut:
+    """Resume the widget's conversation (its id + token) or start a new one.
+
+    The shopper is whoever the signed identity token says (the embedding shop's server made
+    it), or the demo shop's sign-in cookie; never a customer id the browser names itself.
+    """
+    customer_id = None
+    if body.identity:
+        customer_id = shop_identity.verify_token(body.identity)
+        if customer_id is None:
+            raise ApiError(
+                401, "bad_identity", "The shop's identity token is invalid or has expired."
+            )
+    elif tierline_shop:
+        customer_id = shop_identity.verify_token(tierline_shop)
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        customer_id = None
+    existing = chat.authenticate(session, body.conversation_id, body.token)
+    # Someone else signed in on this browser: never show them the earlier shopper's chat.
+    if existing is not None and existing.customer_id == customer_id and existing.mode != "closed":
+        card = chat.customer_card(session, customer_id)
+        return SessionOut(
+            conversation_id=existing.conversation_id,
+            token=body.token,
+            customer=CustomerCard(**card) if card else None,
+            resumed=True,
+        )
+    conversation, token = chat.create_conversation(session, customer_id)
+    audit.record(
+        session,
+        "chat.start",
+        actor="web",
+        details={"conversation_id": conversation.conversation_id, "signed_in": bool(customer_id)},
+    )
+    session.commit()
+    card = chat.customer_card(session, customer_id)
+    return SessionOut(
+        conversation_id=conversation.conversation_id,
+        token=token,
+        customer=CustomerCard(**card) if card else None,
+        resumed=False,
+    )
+
+
+# ---------------------------------------------------------------- websocket
+
+
+def _db[T](work: Callable[[Session], T]) -> T:
+    with get_session_factory()() as session:
+        return work(session)
+
+
+async def db[T](work: Callable[[Session], T]) -> T:
+    """Run ``work`` with its own DB session in the thread pool (the DB driver blocks)."""
+    return await run_in_threadpool(_db, work)
+
+
+def clean_text(text: str) -> str:
+    """Printable text: drop control characters (keep newlines and tabs), trim the ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = (ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    return "".join(kept).strip()
+
+
+def as_plain_text(text: str) -> str:
+    """What a typed message becomes for Rasa: a leading ``/`` would force an intent, drop it."""
+    return text.lstrip().lstrip("/").strip()
+
+
+def _origin_allowed(ws: WebSocket) -> bool:
+    origin = ws.headers.get("origin")
+    if not origin:
+        return True  # not a browser: the conversation token is what authenticates
+    host = ws.headers.get("host", "")
+    if origin.split("://", 1)[-1] == host:
+        return True
+    allowed = {o.strip().rstrip("/") for o in get_settings().chat_allowed_origins.split(",")}
+    return origin.rstrip("/") in allowed
+
+
+def state_key(state: chat.ChatState) -> str:
+    return json.dumps([state.mode, state.agent, state.queue], sort_keys=True)
+
+
+class RateLimiter:
+    def __init__(self) -> None:
+        self.tokens = float(RATE_CAPACITY)
+        self.at = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(RATE_CAPACITY, self.tokens + (now - self.at) * RATE_REFILL_PER_SECOND)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class ChatConnection:
+    """One open widget: reads the shopper's frames, pushes every new line and state change."""
+
+    def __init__(self, ws: WebSocket, conversation: Conversation, last_seq: int) -> None:
+        self.ws = ws
+        self.conversation_id = conversation.conversation_id
+        self.customer_id = conversation.customer_id
+        self.sent_seq = last_seq
+        self.state_key: str | None = None
+        self.send_lock = asyncio.Lock()
+        self.limiter = RateLimiter()
+        self.hub = get_hub()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        async with self.send_lock:
+            await self.ws.send_json(frame)
+
+    async def error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send({"type": "error", "code": code, "message": message, **extra})
+
+    # ---- pushing
+
+    async def flush(self) -> None:
+        after = self.sent_seq
+
+        def load(session: Session) -> tuple[list[dict[str, Any]], chat.ChatState | None]:
+            conversation = chat.get(session, self.conversation_id)
+            if conversation is None:
+                return [], None
+            rows = chat.messages_after(session, self.conversation_id, after)
+            return [chat.message_out(m) for m in rows], chat.state(session, conversation)
+
+        frames, state = await db(load)
+        for frame in frames:
+            if frame["seq"] > self.sent_seq:
+                await self.send(frame)
+                self.sent_seq = frame["seq"]
+        if state is not None and state_key(state) != self.state_key:
+            self.state_key = state_key(state)
+            for frame in state.frames():
+                await self.send(frame)
+
+    async def push_loop(self, wake: asyncio.Event) -> None:
+        while True:
+            try:
+                await self.flush()
+            except (WebSocketDisconnect, RuntimeError):
+                log.info("push loop ends", exc_info=True)
+                return  # the socket closed; the reader ends the connection
+            except Exception:
+                # A database hiccup must not silence the chat: log it and look again soon.
+                log.exception("could not push chat updates; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=RECHECK_SECONDS)
+            wake.clear()
+
+    # ---- reading
+
+    async def read_loop(self) -> None:
+        while True:
+            raw = await self.ws.receive_text()
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                await self.error("bad_frame", "That wasn't valid JSON; nothing was sent.")
+                continue
+            if not isinstance(frame, dict):
+                await self.error("bad_frame", "Each frame must be a JSON object.")
+                continue
+            await self.dispatch(frame)
+
+    async def dispatch(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "ping":
+            await self.send({"type": "pong"})
+        elif kind == "typing":
+            self.hub.shopper_typing(self.conversation_id)
+        elif kind in ("message", "button"):
+            await self.on_message(frame, is_button=kind == "button")
+        elif kind == "email_transcript":
+            await self.on_email_transcript(frame.get("email"))
+        else:
+            await self.error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
+
+    async def on_message(self, frame: dict[str, Any], *, is_button: bool) -> None:
+        client_id = frame.get("client_id")
+        if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
+            await self.error(
+                "bad_frame", "Each message needs a client_id (1-64 letters, digits, - or _)."
+            )
+            return
+        limit = get_settings().chat_max_message_chars
+        if is_button:
+            payload, title = frame.get("payload"), frame.get("title")
+            if not isinstance(payload, str) or not isinstance(title, str):
+                await self.error(
+                    "bad_frame", "A button needs a payload and a title.", client_id=client_id
+                )
+                return
+            title = clean_text(title)[:200] or payload
+            allowed = await db(lambda s: chat.allowed_payload(s, self.conversation_id, payload))
+            if not allowed:
+                await self.error(
+                    "unknown_button",
+                    "That option isn't available any more; please type your question instead.",
+                    client_id=client_id,
+                )
+                return
+            shown, for_bot = title, payload
+        else:
+            text = frame.get("text")
+            if not isinstance(text, str):
+                await self.error("bad_frame", "A message needs text.", client_id=client_id)
+                return
+            shown = clean_text(text)
+            if not shown:
+                await self.error("empty_message", "Your message is empty.", client_id=client_id)
+                return
+            if len(shown) > limit:
+                await self.error(
+                    "too_long",
+                    f"Messages can be up to {limit} characters; yours has {len(shown)}. "
+                    "Please shorten it or send it in parts.",
+                    client_id=client_id,
+                    limit=limit,
+                )
+                return
+            for_bot = as_plain_text(shown)
+        if not self.limiter.allow():
+            await self.error(
+                "rate_limited",
+                "You're sending messages faster than we can read them. Please wait a few "
+                "seconds and send it again.",
+                client_id=client_id,
+            )
+            return
+
+        def store(session: Session) -> tuple[int, bool, str]:
+            message, created = chat.append(
+                session, self.conversation_id, "shopper", shown, client_id=client_id
+            )
+            conversation = chat.get(session, self.conversation_id)
+            return message.seq, created, conversation.mode if conversation else "closed"
+
+        seq, created, mode = await db(store)
+        await self.send({"type": "ack", "client_id": client_id, "seq": seq})
+        self.hub.notify(self.conversation_id)
+        if created and mode == "bot" and for_bot:
+            await self.relay(for_bot)
+
+    async def relay(self, text: str) -> None:
+        lock = _locks.get(self.conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            _locks[self.conversation_id] = lock
+        async with lock:
+            await self.send({"type": "typing", "who": "bot", "name": None, "on": True})
+            try:
+                replies = await send_message(self.conversation_id, text, self.customer_id)
+            except RasaUnavailable as exc:
+                log.warning("relay to Rasa failed: %s", exc)
+                replies = None
+            if not replies and text == TALK_TO_PERSON:
+                await db(self._handoff_without_bot)
+            elif not replies:
+                await db(self._apologise)
+            else:
+                await db(lambda s: self._store_replies(s, replies))
+            await self.send({"type": "typing", "who": "bot", "name": None, "on": False})
+            self.hub.notify(self.conversation_id)
+
+    def _store_replies(self, session: Session, replies: list[dict[str, Any]]) -> None:
+        for reply in replies:
+            chat.append(
+                session, self.conversation_id, "bot", reply["text"], buttons=reply["buttons"]
+            )
+
+    def _apologise(self, session: Session) -> None:
+        chat.append(
+            session,
+            self.conversation_id,
+            "bot",
+            APOLOGY,
+            buttons=[{"title": "Talk to a person", "payload": TALK_TO_PERSON}],
+        )
+
+    def _handoff_without_bot(self, session: Session) -> None:
+        """The shopper asked for a person and the bot can't answer: queue them ourselves."""
+        recent = chat.messages_after(session, self.conversation_id, 0)[-20:]
+        request = HandoffRequest.model_validate(
+            {
+                "conversation_id": self.conversation_id,
+                "tier": 1,
+                "reason": "The assistant could not answer; the shopper asked for a person",
+                "customer": {"id": self.customer_id} if self.customer_id else {},
+                "bot_attempts": ["The assistant did not answer (it was unavailable)"],
+                "recent_messages": [
+                    {"sender": "user" if m.sender == "shopper" else "bot", "text": m.text[:5000]}
+                    for m in recent
+                    if m.sender in ("shopper", "bot")
+                ],
+            }
+        )
+        ticket, _ = handoffs.create(session, request, "web-chat")
+        session.commit()
+        position = handoffs.queue_position(session, ticket)
+        wait = handoffs.estimated_wait(position)
+        chat.append(
+            session,
+            self.conversation_id,
+            "system",
+            f"You're in line for a customer-service associate (ticket {ticket.ticket_number}"
+            + (f", number {position} in the queue, about {wait} min" if position else "")
+            + "). Please stay in this window.",
+        )
+
+    async def on_email_transcript(self, email: Any) -> None:
+        def deliver(session: Session) -> str:
+            address = email.strip() if isinstance(email, str) and email.strip() else None
+            if address is None and self.customer_id:
+                customer = session.get(Customer, self.customer_id)
+                address = customer.email if customer else None
+            if address is None:
+                return "Please enter the email address to send this chat to."
+            if not is_address(address):
+                return f"{address[:80]} doesn't look like an email address; please check it."
+            request = TranscriptRequest(
+                request_id=ids.unique_random_id(session, TranscriptRequest, "request_id", "TR", 8),
+                conversation_id=self.conversation_id,
+                email=address,
+                status="pending",
+                created_at=utcnow(),
+            )
+            session.add(request)
+            audit.record(
+                session,
+                "transcript.request",
+                actor="web",
+                details={"request_id": request.request_id, "conversation_id": self.conversation_id},
+            )
+            session.commit()
+            outcome = transcript_mail.deliver(session, request, actor="web")
+            if outcome.sent:
+                return f"We've emailed a copy of this chat to {mask_email(address)}."
+            return outcome.message
+
+        await self.send({"type": "notice", "text": await db(deliver)})
+
+
+@router.websocket("/chat/ws")
+async def chat_socket(ws: WebSocket) -> None:
+    if not _origin_allowed(ws):
+        await ws.close(code=1008, reason="origin not allowed")
+        return
+    await ws.accept()
+    try:
+        hello = json.loads(await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT_SECONDS))
+    except (TimeoutError, ValueError, WebSocketDisconnect):
+        await _close(ws, 4400, "Start with a hello frame.")
+        return
+    if not isinstance(hello, dict) or hello.get("type") != "hello":
+        await _close(ws, 4400, "Start with a hello frame.")
+        return
+    last_seq = hello.get("last_seq")
+    last_seq = last_seq if isinstance(last_seq, int) and last_seq >= 0 else 0
+    conversation = await db(
+        lambda s: chat.authenticate(s, hello.get("conversation_id"), hello.get("token"))
+    )
+    if conversation is None:
+        await _close(ws, 4401, "Unknown conversation or wrong token; start a new session.")
+        return
+    connection = ChatConnection(ws, conversation, last_seq)
+    hub = get_hub()
+    wake = hub.subscribe(conversation.conversation_id)
+    state = await db(lambda s: chat.state(s, s.merge(conversation)))
+    connection.state_key = state_key(state)
+    await connection.send(
+        {"type": "ready", "mode": state.mode, "agent": state.agent, "queue": state.queue}
+    )
+    pusher = asyncio.create_task(connection.push_loop(wake))
+    try:
+        await connection.read_loop()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        pusher.cancel()
+        hub.unsubscribe(conversation.conversation_id, wake)
+
+
+async def _close(ws: WebSocket, code: int, message: str) -> None:
+    try:
+        await ws.send_json({"type": "error", "code": f"ws_{code}", "message": message})
+        await ws.close(code=code)
+    except (RuntimeError, WebSocketDisconnect):
+        pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ..agent_auth import SESSION_COOKIE, ConsoleSessionDep, CsrfSessionDep
+from ..agent_auth import SESSION_COOKIE, ConsoleSessionDep, CsrfSessionDep, mark_offline
 from ..console_schemas import LoginIn, SessionOut
 from ..db import SessionDep
 from ..errors import ApiError
@@ -52,6 +52,7 @@ def me(row: ConsoleSessionDep) -> SessionOut:
 @router.post("/logout", status_code=204, response_class=Response)
 def logout(row: CsrfSessionDep, session: SessionDep) -> Response:
     agents.end_session(session, row)
+    mark_offline(row.agent)  # no longer online for routing
     audit.record(session, "agent.logout", actor=row.agent.username)
     session.commit()
     response = Response(status_code=204)

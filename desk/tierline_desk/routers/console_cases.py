@@ -1,7 +1,90 @@
-"""Placeholder: filled in by the work on issue 3 (see main.py)."""
+"""Console: cases answered by email (list, read, reply by email, close). Cookie + CSRF."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query, status
+
+from ..agent_auth import AgentDep, WritingAgentDep
+from ..db import SessionDep
+from ..followup_schemas import (
+    CaseCloseIn,
+    CaseCloseOut,
+    CaseDetailOut,
+    CaseListOut,
+    CaseReplyIn,
+    CaseReplyOut,
+    CaseStatusFilter,
+)
+from ..mail import sender
+from ..services import case_followup as svc
+
+router = APIRouter(prefix="/console/api/cases", tags=["console"])
+
+
+@router.get("", response_model=CaseListOut)
+def list_cases(
+    agent: AgentDep,
+    session: SessionDep,
+    status_filter: Annotated[CaseStatusFilter, Query(alias="status")] = "open",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseListOut:
+    return svc.list_cases(session, agent, status_filter, limit, offset)
+
+
+@router.get("/{case_number}", response_model=CaseDetailOut)
+def get_case(case_number: str, agent: AgentDep, session: SessionDep) -> CaseDetailOut:
+    return svc.detail(session, svc.get_case(session, agent, case_number))
+
+
+@router.post(
+    "/{case_number}/reply", response_model=CaseReplyOut, status_code=status.HTTP_201_CREATED
+)
+def reply(
+    case_number: str, body: CaseReplyIn, agent: WritingAgentDep, session: SessionDep
+) -> CaseReplyOut:
+    """Store the reply, commit, then email it; a mail failure leaves it stored as unsent."""
+    case = svc.get_case(session, agent, case_number)
+    row, email = svc.reply(session, agent, case, body.body, body.close)
+    session.commit()
+    sent = sender.send(email)
+    if sent:
+        svc.mark_sent(session, agent, case, row, resend=False)
+        session.commit()
+    return CaseReplyOut(
+        case=svc.card(session, case),
+        reply=svc.message_out(row),
+        email_sent=sent,
+        message=svc.send_result(case, row, sent),
+    )
+
+
+@router.post("/{case_number}/messages/{message_pk}/resend", response_model=CaseReplyOut)
+def resend(
+    case_number: str, message_pk: int, agent: WritingAgentDep, session: SessionDep
+) -> CaseReplyOut:
+    """Email a stored reply the mail server refused earlier (same text and Message-ID)."""
+    case = svc.get_case(session, agent, case_number)
+    row = svc.get_message(session, case, message_pk)
+    sent = sender.send(svc.resend_email(row))
+    if sent:
+        svc.mark_sent(session, agent, case, row, resend=True)
+        session.commit()
+    return CaseReplyOut(
+        case=svc.card(session, case),
+        reply=svc.message_out(row),
+        email_sent=sent,
+        message=svc.send_result(case, row, sent),
+    )
+
+
+@router.post("/{case_number}/close", response_model=CaseCloseOut)
+def close(
+    case_number: str, body: CaseCloseIn, agent: WritingAgentDep, session: SessionDep
+) -> CaseCloseOut:
+    case = svc.get_case(session, agent, case_number)
+    svc.close(session, agent, case, body.note)
+    session.commit()
+    return CaseCloseOut(case=svc.card(session, case), note=body.note)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import ActorDep
 from ..db import SessionDep
 from ..errors import ApiError
+from ..mail import notify
 from ..models import HandoffTicket, utcnow
-from ..rasa_client import RasaUnavailable, resume_conversation
+from ..rasa_client import RasaUnavailable
 from ..schemas import HandoffCreated, HandoffOut, HandoffRequest, ResumeRequest
-from ..services import audit
+from ..services import audit, conversation_control
 from ..services import handoffs as svc
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"])
@@ -22,20 +23,29 @@ router = APIRouter(prefix="/handoffs", tags=["handoffs"])
 
 @router.post("", response_model=HandoffCreated, status_code=status.HTTP_201_CREATED)
 def create_handoff(
-    body: HandoffRequest, response: Response, session: SessionDep, actor: ActorDep
+    body: HandoffRequest,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    background: BackgroundTasks,
 ) -> HandoffCreated:
+    """Route a handoff (docs/routing.md): 201 when a ticket or specialist case was made,
+    200 for the conversation's existing ticket or case, or when nobody can take it now."""
     try:
-        ticket, created = svc.create(session, body, actor)
+        routed = svc.route(session, body, actor)
         session.commit()
     except IntegrityError:
         # A concurrent request opened the conversation's ticket first: return that one.
         session.rollback()
-        ticket, created = svc.create(session, body, actor)
-        if created:  # pragma: no cover - the constraint fired for another reason
+        routed = svc.route(session, body, actor)
+        if routed.created:  # pragma: no cover - the constraint fired for another reason
             raise
-    if not created:
+        session.commit()
+    if not routed.created:
         response.status_code = status.HTTP_200_OK
-    return svc.created_out(session, ticket)
+    if routed.new_case is not None:
+        notify.case_opened(background, session, routed.new_case)  # after the response
+    return routed.out
 
 
 @router.get("", response_model=list[HandoffOut])
@@ -78,7 +88,8 @@ def resume(
             f"Ticket {ticket.ticket_number} was already handed back to the bot.",
         )
     try:
-        resume_conversation(ticket.conversation_id, body.outcome)
+        # Resumes Rasa and, for a web chat, gives the conversation back to the bot.
+        conversation_control.hand_back(session, ticket, body.outcome, None)
     except RasaUnavailable as exc:
         raise ApiError(
             502, "rasa_unavailable", f"Could not resume the conversation in Rasa: {exc}"

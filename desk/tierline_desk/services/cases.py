@@ -1,9 +1,11 @@
-"""Case routing."""
+"""Case routing: which team answers a case kind, and how (chat or email)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Case, utcnow
@@ -11,29 +13,55 @@ from ..schemas import CaseOut, CaseRequest
 from . import audit
 from .ids import case_number
 
-EXECUTIVE_KINDS = frozenset({"trade_in_credit", "recurring_delivery_problem"})
+SPECIALIST_TEAM = "executive_customer_relations"
+# Executive customer relations: the specialists, who answer by email.
+EXECUTIVE_KINDS = frozenset(
+    {
+        "trade_in_credit",
+        "recurring_delivery_problem",
+        "major_shipping_error",
+        "recurring_delivery_route",
+    }
+)
+# Associates' cases answered by email instead of in the chat.
+EMAIL_KINDS = frozenset({"email_follow_up"})
+# A case is open until someone closes it (open -> answered -> closed).
+OPEN_CASE_STATES = ("open", "answered")
 
 
 def route(kind: str) -> tuple[str, str]:
     """(team, response_channel) for a case kind."""
     if kind in EXECUTIVE_KINDS:
-        return "executive_customer_relations", "email"
+        return SPECIALIST_TEAM, "email"
+    if kind in EMAIL_KINDS:
+        return "associates", "email"
     return "associates", "chat"
 
 
-def create(session: Session, req: CaseRequest, actor: str) -> Case:
-    team, channel = route(req.kind)
+def open_case(
+    session: Session,
+    *,
+    kind: str,
+    conversation_id: str,
+    description: str,
+    actor: str,
+    order_number: str | None = None,
+    customer: dict[str, Any] | None = None,
+    postal_code: str | None = None,
+) -> Case:
+    """Add a case routed to its team (not committed); audited as ``case.create``."""
+    team, channel = route(kind)
     case = Case(
         case_number=f"pending-{uuid.uuid4().hex}",
-        kind=req.kind,
+        kind=kind,
         team=team,
         status="open",
         response_channel=channel,
-        conversation_id=req.conversation_id,
-        order_number=req.order_number,
-        customer=req.customer.model_dump(exclude_none=True),
-        description=req.description,
-        postal_code=req.postal_code or None,
+        conversation_id=conversation_id,
+        order_number=order_number,
+        customer=customer or {},
+        description=description,
+        postal_code=postal_code or None,
         created_at=utcnow(),
     )
     session.add(case)
@@ -43,10 +71,37 @@ def create(session: Session, req: CaseRequest, actor: str) -> Case:
         session,
         "case.create",
         actor=actor,
-        order_number=req.order_number,
-        details={"case_number": case.case_number, "kind": req.kind, "team": team},
+        order_number=order_number,
+        details={"case_number": case.case_number, "kind": kind, "team": team},
     )
     return case
+
+
+def create(session: Session, req: CaseRequest, actor: str) -> Case:
+    return open_case(
+        session,
+        kind=req.kind,
+        conversation_id=req.conversation_id,
+        description=req.description,
+        actor=actor,
+        order_number=req.order_number,
+        customer=req.customer.model_dump(exclude_none=True),
+        postal_code=req.postal_code,
+    )
+
+
+def open_case_for(session: Session, conversation_id: str, kind: str) -> Case | None:
+    """The conversation's open case of this kind, if any (oldest first)."""
+    return session.scalar(
+        select(Case)
+        .where(
+            Case.conversation_id == conversation_id,
+            Case.kind == kind,
+            Case.status.in_(OPEN_CASE_STATES),
+        )
+        .order_by(Case.id)
+        .limit(1)
+    )
 
 
 def to_out(case: Case) -> CaseOut:

@@ -1,0 +1,574 @@
+"""The web chat: session, websocket relay to Rasa (faked over HTTP), handover to people."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable, Iterator
+from hashlib import sha256
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.testclient import WebSocketTestSession
+
+from tests.conftest import RASA_URL
+from tests.console.conftest import AgentClient, login
+from tests.mail.catcher_fixture import Catcher, catcher, text_of
+from tierline_desk.models import ChatMessage, Conversation, HandoffTicket
+from tierline_desk.schemas import HandoffRequest
+from tierline_desk.services import handoffs, shop_identity
+from tierline_desk.settings import get_settings
+
+__all__ = ["catcher", "login"]
+IDENTITY_SECRET = "identity-secret-for-tests"
+SHOP_SECRET = "shop-secret-for-tests"
+MAYA_ID = "C-1001"
+Frame = dict[str, Any]
+
+
+@pytest.fixture
+def app(db: str, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+    monkeypatch.setenv("TIERLINE_IDENTITY_SECRET", IDENTITY_SECRET)
+    monkeypatch.setenv("SHOP_IDENTITY_SECRET", SHOP_SECRET)
+    get_settings.cache_clear()
+    from tierline_desk.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def web(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+class FakeRasa:
+    """Rasa's REST channel and HTTP API, answering like the real bot would."""
+
+    def __init__(self, router: respx.MockRouter) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.events: list[Any] = []
+        self.down = False
+        self.replies: Callable[[str], list[dict[str, Any]]] = lambda text: [
+            {"recipient_id": "x", "text": f"You said: {text}"}
+        ]
+        router.post("/webhooks/rest/webhook").mock(side_effect=self._webhook)
+        router.post(path__regex=r"/conversations/[^/]+/tracker/events").mock(
+            side_effect=self._events
+        )
+        router.post(path__regex=r"/conversations/[^/]+/trigger_intent").mock(
+            side_effect=self._trigger
+        )
+
+    def _webhook(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.received.append(body)
+        if self.down:
+            return httpx.Response(500, json={"error": "boom"})
+        return httpx.Response(200, json=self.replies(body["message"]))
+
+    def _events(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.params["token"] == "rasa-secret-token"
+        self.events.append(json.loads(request.content))
+        return httpx.Response(200, json={})
+
+    def _trigger(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.events.append(body)
+        outcome = body["entities"]["handback_outcome"]
+        return httpx.Response(
+            200,
+            json={"messages": [{"recipient_id": "x", "text": f"I'm back. Outcome: {outcome}"}]},
+        )
+
+
+@pytest.fixture
+def rasa() -> Iterator[FakeRasa]:
+    with respx.mock(base_url=RASA_URL, assert_all_called=False) as router:
+        yield FakeRasa(router)
+
+
+def start(web: TestClient, **body: Any) -> dict[str, Any]:
+    resp = web.post("/chat/api/session", json=body)
+    assert resp.status_code == 200, resp.text
+    return dict(resp.json())
+
+
+def hello(ws: WebSocketTestSession, sess: dict[str, Any], last_seq: int = 0) -> Frame:
+    ws.send_json(
+        {
+            "type": "hello",
+            "conversation_id": sess["conversation_id"],
+            "token": sess["token"],
+            "last_seq": last_seq,
+        }
+    )
+    ready = ws.receive_json()
+    assert ready["type"] == "ready", ready
+    return dict(ready)
+
+
+def until(ws: WebSocketTestSession, match: Callable[[Frame], bool], limit: int = 40) -> list[Frame]:
+    """Frames up to and including the first one that matches."""
+    seen: list[Frame] = []
+    for _ in range(limit):
+        frame = ws.receive_json()
+        seen.append(frame)
+        if match(frame):
+            return seen
+    raise AssertionError(f"no matching frame in {seen}")
+
+
+def bot_message(frame: Frame) -> bool:
+    return frame["type"] == "message" and frame["sender"] == "bot"
+
+
+def messages(session: Session, conversation_id: str) -> list[ChatMessage]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(ChatMessage)
+            .where(ChatMessage.conversation_id == conversation_id)
+            .order_by(ChatMessage.seq)
+        )
+    )
+
+
+# ---------------------------------------------------------------- session
+
+
+def test_a_new_session_gets_a_conversation_and_a_secret_token(web: TestClient) -> None:
+    sess = start(web)
+    assert sess["conversation_id"].startswith("web-") and len(sess["token"]) >= 40
+    assert sess["customer"] is None and sess["resumed"] is False
+    again = start(web, conversation_id=sess["conversation_id"], token=sess["token"])
+    assert again["conversation_id"] == sess["conversation_id"] and again["resumed"] is True
+
+
+def test_a_wrong_token_never_resumes_someone_elses_conversation(web: TestClient) -> None:
+    sess = start(web)
+    other = start(web, conversation_id=sess["conversation_id"], token="guess")
+    assert other["conversation_id"] != sess["conversation_id"]
+    assert other["resumed"] is False
+
+
+def test_the_shop_identity_token_signs_the_shopper_in(web: TestClient) -> None:
+    token = shop_identity.issue_token(MAYA_ID)
+    sess = start(web, identity=token)
+    assert sess["customer"] == {"name": "Maya Chen", "first_name": "Maya"}
+    forged = token[:-4] + ("0000" if not token.endswith("0000") else "1111")
+    resp = web.post("/chat/api/session", json={"identity": forged})
+    assert resp.status_code == 401
+    assert resp.json()["detail"]["code"] == "bad_identity"
+
+
+def test_a_different_shopper_on_the_same_browser_gets_a_new_conversation(
+    web: TestClient,
+) -> None:
+    maya = start(web, identity=shop_identity.issue_token(MAYA_ID))
+    guest = start(web, conversation_id=maya["conversation_id"], token=maya["token"])
+    assert guest["conversation_id"] != maya["conversation_id"] and guest["customer"] is None
+
+
+def test_the_demo_shop_cookie_identifies_the_shopper(web: TestClient) -> None:
+    web.cookies.set("tierline_shop", shop_identity.issue_token(MAYA_ID))
+    assert start(web)["customer"]["first_name"] == "Maya"
+
+
+# ---------------------------------------------------------------- websocket: the bot
+
+
+def test_a_message_is_stored_acked_relayed_with_a_signed_id_and_answered(
+    web: TestClient, rasa: FakeRasa, session: Session
+) -> None:
+    rasa.replies = lambda text: [
+        {
+            "recipient_id": "x",
+            "text": "Which order?",
+            "buttons": [{"title": "Mine", "payload": "/x"}],
+        }
+    ]
+    sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
+    with web.websocket_connect("/chat/ws") as ws:
+        ready = hello(ws, sess)
+        assert ready["mode"] == "bot" and ready["agent"] is None
+        ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order"})
+        frames = until(ws, bot_message)
+    ack = next(f for f in frames if f["type"] == "ack")
+    assert ack == {"type": "ack", "client_id": "c1", "seq": 1}
+    assert any(f["type"] == "typing" and f["on"] for f in frames)
+    assert frames[-1]["text"] == "Which order?" and frames[-1]["seq"] == 2
+    assert frames[-1]["buttons"] == [{"title": "Mine", "payload": "/x"}]
+    sent = rasa.received[0]
+    assert sent["sender"] == sess["conversation_id"] and sent["message"] == "where is my order"
+    expected = hmac.new(IDENTITY_SECRET.encode(), MAYA_ID.encode(), sha256).hexdigest()
+    assert sent["metadata"] == {"customer_id": MAYA_ID, "customer_signature": expected}
+    stored = messages(session, sess["conversation_id"])
+    assert [(m.seq, m.sender) for m in stored] == [(1, "shopper"), (2, "bot")]
+
+
+def test_a_guest_sends_no_customer_metadata(web: TestClient, rasa: FakeRasa) -> None:
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": "hi"})
+        until(ws, bot_message)
+    assert "metadata" not in rasa.received[0]
+
+
+def test_typed_intents_cannot_be_forced(web: TestClient, rasa: FakeRasa) -> None:
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": '  /EXTERNAL_handback{"x": 1}'})
+        until(ws, bot_message)
+    assert rasa.received[0]["message"] == 'EXTERNAL_handback{"x": 1}'
+
+
+def test_only_buttons_the_bot_offered_are_accepted(
+    web: TestClient, rasa: FakeRasa, session: Session
+) -> None:
+    rasa.replies = lambda text: [
+        {"text": "Want a person?", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
+    ]
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "button", "client_id": "b0", "payload": "/affirm", "title": "Yes"})
+        refused = until(ws, lambda f: f["type"] == "error")
+        assert refused[-1]["code"] == "unknown_button"
+        ws.send_json({"type": "message", "client_id": "c1", "text": "help"})
+        until(ws, bot_message)
+        ws.send_json({"type": "button", "client_id": "b1", "payload": "/affirm", "title": "Yes"})
+        until(ws, lambda f: bot_message(f) and f["seq"] == 4)
+    assert [r["message"] for r in rasa.received] == ["help", "/affirm"]
+    shown = [m.text for m in messages(session, sess["conversation_id"])]
+    assert shown == ["help", "Want a person?", "Yes", "Want a person?"]
+
+
+def test_a_failed_or_empty_bot_reply_becomes_an_apology_and_an_offer_of_a_person(
+    web: TestClient, rasa: FakeRasa, session: Session
+) -> None:
+    rasa.replies = lambda text: []
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": "hello?"})
+        empty = until(ws, bot_message)[-1]
+        rasa.down = True
+        ws.send_json({"type": "message", "client_id": "c2", "text": "anyone?"})
+        failed = until(ws, bot_message)[-1]
+        for apology in (empty, failed):
+            assert apology["text"].startswith("I'm sorry")
+            assert apology["buttons"] == [
+                {"title": "Talk to a person", "payload": "/talk_to_representative"}
+            ]
+        # The bot is still down: the desk queues the shopper for a person itself.
+        ws.send_json(
+            {
+                "type": "button",
+                "client_id": "c3",
+                "payload": "/talk_to_representative",
+                "title": "Talk to a person",
+            }
+        )
+        notice = until(ws, lambda f: f["type"] == "message" and f["sender"] == "system")[-1]
+        queue = until(ws, lambda f: f["type"] == "queue" and f["position"] is not None)[-1]
+    ticket = session.scalar(
+        select(HandoffTicket).where(HandoffTicket.conversation_id == sess["conversation_id"])
+    )
+    assert ticket is not None and ticket.status == "waiting" and ticket.tier == 1
+    assert ticket.ticket_number in notice["text"]
+    assert queue["ticket_number"] == ticket.ticket_number and queue["position"] == 1
+    assert [m["text"] for m in ticket.recent_messages][:2] == ["hello?", empty["text"]]
+
+
+def test_reconnecting_replays_only_what_was_missed_and_retries_are_not_doubled(
+    web: TestClient, rasa: FakeRasa, session: Session
+) -> None:
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": "one"})
+        until(ws, bot_message)
+        ws.send_json({"type": "message", "client_id": "c2", "text": "two"})
+        until(ws, lambda f: bot_message(f) and f["seq"] == 4)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess, last_seq=2)
+        replay = until(ws, lambda f: f["type"] == "message" and f["seq"] == 4)
+        assert [f["seq"] for f in replay if f["type"] == "message"] == [3, 4]
+        # The widget never saw the ack for "two": it sends it again with the same client id.
+        ws.send_json({"type": "message", "client_id": "c2", "text": "two"})
+        ack = until(ws, lambda f: f["type"] == "ack")[-1]
+        assert ack["seq"] == 3
+        ws.send_json({"type": "ping"})
+        until(ws, lambda f: f["type"] == "pong")
+    assert [r["message"] for r in rasa.received] == ["one", "two"]
+    assert len(messages(session, sess["conversation_id"])) == 4
+
+
+def test_bad_input_gets_a_clear_error_and_nothing_is_stored(
+    web: TestClient, rasa: FakeRasa, session: Session
+) -> None:
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_text("{not json")
+        assert ws.receive_json()["code"] == "bad_frame"
+        ws.send_json({"type": "message", "client_id": "c1", "text": "x" * 100_000})
+        too_long = ws.receive_json()
+        assert too_long["code"] == "too_long" and too_long["client_id"] == "c1"
+        assert "100000" in too_long["message"]
+        ws.send_json({"type": "message", "client_id": "c2", "text": " \x00\x07 "})
+        assert ws.receive_json()["code"] == "empty_message"
+        ws.send_json({"type": "message", "text": "no id"})
+        assert ws.receive_json()["code"] == "bad_frame"
+        ws.send_json({"type": "dance"})
+        assert ws.receive_json()["code"] == "bad_frame"
+        ws.send_json({"type": "message", "client_id": "c3", "text": "a\x00b <script>x</script>"})
+        until(ws, bot_message)
+    assert rasa.received[0]["message"] == "ab <script>x</script>"
+    assert (
+        next(m.text for m in messages(session, sess["conversation_id"]))
+        == rasa.received[0]["message"]
+    )
+
+
+def test_a_flood_from_one_shopper_is_rate_limited(web: TestClient, rasa: FakeRasa) -> None:
+    sess = start(web)
+    errors = []
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        for n in range(12):
+            ws.send_json({"type": "message", "client_id": f"c{n}", "text": f"spam {n}"})
+        frames = until(ws, lambda f: f["type"] == "error", limit=200)
+        errors.append(frames[-1])
+    assert errors[0]["code"] == "rate_limited" and "wait a few seconds" in errors[0]["message"]
+    assert len(rasa.received) < 12
+
+
+def test_a_bad_hello_closes_the_socket_with_a_reason(web: TestClient) -> None:
+    with web.websocket_connect("/chat/ws") as ws:
+        ws.send_json({"type": "hello", "conversation_id": "web-" + "0" * 24, "token": "nope"})
+        assert ws.receive_json()["code"] == "ws_4401"
+
+
+def test_a_foreign_origin_is_refused(web: TestClient) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with (
+        pytest.raises(WebSocketDisconnect),
+        web.websocket_connect("/chat/ws", headers={"origin": "https://evil.example"}) as ws,
+    ):
+        ws.receive_json()
+
+
+# ---------------------------------------------------------------- people take over
+
+
+@pytest.fixture
+def queued(session: Session, web: TestClient) -> Callable[[dict[str, Any]], HandoffTicket]:
+    def _queue(sess: dict[str, Any]) -> HandoffTicket:
+        req = HandoffRequest.model_validate(
+            {
+                "conversation_id": sess["conversation_id"],
+                "tier": 1,
+                "reason": "Package arrived damaged",
+                "customer": {"id": MAYA_ID},
+                "order_number": "112-4839201-5573910",
+            }
+        )
+        ticket, _ = handoffs.create(session, req, "bot")
+        session.commit()
+        return ticket
+
+    return _queue
+
+
+def test_an_agent_takes_over_chats_acts_and_hands_back_to_the_bot(
+    web: TestClient,
+    rasa: FakeRasa,
+    session: Session,
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> None:
+    sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
+    ticket = queued(sess)
+    alex = login("alex")
+    with web.websocket_connect("/chat/ws") as ws:
+        ready = hello(ws, sess)
+        assert ready["queue"]["position"] == 1 and ready["queue"]["ticket_number"]
+        assert alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim").status_code == 200
+        joined = until(ws, lambda f: f["type"] == "agent" and f["agent"] is not None)
+        agent = joined[-1]["agent"]
+        assert (
+            agent
+            == {
+                "name": "Alex Rivera",
+                "role": "associate",
+                "tier_label": "Customer Service Associate",
+            }
+            or agent["tier_label"] == "Customer Service Associate"
+        )
+        notice = next(f for f in joined if f["type"] == "message")
+        assert notice["sender"] == "system" and "joined the chat" in notice["text"]
+        assert rasa.events[0] == [{"event": "pause"}]
+
+        ws.send_json({"type": "message", "client_id": "s1", "text": "It came in pieces"})
+        until(ws, lambda f: f["type"] == "ack")
+        seen = alex.get(f"/console/api/tickets/{ticket.ticket_number}/messages?after=0").json()
+        assert seen["mode"] == "agent" and seen["web_chat"] is True
+        assert seen["messages"][-1]["text"] == "It came in pieces"
+        assert rasa.received == []  # a person has the chat: nothing goes to the bot
+
+        reply = alex.post(
+            f"/console/api/tickets/{ticket.ticket_number}/messages",
+            json={"text": "So sorry! Let me fix that."},
+        )
+        assert reply.status_code == 201, reply.text
+        said = until(ws, lambda f: f["type"] == "message" and f["sender"] == "agent")[-1]
+        assert said["text"] == "So sorry! Let me fix that." and said["author_role"] == "associate"
+
+        back = alex.post(
+            f"/console/api/tickets/{ticket.ticket_number}/handback",
+            json={"outcome": "a replacement is on its way"},
+        )
+        assert back.status_code == 200, back.text
+        assert back.json()["status"] == "resolved"
+        frames = until(ws, bot_message)
+        assert frames[-1]["text"] == "I'm back. Outcome: a replacement is on its way"
+        if not any(f["type"] == "agent" and f["agent"] is None for f in frames):
+            until(ws, lambda f: f["type"] == "agent" and f["agent"] is None)
+    conversation = session.scalar(
+        select(Conversation).where(Conversation.conversation_id == sess["conversation_id"])
+    )
+    assert conversation is not None
+    session.refresh(conversation)
+    assert conversation.mode == "bot" and conversation.agent_id is None
+    assert rasa.events[1] == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+    seqs = [m.seq for m in messages(session, sess["conversation_id"])]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_handback_fails_cleanly_when_the_bot_is_down(
+    web: TestClient,
+    session: Session,
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> None:
+    sess = start(web)
+    ticket = queued(sess)
+    alex = login("alex")
+    with respx.mock(base_url=RASA_URL, assert_all_called=False) as router:
+        router.post(path__regex=r".*").mock(return_value=httpx.Response(503))
+        alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+        resp = alex.post(
+            f"/console/api/tickets/{ticket.ticket_number}/handback", json={"outcome": "done"}
+        )
+    assert resp.status_code == 502 and resp.json()["detail"]["code"] == "rasa_unavailable"
+    session.refresh(ticket)
+    assert ticket.status == "claimed"
+
+
+def test_writing_to_a_chat_needs_the_claim(
+    web: TestClient,
+    rasa: FakeRasa,
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> None:
+    ticket = queued(start(web))
+    resp = login("alex").post(
+        f"/console/api/tickets/{ticket.ticket_number}/messages", json={"text": "hi"}
+    )
+    assert resp.status_code == 409 and resp.json()["detail"]["code"] == "not_claimed"
+
+
+def test_the_authority_endpoint_shows_the_roles_limits(
+    login: Callable[[str], AgentClient],
+) -> None:
+    assert login("alex").get("/console/api/authority").json() == {
+        "role": "associate",
+        "refund": "200.00",
+        "certificate": "25.00",
+        "reship": True,
+    }
+    assert login("jordan.ecr").get("/console/api/authority").json()["refund"] == "unlimited"
+    assert login("admin").get("/console/api/authority").json()["refund"] is None
+
+
+def test_the_conversation_count_matches_sessions(web: TestClient, session: Session) -> None:
+    start(web)
+    start(web)
+    assert session.scalar(select(func.count()).select_from(Conversation)) == 2
+
+
+def test_a_refund_is_told_in_the_chat_and_confirmed_by_email(
+    web: TestClient,
+    rasa: FakeRasa,
+    catcher: Catcher,
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> None:
+    sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
+    ticket = queued(sess)
+    alex = login("alex")
+    alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        refund = alex.post(
+            f"/console/api/tickets/{ticket.ticket_number}/refund",
+            json={"amount": "20.00", "reason": "damaged"},
+            key="refund-1",
+        )
+        assert refund.status_code == 201, refund.text
+        refund_id = refund.json()["refund_id"]
+        line = until(ws, lambda f: f["type"] == "message" and refund_id in f["text"])[-1]
+        assert line["sender"] == "system" and "$20.00" in line["text"]
+        assert "confirmation email" in line["text"]
+        # A retried request (same key) replays the result: no second line, no second mail.
+        again = alex.post(
+            f"/console/api/tickets/{ticket.ticket_number}/refund",
+            json={"amount": "20.00", "reason": "damaged"},
+            key="refund-1",
+        )
+        assert again.headers["Idempotent-Replayed"] == "true"
+    mail = catcher.only()
+    assert mail["To"] == "maya.chen@example.com" and refund_id in mail["Subject"]
+    assert "$20.00" in text_of(mail)
+
+
+def test_email_me_this_chat_sends_the_whole_history_with_the_agents_lines(
+    web: TestClient,
+    rasa: FakeRasa,
+    catcher: Catcher,
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> None:
+    sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": "my parcel is late"})
+        until(ws, bot_message)
+        ticket = queued(sess)
+        alex = login("alex")
+        alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+        alex.post(
+            f"/console/api/tickets/{ticket.ticket_number}/messages",
+            json={"text": "I've checked with the carrier."},
+        )
+        until(ws, lambda f: f["type"] == "message" and f["sender"] == "agent")
+        ws.send_json({"type": "email_transcript", "email": None})
+        notice = until(ws, lambda f: f["type"] == "notice")[-1]
+        assert notice["text"].startswith("We've emailed a copy of this chat to m")
+        ws.send_json({"type": "email_transcript", "email": "not-an-address"})
+        refused = until(ws, lambda f: f["type"] == "notice")[-1]
+        assert "doesn't look like an email address" in refused["text"]
+    body = text_of(catcher.only())
+    assert "my parcel is late" in body and "You said: my parcel is late" in body
+    assert "Alex Rivera" in body and "I've checked with the carrier." in body

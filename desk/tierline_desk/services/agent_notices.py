@@ -1,0 +1,132 @@
+"""After an agent's action committed: a line in the shopper's chat and the confirmation email.
+
+Both are the shopper's paper trail. The mail is built now and sent after the response
+(mail/notify.py); a shopper without a usable address gets the chat line only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import BackgroundTasks
+from sqlalchemy.orm import Session
+
+from ..console_schemas import CertificateOut, RefundOut, ReshipOut
+from ..mail import notify, templates
+from ..mail.templates import Mail
+from ..models import Agent, HandoffTicket, Order
+from ..schemas import CaseOut
+from .conversation_control import say
+
+log = logging.getLogger("tierline_desk.console")
+
+
+def _recipient(session: Session, order_number: str) -> tuple[str | None, str | None]:
+    order = session.get(Order, order_number)
+    if order is None:
+        return None, None
+    return order.customer.email, order.customer.name
+
+
+def _email_note(to: str | None) -> str:
+    return " A confirmation email is on its way." if to else ""
+
+
+def refund(
+    session: Session,
+    tasks: BackgroundTasks,
+    agent: Agent,
+    ticket: HandoffTicket,
+    result: object,
+) -> None:
+    assert isinstance(result, RefundOut)
+    to, name = _recipient(session, result.order_number)
+
+    def build() -> Mail | None:
+        if to is None:
+            return None
+        return templates.refund_issued(
+            to=to,
+            name=name,
+            order_number=result.order_number,
+            refund_id=result.refund_id,
+            amount=result.amount,
+            expected_by=result.expected_by,
+            method=result.method,
+        )
+
+    queued = notify.schedule(tasks, "refund", build)
+    say(
+        session,
+        ticket.conversation_id,
+        f"{agent.display_name} issued a refund of {templates.money(result.amount)} for order "
+        f"{result.order_number} (refund {result.refund_id})." + _email_note(to if queued else None),
+    )
+
+
+def certificate(
+    session: Session,
+    tasks: BackgroundTasks,
+    agent: Agent,
+    ticket: HandoffTicket,
+    result: object,
+) -> None:
+    assert isinstance(result, CertificateOut)
+    to, name = _recipient(session, result.order_number)
+    value = f"{templates.money(result.amount)} off"
+
+    def build() -> Mail | None:
+        if to is None:
+            return None
+        return templates.promotional_certificate(
+            to=to, name=name, code=result.code, value=value, reason=None
+        )
+
+    queued = notify.schedule(tasks, "certificate", build)
+    say(
+        session,
+        ticket.conversation_id,
+        f"{agent.display_name} gave you a promotional certificate for {value} your next order: "
+        f"code {result.code}." + _email_note(to if queued else None),
+    )
+
+
+def reship(
+    session: Session,
+    tasks: BackgroundTasks,
+    agent: Agent,
+    ticket: HandoffTicket,
+    result: object,
+) -> None:
+    assert isinstance(result, ReshipOut)
+    to, name = _recipient(session, result.order_number)
+    items = [f"{i.get('quantity', 1)} x {i.get('name', i.get('sku', ''))}" for i in result.items]
+
+    def build() -> Mail | None:
+        if to is None:
+            return None
+        return templates.replacement_shipped(
+            to=to,
+            name=name,
+            order_number=result.order_number,
+            items=items,
+            replacement_order_number=result.reship_id,
+        )
+
+    queued = notify.schedule(tasks, "reship", build)
+    say(
+        session,
+        ticket.conversation_id,
+        f"{agent.display_name} is sending you a replacement for order {result.order_number} "
+        f"({', '.join(items)}; reference {result.reship_id})."
+        + _email_note(to if queued else None),
+    )
+
+
+def referred(session: Session, agent: Agent, ticket: HandoffTicket, case: CaseOut) -> None:
+    say(
+        session,
+        ticket.conversation_id,
+        f"{agent.display_name} passed your case to our Executive Customer Relations team "
+        f"(case {case.case_number}). They work by email and will write to you there.",
+    )

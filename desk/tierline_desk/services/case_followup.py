@@ -1,0 +1,353 @@
+"""Cases answered by email, worked from the console: list, read, reply, close.
+
+Who sees what: specialists work the ``executive_customer_relations`` team's cases; associates
+work the ``associates`` team's cases answered by email (``response_channel == "email"``);
+supervisors see both. Admins see none.
+
+Status: ``open`` -> ``answered`` (a reply was stored) -> ``closed`` (``closed_at``/``closed_by``).
+A reply is stored first (``sent`` false), committed, then emailed; only then is it marked sent.
+So a mail server that is down never loses the agent's words.
+
+Nothing here commits: the router commits (one transaction per action, plus one to mark a reply
+sent once the mail server has taken it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import ApiError
+from ..followup_schemas import (
+    CaseCard,
+    CaseDetailOut,
+    CaseListOut,
+    CaseMessageOut,
+    CaseStatusFilter,
+)
+from ..mail import case_reply
+from ..mail.outbox import normalize_message_id
+from ..mail.sender import is_address
+from ..models import Agent, Case, CaseMessage, Customer, utcnow
+from ..settings import get_settings
+from . import audit
+from .console_access import require_role
+
+ROLES = ("associate", "supervisor", "specialist")
+SPECIALIST_TEAM = "executive_customer_relations"
+ASSOCIATE_TEAM = "associates"
+
+
+def check_role(agent: Agent) -> None:
+    require_role(agent, ROLES, "work email cases")
+
+
+# ---------------------------------------------------------------- visibility
+
+
+def _specialist_cases() -> ColumnElement[bool]:
+    return Case.team == SPECIALIST_TEAM
+
+
+def _associate_email_cases() -> ColumnElement[bool]:
+    return and_(Case.team == ASSOCIATE_TEAM, Case.response_channel == "email")
+
+
+def visible(agent: Agent) -> ColumnElement[bool]:
+    """The SQL condition for the cases this agent's role works."""
+    if agent.role == "specialist":
+        return _specialist_cases()
+    if agent.role == "associate":
+        return _associate_email_cases()
+    if agent.role == "supervisor":
+        return or_(_specialist_cases(), _associate_email_cases())
+    return false()
+
+
+def can_see(agent: Agent, c: Case) -> bool:
+    specialist = c.team == SPECIALIST_TEAM
+    associate_email = c.team == ASSOCIATE_TEAM and c.response_channel == "email"
+    if agent.role == "specialist":
+        return specialist
+    if agent.role == "associate":
+        return associate_email
+    return agent.role == "supervisor" and (specialist or associate_email)
+
+
+def get_case(session: Session, agent: Agent, number: str) -> Case:
+    check_role(agent)
+    c = session.scalar(select(Case).where(Case.case_number == number.strip().upper()))
+    if c is None:
+        raise ApiError(404, "case_not_found", f"No case {number}.")
+    if not can_see(agent, c):
+        raise ApiError(
+            403,
+            "forbidden_role",
+            f"Case {c.case_number} belongs to the {c.team} team ({c.response_channel}), which "
+            f"the {agent.role} role does not work.",
+            role=agent.role,
+        )
+    return c
+
+
+# ---------------------------------------------------------------- cards
+
+
+@dataclass(frozen=True)
+class _Stats:
+    count: int = 0
+    unsent: int = 0
+    last_at: datetime | None = None
+
+
+def _stats(session: Session, numbers: list[str]) -> dict[str, _Stats]:
+    if not numbers:
+        return {}
+    rows = session.execute(
+        select(
+            CaseMessage.case_number,
+            func.count(CaseMessage.id),
+            func.sum(case((CaseMessage.sent.is_(False), 1), else_=0)),
+            func.max(CaseMessage.created_at),
+        )
+        .where(CaseMessage.case_number.in_(numbers))
+        .group_by(CaseMessage.case_number)
+    )
+    return {
+        number: _Stats(int(count), int(unsent or 0), last_at)
+        for number, count, unsent, last_at in rows
+    }
+
+
+def customer_email(session: Session, c: Case) -> str | None:
+    """Where a reply goes: the address on the case, else the customer record's."""
+    given = c.customer.get("email")
+    if isinstance(given, str) and is_address(given.strip()):
+        return given.strip()
+    customer_id = c.customer.get("id")
+    customer = session.get(Customer, customer_id) if isinstance(customer_id, str) else None
+    if customer is not None and is_address(customer.email):
+        return customer.email
+    return None
+
+
+def _card(session: Session, c: Case, stats: _Stats) -> CaseCard:
+    return CaseCard(
+        case_number=c.case_number,
+        kind=c.kind,
+        kind_label=case_reply.kind_label(c.kind),
+        team=c.team,
+        status=c.status,
+        response_channel=c.response_channel,
+        conversation_id=c.conversation_id,
+        order_number=c.order_number,
+        customer=c.customer,
+        customer_email=customer_email(session, c),
+        description=c.description,
+        postal_code=c.postal_code,
+        created_at=c.created_at,
+        closed_at=c.closed_at,
+        closed_by=c.closed_by,
+        message_count=stats.count,
+        unsent_count=stats.unsent,
+        last_message_at=stats.last_at,
+    )
+
+
+def card(session: Session, c: Case) -> CaseCard:
+    return _card(session, c, _stats(session, [c.case_number]).get(c.case_number, _Stats()))
+
+
+def list_cases(
+    session: Session, agent: Agent, status: CaseStatusFilter, limit: int, offset: int
+) -> CaseListOut:
+    """open/answered: oldest first (a work list); closed/all: newest first."""
+    check_role(agent)
+    where = [visible(agent)]
+    if status != "all":
+        where.append(Case.status == status)
+    total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    order = (Case.id,) if status in ("open", "answered") else (Case.id.desc(),)
+    rows = list(
+        session.scalars(select(Case).where(*where).order_by(*order).limit(limit).offset(offset))
+    )
+    stats = _stats(session, [c.case_number for c in rows])
+    return CaseListOut(
+        status=status,
+        total=int(total),
+        limit=limit,
+        offset=offset,
+        cases=[_card(session, c, stats.get(c.case_number, _Stats())) for c in rows],
+    )
+
+
+def message_out(m: CaseMessage) -> CaseMessageOut:
+    return CaseMessageOut(
+        id=m.id,
+        direction=m.direction,
+        author=m.author,
+        to_email=m.to_email,
+        subject=m.subject,
+        body=m.body,
+        message_id=m.message_id,
+        sent=m.sent,
+        created_at=m.created_at,
+    )
+
+
+def messages(session: Session, c: Case) -> list[CaseMessage]:
+    return list(
+        session.scalars(
+            select(CaseMessage)
+            .where(CaseMessage.case_number == c.case_number)
+            .order_by(CaseMessage.created_at, CaseMessage.id)
+        )
+    )
+
+
+def detail(session: Session, c: Case) -> CaseDetailOut:
+    return CaseDetailOut(
+        case=card(session, c), messages=[message_out(m) for m in messages(session, c)]
+    )
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _not_closed(c: Case) -> None:
+    if c.status == "closed":
+        raise ApiError(
+            409,
+            "case_closed",
+            f"Case {c.case_number} was closed by {c.closed_by or 'someone'}.",
+            closed_by=c.closed_by,
+        )
+
+
+def reply(
+    session: Session, agent: Agent, c: Case, body: str, close: bool
+) -> tuple[CaseMessage, EmailMessage]:
+    """Store the reply (not yet sent) and move the case on; the caller commits, then sends."""
+    _not_closed(c)
+    to = customer_email(session, c)
+    if to is None:
+        raise ApiError(
+            409,
+            "no_customer_email",
+            f"Case {c.case_number} has no customer email address to reply to.",
+        )
+    email = case_reply.build(
+        case_reply.CaseReply(
+            case_number=c.case_number,
+            kind=c.kind,
+            to=to,
+            body=body,
+            agent_name=agent.display_name,
+        )
+    )
+    now = utcnow()
+    row = CaseMessage(
+        case_number=c.case_number,
+        direction="outbound",
+        author=agent.username,
+        to_email=to,
+        subject=str(email["Subject"]),
+        body=email.get_content(),
+        message_id=normalize_message_id(str(email["Message-ID"])),
+        sent=False,
+        created_at=now,
+    )
+    session.add(row)
+    from_status = c.status
+    c.status = "closed" if close else "answered"
+    if close:
+        c.closed_at, c.closed_by = now, agent.username
+    audit.record(
+        session,
+        "case.reply",
+        actor=agent.username,
+        order_number=c.order_number,
+        details={
+            "case_number": c.case_number,
+            "role": agent.role,
+            "message_id": row.message_id,
+            "to": to,
+            "from_status": from_status,
+            "status": c.status,
+        },
+    )
+    session.flush()
+    return row, email
+
+
+def get_message(session: Session, c: Case, message_pk: int) -> CaseMessage:
+    row = session.get(CaseMessage, message_pk)
+    if row is None or row.case_number != c.case_number:
+        raise ApiError(404, "message_not_found", f"No message {message_pk} on {c.case_number}.")
+    return row
+
+
+def resend_email(row: CaseMessage) -> EmailMessage:
+    """A stored reply the mail server refused, rebuilt as it was first sent (409 if sent)."""
+    if row.sent:
+        raise ApiError(
+            409, "already_sent", f"Message {row.id} was already accepted by the mail server."
+        )
+    return case_reply.message(
+        to=row.to_email,
+        subject=row.subject,
+        text=row.body,
+        message_id=f"<{row.message_id}>" if row.message_id else make_msgid(),
+        case_number=row.case_number,
+    )
+
+
+def mark_sent(session: Session, agent: Agent, c: Case, row: CaseMessage, *, resend: bool) -> None:
+    row.sent = True
+    audit.record(
+        session,
+        "case.reply_sent",
+        actor=agent.username,
+        order_number=c.order_number,
+        details={"case_number": c.case_number, "message_id": row.message_id, "resend": resend},
+    )
+    session.flush()
+
+
+def send_result(c: Case, row: CaseMessage, sent: bool) -> str:
+    """The sentence the console shows after a reply or a resend."""
+    if sent:
+        return f"Reply emailed to {row.to_email}."
+    if not get_settings().mail_enabled:
+        why = "mail is switched off on this desk (MAIL_ENABLED=false)"
+    else:
+        why = "the mail server could not be reached or refused it"
+    return (
+        f"The reply is saved on case {c.case_number} but was NOT emailed to {row.to_email}: "
+        f"{why}. Nothing is lost: it stays on the case (sent: false) and can be sent again."
+    )
+
+
+def close(session: Session, agent: Agent, c: Case, note: str) -> None:
+    _not_closed(c)
+    from_status = c.status
+    c.status = "closed"
+    c.closed_at, c.closed_by = utcnow(), agent.username
+    audit.record(
+        session,
+        "case.close",
+        actor=agent.username,
+        order_number=c.order_number,
+        details={
+            "case_number": c.case_number,
+            "role": agent.role,
+            "from_status": from_status,
+            "note": note,
+        },
+    )
+    session.flush()

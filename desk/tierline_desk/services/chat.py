@@ -1,0 +1,244 @@
+"""The web chat's one history: conversations, their ordered messages, and who has them.
+
+Every line the shopper sees (their own, the bot's, an agent's, a system notice) is a
+:class:`~tierline_desk.models.ChatMessage` with a per-conversation ``seq``; the widget renders
+by ``seq`` and asks for ``seq > last_seen`` after a reconnect, so nothing is lost or doubled.
+Nothing here commits except :func:`append`, which must, to hand out the ``seq``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import Agent, ChatMessage, Conversation, Customer, HandoffTicket, utcnow
+from . import handoffs
+
+ROLE_LABELS = {
+    "associate": "Customer Service Associate",
+    "supervisor": "Supervisor",
+    "specialist": "Executive Customer Relations",
+    "admin": "Administrator",
+}
+# Quick replies the widget itself offers (not sent by the bot), allowed as button payloads.
+WIDGET_PAYLOADS = frozenset({"/request_callback"})
+# Button payloads from this many recent bot messages are accepted.
+BUTTON_MEMORY = 20
+_CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{24}$")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_conversation(session: Session, customer_id: str | None) -> tuple[Conversation, str]:
+    """A new conversation and the secret token that lets its widget reconnect (shown once)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    conversation = Conversation(
+        conversation_id=f"web-{secrets.token_hex(12)}",
+        token_hash=_hash(token),
+        customer_id=customer_id,
+        channel="web",
+        mode="bot",
+        last_seq=0,
+        created_at=now,
+        last_activity_at=now,
+    )
+    session.add(conversation)
+    session.flush()
+    return conversation, token
+
+
+def authenticate(session: Session, conversation_id: Any, token: Any) -> Conversation | None:
+    """The conversation when ``token`` is its secret; None for anything else (never raises)."""
+    if not isinstance(conversation_id, str) or not isinstance(token, str):
+        return None
+    if not _CONVERSATION_ID.fullmatch(conversation_id) or not 0 < len(token) <= 200:
+        return None
+    conversation = get(session, conversation_id)
+    if conversation is None:
+        return None
+    if not hmac.compare_digest(conversation.token_hash, _hash(token)):
+        return None
+    return conversation
+
+
+def get(session: Session, conversation_id: str) -> Conversation | None:
+    return session.scalar(
+        select(Conversation).where(Conversation.conversation_id == conversation_id)
+    )
+
+
+def append(
+    session: Session,
+    conversation_id: str,
+    sender: str,
+    text: str,
+    *,
+    author: str | None = None,
+    author_role: str | None = None,
+    buttons: list[dict[str, str]] | None = None,
+    client_id: str | None = None,
+) -> tuple[ChatMessage, bool]:
+    """Store one message with the next ``seq`` and commit. Returns (message, created).
+
+    A shopper message whose ``client_id`` was already stored (a retry after a reconnect) is
+    not stored again: the earlier one comes back with ``created=False``.
+    """
+    if client_id is not None:
+        earlier = _by_client_id(session, conversation_id, client_id)
+        if earlier is not None:
+            return earlier, False
+    now = utcnow()
+    # The row-locking increment hands out seq numbers in commit order, also across processes.
+    session.execute(
+        update(Conversation)
+        .where(Conversation.conversation_id == conversation_id)
+        .values(last_seq=Conversation.last_seq + 1, last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    seq = session.scalar(
+        select(Conversation.last_seq).where(Conversation.conversation_id == conversation_id)
+    )
+    if seq is None:
+        session.rollback()
+        raise LookupError(f"no conversation {conversation_id}")
+    message = ChatMessage(
+        conversation_id=conversation_id,
+        seq=seq,
+        sender=sender,
+        author=author,
+        author_role=author_role,
+        text=text,
+        buttons=buttons or [],
+        client_id=client_id,
+        created_at=now,
+    )
+    session.add(message)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        earlier = _by_client_id(session, conversation_id, client_id) if client_id else None
+        if earlier is None:
+            raise
+        return earlier, False
+    return message, True
+
+
+def _by_client_id(session: Session, conversation_id: str, client_id: str) -> ChatMessage | None:
+    return session.scalar(
+        select(ChatMessage).where(
+            ChatMessage.conversation_id == conversation_id, ChatMessage.client_id == client_id
+        )
+    )
+
+
+def messages_after(
+    session: Session, conversation_id: str, after: int, limit: int = 500
+) -> list[ChatMessage]:
+    return list(
+        session.scalars(
+            select(ChatMessage)
+            .where(ChatMessage.conversation_id == conversation_id, ChatMessage.seq > after)
+            .order_by(ChatMessage.seq)
+            .limit(limit)
+        )
+    )
+
+
+def allowed_payload(session: Session, conversation_id: str, payload: str) -> bool:
+    """A button payload is accepted only if the bot offered it recently (or the widget does)."""
+    if payload in WIDGET_PAYLOADS:
+        return True
+    recent = session.scalars(
+        select(ChatMessage.buttons)
+        .where(ChatMessage.conversation_id == conversation_id, ChatMessage.sender == "bot")
+        .order_by(ChatMessage.seq.desc())
+        .limit(BUTTON_MEMORY)
+    )
+    return any(
+        isinstance(button, dict) and button.get("payload") == payload
+        for buttons in recent
+        for button in (buttons or [])
+    )
+
+
+def message_out(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "seq": message.seq,
+        "sender": message.sender,
+        "author": message.author,
+        "author_role": message.author_role,
+        "text": message.text,
+        "buttons": list(message.buttons or []),
+        "client_id": message.client_id,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def agent_card(agent: Agent | None) -> dict[str, str] | None:
+    if agent is None:
+        return None
+    return {
+        "name": agent.display_name,
+        "role": agent.role,
+        "tier_label": ROLE_LABELS.get(agent.role, agent.role.title()),
+    }
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def customer_card(session: Session, customer_id: str | None) -> dict[str, str] | None:
+    customer = session.get(Customer, customer_id) if customer_id else None
+    if customer is None:
+        return None
+    return {"name": customer.name, "first_name": first_name(customer.name)}
+
+
+@dataclass(frozen=True)
+class ChatState:
+    """What the widget shows around the messages: who has the chat, the queue place."""
+
+    mode: str
+    agent: dict[str, str] | None
+    queue: dict[str, Any]
+
+    def frames(self) -> list[dict[str, Any]]:
+        return [{"type": "agent", "agent": self.agent}, {"type": "queue", **self.queue}]
+
+
+NOT_QUEUED: dict[str, Any] = {
+    "ticket_number": None,
+    "tier": None,
+    "position": None,
+    "estimated_wait_minutes": None,
+}
+
+
+def state(session: Session, conversation: Conversation) -> ChatState:
+    session.refresh(conversation)
+    ticket: HandoffTicket | None = handoffs.open_ticket_for(session, conversation.conversation_id)
+    queue = dict(NOT_QUEUED)
+    if ticket is not None and ticket.status == "waiting":
+        position = handoffs.queue_position(session, ticket)
+        queue = {
+            "ticket_number": ticket.ticket_number,
+            "tier": ticket.tier,
+            "position": position,
+            "estimated_wait_minutes": handoffs.estimated_wait(position),
+        }
+    agent = conversation.agent if conversation.mode == "agent" else None
+    return ChatState(mode=conversation.mode, agent=agent_card(agent), queue=queue)
