@@ -38,7 +38,8 @@ desk/.venv/.synced: desk/pyproject.toml desk/uv.lock | $(UV)
 	cd desk && ../$(UV) sync --frozen --python $(PY312)
 	touch $@
 
-.env:
+# Always run: it only adds secrets a newer version needs, never changes existing ones.
+.env: FORCE
 	$(PY312) scripts/make_env.py .env
 
 var:
@@ -92,7 +93,15 @@ conversations: train ## Conversation tests: rasa test --fail-on-prediction-error
 nlu-check: train ## NLU accuracy on the held-out split (fails below 90%)
 	$(BOT)/python -m pytest -m nlu
 
-e2e: train ## End-to-end: real processes, conversation over Rasa's REST channel
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium from Debian for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends chromium fonts-liberation >/dev/null; }
+
+e2e: train browser-deps ## End-to-end: real processes; REST channel, web chat, browser tests
 	$(BOT)/python -m pytest -m e2e
 
 test: lint unit validate train conversations nlu-check e2e ## Everything CI runs
@@ -102,4 +111,4 @@ clean: ## Remove models, build output and test results (keeps environments and d
 
 FORCE:
 
-.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check e2e test clean
+.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e test clean
