@@ -61,3 +61,11 @@ def bot_log(tracker: Tracker) -> list[str]:
 def log_attempt(tracker: Tracker, entry: str) -> SlotSet:
     """Records what the bot did, so a person taking over knows what was already tried."""
     return SlotSet(BOT_LOG_SLOT, [*bot_log(tracker), entry][-20:])
+
+
+def verified_email(tracker: Tracker) -> str | None:
+    """The email address the shopper proved an order with, so they are not asked twice."""
+    email = tracker.get_slot("order_email")
+    if tracker.get_slot("verified_order") and isinstance(email, str) and email:
+        return email
+    return None

@@ -126,6 +126,16 @@ async def create_case(payload: JSON) -> JSON:
     return await _request("POST", "/api/v1/cases", json=payload)
 
 
+async def create_delivery_report(conversation_id: str, order_number: str, description: str) -> JSON:
+    """Feeds recurring-route detection; the desk finds the ZIP code from the order."""
+    body = {
+        "conversation_id": conversation_id,
+        "order_number": order_number,
+        "description": description,
+    }
+    return await _request("POST", "/api/v1/delivery-reports", json=body)
+
+
 async def create_transcript_request(conversation_id: str, email: str) -> JSON:
     body = {"conversation_id": conversation_id, "email": email}
     return await _request("POST", "/api/v1/transcript-requests", json=body)

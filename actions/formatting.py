@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def money(amount: str | float | int | None) -> str:
@@ -41,9 +42,27 @@ def moment(value: str | None) -> str:
         return value
     if not isinstance(parsed, datetime):
         return day(value)
+    return _say_moment(parsed)
+
+
+def _say_moment(parsed: datetime) -> str:
     clock = f"{parsed:%I:%M %p}".lstrip("0")
     zone = parsed.tzname() or ""
     return f"{parsed:%A, %B} {parsed.day} at {clock} {zone}".rstrip()
+
+
+def moment_in(value: str, timezone_name: str) -> str:
+    """'Monday, November 30 at 9:00 AM EST': an ISO datetime as the clock in ``timezone_name``."""
+    try:
+        parsed = _parse(value)
+        zone = ZoneInfo(timezone_name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return moment(value)
+    if not isinstance(parsed, datetime):
+        return day(value)
+    if parsed.tzinfo is None:  # the desk's times are UTC
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return _say_moment(parsed.astimezone(zone))
 
 
 def join_words(words: list[str]) -> str:

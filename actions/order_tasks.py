@@ -13,8 +13,19 @@ from rasa_sdk.types import DomainDict
 from actions import desk_client
 from actions.addresses import parse_address
 from actions.conversation import bot_log, log_attempt, signed_in_customer
+from actions.deliveries import report_delivery_problem
 from actions.formatting import day, moment, money
-from actions.handoff import ASSOCIATE_TIER, hand_off
+from actions.handoff import (
+    ASSOCIATE_TIER,
+    DELIVERY_PROBLEM,
+    GENERAL,
+    OFFER_CODE_SLOT,
+    SHIPPING_ERROR,
+    TRADE_IN,
+    HandoffRequest,
+    hand_off,
+)
+from actions.items import item_named_in
 from actions.orders import (
     current_order,
     reset_task_slots,
@@ -27,22 +38,6 @@ logger = logging.getLogger(__name__)
 
 ACTION_HANDLE_ORDER_TASK = "action_handle_order_task"
 
-SPECIALIST_CASES = {
-    "trade_in": "trade_in_credit",
-    "recurring_delivery": "recurring_delivery_problem",
-}
-ASSOCIATE_CASES = {
-    "damaged": "damaged_item",
-    "wrong_item": "wrong_item",
-    "missing": "missing_package",
-    "payment": "payment_issue",
-}
-_CASE_REASONS = {
-    "damaged_item": "Item arrived damaged",
-    "wrong_item": "Wrong item received",
-    "missing_package": "Package missing",
-    "payment_issue": "Payment problem / incorrect charge",
-}
 SHIPPED_STATES = {"shipped", "out_for_delivery", "delivered", "delayed", "lost"}
 
 Events = list[EventType]
@@ -82,8 +77,12 @@ class ActionHandleOrderTask(Action):
         return []
 
 
-def _offer_associate(reason: str) -> Events:
-    return [SlotSet("handoff_offered", True), SlotSet("handoff_reason", reason)]
+def _offer_associate(reason: str, reason_code: str = GENERAL) -> Events:
+    return [
+        SlotSet("handoff_offered", True),
+        SlotSet("handoff_reason", reason),
+        SlotSet(OFFER_CODE_SLOT, reason_code),
+    ]
 
 
 def _proof(tracker: Tracker) -> tuple[str | None, str | None]:
@@ -120,7 +119,8 @@ async def _track(
         log_attempt(tracker, f"Tracked order {order['order_number']}: {status}"),
     ]
     if status in ("delayed", "lost"):
-        events += _offer_associate(f"Order {order['order_number']} is {status}: reship or refund")
+        reason = f"Order {order['order_number']} is {status}: reship or refund"
+        events += _offer_associate(reason, DELIVERY_PROBLEM)
     if status in ("cancelled", "returned", "refunded"):
         _say_refunds(dispatcher, order)
     return events
@@ -223,7 +223,7 @@ async def _refund(
             response="utter_refund_needs_associate", order_id=number, status=status
         )
         reason = f"Refund for {status} order {number}"
-        return [log_attempt(tracker, reason), *_offer_associate(reason)]
+        return [log_attempt(tracker, reason), *_offer_associate(reason, DELIVERY_PROBLEM)]
     if status == "delivered" and return_window_open(order):
         dispatcher.utter_message(response="utter_refund_via_return", order_id=number)
         return [log_attempt(tracker, f"Refund on delivered {number}: explained returns")]
@@ -334,62 +334,87 @@ async def _change_order(
     ]
 
 
-def _case_payload(tracker: Tracker, order: dict[str, Any], kind: str) -> dict[str, Any]:
-    address = order.get("shipping_address") or {}
-    return {
-        "kind": kind,
-        "conversation_id": tracker.sender_id,
-        "order_number": order["order_number"],
-        "customer": order.get("customer") or {},
-        "description": tracker.latest_message.get("text") or _CASE_REASONS.get(kind, kind),
-        "postal_code": address.get("postal_code"),
-    }
+# Problems a person has to sort out: (reason for the ticket, routing code for the desk).
+PROBLEMS = {
+    "damaged": ("Item arrived damaged", SHIPPING_ERROR),
+    "wrong_item": ("Wrong item received", SHIPPING_ERROR),
+    "missing": ("Package missing", DELIVERY_PROBLEM),
+    "payment": ("Payment problem / incorrect charge", GENERAL),
+    "trade_in": ("Trade-in credit problem", TRADE_IN),
+    "recurring_delivery": ("Recurring delivery problem", DELIVERY_PROBLEM),
+}
+# Phrases that say part of a delivered order is missing, not the whole package.
+_PART_MISSING = (
+    "missing from",
+    "wasn't in",
+    "was not in",
+    "weren't in",
+    "not in the box",
+    "not in the package",
+    "not included",
+    "wasn't included",
+    "only got",
+    "only received",
+    "came without",
+    "arrived without",
+    "incomplete",
+    "part of my order",
+    "box was empty",
+    "package was empty",
+    "arrived empty",
+)
 
 
-async def _associate_case(
+def _item_concerned(order: dict[str, Any], message: str) -> str | None:
+    """The sku of the item the shopper named, or of the only item on the order."""
+    items = list(order.get("items", []))
+    named = item_named_in(message, items)
+    if named is not None:
+        return str(named["sku"])
+    return str(items[0]["sku"]) if len(items) == 1 else None
+
+
+def _missing_part(order: dict[str, Any], message: str) -> bool:
+    """Whether a 'missing' report is about an item missing from a delivered order."""
+    if order.get("status") != "delivered":
+        return False
+    lowered = message.lower()
+    if any(phrase in lowered for phrase in _PART_MISSING):
+        return True
+    items = list(order.get("items", []))
+    return len(items) > 1 and item_named_in(message, items) is not None
+
+
+def _problem_request(task: str, order: dict[str, Any], message: str) -> HandoffRequest:
+    reason, code = PROBLEMS[task]
+    number = order["order_number"]
+    if task == "missing" and _missing_part(order, message):
+        reason, code = "Item missing from a delivered order", SHIPPING_ERROR
+    sku = _item_concerned(order, message) if code == SHIPPING_ERROR else None
+    return HandoffRequest(ASSOCIATE_TIER, f"{reason} on order {number}", code, sku, number)
+
+
+async def _problem(
     dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
 ) -> Events:
-    kind = ASSOCIATE_CASES[tracker.get_slot("order_task")]
-    payload = _case_payload(tracker, order, kind)
-    payload["description"] = task_message(tracker) or _CASE_REASONS[kind]
-    try:
-        case = await desk_client.create_case(payload)
-    except desk_client.DeskError as error:
-        logger.warning("case refused: %s", error)
-        dispatcher.utter_message(response="utter_handoff_failed")
-        return []
-    dispatcher.utter_message(response="utter_case_recorded", case_number=case["case_number"])
-    entry = f"Recorded case {case['case_number']} ({kind}) for {order['order_number']}"
-    reason = f"{_CASE_REASONS[kind]} on order {order['order_number']} (case {case['case_number']})"
-    attempts = [*bot_log(tracker), entry]
-    return [
-        log_attempt(tracker, entry),
-        *await hand_off(dispatcher, tracker, ASSOCIATE_TIER, reason, attempts),
-    ]
-
-
-async def _specialist_case(
-    dispatcher: CollectingDispatcher, tracker: Tracker, order: dict[str, Any]
-) -> Events:
-    task = tracker.get_slot("order_task")
+    """A problem a person has to sort out: the desk decides who (a queue or a specialist)."""
+    task = str(tracker.get_slot("order_task"))
     number = order["order_number"]
     if task == "trade_in" and not order.get("trade_in"):
         dispatcher.utter_message(response="utter_no_trade_in", order_id=number)
         reason = f"Trade-in question on {number}, which has no trade-in"
         return [log_attempt(tracker, reason), *_offer_associate(reason)]
-    payload = _case_payload(tracker, order, SPECIALIST_CASES[task])
-    payload["description"] = task_message(tracker) or payload["description"]
-    try:
-        case = await desk_client.create_case(payload)
-    except desk_client.DeskError as error:
-        logger.warning("specialist case refused: %s", error)
-        dispatcher.utter_message(response="utter_handoff_failed")
-        return []
-    email = (order.get("customer") or {}).get("email") or "the email address on your account"
-    dispatcher.utter_message(
-        response="utter_specialist_case_opened", case_number=case["case_number"], email=email
-    )
-    return [log_attempt(tracker, f"Opened specialist case {case['case_number']} for {number}")]
+    message = task_message(tracker)
+    request = _problem_request(task, order, message)
+    attempts = [*bot_log(tracker), f"Shopper reported: {request.reason}"]
+    dispatcher.utter_message(response="utter_sorry_problem")
+    if request.reason_code == DELIVERY_PROBLEM:
+        reported = await report_delivery_problem(
+            dispatcher, tracker, number, message or request.reason
+        )
+        if reported:
+            attempts.append(reported)
+    return await hand_off(dispatcher, tracker, request, attempts)
 
 
 _HANDLERS = {
@@ -400,10 +425,10 @@ _HANDLERS = {
     "cancel": _cancel,
     "change_address": _change_address,
     "change_order": _change_order,
-    "damaged": _associate_case,
-    "wrong_item": _associate_case,
-    "missing": _associate_case,
-    "payment": _associate_case,
-    "trade_in": _specialist_case,
-    "recurring_delivery": _specialist_case,
+    "damaged": _problem,
+    "wrong_item": _problem,
+    "missing": _problem,
+    "payment": _problem,
+    "trade_in": _problem,
+    "recurring_delivery": _problem,
 }

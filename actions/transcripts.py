@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import desk_client
+from actions.conversation import verified_email
 from actions.emails import find_email
 
 VALIDATE_TRANSCRIPT_FORM = "validate_transcript_form"
@@ -33,10 +34,9 @@ class ValidateTranscriptForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Uses the email already verified for an order, so the shopper is not asked twice."""
-        if tracker.get_slot("transcript_email") is None and tracker.get_slot("verified_order"):
-            known = tracker.get_slot("order_email")
-            if known:
-                return {"transcript_email": known}
+        known = verified_email(tracker)
+        if tracker.get_slot("transcript_email") is None and known:
+            return {"transcript_email": known}
         return {}
 
     async def validate_transcript_email(

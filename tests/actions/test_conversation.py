@@ -2,9 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from actions.conversation import bot_log, latest_user_metadata, log_attempt, signed_in_customer
-from actions.formatting import day, join_words, moment, money
-from tests.conftest import make_tracker, user_event
+from actions.conversation import (
+    bot_log,
+    latest_user_metadata,
+    log_attempt,
+    signed_in_customer,
+    verified_email,
+)
+from actions.formatting import day, join_words, moment, moment_in, money
+from tests.conftest import EMAIL, make_order, make_tracker, user_event, verified_slots
 
 
 def test_metadata_comes_from_the_latest_user_message() -> None:
@@ -54,3 +60,26 @@ def test_days_and_moments() -> None:
     assert moment("2026-11-23") == "Monday, November 23"
     assert join_words(["a", "b", "c"]) == "a, b and c"
     assert join_words(["a"]) == "a"
+
+
+@pytest.mark.parametrize(
+    ("value", "zone", "text"),
+    [
+        ("2026-11-30T14:00:00Z", "America/New_York", "Monday, November 30 at 9:00 AM EST"),
+        ("2026-07-30T14:00:00+00:00", "America/New_York", "Thursday, July 30 at 10:00 AM EDT"),
+        ("2026-07-30T14:00:00", "America/New_York", "Thursday, July 30 at 10:00 AM EDT"),
+        ("2026-11-30T14:00:00Z", "Europe/Berlin", "Monday, November 30 at 3:00 PM CET"),
+        ("2026-11-30T14:00:00Z", "Nowhere/Atlantis", "Monday, November 30 at 2:00 PM UTC"),
+        ("2026-11-30", "America/New_York", "Monday, November 30"),
+        ("soon", "America/New_York", "soon"),
+    ],
+)
+def test_moments_on_the_business_clock(value: str, zone: str, text: str) -> None:
+    assert moment_in(value, zone) == text
+
+
+def test_verified_email_is_only_a_proven_one() -> None:
+    assert verified_email(make_tracker(slots=verified_slots(make_order()))) == EMAIL
+    assert verified_email(make_tracker(slots={"order_email": "typed@example.com"})) is None
+    unproven = {**verified_slots(make_order()), "order_email": None}
+    assert verified_email(make_tracker(slots=unproven)) is None

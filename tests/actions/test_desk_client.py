@@ -87,6 +87,7 @@ async def test_paths_and_bodies(desk: respx.MockRouter) -> None:
         200, json=make_order()
     )
     transcript = desk.post("/api/v1/transcript-requests").respond(201, json={"request_id": "TR-1"})
+    report = desk.post("/api/v1/delivery-reports").respond(201, json={"report_id": 1})
     promo = desk.get("/api/v1/promo-codes/WELCOME10").respond(200, json={"code": "WELCOME10"})
 
     await desk_client.cancel_order(ORDER_NUMBER, None, "C-1001")
@@ -105,6 +106,14 @@ async def test_paths_and_bodies(desk: respx.MockRouter) -> None:
     assert sent_json(quantity) == {"email": EMAIL, "customer_id": None, "quantity": 0}
     await desk_client.create_transcript_request("conv-1", EMAIL)
     assert sent_json(transcript) == {"conversation_id": "conv-1", "email": EMAIL}
+    assert await desk_client.create_delivery_report("conv-1", ORDER_NUMBER, "left in rain") == {
+        "report_id": 1
+    }
+    assert sent_json(report) == {
+        "conversation_id": "conv-1",
+        "order_number": ORDER_NUMBER,
+        "description": "left in rain",
+    }
     await desk_client.check_promo_code("WELCOME10", "49.99")
     assert promo.calls.last.request.url.params["subtotal"] == "49.99"
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import respx
 from rasa_sdk.executor import CollectingDispatcher
@@ -36,6 +37,7 @@ HANDOFFS = "/api/v1/handoffs"
 action = ActionHandleOrderTask()
 
 TICKET = {
+    "outcome": "queued",
     "ticket_number": "T-000123",
     "tier": 1,
     "status": "waiting",
@@ -135,6 +137,7 @@ async def test_track_reads_the_fresh_order_and_says_its_status(
     if status in ("delayed", "lost"):
         assert slots["handoff_offered"] is True
         assert status in slots["handoff_reason"]
+        assert slots["handoff_reason_code"] == "delivery_problem"
     else:
         assert "handoff_offered" not in slots
     assert not has_pause(events)
@@ -557,6 +560,10 @@ async def test_request_refund_by_state(
     events = await run_task(dispatcher, order, "refund")
     assert responses(dispatcher) == [expected]
     assert (slot_events(events).get("handoff_offered") is True) is offers
+    if offers:
+        late = order["status"] in ("delayed", "lost")
+        expected_code = "delivery_problem" if late else "general"
+        assert slot_events(events)["handoff_reason_code"] == expected_code
 
 
 async def test_request_refund_on_a_refunded_order_reports_it(
@@ -568,39 +575,99 @@ async def test_request_refund_on_a_refunded_order_reports_it(
     assert dispatcher.messages[0]["expected_by"] == "Wednesday, November 25"
 
 
-# ------------------------------------------------------------------ problems → case + handoff
+# ------------------------------------------------------------------ problems → the desk's handoff
 
-
-CASE = {
-    "case_number": "CASE-100042",
-    "kind": "damaged_item",
-    "team": "associates",
-    "status": "open",
-    "response_channel": "chat",
+DELIVERY_REPORTS = "/api/v1/delivery-reports"
+REPORT = {
+    "report_id": 7,
+    "postal_code": "94107",
+    "reports_in_window": 1,
+    "route_case_number": None,
+    "route_case_opened": False,
 }
+SPECIALIST = {
+    **TICKET,
+    "outcome": "specialist_case",
+    "case_number": "CASE-100050",
+    "ticket_number": None,
+    "queue_position": None,
+    "estimated_wait_minutes": None,
+}
+TRADE_IN = {"device": "Pixel 7", "quoted_credit": "180.00", "status": "received"}
+
+
+def one_item_order(status: str = "delivered") -> dict[str, Any]:
+    return make_order(status, items=[make_item("SKU-9", "UltraBook Pro 16 Laptop", 1, "1899.00")])
 
 
 @pytest.mark.parametrize(
-    ("task", "intent", "kind"),
+    ("task", "intent", "message", "reason", "code", "sku"),
     [
-        ("damaged", "report_damaged_item", "damaged_item"),
-        ("wrong_item", "report_wrong_item", "wrong_item"),
-        ("missing", "report_missing_package", "missing_package"),
-        ("payment", "payment_issue", "payment_issue"),
+        (
+            "damaged",
+            "report_damaged_item",
+            "my order came and the box was crushed, everything broken",
+            "Item arrived damaged",
+            "shipping_error",
+            None,  # two items on the order, neither named
+        ),
+        (
+            "damaged",
+            "report_damaged_item",
+            "the running shoes arrived with a torn sole",
+            "Item arrived damaged",
+            "shipping_error",
+            "SKU-1",
+        ),
+        (
+            "wrong_item",
+            "report_wrong_item",
+            "you sent me the wrong socks, these are cotton",
+            "Wrong item received",
+            "shipping_error",
+            "SKU-2",
+        ),
+        (
+            "missing",
+            "report_missing_package",
+            "the hiking socks weren't in the box",
+            "Item missing from a delivered order",
+            "shipping_error",
+            "SKU-2",
+        ),
+        (
+            "missing",
+            "report_missing_package",
+            "one item is missing from my package",
+            "Item missing from a delivered order",
+            "shipping_error",
+            None,
+        ),
+        (
+            "payment",
+            "payment_issue",
+            "I was charged twice for this order",
+            "Payment problem / incorrect charge",
+            "general",
+            None,
+        ),
     ],
 )
-async def test_problem_creates_a_case_then_hands_off(
+async def test_a_problem_goes_to_the_desk_with_its_routing(
     dispatcher: CollectingDispatcher,
     desk: respx.MockRouter,
     task: str,
     intent: str,
-    kind: str,
+    message: str,
+    reason: str,
+    code: str,
+    sku: str | None,
 ) -> None:
-    case_route = desk.post(CASES).respond(201, json={**CASE, "kind": kind})
     handoff_route = desk.post(HANDOFFS).respond(201, json=TICKET)
-    complaint = "my order came and the box was crushed, everything broken"
+    report_route = desk.post(DELIVERY_REPORTS)
+    case_route = desk.post(CASES)
     history = [
-        user_event(complaint, intent, 1_794_999_000.0),
+        user_event(message, intent, 1_794_999_000.0),
         {"event": "bot", "timestamp": 1_794_999_001.0, "text": "What's the order number?"},
     ]
     events = await run_task(
@@ -613,94 +680,168 @@ async def test_problem_creates_a_case_then_hands_off(
         bot_log=["Looked up order"],
     )
 
-    case = sent_json(case_route)
-    assert case == {
-        "kind": kind,
-        "conversation_id": "conv-1",
-        "order_number": ORDER_NUMBER,
-        "customer": {"id": CUSTOMER_ID, "name": "Maya Chen", "email": EMAIL},
-        "description": complaint,
-        "postal_code": "94107",
-    }
     ticket = sent_json(handoff_route)
     assert ticket["tier"] == 1
+    assert ticket["reason"] == f"{reason} on order {ORDER_NUMBER}"
+    assert ticket["reason_code"] == code
+    assert ticket["sku"] == sku
+    assert ticket["wait_anyway"] is False
     assert ticket["order_number"] == ORDER_NUMBER
-    assert "CASE-100042" in ticket["reason"]
+    assert ticket["customer"] == {"id": CUSTOMER_ID, "name": "Maya Chen", "email": EMAIL}
     assert ticket["bot_attempts"] == [
         "Looked up order",
-        f"Recorded case CASE-100042 ({kind}) for {ORDER_NUMBER}",
+        f"Shopper reported: {reason} on order {ORDER_NUMBER}",
     ]
     assert [m["text"] for m in ticket["recent_messages"]] == [
-        complaint,
+        message,
         "What's the order number?",
         EMAIL,
     ]
-    assert responses(dispatcher) == ["utter_case_recorded", "utter_handoff_started"]
-    assert dispatcher.messages[0]["case_number"] == "CASE-100042"
-    assert has_pause(events)
+    assert not report_route.called  # not a delivery problem
+    assert not case_route.called  # the desk decides about cases
+    assert responses(dispatcher) == ["utter_sorry_problem", "utter_handoff_started"]
+    slots = slot_events(events)
+    assert slots["handoff_ticket"] == "T-000123"
+    assert slots["bot_log"][-1] == f"Handoff ticket T-000123: {reason} on order {ORDER_NUMBER}"
+    assert not has_pause(events)
+    assert_task_slots_reset(events)
+
+
+async def test_a_problem_with_the_only_item_names_it(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    route = desk.post(HANDOFFS).respond(201, json=SPECIALIST)
+    history = [user_event("it arrived with a cracked screen", "report_damaged_item")]
+    events = await run_task(dispatcher, one_item_order(), "damaged", events=history)
+    assert sent_json(route)["sku"] == "SKU-9"
+    assert responses(dispatcher) == ["utter_sorry_problem", "utter_specialist_case_opened"]
+    assert dispatcher.messages[1]["case_number"] == "CASE-100050"
+    assert dispatcher.messages[1]["email"] == EMAIL
+    assert "handoff_ticket" not in slot_events(events)
+
+
+@pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        (make_order("delivered"), "tracking says delivered but my package never arrived"),
+        (make_order("shipped"), "the socks never came"),  # not delivered: the whole package
+        (one_item_order(), "my laptop never showed up"),  # naming the only item says nothing
+    ],
+)
+async def test_a_missing_package_is_a_delivery_problem_and_is_reported(
+    dispatcher: CollectingDispatcher,
+    desk: respx.MockRouter,
+    order: dict[str, Any],
+    message: str,
+) -> None:
+    report_route = desk.post(DELIVERY_REPORTS).respond(201, json=REPORT)
+    handoff_route = desk.post(HANDOFFS).respond(201, json=TICKET)
+    history = [user_event(message, "report_missing_package")]
+    events = await run_task(dispatcher, order, "missing", events=history)
+
+    assert sent_json(report_route) == {
+        "conversation_id": "conv-1",
+        "order_number": ORDER_NUMBER,
+        "description": message,
+    }
+    ticket = sent_json(handoff_route)
+    assert ticket["reason_code"] == "delivery_problem"
+    assert ticket["reason"] == f"Package missing on order {ORDER_NUMBER}"
+    assert ticket["sku"] is None
+    assert ticket["bot_attempts"][-1] == f"Reported a delivery problem on {ORDER_NUMBER} (7)"
+    # No route case: nothing to say about the area.
+    assert responses(dispatcher) == ["utter_sorry_problem", "utter_handoff_started"]
+    assert not has_pause(events)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {
+            **REPORT,
+            "reports_in_window": 3,
+            "route_case_opened": True,
+            "route_case_number": "CASE-7",
+        },
+        {**REPORT, "reports_in_window": 5, "route_case_number": "CASE-7"},
+    ],
+)
+async def test_a_route_case_is_mentioned_to_the_shopper(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, report: dict[str, Any]
+) -> None:
+    desk.post(DELIVERY_REPORTS).respond(201, json=report)
+    handoff_route = desk.post(HANDOFFS).respond(201, json=SPECIALIST)
+    history = [user_event("third time my parcel is left in the rain", "recurring_delivery_problem")]
+    await run_task(dispatcher, make_order("delivered"), "recurring_delivery", events=history)
+    assert responses(dispatcher) == [
+        "utter_sorry_problem",
+        "utter_delivery_area_review",
+        "utter_specialist_case_opened",
+    ]
+    ticket = sent_json(handoff_route)
+    assert ticket["reason_code"] == "delivery_problem"
+    assert ticket["reason"] == f"Recurring delivery problem on order {ORDER_NUMBER}"
+    assert ticket["bot_attempts"][-1] == (
+        f"Reported a delivery problem on {ORDER_NUMBER} (7; route case CASE-7)"
+    )
+
+
+async def test_a_route_case_opened_without_a_number(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    desk.post(DELIVERY_REPORTS).respond(201, json={**REPORT, "route_case_opened": True})
+    handoff_route = desk.post(HANDOFFS).respond(201, json=TICKET)
+    await run_task(dispatcher, make_order("delivered"), "recurring_delivery")
+    assert "utter_delivery_area_review" in responses(dispatcher)
+    assert sent_json(handoff_route)["bot_attempts"][-1].endswith("route case opened)")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status_code": 503},
+        {"status_code": 404, "json": desk_error(404, "not_found")},
+        {"status_code": 422, "json": desk_error(422, "validation_error")},
+        {"side_effect": httpx.ConnectError("down")},
+    ],
+)
+async def test_a_failed_delivery_report_does_not_break_the_conversation(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, object]
+) -> None:
+    route = desk.post(DELIVERY_REPORTS)
+    if "side_effect" in failure:
+        route.side_effect = failure["side_effect"]
+    else:
+        route.respond(**failure)  # type: ignore[arg-type]
+    handoff_route = desk.post(HANDOFFS).respond(201, json=TICKET)
+    events = await run_task(dispatcher, make_order("delivered"), "missing")
+    assert responses(dispatcher) == ["utter_sorry_problem", "utter_handoff_started"]
+    ticket = sent_json(handoff_route)
+    # Without the first message, the reason stands in for the description.
+    assert sent_json(route)["description"] == f"Package missing on order {ORDER_NUMBER}"
+    assert ticket["bot_attempts"] == [f"Shopper reported: Package missing on order {ORDER_NUMBER}"]
     assert slot_events(events)["handoff_ticket"] == "T-000123"
 
 
-async def test_problem_case_without_the_first_message_uses_a_default_description(
+async def test_a_trade_in_problem_goes_to_the_desk_as_trade_in(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter
 ) -> None:
-    case_route = desk.post(CASES).respond(201, json=CASE)
-    desk.post(HANDOFFS).respond(201, json=TICKET)
-    await run_task(dispatcher, make_order("delivered"), "missing")
-    assert sent_json(case_route)["description"] == "Package missing"
-
-
-async def test_problem_case_refused(
-    dispatcher: CollectingDispatcher, desk: respx.MockRouter
-) -> None:
-    desk.post(CASES).respond(422, json=desk_error(422, "validation_error"))
-    handoff_route = desk.post(HANDOFFS)
-    events = await run_task(dispatcher, make_order("delivered"), "damaged")
-    assert responses(dispatcher) == ["utter_handoff_failed"]
-    assert not handoff_route.called
-    assert not has_pause(events)
-
-
-async def test_problem_handoff_fails_after_the_case(
-    dispatcher: CollectingDispatcher, desk: respx.MockRouter
-) -> None:
-    desk.post(CASES).respond(201, json=CASE)
-    desk.post(HANDOFFS).respond(503)
-    events = await run_task(dispatcher, make_order("delivered"), "damaged")
-    assert responses(dispatcher) == ["utter_case_recorded", "utter_handoff_failed"]
-    assert not has_pause(events)
-
-
-# ------------------------------------------------------------------ specialist cases
-
-
-SPECIALIST_CASE = {
-    "case_number": "CASE-100050",
-    "kind": "trade_in_credit",
-    "team": "executive_customer_relations",
-    "status": "open",
-    "response_channel": "email",
-}
-TRADE_IN = {"device": "Pixel 7", "quoted_credit": "180.00", "status": "received"}
-
-
-async def test_trade_in_with_a_trade_in_opens_a_specialist_case(
-    dispatcher: CollectingDispatcher, desk: respx.MockRouter
-) -> None:
-    route = desk.post(CASES).respond(201, json=SPECIALIST_CASE)
+    route = desk.post(HANDOFFS).respond(201, json=SPECIALIST)
+    case_route = desk.post(CASES)
     history = [user_event("I never got my trade-in credit for the Pixel", "trade_in_credit")]
     events = await run_task(
         dispatcher, make_order("delivered", trade_in=TRADE_IN), "trade_in", events=history
     )
     body = sent_json(route)
-    assert body["kind"] == "trade_in_credit"
-    assert body["description"] == "I never got my trade-in credit for the Pixel"
-    message = dispatcher.messages[0]
+    assert body["reason_code"] == "trade_in"
+    assert body["reason"] == f"Trade-in credit problem on order {ORDER_NUMBER}"
+    assert body["sku"] is None
+    assert not case_route.called
+    message = dispatcher.messages[1]
     assert message["response"] == "utter_specialist_case_opened"
     assert message["case_number"] == "CASE-100050"
     assert message["email"] == EMAIL
     assert not has_pause(events)
-    assert not any(call.request.url.path == HANDOFFS for call in desk.calls)
 
 
 async def test_trade_in_without_a_trade_in(
@@ -708,23 +849,46 @@ async def test_trade_in_without_a_trade_in(
 ) -> None:
     events = await run_task(dispatcher, make_order("delivered"), "trade_in")
     assert responses(dispatcher) == ["utter_no_trade_in"]
-    assert slot_events(events)["handoff_offered"] is True
+    slots = slot_events(events)
+    assert slots["handoff_offered"] is True
+    assert slots["handoff_reason_code"] == "general"  # no trade-in: an associate, not ECR
     assert not desk.calls
 
 
-async def test_recurring_delivery_problem_sends_the_postal_code(
+async def test_a_problem_when_nobody_is_available_keeps_the_request(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter
 ) -> None:
-    route = desk.post(CASES).respond(
-        201, json={**SPECIALIST_CASE, "kind": "recurring_delivery_problem"}
+    desk.post(HANDOFFS).respond(
+        201,
+        json={
+            **TICKET,
+            "outcome": "unavailable",
+            "unavailable_reason": "long_wait",
+            "ticket_number": None,
+            "queue_position": None,
+            "estimated_wait_minutes": 50,
+        },
     )
-    history = [user_event("third time my parcel is left in the rain", "recurring_delivery_problem")]
-    await run_task(dispatcher, make_order("delivered"), "recurring_delivery", events=history)
-    body = sent_json(route)
-    assert body["kind"] == "recurring_delivery_problem"
-    assert body["postal_code"] == "94107"
-    assert body["description"] == "third time my parcel is left in the rain"
-    assert responses(dispatcher) == ["utter_specialist_case_opened"]
+    history = [user_event("the running shoes came damaged", "report_damaged_item")]
+    events = await run_task(dispatcher, make_order("delivered"), "damaged", events=history)
+    assert responses(dispatcher) == ["utter_sorry_problem", "utter_handoff_long_wait"]
+    assert slot_events(events)["handoff_request"] == {
+        "tier": 1,
+        "reason": f"Item arrived damaged on order {ORDER_NUMBER}",
+        "reason_code": "shipping_error",
+        "sku": "SKU-1",
+        "order_number": ORDER_NUMBER,
+    }
+
+
+async def test_a_problem_when_the_desk_is_down(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    desk.post(HANDOFFS).respond(503)
+    events = await run_task(dispatcher, make_order("delivered"), "damaged")
+    assert responses(dispatcher) == ["utter_sorry_problem", "utter_handoff_failed"]
+    assert not has_pause(events)
+    assert_task_slots_reset(events)
 
 
 async def test_cancel_a_returned_order_says_so(

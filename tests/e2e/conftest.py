@@ -126,16 +126,77 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             os.killpg(runner.pid, signal.SIGKILL)
 
 
+@dataclass
+class Console:
+    """An agent logged into the desk console: the session cookie counts as online."""
+
+    client: httpx.Client
+    csrf_token: str
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        headers = {"X-CSRF-Token": self.csrf_token}
+        return self.client.post(f"{DESK}{path}", json=body or {}, headers=headers)
+
+    def heartbeat(self) -> None:
+        """Marks the agent online now (every console call does; this one says so)."""
+        response = self.post("/console/api/heartbeat")
+        assert response.status_code == 200, response.text
+
+    def logout(self) -> None:
+        self.post("/console/api/logout")
+        self.client.close()
+
+
+def console_login(username: str) -> Console:
+    client = httpx.Client(timeout=10)
+    response = client.post(
+        f"{DESK}/console/api/login",
+        json={"username": username, "password": f"{username}-demo-pass"},
+    )
+    assert response.status_code == 200, response.text
+    return Console(client=client, csrf_token=response.json()["csrf_token"])
+
+
+@pytest.fixture
+def online_agent(stack: Stack) -> Iterator[Console]:
+    """Alex, a tier-1 associate, has the console open for the test, then logs out (offline)."""
+    console = console_login("alex")
+    console.heartbeat()
+    try:
+        yield console
+    finally:
+        console.logout()
+
+
+@pytest.fixture
+def nobody_online(stack: Stack) -> None:
+    """No agent for tier 1 counts as online: logging out marks an agent offline."""
+    for username in ("alex", "sam.lead"):
+        console_login(username).logout()
+
+
 @pytest.fixture
 def sender() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}"
 
 
-def say(sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[str]:
-    """Sends a message through Rasa's REST channel and returns the bot's texts."""
+def say_with_buttons(
+    sender: str, text: str, metadata: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Sends a message through Rasa's REST channel and returns the bot's messages."""
     body: dict[str, Any] = {"sender": sender, "message": text}
     if metadata is not None:
         body["metadata"] = metadata
     response = httpx.post(f"{RASA}/webhooks/rest/webhook", json=body, timeout=30)
     response.raise_for_status()
-    return [str(message.get("text", "")) for message in response.json()]
+    messages: list[dict[str, Any]] = response.json()
+    return messages
+
+
+def say(sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[str]:
+    """Sends a message through Rasa's REST channel and returns the bot's texts."""
+    return [str(message.get("text", "")) for message in say_with_buttons(sender, text, metadata)]
+
+
+def button_payloads(messages: list[dict[str, Any]]) -> list[str]:
+    return [str(b["payload"]) for message in messages for b in message.get("buttons") or []]

@@ -92,28 +92,6 @@ def test_a_forged_customer_id_is_ignored(stack: Stack, sender: str) -> None:
     assert "UPS" not in answer
 
 
-def test_handoff_creates_a_ticket_and_the_bot_stays_silent(stack: Stack, sender: str) -> None:
-    answer = joined(say(sender, "I want to talk to a representative"))
-    assert "ticket T-" in answer
-    tickets = stack.desk("GET", "/api/v1/handoffs", params={"status": "waiting"}).json()
-    ticket = next(t for t in tickets if t["conversation_id"] == sender)
-    card = stack.desk("GET", f"/api/v1/handoffs/{ticket['ticket_number']}").json()
-    assert any("representative" in m["text"] for m in card["recent_messages"])
-
-    assert say(sender, "hello? is anyone there?") == []
-    typed = [e.get("text") for e in stack.rasa_tracker(sender)["events"] if e["event"] == "user"]
-    assert "hello? is anyone there?" in typed
-
-    resumed = stack.desk(
-        "POST",
-        f"/api/v1/handoffs/{ticket['ticket_number']}/resume",
-        json={"outcome": "We've sent a replacement."},
-    )
-    assert resumed.status_code == 200, resumed.text
-    assert resumed.json()["status"] == "resolved"
-    assert "You're welcome" in joined(say(sender, "thanks!"))
-
-
 def test_an_item_named_in_the_request_is_not_asked_for_again(stack: Stack, sender: str) -> None:
     say(sender, "I want to return the rain jacket from order 113-5550192-7781234")
     answer = joined(say(sender, MAYA))

@@ -1,0 +1,37 @@
+"""Delivery problems feed the desk's recurring-route detection (reports per ZIP code)."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import desk_client
+
+logger = logging.getLogger(__name__)
+
+
+async def report_delivery_problem(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order_number: str, description: str
+) -> str | None:
+    """Reports the problem; returns what to note in the bot log, or None when it failed.
+
+    A failure never breaks the conversation: the shopper's problem is handled either way.
+    When the reports from the order's area add up to a route case, the shopper hears that the
+    team is looking into deliveries there.
+    """
+    try:
+        report = await desk_client.create_delivery_report(
+            tracker.sender_id, order_number, description
+        )
+    except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
+        logger.warning("could not report a delivery problem: %s", error)
+        return None
+    route_case = report.get("route_case_number")
+    if report.get("route_case_opened") or route_case:
+        dispatcher.utter_message(response="utter_delivery_area_review")
+        suffix = f"; route case {route_case}" if route_case else "; route case opened"
+    else:
+        suffix = ""
+    return f"Reported a delivery problem on {order_number} ({report.get('report_id')}{suffix})"

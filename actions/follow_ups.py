@@ -1,0 +1,103 @@
+"""Email me instead: an associate answers by email when nobody can chat right now."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import desk_client
+from actions.conversation import bot_log, log_attempt, verified_email
+from actions.emails import find_email
+from actions.handoff import PENDING_SLOT, HandoffRequest, customer_card, verified_order
+
+logger = logging.getLogger(__name__)
+
+VALIDATE_FOLLOW_UP_FORM = "validate_follow_up_form"
+ACTION_REQUEST_EMAIL_FOLLOW_UP = "action_request_email_follow_up"
+EMAIL_SLOT = "follow_up_email"
+CASE_KIND = "email_follow_up"
+
+
+class ValidateFollowUpForm(FormValidationAction):
+    def name(self) -> str:
+        return VALIDATE_FOLLOW_UP_FORM
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return domain_slots
+
+    async def extract_follow_up_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Uses the email already verified for an order, so the shopper is not asked twice."""
+        known = verified_email(tracker)
+        if tracker.get_slot(EMAIL_SLOT) is None and known:
+            return {EMAIL_SLOT: known}
+        return {}
+
+    async def validate_follow_up_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        email = find_email(str(slot_value))
+        if email is None:
+            dispatcher.utter_message(response="utter_email_malformed")
+            return {EMAIL_SLOT: None}
+        return {EMAIL_SLOT: email}
+
+
+def _description(tracker: Tracker) -> str:
+    """What the shopper needs: the handoff nobody could take, else what the bot last did."""
+    pending = HandoffRequest.from_slot(tracker.get_slot(PENDING_SLOT))
+    if pending is not None:
+        return pending.reason
+    recent = bot_log(tracker)[-3:]
+    return "; ".join(recent) if recent else "Shopper asked to be answered by email"
+
+
+class ActionRequestEmailFollowUp(Action):
+    """Opens an ``email_follow_up`` case: an associate answers the shopper by email."""
+
+    def name(self) -> str:
+        return ACTION_REQUEST_EMAIL_FOLLOW_UP
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        email = str(tracker.get_slot(EMAIL_SLOT) or "")
+        done: list[EventType] = [SlotSet(EMAIL_SLOT, None), SlotSet("handoff_offered", False)]
+        payload = {
+            "kind": CASE_KIND,
+            "conversation_id": tracker.sender_id,
+            "order_number": verified_order(tracker),
+            "customer": {**customer_card(tracker), "email": email},
+            "description": _description(tracker),
+        }
+        try:
+            case = await desk_client.create_case(payload)
+        except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
+            logger.warning("could not open an email follow-up: %s", error)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return done
+        number = case["case_number"]
+        dispatcher.utter_message(
+            response="utter_email_follow_up_opened", case_number=number, email=email
+        )
+        return [
+            *done,
+            SlotSet(PENDING_SLOT, None),
+            log_attempt(tracker, f"Email follow-up case {number} for {email}"),
+        ]

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.follow_ups import ActionRequestEmailFollowUp, ValidateFollowUpForm
+from tests.conftest import (
+    CUSTOMER_ID,
+    DESK_TOKEN,
+    EMAIL,
+    ORDER_NUMBER,
+    desk_error,
+    make_order,
+    make_tracker,
+    responses,
+    sent_json,
+    slot_events,
+    verified_slots,
+)
+
+CASES = "/api/v1/cases"
+CASE = {
+    "case_number": "CASE-100061",
+    "kind": "email_follow_up",
+    "team": "associates",
+    "status": "open",
+    "response_channel": "email",
+}
+PENDING = {
+    "tier": 1,
+    "reason": f"Item arrived damaged on order {ORDER_NUMBER}",
+    "reason_code": "shipping_error",
+    "sku": "SKU-1",
+    "order_number": ORDER_NUMBER,
+}
+
+form = ValidateFollowUpForm()
+action = ActionRequestEmailFollowUp()
+
+
+# ------------------------------------------------------------------ the form
+
+
+async def test_the_verified_email_is_used_without_asking(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker(
+        slots=verified_slots(make_order("delivered")), intent="request_email_follow_up"
+    )
+    assert await form.extract_follow_up_email(dispatcher, tracker, {}) == {"follow_up_email": EMAIL}
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {},
+        {"order_email": "typed@example.com"},  # typed, but never verified
+        {**verified_slots(make_order("delivered")), "follow_up_email": "other@example.com"},
+        {**verified_slots(make_order("delivered")), "order_email": None},  # signed in
+    ],
+)
+async def test_no_email_is_guessed(dispatcher: CollectingDispatcher, slots: dict[str, Any]) -> None:
+    tracker = make_tracker(slots=slots, intent="request_email_follow_up")
+    assert await form.extract_follow_up_email(dispatcher, tracker, {}) == {}
+
+
+async def test_the_form_asks_only_when_it_does_not_know(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    known = make_tracker(
+        slots=verified_slots(make_order("delivered")),
+        intent="request_email_follow_up",
+        text="email me instead",
+        active_loop="follow_up_form",
+    )
+    events = await form.run(dispatcher, known, domain)
+    assert slot_events(events)["follow_up_email"] == EMAIL
+
+    unknown = make_tracker(
+        intent="request_email_follow_up", text="email me instead", active_loop="follow_up_form"
+    )
+    events = await form.run(dispatcher, unknown, domain)
+    assert slot_events(events).get("follow_up_email") is None
+
+
+def test_the_form_and_its_question_are_in_the_domain(domain: dict[str, Any]) -> None:
+    assert domain["forms"]["follow_up_form"]["required_slots"] == ["follow_up_email"]
+    assert "utter_ask_follow_up_email" in domain["responses"]
+    assert {"request_email_follow_up", "wait_in_queue"} <= set(domain["intents"])
+
+
+async def test_validate_email(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker()
+    assert await form.validate_follow_up_email(
+        "write to Maya.Chen@Example.com please", dispatcher, tracker, {}
+    ) == {"follow_up_email": EMAIL}
+    assert await form.validate_follow_up_email("maya at example", dispatcher, tracker, {}) == {
+        "follow_up_email": None
+    }
+    assert responses(dispatcher) == ["utter_email_malformed"]
+
+
+# ------------------------------------------------------------------ the case
+
+
+async def test_the_pending_handoff_becomes_an_email_follow_up_case(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    route = desk.post(CASES).respond(201, json=CASE)
+    tracker = make_tracker(
+        slots=verified_slots(
+            make_order("delivered"),
+            follow_up_email="maya.home@example.com",
+            handoff_request=PENDING,
+            bot_log=["Tracked order"],
+        ),
+        sender_id="conv-8",
+    )
+    events = await action.run(dispatcher, tracker, {})
+
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {DESK_TOKEN}"
+    assert sent_json(route) == {
+        "kind": "email_follow_up",
+        "conversation_id": "conv-8",
+        "order_number": ORDER_NUMBER,
+        "customer": {"id": CUSTOMER_ID, "name": "Maya Chen", "email": "maya.home@example.com"},
+        "description": PENDING["reason"],
+    }
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_email_follow_up_opened"
+    assert message["case_number"] == "CASE-100061"
+    assert message["email"] == "maya.home@example.com"
+    slots = slot_events(events)
+    assert slots["follow_up_email"] is None
+    assert slots["handoff_request"] is None
+    assert slots["handoff_offered"] is False
+    assert slots["bot_log"] == [
+        "Tracked order",
+        "Email follow-up case CASE-100061 for maya.home@example.com",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("log", "description"),
+    [
+        (["a", "b", "c", "d"], "b; c; d"),
+        ([], "Shopper asked to be answered by email"),
+    ],
+)
+async def test_without_a_pending_handoff_the_bot_log_explains(
+    dispatcher: CollectingDispatcher,
+    desk: respx.MockRouter,
+    log: list[str],
+    description: str,
+) -> None:
+    route = desk.post(CASES).respond(201, json=CASE)
+    tracker = make_tracker(slots={"follow_up_email": EMAIL, "bot_log": log})
+    await action.run(dispatcher, tracker, {})
+    body = sent_json(route)
+    assert body["description"] == description
+    assert body["order_number"] is None
+    assert body["customer"] == {"id": None, "email": EMAIL, "name": None}
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status_code": 503},
+        {"status_code": 422, "json": desk_error(422, "validation_error")},
+        {"side_effect": httpx.ReadTimeout("slow")},
+    ],
+)
+async def test_desk_failure_keeps_the_request(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, object]
+) -> None:
+    route = desk.post(CASES)
+    if "side_effect" in failure:
+        route.side_effect = failure["side_effect"]
+    else:
+        route.respond(**failure)  # type: ignore[arg-type]
+    tracker = make_tracker(slots={"follow_up_email": EMAIL, "handoff_request": PENDING})
+    events = await action.run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_handoff_failed"]
+    # Still pending: the shopper can choose a call back or waiting instead.
+    assert slot_events(events) == {"follow_up_email": None, "handoff_offered": False}
