@@ -104,6 +104,9 @@ browser-deps:
 e2e: train browser-deps ## End-to-end: real processes; REST channel, web chat, browser tests
 	$(BOT)/python -m pytest -m e2e
 
+screenshots: train browser-deps ## Run the browser tests, saving their screenshots into docs/screenshots
+	TIERLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BOT)/python -m pytest -m e2e tests/e2e/browser
+
 test: lint unit validate train conversations nlu-check e2e ## Everything CI runs
 
 clean: ## Remove models, build output and test results (keeps environments and data)
@@ -111,4 +114,4 @@ clean: ## Remove models, build output and test results (keeps environments and d
 
 FORCE:
 
-.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e test clean
+.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean

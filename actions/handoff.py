@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import desk_client
 from actions.conversation import BOT_LOG_SLOT, bot_log, recent_messages, signed_in_customer
-from actions.formatting import moment_in
+from actions.formatting import as_sentence, moment_in
 from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -387,7 +387,9 @@ class ActionHandback(Action):
     ) -> list[EventType]:
         outcome = tracker.get_slot("handback_outcome")
         if isinstance(outcome, str) and outcome.strip():
-            dispatcher.utter_message(response="utter_handback_with_outcome", outcome=outcome)
+            dispatcher.utter_message(
+                response="utter_handback_with_outcome", outcome=as_sentence(outcome)
+            )
         else:
             dispatcher.utter_message(response="utter_handback")
         restored = [

@@ -698,6 +698,15 @@ async def test_handback_with_and_without_outcome(dispatcher: CollectingDispatche
     assert dispatcher.messages[0]["outcome"] == "I've sent a replacement."
     assert slot_events(events) == {"handoff_ticket": None, "handback_outcome": None}
 
+
+async def test_a_handback_note_is_told_as_a_sentence(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker(
+        slots={"handback_outcome": "  we checked your  address", "handoff_ticket": "T-000123"},
+        intent="EXTERNAL_handback",
+    )
+    await ActionHandback().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["outcome"] == "We checked your address."
+
     await ActionHandback().run(dispatcher, make_tracker(slots={"handback_outcome": "  "}), {})
     assert dispatcher.messages[1]["response"] == "utter_handback"
 

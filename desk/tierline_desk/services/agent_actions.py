@@ -262,6 +262,22 @@ def _ticket_order(session: Session, ticket: HandoffTicket) -> Order:
     return order
 
 
+def _lock_for_refund(session: Session, order: Order) -> None:
+    """Serialise refunds of one order until this transaction ends.
+
+    Writing the order row first takes its lock (a row lock on PostgreSQL, the write lock on
+    SQLite), so two agents refunding at once with different idempotency keys cannot both pass
+    the "left to refund" check; the refunds are then re-read inside the lock.
+    """
+    session.execute(
+        update(Order)
+        .where(Order.order_number == order.order_number)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(order, ["refunds"])
+
+
 def _refunded(order: Order) -> Decimal:
     return sum((r.amount for r in order.refunds), Decimal("0.00"))
 
@@ -286,6 +302,7 @@ def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyAct
     get_policy().check_money(agent.role, "refund", body.amount)
     require_worker(agent, ticket)
     order = _ticket_order(session, ticket)
+    _lock_for_refund(session, order)
     refundable = order.total - _refunded(order)
     if body.amount > refundable:
         raise ApiError(

@@ -1,0 +1,214 @@
+"""A shopper in the widget, an associate and a supervisor in the console, all in real chromium.
+
+The whole stack runs (tests/e2e/conftest.py: desk, actions, Rasa, mail catcher); nothing is
+faked. The screenshots they take are what README shows (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from tests.e2e.browser.conftest import NewContext
+from tests.e2e.conftest import DESK, Stack
+
+pytestmark = pytest.mark.e2e
+
+PRIYA = "C-1003"
+LAPTOP_ORDER = "117-3141592-6535897"  # Priya's, delivered, $1,928.99
+
+
+class Shopper:
+    """The demo shop with the chat widget open."""
+
+    def __init__(self, context: BrowserContext, customer_id: str | None) -> None:
+        self.page = context.new_page()
+        self.page.goto(f"{DESK}/")
+        if customer_id:
+            self.page.locator(
+                f"[data-testid=shop-customer][data-customer-id='{customer_id}']"
+            ).click()
+            expect(self.page.get_by_test_id("shop-signed-in")).to_be_visible()
+        self.page.get_by_test_id("tierline-launcher").click()
+        expect(self.page.get_by_test_id("tierline-panel")).to_be_visible()
+
+    def messages(self, sender: str | None = None) -> Locator:
+        selector = "[data-testid=tierline-message][data-seq]"
+        if sender:
+            selector += f"[data-sender={sender}]"
+        return self.page.locator(selector)
+
+    def say(self, text: str) -> None:
+        before = self.messages("bot").count()
+        self.page.get_by_test_id("tierline-input").fill(text)
+        self.page.get_by_test_id("tierline-input").press("Enter")
+        expect(self.messages("shopper").filter(has_text=text).last).to_be_visible()
+        expect(self.messages("bot")).not_to_have_count(before, timeout=30_000)
+
+    def expect_line(self, sender: str, pattern: str) -> Locator:
+        line = self.messages(sender).filter(has_text=re.compile(pattern)).last
+        expect(line).to_be_visible(timeout=30_000)
+        return line
+
+    def seqs(self) -> list[int]:
+        return [int(s) for s in self.messages().evaluate_all("ns => ns.map(n => n.dataset.seq)")]
+
+
+class Agent:
+    """An agent logged into the console at /desk."""
+
+    def __init__(self, context: BrowserContext, username: str) -> None:
+        self.page = context.new_page()
+        self.page.goto(f"{DESK}/desk")
+        self.page.get_by_test_id("login-username").fill(username)
+        self.page.get_by_test_id("login-password").fill(f"{username}-demo-pass")
+        self.page.get_by_test_id("login-submit").click()
+        expect(self.page.get_by_test_id("user-name")).to_be_visible()
+
+    def claim(self, ticket: str) -> None:
+        self.page.get_by_test_id("nav-queues").click()
+        self.page.locator(f"[data-testid=claim-button][data-ticket='{ticket}']").click()
+        expect(self.page.get_by_test_id("ticket-title")).to_contain_text(ticket)
+        expect(self.page.get_by_test_id("ticket-status")).to_contain_text(
+            re.compile("claimed", re.IGNORECASE)
+        )
+
+    def say(self, text: str) -> None:
+        self.page.get_by_test_id("chat-input").fill(text)
+        self.page.get_by_test_id("chat-send").click()
+        expect(
+            self.page.locator("[data-testid=chat-message][data-sender=agent]").filter(has_text=text)
+        ).to_be_visible()
+
+    def money(self, action: str, amount: str, reason: str) -> Locator:
+        self.page.get_by_test_id(f"{action}-amount").fill(amount)
+        self.page.get_by_test_id(f"{action}-reason").fill(reason)
+        self.page.get_by_test_id(f"{action}-submit").click()
+        return self.page.get_by_test_id(f"{action}-result")
+
+
+def ticket_of(stack: Stack, conversation_id: str) -> str:
+    tickets = stack.desk("GET", "/api/v1/handoffs").json()
+    mine = [t for t in tickets if t["conversation_id"] == conversation_id]
+    assert mine, f"no ticket for {conversation_id}"
+    return str(mine[-1]["ticket_number"])
+
+
+def conversation_id(shopper: Shopper) -> str:
+    stored = shopper.page.evaluate("() => localStorage.getItem('tierline-chat')")
+    assert stored, "the widget keeps its conversation in localStorage"
+    return str(json.loads(stored)["conversation_id"])
+
+
+def subjects_to(stack: Stack, address: str, expected: int) -> list[str]:
+    """Subjects of the mails the catcher received for ``address`` (sent after the response)."""
+    deadline = time.monotonic() + 15
+    while True:
+        items = stack.desk("GET", "/api/v1/outbox").json()
+        subjects = [str(m["subject"]) for m in items if address in str(m.get("to", ""))]
+        if len(subjects) >= expected or time.monotonic() > deadline:
+            return subjects
+        time.sleep(0.5)
+
+
+def shoot(page: Page, folder: Path, name: str) -> None:
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def test_handoff_refund_refusal_escalation_and_supervisor_approval(
+    stack: Stack, new_context: NewContext, screenshots: Path
+) -> None:
+    alex = Agent(new_context(width=1440, height=900), "alex")  # online before the shopper asks
+    shopper = Shopper(new_context(width=1100, height=820), PRIYA)
+
+    shopper.say(f"where is my order {LAPTOP_ORDER}")
+    shopper.expect_line("bot", LAPTOP_ORDER)
+    shopper.say("I want to talk to a representative")
+    shopper.expect_line("bot", r"ticket T-\d+")
+    expect(shopper.page.get_by_test_id("tierline-queue")).to_be_visible()
+    shoot(shopper.page, screenshots, "widget-queued")
+    ticket = ticket_of(stack, conversation_id(shopper))
+
+    alex.claim(ticket)
+    shopper.expect_line("system", "Alex Rivera .*joined the chat")
+    expect(shopper.page.get_by_test_id("tierline-agent")).to_contain_text("Alex")
+    expect(shopper.page.get_by_test_id("tierline-queue")).to_be_hidden()
+
+    alex.say("Hi Priya, I'm sorry about the laptop. Let me sort this out.")
+    shopper.expect_line("agent", "sorry about the laptop")
+    shopper.page.get_by_test_id("tierline-input").fill("Thank you, the screen is cracked.")
+    shopper.page.get_by_test_id("tierline-input").press("Enter")
+    expect(
+        alex.page.locator("[data-testid=chat-message][data-sender=shopper]").filter(
+            has_text="the screen is cracked"
+        )
+    ).to_be_visible()
+
+    result = alex.money("refund", "50.00", "inconvenience")
+    expect(result).to_contain_text(re.compile(r"RF-\w+"))
+    shopper.expect_line("system", r"refund of \$50\.00")
+
+    alex.money("refund", "500.00", "cracked screen")
+    expect(alex.page.get_by_test_id("refund-error")).to_contain_text("authority")
+    shoot(alex.page, screenshots, "console-above-authority")
+    alex.page.get_by_test_id("refund-escalate").click()
+    alex.page.get_by_test_id("escalate-note").fill("Refund of $500 for a cracked screen")
+    alex.page.get_by_test_id("escalate-submit").click()
+    shopper.expect_line("system", "asked a supervisor to join: Refund of \\$500")
+
+    sam = Agent(new_context(width=1440, height=900), "sam.lead")
+    sam.claim(ticket)
+    shopper.expect_line("system", "Sam .*Supervisor.*joined the chat")
+    expect(
+        sam.page.locator("[data-testid=chat-message][data-sender=shopper]").filter(
+            has_text="the screen is cracked"
+        )
+    ).to_be_visible()  # the supervisor sees the whole conversation
+    expect(sam.money("refund", "500.00", "cracked screen")).to_contain_text(re.compile(r"RF-\w+"))
+    shopper.expect_line("system", r"refund of \$500\.00")
+    shoot(sam.page, screenshots, "console-ticket")
+    shoot(shopper.page, screenshots, "widget-with-people")
+
+    seqs = shopper.seqs()
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs)), seqs
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "no message is missing"
+
+    subjects = subjects_to(stack, "priya.n@example.com", expected=2)
+    assert any("$50.00" in s for s in subjects), subjects
+    assert any("$500.00" in s for s in subjects), subjects
+
+    sam.page.get_by_test_id("nav-queues").click()
+    expect(sam.page.get_by_test_id("queue-tier-2")).to_be_visible()
+    shoot(sam.page, screenshots, "console-queues")
+    sam.page.get_by_test_id("nav-analytics").click()
+    expect(sam.page.get_by_test_id("analytics-conversations-value")).to_have_text(re.compile(r"\d"))
+    expect(sam.page.get_by_test_id("chart-handoffs-tier-canvas")).to_be_visible()
+    shoot(sam.page, screenshots, "console-analytics")
+
+
+def test_hand_back_to_the_bot_and_the_bot_continues(
+    stack: Stack, new_context: NewContext, screenshots: Path
+) -> None:
+    alex = Agent(new_context(), "alex")
+    shopper = Shopper(new_context(width=390, height=780), None)  # a phone, a guest
+    shopper.say("can I talk to a person please")
+    shopper.expect_line("bot", r"ticket T-\d+")
+    ticket = ticket_of(stack, conversation_id(shopper))
+    alex.claim(ticket)
+    shopper.expect_line("system", "joined the chat")
+
+    alex.page.get_by_test_id("handback-outcome").fill("we checked your delivery address")
+    alex.page.get_by_test_id("handback-submit").click()
+    shopper.expect_line("system", "handed you back to the assistant")
+    shopper.expect_line("bot", "[Ww]e checked your delivery address")
+    expect(shopper.page.get_by_test_id("tierline-agent")).not_to_contain_text("Alex")
+
+    shopper.say("what is your return policy")
+    shopper.expect_line("bot", r"30 days|[Rr]eturn")
+    shoot(shopper.page, screenshots, "widget-phone")
