@@ -7,7 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import audit_rows, code_of
-from tierline_desk.models import Callback
+from tierline_desk.models import Callback, HandoffTicket
+from tierline_desk.schemas import HandoffRequest
+from tierline_desk.services import handoffs
 
 BODY = {
     "conversation_id": "conv-cb-1",
@@ -71,3 +73,35 @@ def test_callback_validation(client: TestClient, session: Session, change: dict[
     assert code_of(resp) == expected
     assert client.get("/api/v1/callbacks").json() == []
     assert audit_rows(session) == []
+
+
+def _queue(session: Session, conversation_id: str) -> HandoffTicket:
+    req = HandoffRequest.model_validate(
+        {"conversation_id": conversation_id, "tier": 1, "reason": "Wants a person"}
+    )
+    ticket, _ = handoffs.create(session, req, "bot")
+    session.commit()
+    return ticket
+
+
+def test_a_call_back_instead_of_waiting_takes_the_shopper_out_of_the_queue(
+    client: TestClient, session: Session
+) -> None:
+    ticket = _queue(session, "conv-cb-1")
+    resp = client.post("/api/v1/callbacks", json=BODY)
+    assert resp.status_code == 201
+    session.refresh(ticket)
+    assert ticket.status == "resolved"
+    assert ticket.outcome is not None and resp.json()["callback_id"] in ticket.outcome
+    assert [r.details["ticket_number"] for r in audit_rows(session, "handoff.withdrawn")] == [
+        ticket.ticket_number
+    ]
+
+
+def test_a_call_back_leaves_a_claimed_chat_alone(client: TestClient, session: Session) -> None:
+    ticket = _queue(session, "conv-cb-1")
+    ticket.status = "claimed"
+    session.commit()
+    assert client.post("/api/v1/callbacks", json=BODY).status_code == 201
+    session.refresh(ticket)
+    assert ticket.status == "claimed"

@@ -572,3 +572,34 @@ def test_email_me_this_chat_sends_the_whole_history_with_the_agents_lines(
     body = text_of(catcher.only())
     assert "my parcel is late" in body and "You said: my parcel is late" in body
     assert "Alex Rivera" in body and "I've checked with the carrier." in body
+
+
+def test_the_shopper_sees_when_the_agent_is_typing(
+    web: TestClient,
+    rasa: FakeRasa,
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> None:
+    sess = start(web)
+    ticket = queued(sess)
+    alex = login("alex")
+    alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        typed = alex.post(f"/console/api/tickets/{ticket.ticket_number}/typing")
+        assert typed.status_code == 204
+        on = until(ws, lambda f: f["type"] == "typing" and f["who"] == "agent")[-1]
+        assert on == {"type": "typing", "who": "agent", "name": "Alex Rivera", "on": True}
+        alex.post(f"/console/api/tickets/{ticket.ticket_number}/messages", json={"text": "Hi!"})
+        off = until(ws, lambda f: f["type"] == "typing" and f["who"] == "agent")[-1]
+        assert off["on"] is False
+
+
+def test_only_the_agent_on_the_ticket_can_type_in_it(
+    web: TestClient,
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> None:
+    ticket = queued(start(web))
+    resp = login("alex").post(f"/console/api/tickets/{ticket.ticket_number}/typing")
+    assert resp.status_code == 409 and resp.json()["detail"]["code"] == "not_claimed"

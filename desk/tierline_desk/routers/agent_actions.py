@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, status
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
@@ -155,6 +155,20 @@ def send_chat_message(
     message = control.say(session, ticket.conversation_id, body.text, sender="agent", agent=agent)
     assert message is not None
     return _chat_message(message)
+
+
+@router.post(
+    "/tickets/{ticket_number}/typing",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+def typing(ticket_number: str, agent: WritingAgentDep, session: SessionDep) -> Response:
+    """The agent is typing: the shopper's widget shows "<name> is typing…" for a few seconds."""
+    ticket = svc.get_ticket(session, agent, ticket_number)
+    svc.require_worker(agent, ticket)
+    get_hub().agent_typing(ticket.conversation_id, agent.display_name)
+    get_hub().notify(ticket.conversation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/tickets/{ticket_number}/handback", response_model=TicketCard)

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..auth import ActorDep
 from ..db import SessionDep
 from ..mail import notify
 from ..models import Callback, utcnow
 from ..schemas import CallbackOut, CallbackRequest
-from ..services import audit
+from ..services import audit, handoffs
 from ..services.ids import unique_random_id
 
 router = APIRouter(prefix="/callbacks", tags=["callbacks"])
@@ -31,6 +32,23 @@ def to_out(cb: Callback) -> CallbackOut:
         email=cb.email,
         order_number=cb.order_number,
         created_at=cb.created_at,
+    )
+
+
+def _withdraw_from_queue(session: Session, cb: Callback, actor: str) -> None:
+    """A call back instead of waiting: the conversation's waiting ticket leaves the queue."""
+    ticket = handoffs.open_ticket_for(session, cb.conversation_id)
+    if ticket is None or ticket.status != "waiting":
+        return  # nobody queued, or a person is already chatting with the shopper
+    ticket.status = "resolved"
+    ticket.outcome = f"The shopper chose a call back instead of waiting ({cb.callback_id})."
+    ticket.resolved_at = utcnow()
+    audit.record(
+        session,
+        "handoff.withdrawn",
+        actor=actor,
+        order_number=ticket.order_number,
+        details={"ticket_number": ticket.ticket_number, "callback_id": cb.callback_id},
     )
 
 
@@ -64,6 +82,7 @@ def schedule(
             "window_end": body.window_end.isoformat(),
         },
     )
+    _withdraw_from_queue(session, cb, actor)
     session.commit()
     out = to_out(cb)
     notify.callback_booked(background, session, out)  # sent after the response

@@ -185,6 +185,7 @@ class ChatConnection:
         self.customer_id = conversation.customer_id
         self.sent_seq = last_seq
         self.state_key: str | None = None
+        self.agent_typing: str | None = None
         self.send_lock = asyncio.Lock()
         self.limiter = RateLimiter()
         self.hub = get_hub()
@@ -217,6 +218,10 @@ class ChatConnection:
             self.state_key = state_key(state)
             for frame in state.frames():
                 await self.send(frame)
+        typing = self.hub.typing_agent(self.conversation_id)
+        if typing != self.agent_typing:
+            self.agent_typing = typing
+            await self.send({"type": "typing", "who": "agent", "name": typing, "on": bool(typing)})
 
     async def push_loop(self, wake: asyncio.Event) -> None:
         while True:

@@ -21,6 +21,7 @@ class ChatHub:
         self._lock = threading.Lock()
         self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
         self._shopper_typing: dict[str, float] = {}
+        self._agent_typing: dict[str, tuple[str, float]] = {}
 
     def subscribe(self, conversation_id: str) -> asyncio.Event:
         event = asyncio.Event()
@@ -51,6 +52,22 @@ class ChatHub:
     def shopper_typing(self, conversation_id: str) -> None:
         with self._lock:
             self._shopper_typing[conversation_id] = time.monotonic()
+
+    def agent_typing(self, conversation_id: str, name: str) -> None:
+        with self._lock:
+            self._agent_typing[conversation_id] = (name, time.monotonic())
+
+    def agent_stopped_typing(self, conversation_id: str) -> None:
+        with self._lock:
+            self._agent_typing.pop(conversation_id, None)
+
+    def typing_agent(self, conversation_id: str) -> str | None:
+        """The name of the agent typing in this conversation right now, if any."""
+        with self._lock:
+            entry = self._agent_typing.get(conversation_id)
+        if entry is None or time.monotonic() - entry[1] >= TYPING_SECONDS:
+            return None
+        return entry[0]
 
     def is_shopper_typing(self, conversation_id: str) -> bool:
         with self._lock:

@@ -40,6 +40,8 @@ def say(
         author_role=agent.role if agent else None,
         buttons=buttons,
     )
+    if sender == "agent":
+        get_hub().agent_stopped_typing(conversation_id)  # the message is what they were typing
     get_hub().notify(conversation_id)
     return message
 

@@ -434,6 +434,14 @@ function createChat(ctx, number, getCard) {
   }
 
   composer.addEventListener("submit", submit);
+  // Tell the shopper's widget that the agent is typing (at most every 3 s; errors don't matter).
+  let lastTypingAt = 0;
+  input.addEventListener("input", () => {
+    const now = Date.now();
+    if (!canSend || noWebChat || now - lastTypingAt < 3000 || !input.value.trim()) return;
+    lastTypingAt = now;
+    api.post(`${API}/tickets/${seg(number)}/typing`, {}).catch(() => {});
+  });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
