@@ -71,9 +71,9 @@ shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk a
 	$(WITH_SERVICES) -- $(BOT)/rasa shell --model models --endpoints endpoints.yml
 
 lint: install ## ruff and mypy on both projects
-	$(BOT)/python -m ruff check actions channels tierline_nlp tests scripts
-	$(BOT)/python -m ruff format --check actions channels tierline_nlp tests scripts
-	$(BOT)/python -m mypy actions channels tierline_nlp
+	$(BOT)/python -m ruff check actions channels tracker_stores tierline_nlp tests scripts
+	$(BOT)/python -m ruff format --check actions channels tracker_stores tierline_nlp tests scripts
+	$(BOT)/python -m mypy actions channels tracker_stores tierline_nlp
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk
 

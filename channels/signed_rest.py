@@ -4,6 +4,11 @@ The backend relays web chat to ``/webhooks/rest/webhook``. When the shopper is s
 it sends ``metadata: {"customer_id": ..., "customer_signature": hex(HMAC-SHA256(secret,
 customer_id))}``. This channel passes ``customer_id`` on to the tracker only when the
 signature matches, so actions can trust it as proof of who the shopper is.
+
+Unlike Rasa's REST channel, a message that fails inside Rasa is answered with an error status
+(500, or 503 while the conversation database is down; see tracker_stores/guarded_sql.py),
+never with a 200 and whatever was said before the failure, and the shopper's text is never
+logged. ``GET /webhooks/rest/health`` reports the tracker store's health.
 """
 
 from __future__ import annotations
@@ -11,11 +16,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from tracker_stores.guarded_sql import active_store
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +67,56 @@ class SignedRestInput(RestInput):
         if body.get("metadata") and customer_id is None:
             logger.info("dropped unsigned or wrongly signed customer id from message metadata")
         return {"customer_id": customer_id} if customer_id else {}
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        """``/webhook`` (no streaming) and ``/health``, with honest failure statuses."""
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        async def alive(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        async def health(request: Request) -> HTTPResponse:
+            store = active_store()
+            if store is None:
+                return response.json({"status": "ok", "tracker_store": None})
+            if store.is_down():
+                store.probe()
+            state = store.health.as_dict()
+            return response.json(
+                {"status": state["status"], "tracker_store": state},
+                status=200 if state["status"] == "ok" else 503,
+            )
+
+        async def receive(request: Request) -> HTTPResponse:
+            sender_id = await self._extract_sender(request)
+            store = active_store()
+            if store is not None and store.is_down() and not store.probe():
+                return _unavailable()
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                self._extract_message(request),
+                collector,
+                sender_id,
+                input_channel=self._extract_input_channel(request),
+                metadata=self.get_metadata(request),
+            )
+            try:
+                await on_new_message(message)
+            except Exception as error:
+                logger.error("message for %s failed: %s", sender_id, type(error).__name__)
+                return response.json({"error": "failed"}, status=500)
+            if store is not None and store.was_spoiled(str(sender_id)):
+                return _unavailable()
+            return response.json(collector.messages)
+
+        webhook.add_route(alive, "/", methods=["GET"])
+        webhook.add_route(health, "/health", methods=["GET"])
+        webhook.add_route(receive, "/webhook", methods=["POST"])
+        return webhook
+
+
+def _unavailable() -> HTTPResponse:
+    return response.json(
+        {"error": "tracker_store_unavailable", "message": "Conversations can't be read now."},
+        status=503,
+    )

@@ -1,0 +1,1 @@
+"""Tracker stores for Tierline's distributed mode."""
