@@ -38,6 +38,10 @@ desk/.venv/.synced: desk/pyproject.toml desk/uv.lock | $(UV)
 	cd desk && ../$(UV) sync --frozen --python $(PY312)
 	touch $@
 
+scale/.venv/.synced: scale/pyproject.toml scale/uv.lock | $(UV)
+	cd scale && ../$(UV) sync --frozen --python $(PY312)
+	touch $@
+
 # Always run: it only adds secrets a newer version needs, never changes existing ones.
 .env: FORCE
 	$(PY312) scripts/make_env.py .env
@@ -45,7 +49,7 @@ desk/.venv/.synced: desk/pyproject.toml desk/uv.lock | $(UV)
 var:
 	mkdir -p var
 
-install: .venv/.synced desk/.venv/.synced .env var ## Create both environments and local secrets
+install: .venv/.synced desk/.venv/.synced scale/.venv/.synced .env var ## Create both environments and local secrets
 
 # Rewritten only when SPACY_BASE changes, so switching base rebuilds the pipeline.
 build/.spacy-base: FORCE
@@ -112,6 +116,15 @@ test: lint unit validate train conversations nlu-check e2e ## Everything CI runs
 clean: ## Remove models, build output and test results (keeps environments and data)
 	rm -rf models build $(RASA_RESULTS) .pytest_cache
 
+# ---- distributed mode: PostgreSQL + Redis + nginx, 2 desks, 2 Rasa, 2 action servers
+SCALE := scale/.venv/bin
+
+scaled-deps: ## apt-get install PostgreSQL, Redis and nginx when missing (Debian packages)
+	$(PY312) scale/stack.py deps
+
+run-scaled: train scaled-deps scale/.venv/.synced ## Distributed demo on one machine: nginx :8080 in front of 2 of everything
+	$(SCALE)/python scale/stack.py run
+
 FORCE:
 
-.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean
+.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean scaled-deps run-scaled

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,13 +36,25 @@ from .routers import (
 from .routers import console as console_auth
 from .routers.outbox import router as outbox_router
 from .services.authority import get_policy
+from .services.chat_hub import RedisBridge, get_hub
 from .services.routing import get_business_hours
 from .settings import get_settings
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    bridge_task: asyncio.Task[None] | None = None
+    redis_url = get_settings().redis_url
+    if redis_url:  # several replicas: wake websockets held by the others too
+        bridge = RedisBridge(get_hub(), redis_url)
+        get_hub().attach(bridge)
+        bridge_task = asyncio.create_task(bridge.run())
     yield
+    if bridge_task is not None:
+        get_hub().attach(None)
+        bridge_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bridge_task
     await rasa_client.close()
 
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     desk_api_token: SecretStr | None = Field(default=None, validation_alias="DESK_API_TOKEN")
+    # Several desk replicas: Redis carries the web chat's wake-ups between them (chat_hub.py).
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
     rasa_url: str = Field(default="http://127.0.0.1:5005", validation_alias="RASA_URL")
     rasa_token: SecretStr = Field(default=SecretStr(""), validation_alias="RASA_TOKEN")
     return_window_days: int = Field(default=30, ge=0, validation_alias="RETURN_WINDOW_DAYS")

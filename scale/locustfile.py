@@ -1,0 +1,174 @@
+"""Locust shoppers for ``make test-scaled``: multi-turn web chats through the public door.
+
+Each Locust user is one shopper at a time: it opens a new session (a unique conversation id),
+talks through one of :data:`SCRIPTS` with think time between turns (order lookups that call the
+actions and the desk, some ending in a handoff to a person), fetches the desk's history at the
+end and audits it (scale/shopper.py). At the end of the run every conversation's audit is
+written to ``$SCALE_RESULTS`` (JSON) for scale/test_scaled.py to judge.
+
+Environment: ``SHOP_IDENTITY_SECRET`` (to sign in demo customers), ``SCALE_RESULTS``,
+``SCALE_THINK_MIN`` / ``SCALE_THINK_MAX`` (seconds, default 3 / 8), ``SCALE_REPLY_TIMEOUT``
+(default 30 s).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from locust import HttpUser, between, events, task
+from locust.env import Environment
+
+from shopper import APOLOGY_START, ShopperChat, audit, identity_token
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    customer_id: str | None
+    turns: tuple[str, ...]
+    handoff: bool = False
+
+
+SCRIPTS: tuple[Script, ...] = (
+    Script(
+        "track_signed_in",
+        "C-1001",
+        ("hi", "where is my order 112-4839201-5573910", "thanks, that's all"),
+    ),
+    Script(
+        "track_by_email",
+        None,
+        ("where is my package?", "119-1010101-2020202", "sam.oconnor@example.com", "thanks"),
+    ),
+    Script(
+        "refund_status",
+        "C-1005",
+        ("has my refund for 120-4444444-5555555 gone through?", "ok thank you"),
+    ),
+    Script("promo", None, ("is the code WELCOME10 still valid?", "great, thanks")),
+    Script(
+        "lost_package_handoff",
+        "C-1003",
+        ("where is my order 116-7777777-0000001", "I want to talk to a representative"),
+        handoff=True,
+    ),
+    Script(
+        "representative",
+        "C-1002",
+        ("hello", "I want to talk to a representative"),
+        handoff=True,
+    ),
+)
+# Handoffs are a minority of chats, as in a real shop.
+WEIGHTS = (3, 2, 2, 2, 1, 1)
+
+_results: list[dict[str, Any]] = []
+_results_lock = threading.Lock()
+
+
+def _float_env(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+class Shopper(HttpUser):
+    wait_time = between(1, 3)  # between conversations
+
+    @task
+    def converse(self) -> None:
+        script = random.choices(SCRIPTS, weights=WEIGHTS)[0]
+        think_min = _float_env("SCALE_THINK_MIN", 3)
+        think_max = _float_env("SCALE_THINK_MAX", 8)
+        reply_timeout = _float_env("SCALE_REPLY_TIMEOUT", 30)
+        body: dict[str, Any] = {"conversation_id": None, "token": None}
+        if script.customer_id:
+            body["identity"] = identity_token(
+                script.customer_id, os.environ["SHOP_IDENTITY_SECRET"]
+            )
+        with self.client.post("/chat/api/session", json=body, catch_response=True) as resp:
+            if resp.status_code != 200:
+                resp.failure(f"session: {resp.status_code}")
+                _record({"script": script.name, "session_status": resp.status_code})
+                return
+            session = resp.json()
+        base = str(self.host).replace("http://", "ws://").replace("https://", "wss://")
+        ws_url = base + "/chat/ws"
+        chat = ShopperChat(ws_url, session["conversation_id"], session["token"], script.name)
+        started = time.time()
+        try:
+            chat.connect()
+            chat.drain(0.5)
+            for text in script.turns:
+                turn = chat.say(text, reply_timeout)
+                answered = turn.replied_at is not None
+                self.environment.events.request.fire(
+                    request_type="WS",
+                    name=f"turn ({script.name})",
+                    response_time=((turn.replied_at or time.monotonic()) - turn.sent_at) * 1000,
+                    response_length=len(turn.replies),
+                    exception=None if answered else TimeoutError("no reply"),
+                    context={},
+                )
+                apologised = any(
+                    str(r.get("text", "")).startswith(APOLOGY_START) for r in turn.replies
+                )
+                if apologised:
+                    self.environment.events.request.fire(
+                        request_type="WS",
+                        name="apology",
+                        response_time=0,
+                        response_length=0,
+                        exception=RuntimeError("the desk apologised"),
+                        context={},
+                    )
+                time.sleep(random.uniform(think_min, think_max))
+            chat.drain(1.0)
+            chat.close()
+            chat.fetch_history()
+        except Exception as exc:  # recorded and judged, not hidden
+            _record(
+                {
+                    "script": script.name,
+                    "conversation_id": chat.log.conversation_id,
+                    "crashed": f"{type(exc).__name__}: {exc}"[:300],
+                    "turns": len(chat.log.turns),
+                }
+            )
+            chat.close()
+            return
+        result = audit(chat.log)
+        _record(
+            {
+                "script": script.name,
+                "conversation_id": chat.log.conversation_id,
+                "handoff": script.handoff,
+                "turns": len(chat.log.turns),
+                "lines": len(chat.log.replay),
+                "reconnects": chat.log.reconnects,
+                "error_frames": [e.get("code") for e in chat.log.errors],
+                "started": started,
+                "finished": time.time(),
+                **asdict(result),
+            }
+        )
+
+
+def _record(item: dict[str, Any]) -> None:
+    with _results_lock:
+        _results.append(item)
+
+
+def _write_results(environment: Environment, **_kwargs: Any) -> None:
+    path = os.environ.get("SCALE_RESULTS")
+    if path:
+        with _results_lock:
+            Path(path).write_text(json.dumps(_results))
+
+
+events.quitting.add_listener(_write_results)  # type: ignore[no-untyped-call]  # locust: untyped

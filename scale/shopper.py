@@ -1,0 +1,289 @@
+"""One shopper's web chat, spoken over the real websocket, and what it saw.
+
+The client follows docs/web-chat.md like the widget does: it opens a session, says hello with
+the highest ``seq`` it rendered, sends each message with a ``client_id`` and, after a dropped
+connection, reconnects and resends whatever was not acknowledged. It keeps every frame so the
+conversation can be checked afterwards against the desk's own history (:func:`audit`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import websocket
+
+APOLOGY_START = "I'm sorry, I couldn't come up with an answer"
+REPLY_SENDERS = frozenset({"bot", "system", "agent"})
+
+
+def identity_token(customer_id: str, secret: str, ttl: int = 8 * 3600) -> str:
+    """The retailer's signed identity token (docs/web-chat.md, "Identity")."""
+    body = f"v1.{customer_id}.{int(time.time()) + ttl}"
+    return body + "." + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Turn:
+    text: str
+    client_id: str
+    sent_at: float
+    seq: int | None = None  # from the ack
+    replied_at: float | None = None
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ChatLog:
+    """Everything one conversation's client saw."""
+
+    conversation_id: str
+    script: str
+    live: list[dict[str, Any]] = field(default_factory=list)  # message frames, arrival order
+    turns: list[Turn] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # error frames
+    reconnects: int = 0
+    replay: list[dict[str, Any]] = field(default_factory=list)  # the desk's history, at the end
+
+
+class ChatClosed(Exception):
+    """The websocket closed or failed."""
+
+
+class ShopperChat:
+    def __init__(self, ws_url: str, conversation_id: str, token: str, script: str) -> None:
+        self.ws_url = ws_url
+        self.token = token
+        self.log = ChatLog(conversation_id, script)
+        self.last_seq = 0
+        self.unacked: dict[str, Turn] = {}
+        self.ws: websocket.WebSocket | None = None
+
+    # ---- connection
+
+    def connect(self, attempts: int = 20) -> None:
+        delay = 0.2
+        for attempt in range(attempts):
+            try:
+                self._open()
+                return
+            except (OSError, websocket.WebSocketException, ChatClosed):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 3.0)
+
+    def _open(self) -> None:
+        self.close()
+        ws = websocket.create_connection(self.ws_url, timeout=15)
+        ws.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "conversation_id": self.log.conversation_id,
+                    "token": self.token,
+                    "last_seq": self.last_seq,
+                }
+            )
+        )
+        self.ws = ws
+        frame = self._recv(15)
+        while frame is not None and frame.get("type") != "ready":
+            self._record(frame)
+            frame = self._recv(15)
+        if frame is None:
+            raise ChatClosed("no ready frame")
+        for turn in list(self.unacked.values()):  # like the widget: resend, same client_id
+            self._send_turn(turn)
+
+    def reconnect(self) -> None:
+        self.log.reconnects += 1
+        self.connect()
+
+    def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                self.ws.close(timeout=1)
+            self.ws = None
+
+    # ---- frames
+
+    def _recv(self, timeout: float) -> dict[str, Any] | None:
+        """The next frame, or None when nothing came within ``timeout``."""
+        if self.ws is None:
+            raise ChatClosed("not connected")
+        self.ws.settimeout(max(timeout, 0.01))
+        try:
+            raw = self.ws.recv()
+        except websocket.WebSocketTimeoutException:
+            return None
+        except (OSError, websocket.WebSocketException) as exc:
+            raise ChatClosed(str(exc)) from exc
+        if not raw:
+            raise ChatClosed("closed")
+        frame = json.loads(raw)
+        if not isinstance(frame, dict):
+            raise ChatClosed("bad frame")
+        return frame
+
+    def _record(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "message":
+            self.log.live.append(frame)
+            seq = frame.get("seq")
+            if isinstance(seq, int) and seq > self.last_seq:
+                self.last_seq = seq
+            turn = self.log.turns[-1] if self.log.turns else None
+            if (
+                turn is not None
+                and turn.seq is not None
+                and isinstance(seq, int)
+                and seq > turn.seq
+                and frame.get("sender") in REPLY_SENDERS
+            ):
+                turn.replies.append(frame)
+                if turn.replied_at is None:
+                    turn.replied_at = time.monotonic()
+        elif kind == "ack":
+            turn_or_none = self.unacked.pop(str(frame.get("client_id")), None)
+            if turn_or_none is not None:
+                turn_or_none.seq = frame.get("seq")
+        elif kind == "error":
+            self.log.errors.append(frame)
+
+    def _send_turn(self, turn: Turn) -> None:
+        if self.ws is None:
+            raise ChatClosed("not connected")
+        try:
+            self.ws.send(
+                json.dumps({"type": "message", "client_id": turn.client_id, "text": turn.text})
+            )
+        except (OSError, websocket.WebSocketException) as exc:
+            raise ChatClosed(str(exc)) from exc
+
+    # ---- the conversation
+
+    def say(self, text: str, reply_timeout: float) -> Turn:
+        """Send one message and wait for the first reply after it (or the timeout)."""
+        turn = Turn(text, secrets.token_hex(8), time.monotonic())
+        self.log.turns.append(turn)
+        self.unacked[turn.client_id] = turn
+        try:
+            self._send_turn(turn)
+        except ChatClosed:
+            self.reconnect()  # resends it
+        deadline = turn.sent_at + reply_timeout
+        while turn.replied_at is None and time.monotonic() < deadline:
+            try:
+                frame = self._recv(deadline - time.monotonic())
+            except ChatClosed:
+                self.reconnect()
+                continue
+            if frame is not None:
+                self._record(frame)
+        # Let the rest of a multi-message answer arrive before the shopper answers.
+        self.drain(0.3)
+        return turn
+
+    def drain(self, quiet: float) -> None:
+        """Read frames until none comes for ``quiet`` seconds."""
+        while True:
+            try:
+                frame = self._recv(quiet)
+            except ChatClosed:
+                self.reconnect()
+                continue
+            if frame is None:
+                return
+            self._record(frame)
+
+    def fetch_history(self) -> None:
+        """A fresh connection with ``last_seq=0``: the desk's whole history, for the audit."""
+        ws = websocket.create_connection(self.ws_url, timeout=15)
+        try:
+            ws.send(
+                json.dumps(
+                    {
+                        "type": "hello",
+                        "conversation_id": self.log.conversation_id,
+                        "token": self.token,
+                        "last_seq": 0,
+                    }
+                )
+            )
+            ws.settimeout(2.0)
+            while True:
+                try:
+                    frame = json.loads(ws.recv())
+                except websocket.WebSocketTimeoutException:
+                    return
+                if isinstance(frame, dict) and frame.get("type") == "message":
+                    self.log.replay.append(frame)
+        finally:
+            ws.close(timeout=1)
+
+
+@dataclass
+class Audit:
+    lost: int = 0
+    reordered: int = 0
+    duplicated: int = 0
+    empty: int = 0
+    apologies: int = 0
+    unanswered: int = 0
+
+    def add(self, other: Audit) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def audit(log: ChatLog) -> Audit:
+    """Compare what the shopper saw with what the desk stored.
+
+    - lost: a message the shopper sent that the desk never stored, or a stored line (up to the
+      last one the shopper saw) that never reached the shopper;
+    - reordered: a line that arrived after a line with a higher ``seq``;
+    - duplicated: a line that arrived twice, or a shopper message stored twice;
+    - empty: a bot line with neither text nor buttons, or a turn with no reply at all
+      (``unanswered`` counts the latter on its own).
+    """
+    result = Audit()
+    live_seqs = [f["seq"] for f in log.live if isinstance(f.get("seq"), int)]
+    seen: set[int] = set()
+    highest = 0
+    for seq in live_seqs:
+        if seq in seen:
+            result.duplicated += 1
+            continue
+        seen.add(seq)
+        if seq < highest:
+            result.reordered += 1
+        highest = max(highest, seq)
+    stored = {f["seq"]: f for f in log.replay if isinstance(f.get("seq"), int)}
+    result.lost += sum(1 for seq in stored if seq <= highest and seq not in seen)
+    stored_client_ids = [
+        f.get("client_id") for f in stored.values() if f.get("sender") == "shopper"
+    ]
+    for turn in log.turns:
+        count = stored_client_ids.count(turn.client_id)
+        if count == 0:
+            result.lost += 1
+        elif count > 1:
+            result.duplicated += count - 1
+        if turn.replied_at is None:
+            result.unanswered += 1
+    result.empty += result.unanswered
+    for frame in stored.values():
+        if frame.get("sender") != "bot":
+            continue
+        if not (frame.get("text") or "").strip() and not frame.get("buttons"):
+            result.empty += 1
+        if str(frame.get("text") or "").startswith(APOLOGY_START):
+            result.apologies += 1
+    return result
