@@ -27,3 +27,13 @@ def test_human_friendly_numbers() -> None:
 )
 def test_case_routing(kind: str, expected: tuple[str, str]) -> None:
     assert route(kind) == expected
+
+
+def test_placeholder_numbers_fit_the_32_character_columns() -> None:
+    from tierline_desk.models import Case, HandoffTicket
+    from tierline_desk.services.ids import placeholder_number
+
+    numbers = {placeholder_number() for _ in range(1000)}
+    assert len(numbers) == 1000
+    for column in (HandoffTicket.__table__.c.ticket_number, Case.__table__.c.case_number):
+        assert all(len(n) <= column.type.length for n in numbers)

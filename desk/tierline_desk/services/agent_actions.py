@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -53,7 +52,7 @@ from ..models import (
 from . import audit, handoffs
 from . import cases as case_svc
 from .authority import get_policy
-from .ids import case_number, unique_random_id
+from .ids import case_number, placeholder_number, unique_random_id
 from .orders import REFUND_DAYS, REFUND_METHOD
 
 SPECIALIST_TEAM = "executive_customer_relations"
@@ -471,7 +470,7 @@ def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) 
     """Open an executive_customer_relations case for the ticket; the ticket leaves the queues."""
     require_worker(agent, ticket)
     case = Case(
-        case_number=f"pending-{uuid.uuid4().hex}",
+        case_number=placeholder_number(),
         kind=body.kind,
         team=SPECIALIST_TEAM,
         status="open",

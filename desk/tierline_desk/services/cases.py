@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..models import Case, utcnow
 from ..schemas import CaseOut, CaseRequest
 from . import audit
-from .ids import case_number
+from .ids import case_number, placeholder_number
 
 SPECIALIST_TEAM = "executive_customer_relations"
 # Executive customer relations: the specialists, who answer by email.
@@ -52,7 +51,7 @@ def open_case(
     """Add a case routed to its team (not committed); audited as ``case.create``."""
     team, channel = route(kind)
     case = Case(
-        case_number=f"pending-{uuid.uuid4().hex}",
+        case_number=placeholder_number(),
         kind=kind,
         team=team,
         status="open",

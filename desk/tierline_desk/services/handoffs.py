@@ -10,7 +10,6 @@ ticket joins the tier's queue. Every decision is written to the audit log (``han
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +22,7 @@ from ..models import Case, HandoffTicket, Order, OrderItem, utcnow
 from ..schemas import CaseOut, HandoffCreated, HandoffOut, HandoffRequest
 from ..settings import get_settings
 from . import audit, cases, routing
-from .ids import ticket_number
+from .ids import placeholder_number, ticket_number
 
 # "claimed": an agent in the console is working on it (see services/agent_actions.py).
 OPEN_STATES = ("waiting", "claimed")
@@ -123,7 +122,7 @@ def create(session: Session, req: HandoffRequest, actor: str) -> tuple[HandoffTi
     if existing is not None:
         return existing, False
     ticket = HandoffTicket(
-        ticket_number=f"pending-{uuid.uuid4().hex}",
+        ticket_number=placeholder_number(),
         conversation_id=req.conversation_id,
         tier=req.tier,
         status="waiting",

@@ -13,6 +13,15 @@ from ..models import Base
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
+# Ticket and case numbers are columns of 32 characters (PostgreSQL enforces it; SQLite doesn't).
+PLACEHOLDER_PREFIX = "pending-"
+
+
+def placeholder_number() -> str:
+    """A unique stand-in (30 characters) until the row's id gives the real number."""
+    return PLACEHOLDER_PREFIX + secrets.token_hex(11)
+
+
 def random_code(length: int = 6) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 

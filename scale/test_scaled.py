@@ -1,0 +1,354 @@
+"""``make test-scaled``: the distributed stack under load, with faults, judged per conversation.
+
+1. Starts the stack (scale/stack.py) unless ``--reuse`` says it is already running.
+2. Logs an associate in through the public door and keeps the heartbeat going, so handoffs
+   find someone online.
+3. Runs Locust headless (scale/locustfile.py): ``--shoppers`` concurrent shoppers with think
+   time, each going through multi-turn conversations, some handed off.
+4. Meanwhile injects the faults asked for (``--faults``), one after another, and checks what
+   each must not break.
+5. Prints what it measured and, as its last line, exactly (one line)::
+
+       scaled: shoppers=N lost=L reordered=O duplicated=D empty=E hostile=H
+       server_errors=X rbac_leaks=Z
+
+Exit status 0 only when every measured count is 0 and every fault check passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from stack import LOGS, Stack  # scale/ is on sys.path: this script lives there
+
+SCALE = Path(__file__).resolve().parent
+AGENT = ("alex", "alex-demo-pass")
+FAULT_GRACE_SECONDS = 30.0  # apologies this long after a fault are expected, not errors
+
+
+@dataclass
+class FaultReport:
+    name: str
+    started: float
+    ended: float = 0.0
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+
+    def check(self, what: str, ok: bool) -> None:
+        self.checks.append((what, ok))
+        print(f"  fault {self.name}: {'ok ' if ok else 'FAILED'} {what}", flush=True)
+
+    @property
+    def passed(self) -> bool:
+        return all(ok for _, ok in self.checks)
+
+
+class Agent:
+    """An associate with the console open: logged in, heartbeat every 20 s."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+        self.csrf = ""
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def login(self) -> None:
+        resp = self.http.post(
+            f"{self.base}/console/api/login",
+            json={"username": AGENT[0], "password": AGENT[1]},
+            timeout=10,
+        )
+        resp.raise_for_status()
+        self.csrf = resp.json()["csrf_token"]
+        self.thread.start()
+
+    def _beat(self) -> None:
+        while not self.stop.wait(20):
+            try:
+                self.http.post(
+                    f"{self.base}/console/api/heartbeat",
+                    headers={"X-CSRF-Token": self.csrf},
+                    timeout=10,
+                )
+            except requests.RequestException as exc:
+                print(f"  agent heartbeat failed: {exc}", flush=True)
+
+
+def log_lines(name: str, needle: str) -> int:
+    path = LOGS / f"{name}.log"
+    if not path.exists():
+        return 0
+    with path.open(errors="replace") as handle:
+        return sum(1 for line in handle if needle in line)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def rasa_health(port: int) -> dict[str, Any]:
+    try:
+        resp = requests.get(f"http://127.0.0.1:{port}/webhooks/rest/health", timeout=5)
+        body: dict[str, Any] = resp.json()
+        return body
+    except (requests.RequestException, ValueError):
+        return {"status": "unreachable"}
+
+
+# ---- faults: each runs during load and records what it checked
+
+
+def fault_actions(stack: Stack, report: FaultReport) -> None:
+    """Kill an action server mid-conversation; the other keeps answering; restart it."""
+    stack.kill("actions1")
+    time.sleep(20)
+    report.check("actions2 still serving", stack.services["actions2"].ready())
+    stack.start("actions1")
+    report.check("actions1 back", stack.services["actions1"].ready())
+
+
+def fault_rasa(stack: Stack, report: FaultReport) -> None:
+    """Kill a Rasa replica; conversations continue on the other; restart it."""
+    stack.kill("rasa1")
+    time.sleep(20)
+    report.check("rasa2 healthy meanwhile", rasa_health(stack.ports.rasas[1]).get("status") == "ok")
+    stack.start("rasa1", 300)
+    report.check("rasa1 back", rasa_health(stack.ports.rasas[0]).get("status") == "ok")
+
+
+def fault_postgres(stack: Stack, report: FaultReport) -> None:
+    """Restart PostgreSQL; the guarded tracker store must alert and recover, not reset."""
+    alerts_before = sum(log_lines(n, "ALERT tracker_store_down") for n in ("rasa1", "rasa2"))
+    stack.services["postgres"].stop()
+    time.sleep(5)
+    stack.start("postgres")
+    recovered = wait_until(
+        lambda: all(rasa_health(p).get("status") == "ok" for p in stack.ports.rasas), 60
+    )
+    report.check("both Rasa replicas report the tracker store healthy again", recovered)
+    alerts = sum(log_lines(n, "ALERT tracker_store_down") for n in ("rasa1", "rasa2"))
+    report.check(
+        f"the outage was alerted ({alerts - alerts_before} alert(s))", alerts > alerts_before
+    )
+
+
+def fault_redis(stack: Stack, report: FaultReport) -> None:
+    """Restart Redis; locks and the desks' pub/sub come back without a storm of lock errors."""
+    stack.services["redis"].stop()
+    time.sleep(3)
+    stack.start("redis")
+    before = sum(log_lines(n, "LockError") for n in ("rasa1", "rasa2"))
+    time.sleep(20)
+    after = sum(log_lines(n, "LockError") for n in ("rasa1", "rasa2"))
+    report.check(
+        f"no lock errors in the 20 s after Redis returned ({after - before})", after == before
+    )
+    back = sum(log_lines(n, "Redis pub/sub is back") for n in ("desk1", "desk2"))
+    report.check("both desks' pub/sub reconnected", back >= 2)
+
+
+def fault_desk(stack: Stack, report: FaultReport) -> None:
+    """Restart a desk replica: its widgets reconnect to the other, nothing lost or doubled."""
+    stack.restart("desk1")
+    report.check("desk1 back", stack.services["desk1"].ready())
+
+
+FAULTS: dict[str, Callable[[Stack, FaultReport], None]] = {
+    "actions": fault_actions,
+    "rasa": fault_rasa,
+    "postgres": fault_postgres,
+    "redis": fault_redis,
+    "desk": fault_desk,
+}
+
+
+def run_faults(
+    stack: Stack, names: list[str], first_at: float, gap: float, reports: list[FaultReport]
+) -> None:
+    time.sleep(first_at)
+    for name in names:
+        report = FaultReport(name, time.time())
+        reports.append(report)
+        print(f"fault: {name} ({FAULTS[name].__doc__})", flush=True)
+        try:
+            FAULTS[name](stack, report)
+        except Exception as exc:
+            report.check(f"ran without error ({type(exc).__name__}: {exc})", False)
+        report.ended = time.time()
+        time.sleep(gap)
+
+
+def run_locust(args: argparse.Namespace, results: Path, base: str) -> int:
+    env = {**os.environ, **Stack().secrets, "SCALE_RESULTS": str(results)}
+    env["SCALE_THINK_MIN"] = str(args.think_min)
+    env["SCALE_THINK_MAX"] = str(args.think_max)
+    command = [
+        str(SCALE / ".venv/bin/locust"),
+        "-f",
+        str(SCALE / "locustfile.py"),
+        "--headless",
+        "--users",
+        str(args.shoppers),
+        "--spawn-rate",
+        str(args.spawn_rate),
+        "--run-time",
+        f"{args.duration}s",
+        "--stop-timeout",
+        "120",
+        "--host",
+        base,
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    return subprocess.run(command, cwd=SCALE, env=env, check=False).returncode
+
+
+def in_fault_window(item: dict[str, Any], reports: list[FaultReport]) -> bool:
+    started, finished = float(item.get("started", 0)), float(item.get("finished", 0))
+    return any(
+        started <= (r.ended or time.time()) + FAULT_GRACE_SECONDS and finished >= r.started
+        for r in reports
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Load and fault test of the distributed stack")
+    parser.add_argument("--shoppers", type=int, default=int(os.environ.get("SCALE_SHOPPERS", 500)))
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("SCALE_DURATION", 300)))
+    parser.add_argument("--spawn-rate", type=float, default=10.0)
+    parser.add_argument("--think-min", type=float, default=3.0)
+    parser.add_argument("--think-max", type=float, default=8.0)
+    parser.add_argument(
+        "--faults",
+        default=os.environ.get("SCALE_FAULTS", ",".join(FAULTS)),
+        help=f"comma-separated, in order, from {', '.join(FAULTS)} (or 'none')",
+    )
+    parser.add_argument("--reuse", action="store_true", help="the stack is already running")
+    args = parser.parse_args()
+    faults = [] if args.faults in ("", "none") else args.faults.split(",")
+    unknown = [f for f in faults if f not in FAULTS]
+    if unknown:
+        parser.error(f"unknown faults: {', '.join(unknown)}")
+
+    stack = Stack()
+    base = f"http://127.0.0.1:{stack.ports.public}"
+    if not args.reuse:
+        stack.start_all()
+    else:  # adopt nothing: faults need processes this run started
+        faults = []
+    reports: list[FaultReport] = []
+    try:
+        agent = Agent(base)
+        agent.login()
+        with tempfile.TemporaryDirectory() as tmp:
+            results_path = Path(tmp) / "results.json"
+            ramp = args.shoppers / args.spawn_rate
+            injector = threading.Thread(
+                target=run_faults,
+                args=(stack, faults, ramp + 20, 25, reports),
+                daemon=True,
+            )
+            injector.start()
+            locust_status = run_locust(args, results_path, base)
+            injector.join(timeout=600)
+            agent.stop.set()
+            results: list[dict[str, Any]] = (
+                json.loads(results_path.read_text()) if results_path.exists() else []
+            )
+    finally:
+        if not args.reuse:
+            stack.stop_all()
+    return report(args, results, reports, locust_status, faults)
+
+
+def report(
+    args: argparse.Namespace,
+    results: list[dict[str, Any]],
+    reports: list[FaultReport],
+    locust_status: int,
+    faults: list[str],
+) -> int:
+    done = [r for r in results if "lost" in r]
+    crashed = [r for r in results if "crashed" in r]
+    session_failures = [r for r in results if "session_status" in r]
+    totals = {
+        k: sum(int(r.get(k, 0)) for r in done)
+        for k in (
+            "lost",
+            "reordered",
+            "duplicated",
+            "empty",
+            "apologies",
+            "unanswered",
+            "reconnects",
+            "turns",
+        )
+    }
+    expected_apologies = sum(
+        int(r.get("apologies", 0)) for r in done if in_fault_window(r, reports)
+    )
+    unexpected_apologies = totals["apologies"] - expected_apologies
+    server_errors = len(crashed) + len(session_failures) + unexpected_apologies
+    handoffs = sum(1 for r in done if r.get("handoff"))
+    print()
+    print(
+        f"conversations finished: {len(done)} ({handoffs} handed off), turns {totals['turns']}, "
+        f"websocket reconnects {totals['reconnects']}"
+    )
+    print(f"apologies: {totals['apologies']} ({expected_apologies} during faults)")
+    print(
+        f"server errors: {len(session_failures)} session failures, {len(crashed)} crashed "
+        f"conversations, {unexpected_apologies} apologies outside faults"
+    )
+    for item in crashed[:5]:
+        print(f"  crashed: {item['script']} {item.get('conversation_id')}: {item['crashed']}")
+    for fault in reports:
+        print(f"fault {fault.name}: {'passed' if fault.passed else 'FAILED'}")
+    missing = [f for f in faults if f not in {r.name for r in reports}]
+    for name in missing:
+        print(f"fault {name}: NOT RUN (the load ended first)")
+    print(
+        "hostile: NOT YET MEASURED (the hostile-input corpus, scale/hostile.py, is not merged "
+        "into this branch); hostile=0 below is a placeholder"
+    )
+    print(
+        "rbac_leaks: NOT YET MEASURED (the security checks are not merged into this branch); "
+        "rbac_leaks=0 below is a placeholder"
+    )
+    ok = (
+        locust_status == 0
+        and bool(done)
+        and all(f.passed for f in reports)
+        and not missing
+        and server_errors == 0
+        and all(totals[k] == 0 for k in ("lost", "reordered", "duplicated", "empty"))
+    )
+    print(
+        f"scaled: shoppers={args.shoppers} lost={totals['lost']} "
+        f"reordered={totals['reordered']} duplicated={totals['duplicated']} "
+        f"empty={totals['empty']} hostile=0 server_errors={server_errors} rbac_leaks=0"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
