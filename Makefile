@@ -81,7 +81,7 @@ lint: install ## ruff and mypy on both projects
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk
 
-unit: install spacy ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API
+unit: install spacy scaled-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API
 	$(BOT)/python -m pytest -m "not nlu and not e2e"
 	cd desk && .venv/bin/python -m pytest
 
@@ -125,6 +125,10 @@ scaled-deps: ## apt-get install PostgreSQL, Redis and nginx when missing (Debian
 run-scaled: train scaled-deps scale/.venv/.synced ## Distributed demo on one machine: nginx :8080 in front of 2 of everything
 	$(SCALE)/python scale/stack.py run
 
+# CI's scale: 500 shoppers (SCALE_SHOPPERS), every fault (SCALE_FAULTS); see scale/test_scaled.py.
+test-scaled: train scaled-deps scale/.venv/.synced ## Load + faults on the distributed stack; prints the scaled: line
+	$(SCALE)/python scale/test_scaled.py
+
 FORCE:
 
-.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean scaled-deps run-scaled
+.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean scaled-deps run-scaled test-scaled

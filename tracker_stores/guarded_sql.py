@@ -34,7 +34,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
-_stores: weakref.WeakSet[GuardedSQLTrackerStore] = weakref.WeakSet()
+_active: weakref.ref[GuardedSQLTrackerStore] | None = None
 
 
 class TrackerStoreUnavailable(RuntimeError):
@@ -108,7 +108,8 @@ class GuardedSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.health = StoreHealth()
-        _stores.add(self)
+        global _active
+        _active = weakref.ref(self)  # Rasa makes one per process; the latest one is in use
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -158,6 +159,4 @@ class GuardedSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
 
 def active_store() -> GuardedSQLTrackerStore | None:
     """The guarded store this Rasa process uses, if it is configured."""
-    for store in _stores:
-        return store
-    return None
+    return _active() if _active is not None else None

@@ -1,0 +1,176 @@
+"""GuardedSQLTrackerStore against a real PostgreSQL that goes away and comes back.
+
+Rasa wraps every store in FailSafeTrackerStore, exactly as here: these tests check that a
+database outage is noticed, alerted and refused, and that the conversation is intact after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import UserMessage
+from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from channels.signed_rest import SignedRestInput
+from tests.pg_server import PostgresServer
+from tracker_stores.guarded_sql import GuardedSQLTrackerStore, active_store
+
+DOMAIN = Domain.from_dict({"slots": {"order_number": {"type": "text", "mappings": []}}})
+SENDER = "web-0123456789abcdef01234567"
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def store(postgres: PostgresServer) -> Iterator[GuardedSQLTrackerStore]:
+    if postgres.process is None:
+        postgres.start()
+    guarded = GuardedSQLTrackerStore(
+        domain=DOMAIN,
+        dialect="postgresql",
+        host="127.0.0.1",
+        port=postgres.port,
+        db="postgres",
+        username="postgres",
+    )
+    with guarded.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM events")
+    yield guarded
+    guarded.engine.dispose()
+    if postgres.process is None:  # a test stopped it
+        postgres.start()
+
+
+def conversation() -> DialogueStateTracker:
+    tracker = DialogueStateTracker(SENDER, DOMAIN.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("where is 112-4839201-5573910", {"name": "track_package"}))
+    tracker.update(SlotSet("order_number", "112-4839201-5573910"))
+    tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+async def test_round_trip_and_healthy(store: GuardedSQLTrackerStore) -> None:
+    await store.save(conversation())
+    again = await store.retrieve(SENDER)
+    assert again is not None
+    assert again.get_slot("order_number") == "112-4839201-5573910"
+    assert store.health.as_dict()["status"] == "ok"
+    assert active_store() is not None
+
+
+async def test_outage_is_alerted_refused_and_the_conversation_survives(
+    store: GuardedSQLTrackerStore, postgres: PostgresServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    failsafe = FailSafeTrackerStore(store)  # what Rasa's Agent does to every store
+    await failsafe.save(conversation())
+    postgres.stop()
+    caplog.set_level(logging.WARNING)
+
+    # Rasa's wrapper hides the failure: no tracker, as if the shopper were new ...
+    assert await failsafe.retrieve(SENDER) is None
+    # ... but the guarded store knows, and says so once.
+    assert store.is_down()
+    assert store.was_spoiled(SENDER)
+    assert not store.probe()
+    alerts = [r for r in caplog.records if "ALERT tracker_store_down" in r.getMessage()]
+    assert len(alerts) == 1
+
+    # Rasa would now save a blank tracker; it must never reach the database.
+    blank = DialogueStateTracker(SENDER, DOMAIN.slots)
+    blank.update(ActionExecuted("action_listen"))
+    blank.update(UserUttered("yes", {"name": "affirm"}))
+    postgres.start()
+    await failsafe.save(blank)  # the sender is tainted: refused, kept in memory only
+
+    assert store.probe()
+    assert not store.is_down()
+    assert any("tracker_store_recovered" in r.getMessage() for r in caplog.records)
+    restored = await failsafe.retrieve(SENDER)
+    assert restored is not None
+    assert restored.get_slot("order_number") == "112-4839201-5573910"
+    assert [e.as_dict()["event"] for e in restored.events].count("user") == 1
+    assert not store.was_spoiled(SENDER)  # read again: it may be saved again
+
+
+async def test_pooled_connections_survive_a_restart(
+    store: GuardedSQLTrackerStore, postgres: PostgresServer
+) -> None:
+    await store.save(conversation())
+    postgres.stop()
+    postgres.start()
+    # Without pool_pre_ping the first use after a restart fails on a dead connection.
+    assert await store.retrieve(SENDER) is not None
+    assert store.health.as_dict()["failures"] == 0
+
+
+def receive_handler(channel: SignedRestInput, on_new_message: Any) -> Any:
+    blueprint = channel.blueprint(on_new_message)
+    for route in blueprint._future_routes:
+        if route.uri == "/webhook":
+            return route.handler
+    raise AssertionError("no /webhook route")
+
+
+def rest_request(text: str) -> Any:
+    return SimpleNamespace(json={"sender": SENDER, "message": text}, args={})
+
+
+async def test_channel_answers_503_while_the_store_is_down(
+    store: GuardedSQLTrackerStore, postgres: PostgresServer
+) -> None:
+    handled: list[str] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        handled.append(message.text or "")
+        await message.output_channel.send_text_message(SENDER, "hello")
+
+    receive = receive_handler(SignedRestInput(), on_new_message)
+    ok = await receive(rest_request("hi"))
+    assert ok.status == 200
+    postgres.stop()
+    store.probe()  # notices the outage
+    refused = await receive(rest_request("are you there?"))
+    assert refused.status == 503
+    assert handled == ["hi"]  # refused before Rasa touched the conversation
+    postgres.start()
+    again = await receive(rest_request("and now?"))
+    assert again.status == 200
+    assert handled == ["hi", "and now?"]
+
+
+async def test_channel_answers_503_when_the_store_failed_during_the_message(
+    store: GuardedSQLTrackerStore, postgres: PostgresServer
+) -> None:
+    failsafe = FailSafeTrackerStore(store)
+
+    async def on_new_message(message: UserMessage) -> None:
+        postgres.stop()  # the database dies while Rasa handles the message
+        await failsafe.retrieve(SENDER)
+        await message.output_channel.send_text_message(SENDER, "Hi! How can I help?")
+
+    receive = receive_handler(SignedRestInput(), on_new_message)
+    answer = await receive(rest_request("yes please"))
+    assert answer.status == 503  # not the reset conversation's greeting
+
+
+async def test_channel_answers_500_when_rasa_fails(store: GuardedSQLTrackerStore) -> None:
+    async def on_new_message(message: UserMessage) -> None:
+        raise RuntimeError("lock store unreachable")
+
+    receive = receive_handler(SignedRestInput(), on_new_message)
+    answer = await receive(rest_request("hi"))
+    assert answer.status == 500
