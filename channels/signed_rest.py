@@ -5,14 +5,19 @@ it sends ``metadata: {"customer_id": ..., "customer_signature": hex(HMAC-SHA256(
 customer_id))}``. This channel passes ``customer_id`` on to the tracker only when the
 signature matches, so actions can trust it as proof of who the shopper is.
 
-Unlike Rasa's REST channel, a message that fails inside Rasa is answered with an error status
-(500, or 503 while the conversation database is down; see tracker_stores/guarded_sql.py),
+Unlike Rasa's REST channel, a message that fails inside Rasa is answered with an error status,
 never with a 200 and whatever was said before the failure, and the shopper's text is never
-logged. ``GET /webhooks/rest/health`` reports the tracker store's health.
+logged: 500 when handling it raised, 503 while the conversation database is down (see
+tracker_stores/guarded_sql.py), and 502 ``{"error": "action_failed", "messages": [...]}`` when
+a custom action failed (the action server died or answered an error): Rasa only logs that and
+carries on without the action, so the channel watches for that log record while it handles the
+message. The desk shows what was said, then apologises and offers a person.
+``GET /webhooks/rest/health`` reports the tracker store's health.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import logging
@@ -28,6 +33,29 @@ from sanic.response import HTTPResponse
 from tracker_stores.guarded_sql import active_store
 
 logger = logging.getLogger(__name__)
+
+# What rasa.core.processor logs (and otherwise ignores) when a custom action fails.
+ACTION_FAILED_LOG = "Encountered an exception while running action"
+_action_failures: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "tierline_action_failures", default=None
+)
+
+
+class ActionFailureWatch(logging.Filter):
+    """Notes, for the message being handled in this context, that a custom action failed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failures = _action_failures.get()
+        if failures is not None and str(record.msg).startswith(ACTION_FAILED_LOG):
+            failures.append(str(record.msg)[:200])
+        return True
+
+
+def watch_action_failures() -> None:
+    """Install the watch on Rasa's processor logger (once)."""
+    processor_logger = logging.getLogger("rasa.core.processor")
+    if not any(isinstance(f, ActionFailureWatch) for f in processor_logger.filters):
+        processor_logger.addFilter(ActionFailureWatch())
 
 
 def sign_customer_id(customer_id: str, secret: str) -> str:
@@ -71,6 +99,7 @@ class SignedRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """``/webhook`` (no streaming) and ``/health``, with honest failure statuses."""
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        watch_action_failures()
 
         async def alive(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
@@ -100,13 +129,21 @@ class SignedRestInput(RestInput):
                 input_channel=self._extract_input_channel(request),
                 metadata=self.get_metadata(request),
             )
+            failures: list[str] = []
+            token = _action_failures.set(failures)
             try:
                 await on_new_message(message)
             except Exception as error:
                 logger.error("message for %s failed: %s", sender_id, type(error).__name__)
                 return response.json({"error": "failed"}, status=500)
+            finally:
+                _action_failures.reset(token)
             if store is not None and store.was_spoiled(str(sender_id)):
                 return _unavailable()
+            if failures:
+                return response.json(
+                    {"error": "action_failed", "messages": collector.messages}, status=502
+                )
             return response.json(collector.messages)
 
         webhook.add_route(alive, "/", methods=["GET"])

@@ -18,7 +18,15 @@ from .settings import get_settings
 
 
 class RasaUnavailable(Exception):
-    """Rasa could not be reached, rejected the call, or is not configured."""
+    """Rasa could not be reached, rejected the call, failed, or is not configured.
+
+    ``said`` holds what the bot did say before a custom action failed (the signed REST channel
+    answers 502 ``{"error": "action_failed", "messages": [...]}``), to show before apologising.
+    """
+
+    def __init__(self, message: str, said: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.said = said or []
 
 
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
@@ -90,11 +98,23 @@ async def send_message(
         resp.raise_for_status()
         return bot_messages(resp.json())
     except httpx.HTTPStatusError as exc:
-        raise RasaUnavailable(f"Rasa answered {exc.response.status_code}") from exc
+        raise RasaUnavailable(
+            f"Rasa answered {exc.response.status_code}", said=_said_before_failure(exc.response)
+        ) from exc
     except httpx.HTTPError as exc:
         raise RasaUnavailable(f"Rasa could not be reached: {type(exc).__name__}") from exc
     except ValueError as exc:
         raise RasaUnavailable("Rasa's reply was not JSON") from exc
+
+
+def _said_before_failure(response: httpx.Response) -> list[dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    if not isinstance(body, dict) or body.get("error") != "action_failed":
+        return []
+    return bot_messages(body.get("messages"))
 
 
 def _api(conversation_id: str) -> tuple[str, dict[str, str]]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -107,3 +108,44 @@ async def test_webhook_drops_a_forged_id() -> None:
     channel = SignedRestInput(identity_secret=SECRET)
     message = await _post(channel, {"customer_id": CUSTOMER, "customer_signature": "f" * 64})
     assert not (message.metadata or {}).get("customer_id")
+
+
+def _receive_handler(channel: SignedRestInput, on_new_message: Any) -> Any:
+    for route in channel.blueprint(on_new_message)._future_routes:
+        if route.uri == "/webhook":
+            return route.handler
+    raise AssertionError("no /webhook route")
+
+
+async def test_a_failed_custom_action_is_reported_not_hidden() -> None:
+    import logging
+
+    async def on_new_message(message: UserMessage) -> None:
+        await message.output_channel.send_text_message("conv-1", "Let me look that up.")
+        # What rasa.core.processor logs, and otherwise ignores, when the action server fails:
+        logging.getLogger("rasa.core.processor").error(
+            "Encountered an exception while running action 'action_lookup_order'."
+            "Bot will continue, but the actions events are lost."
+        )
+
+    receive = _receive_handler(SignedRestInput(), on_new_message)
+    answer = await receive(request())
+    assert answer.status == 502
+    body = json.loads(answer.body)
+    assert body["error"] == "action_failed"
+    assert [m["text"] for m in body["messages"]] == ["Let me look that up."]
+
+
+async def test_a_failure_in_another_message_does_not_leak_into_this_one() -> None:
+    import logging
+
+    logging.getLogger("rasa.core.processor").error(
+        "Encountered an exception while running action 'x'."
+    )
+
+    async def on_new_message(message: UserMessage) -> None:
+        await message.output_channel.send_text_message("conv-1", "Hello!")
+
+    answer = await _receive_handler(SignedRestInput(), on_new_message)(request())
+    assert answer.status == 200
+    assert [m["text"] for m in json.loads(answer.body)] == ["Hello!"]

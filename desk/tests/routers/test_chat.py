@@ -55,6 +55,7 @@ class FakeRasa:
         self.received: list[dict[str, Any]] = []
         self.events: list[Any] = []
         self.down = False
+        self.action_failed = False  # the signed REST channel's 502 after a failed action
         self.replies: Callable[[str], list[dict[str, Any]]] = lambda text: [
             {"recipient_id": "x", "text": f"You said: {text}"}
         ]
@@ -71,6 +72,10 @@ class FakeRasa:
         self.received.append(body)
         if self.down:
             return httpx.Response(500, json={"error": "boom"})
+        if self.action_failed:
+            return httpx.Response(
+                502, json={"error": "action_failed", "messages": self.replies(body["message"])}
+            )
         return httpx.Response(200, json=self.replies(body["message"]))
 
     def _events(self, request: httpx.Request) -> httpx.Response:
@@ -287,6 +292,27 @@ def test_a_failed_or_empty_bot_reply_becomes_an_apology_and_an_offer_of_a_person
     assert ticket.ticket_number in notice["text"]
     assert queue["ticket_number"] == ticket.ticket_number and queue["position"] == 1
     assert [m["text"] for m in ticket.recent_messages][:2] == ["hello?", empty["text"]]
+
+
+def test_a_failed_action_shows_what_the_bot_said_then_apologises(
+    web: TestClient, rasa: FakeRasa, session: Session
+) -> None:
+    rasa.replies = lambda text: [{"recipient_id": "x", "text": "Let me look up that order."}]
+    rasa.action_failed = True
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order"})
+        apology = until(ws, lambda f: bot_message(f) and f["text"].startswith("I'm sorry"))[-1]
+    assert apology["buttons"] == [
+        {"title": "Talk to a person", "payload": "/talk_to_representative"}
+    ]
+    shown = [(m.sender, m.text[:26]) for m in messages(session, sess["conversation_id"])]
+    assert shown == [
+        ("shopper", "where is my order"),
+        ("bot", "Let me look up that order."),
+        ("bot", "I'm sorry, I couldn't come"),
+    ]
 
 
 def test_reconnecting_replays_only_what_was_missed_and_retries_are_not_doubled(

@@ -338,11 +338,14 @@ class ChatConnection:
             _locks[self.conversation_id] = lock
         async with lock:
             await self.send({"type": "typing", "who": "bot", "name": None, "on": True})
+            said: list[dict[str, Any]] = []
             try:
                 replies = await send_message(self.conversation_id, text, self.customer_id)
             except RasaUnavailable as exc:
                 log.warning("relay to Rasa failed: %s", exc)
-                replies = None
+                replies, said = None, exc.said
+            if said:  # the bot spoke, then an action failed: show it, then apologise
+                await db(lambda s: self._store_replies(s, said))
             if not replies and text == TALK_TO_PERSON:
                 await db(self._handoff_without_bot)
             elif not replies:
