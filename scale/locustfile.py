@@ -91,16 +91,15 @@ class Shopper(HttpUser):
             body["identity"] = identity_token(
                 script.customer_id, os.environ["SHOP_IDENTITY_SECRET"]
             )
-        with self.client.post("/chat/api/session", json=body, catch_response=True) as resp:
-            if resp.status_code != 200:
-                resp.failure(f"session: {resp.status_code}")
-                _record({"script": script.name, "session_status": resp.status_code})
-                return
-            session = resp.json()
+        session = self._open_session(body)
+        if session is None:
+            _record({"script": script.name, "session_failed": True, "at": time.time()})
+            return
         base = str(self.host).replace("http://", "ws://").replace("https://", "wss://")
         ws_url = base + "/chat/ws"
         chat = ShopperChat(ws_url, session["conversation_id"], session["token"], script.name)
         started = time.time()
+        apology_seconds: list[float] = []
         try:
             chat.connect()
             chat.drain(0.5)
@@ -119,6 +118,9 @@ class Shopper(HttpUser):
                     str(r.get("text", "")).startswith(APOLOGY_START) for r in turn.replies
                 )
                 if apologised:
+                    apology_seconds.append(
+                        round((turn.replied_at or time.monotonic()) - turn.sent_at, 2)
+                    )
                     self.environment.events.request.fire(
                         request_type="WS",
                         name="apology",
@@ -137,6 +139,7 @@ class Shopper(HttpUser):
                     "script": script.name,
                     "conversation_id": chat.log.conversation_id,
                     "crashed": f"{type(exc).__name__}: {exc}"[:300],
+                    "at": time.time(),
                     "turns": len(chat.log.turns),
                 }
             )
@@ -152,11 +155,28 @@ class Shopper(HttpUser):
                 "lines": len(chat.log.replay),
                 "reconnects": chat.log.reconnects,
                 "error_frames": [e.get("code") for e in chat.log.errors],
+                "apology_seconds": apology_seconds,
+                "unanswered_at": [t.sent_wall for t in chat.log.turns if t.replied_at is None],
                 "started": started,
                 "finished": time.time(),
                 **asdict(result),
             }
         )
+
+    def _open_session(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """POST /chat/api/session, retried with a backoff on 5xx like the widget does."""
+        delay = 0.5
+        for _ in range(8):
+            with self.client.post("/chat/api/session", json=body, catch_response=True) as resp:
+                if resp.status_code == 200:
+                    session: dict[str, Any] = resp.json()
+                    return session
+                resp.failure(f"session: {resp.status_code}")
+                if 0 < resp.status_code < 500:
+                    return None
+            time.sleep(delay)
+            delay = min(delay * 2, 4.0)
+        return None
 
 
 def _record(item: dict[str, Any]) -> None:

@@ -34,6 +34,7 @@ class Turn:
     text: str
     client_id: str
     sent_at: float
+    sent_wall: float = field(default_factory=time.time)
     seq: int | None = None  # from the ack
     replied_at: float | None = None
     replies: list[dict[str, Any]] = field(default_factory=list)
@@ -203,8 +204,21 @@ class ShopperChat:
                 return
             self._record(frame)
 
-    def fetch_history(self) -> None:
+    def fetch_history(self, attempts: int = 10) -> None:
         """A fresh connection with ``last_seq=0``: the desk's whole history, for the audit."""
+        delay = 0.5
+        for attempt in range(attempts):
+            try:
+                self.log.replay = self._history()
+                return
+            except (OSError, websocket.WebSocketException, ValueError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 4.0)
+
+    def _history(self) -> list[dict[str, Any]]:
+        replay: list[dict[str, Any]] = []
         ws = websocket.create_connection(self.ws_url, timeout=15)
         try:
             ws.send(
@@ -222,11 +236,12 @@ class ShopperChat:
                 try:
                     frame = json.loads(ws.recv())
                 except websocket.WebSocketTimeoutException:
-                    return
+                    return replay
                 if isinstance(frame, dict) and frame.get("type") == "message":
-                    self.log.replay.append(frame)
+                    replay.append(frame)
         finally:
-            ws.close(timeout=1)
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                ws.close(timeout=1)
 
 
 @dataclass

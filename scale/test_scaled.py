@@ -289,7 +289,7 @@ def report(
 ) -> int:
     done = [r for r in results if "lost" in r]
     crashed = [r for r in results if "crashed" in r]
-    session_failures = [r for r in results if "session_status" in r]
+    session_failures = [r for r in results if r.get("session_failed")]
     totals = {
         k: sum(int(r.get(k, 0)) for r in done)
         for k in (
@@ -314,13 +314,29 @@ def report(
         f"conversations finished: {len(done)} ({handoffs} handed off), turns {totals['turns']}, "
         f"websocket reconnects {totals['reconnects']}"
     )
-    print(f"apologies: {totals['apologies']} ({expected_apologies} during faults)")
+    waits = sorted(w for r in done for w in r.get("apology_seconds", []))
+    print(
+        f"apologies: {totals['apologies']} ({expected_apologies} during faults); seconds from "
+        f"the shopper's message to the apology: max {waits[-1] if waits else '-'}, "
+        f"over 3 s: {sum(1 for w in waits if w > 3)}"
+    )
     print(
         f"server errors: {len(session_failures)} session failures, {len(crashed)} crashed "
         f"conversations, {unexpected_apologies} apologies outside faults"
     )
     for item in crashed[:5]:
         print(f"  crashed: {item['script']} {item.get('conversation_id')}: {item['crashed']}")
+    for item in done:
+        for at in item.get("unanswered_at", []):
+            print(
+                f"  unanswered turn at {time.strftime('%H:%M:%S', time.gmtime(at))} UTC "
+                f"({item['script']} {item['conversation_id']})"
+            )
+    for fault in reports:
+        print(
+            f"  fault {fault.name} from {time.strftime('%H:%M:%S', time.gmtime(fault.started))} "
+            f"to {time.strftime('%H:%M:%S', time.gmtime(fault.ended))} UTC"
+        )
     for fault in reports:
         print(f"fault {fault.name}: {'passed' if fault.passed else 'FAILED'}")
     missing = [f for f in faults if f not in {r.name for r in reports}]
