@@ -80,10 +80,13 @@ lint: install ## ruff and mypy on both projects
 	$(BOT)/python -m mypy actions channels tracker_stores tierline_nlp
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk
+	cd scale && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
+	cd scale && .venv/bin/python -m mypy .
 
 unit: install spacy scaled-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API
 	$(BOT)/python -m pytest -m "not nlu and not e2e"
 	cd desk && .venv/bin/python -m pytest
+	cd scale && .venv/bin/python -m pytest
 
 validate: install ## rasa data validate
 	$(BOT)/rasa data validate --fail-on-warnings
