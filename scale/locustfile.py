@@ -69,6 +69,9 @@ SCRIPTS: tuple[Script, ...] = (
 # Handoffs are a minority of chats, as in a real shop.
 WEIGHTS = (3, 2, 2, 2, 1, 1)
 
+# How long a handed-off shopper waits for the associate before leaving.
+AGENT_WAIT_SECONDS = 90.0
+
 _results: list[dict[str, Any]] = []
 _results_lock = threading.Lock()
 
@@ -100,6 +103,7 @@ class Shopper(HttpUser):
         chat = ShopperChat(ws_url, session["conversation_id"], session["token"], script.name)
         started = time.time()
         apology_seconds: list[float] = []
+        agent_seconds: float | None = None
         try:
             chat.connect()
             chat.drain(0.5)
@@ -130,6 +134,8 @@ class Shopper(HttpUser):
                         context={},
                     )
                 time.sleep(random.uniform(think_min, think_max))
+            if script.handoff:
+                agent_seconds = self._talk_with_the_agent(chat, reply_timeout)
             chat.drain(1.0)
             chat.close()
             chat.fetch_history()
@@ -156,12 +162,26 @@ class Shopper(HttpUser):
                 "reconnects": chat.log.reconnects,
                 "error_frames": [e.get("code") for e in chat.log.errors],
                 "apology_seconds": apology_seconds,
+                "agent_seconds": agent_seconds,
                 "unanswered_at": [t.sent_wall for t in chat.log.turns if t.replied_at is None],
                 "started": started,
                 "finished": time.time(),
                 **asdict(result),
             }
         )
+
+    def _talk_with_the_agent(self, chat: ShopperChat, reply_timeout: float) -> float | None:
+        """Wait for the associate (test_scaled.py's agent claims the queue), answer them, and
+        wait for the bot to take the chat back. Seconds until the agent spoke, or None."""
+        asked = time.monotonic()
+        line = chat.wait_for(lambda f: f.get("sender") == "agent", AGENT_WAIT_SECONDS)
+        if line is None:
+            return None
+        waited = time.monotonic() - asked
+        seq = int(line["seq"])
+        chat.say("thanks, that helps", reply_timeout)
+        chat.wait_for(lambda f: f.get("sender") == "bot" and int(f["seq"]) > seq, reply_timeout)
+        return round(waited, 2)
 
     def _open_session(self, body: dict[str, Any]) -> dict[str, Any] | None:
         """POST /chat/api/session, retried with a backoff on 5xx like the widget does."""

@@ -14,6 +14,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,6 +192,27 @@ class ShopperChat:
         # Let the rest of a multi-message answer arrive before the shopper answers.
         self.drain(0.3)
         return turn
+
+    def wait_for(
+        self, match: Callable[[dict[str, Any]], bool], timeout: float
+    ) -> dict[str, Any] | None:
+        """Read frames until a message line matches (returned) or ``timeout`` passes (None)."""
+        start = len(self.log.live)
+        deadline = time.monotonic() + timeout
+        while True:
+            for frame in self.log.live[start:]:
+                if match(frame):
+                    return frame
+            start = len(self.log.live)
+            if time.monotonic() >= deadline:
+                return None
+            try:
+                frame_or_none = self._recv(deadline - time.monotonic())
+            except ChatClosed:
+                self.reconnect()
+                continue
+            if frame_or_none is not None:
+                self._record(frame_or_none)
 
     def drain(self, quiet: float) -> None:
         """Read frames until none comes for ``quiet`` seconds."""

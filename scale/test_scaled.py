@@ -56,14 +56,21 @@ class FaultReport:
 
 
 class Agent:
-    """An associate with the console open: logged in, heartbeat every 20 s."""
+    """An associate with the console open: heartbeat every 20 s, and works the tier-1 queue.
+
+    For each waiting ticket: claim it, write to the shopper, give them a moment, hand the chat
+    back to the bot. The console calls go through the public door, so they land on either desk
+    while the shopper's websocket may be on the other: Redis pub/sub must carry them across.
+    """
 
     def __init__(self, base: str) -> None:
         self.base = base
         self.http = requests.Session()
         self.csrf = ""
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._beat, daemon=True)
+        self.claimed = 0
+        self.handed_back = 0
+        self.failures: list[str] = []
 
     def login(self) -> None:
         resp = self.http.post(
@@ -73,18 +80,59 @@ class Agent:
         )
         resp.raise_for_status()
         self.csrf = resp.json()["csrf_token"]
-        self.thread.start()
+        threading.Thread(target=self._beat, daemon=True).start()
+        threading.Thread(target=self._work, daemon=True).start()
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> requests.Response:
+        return self.http.post(
+            f"{self.base}/console/api{path}",
+            json=body,
+            headers={"X-CSRF-Token": self.csrf},
+            timeout=30,
+        )
 
     def _beat(self) -> None:
         while not self.stop.wait(20):
             try:
-                self.http.post(
-                    f"{self.base}/console/api/heartbeat",
-                    headers={"X-CSRF-Token": self.csrf},
-                    timeout=10,
-                )
+                self._post("/heartbeat")
             except requests.RequestException as exc:
                 print(f"  agent heartbeat failed: {exc}", flush=True)
+
+    def _work(self) -> None:
+        while not self.stop.wait(1):
+            try:
+                resp = self.http.get(f"{self.base}/console/api/queues", timeout=30)
+                if resp.status_code != 200:
+                    continue
+                waiting = [
+                    t["ticket_number"]
+                    for q in resp.json()["queues"]
+                    if q["tier"] == 1
+                    for t in q["waiting"]
+                ]
+                for number in waiting[:3]:
+                    self._serve(number)
+            except (requests.RequestException, ValueError, KeyError) as exc:
+                self.failures.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    def _serve(self, number: str) -> None:
+        if self._post(f"/tickets/{number}/claim").status_code != 200:
+            return  # taken meanwhile, or gone
+        self.claimed += 1
+        said = self._post(
+            f"/tickets/{number}/messages",
+            {"text": "Hi, I'm Alex from customer service. I've looked at your order."},
+        )
+        if said.status_code != 201:
+            self.failures.append(f"message on {number}: {said.status_code}")
+        time.sleep(3)
+        back = self._post(
+            f"/tickets/{number}/handback", {"outcome": "Alex checked the order with the shopper"}
+        )
+        if back.status_code == 200:
+            self.handed_back += 1
+        else:
+            self.failures.append(f"handback of {number}: {back.status_code}")
 
 
 def log_lines(name: str, needle: str) -> int:
@@ -271,6 +319,11 @@ def main() -> int:
             locust_status = run_locust(args, results_path, base)
             injector.join(timeout=600)
             agent.stop.set()
+            print(
+                f"agent: claimed {agent.claimed}, handed back {agent.handed_back}, "
+                f"{len(agent.failures)} failed calls {agent.failures[:3]}",
+                flush=True,
+            )
             results: list[dict[str, Any]] = (
                 json.loads(results_path.read_text()) if results_path.exists() else []
             )
@@ -313,6 +366,11 @@ def report(
     print(
         f"conversations finished: {len(done)} ({handoffs} handed off), turns {totals['turns']}, "
         f"websocket reconnects {totals['reconnects']}"
+    )
+    met = sorted(float(r["agent_seconds"]) for r in done if r.get("agent_seconds") is not None)
+    print(
+        f"handed-off shoppers who talked with the associate: {len(met)} of {handoffs}; "
+        f"waited for them: max {met[-1] if met else '-'} s"
     )
     waits = sorted(w for r in done for w in r.get("apology_seconds", []))
     print(
