@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("tierline_desk.errors")
 
 
 class ApiError(Exception):
@@ -73,7 +77,23 @@ async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """The database can't be reached (e.g. it is restarting): 503, try again shortly."""
+    logger.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+    return JSONResponse(
+        {
+            "detail": {
+                "code": "database_unavailable",
+                "message": "We can't reach our records right now; please try again in a moment.",
+            }
+        },
+        status_code=503,
+        headers={"Retry-After": "2"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
+    app.add_exception_handler(OperationalError, _database_unavailable)

@@ -315,6 +315,35 @@ def test_a_failed_action_shows_what_the_bot_said_then_apologises(
     ]
 
 
+def test_the_bots_answer_waits_for_the_database_to_come_back(
+    web: TestClient, rasa: FakeRasa, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database restart while the bot answers: the answer is stored once it is back."""
+    from sqlalchemy.exc import OperationalError
+
+    from tierline_desk.services import chat as chat_service
+
+    real_append = chat_service.append
+    outages = {"left": 3}
+
+    def append(session: Session, conversation_id: str, sender: str, *a: Any, **k: Any) -> Any:
+        if sender == "bot" and outages["left"] > 0:
+            outages["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("the database system is starting up"))
+        return real_append(session, conversation_id, sender, *a, **k)
+
+    monkeypatch.setattr(chat_service, "append", append)
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order"})
+        answer = until(ws, bot_message)[-1]
+    assert answer["text"] == "You said: where is my order"
+    assert outages["left"] == 0
+    shown = [(m.sender, m.text) for m in messages(session, sess["conversation_id"])]
+    assert shown == [("shopper", "where is my order"), ("bot", "You said: where is my order")]
+
+
 def test_reconnecting_replays_only_what_was_missed_and_retries_are_not_doubled(
     web: TestClient, rasa: FakeRasa, session: Session
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -41,6 +43,7 @@ router = APIRouter(tags=["web chat"])
 SHOP_COOKIE = "tierline_shop"
 HELLO_TIMEOUT_SECONDS = 10.0
 RECHECK_SECONDS = 2.0
+STORE_RETRY_SECONDS = 60.0  # how long a bot answer waits for the database to come back
 RATE_CAPACITY = 8  # messages in a burst
 RATE_REFILL_PER_SECOND = 0.5  # then one every two seconds
 TALK_TO_PERSON = "/talk_to_representative"
@@ -132,6 +135,25 @@ def _db[T](work: Callable[[Session], T]) -> T:
 async def db[T](work: Callable[[Session], T]) -> T:
     """Run ``work`` with its own DB session in the thread pool (the DB driver blocks)."""
     return await run_in_threadpool(_db, work)
+
+
+async def db_until_stored[T](work: Callable[[Session], T]) -> T:
+    """:func:`db`, retried while the database can't be reached (e.g. it is restarting).
+
+    For the bot's answers: the shopper's message is already stored, so dropping its answer
+    would leave the shopper waiting forever. Gives up after ``STORE_RETRY_SECONDS``.
+    """
+    delay = 0.2
+    deadline = time.monotonic() + STORE_RETRY_SECONDS
+    while True:
+        try:
+            return await db(work)
+        except OperationalError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("database unavailable; retrying the store: %s", str(exc).splitlines()[0])
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def clean_text(text: str) -> str:
@@ -344,22 +366,22 @@ class ChatConnection:
             except RasaUnavailable as exc:
                 log.warning("relay to Rasa failed: %s", exc)
                 replies, said = None, exc.said
-            if said:  # the bot spoke, then an action failed: show it, then apologise
-                await db(lambda s: self._store_replies(s, said))
+            # Whatever happens next is stored even across a database restart: the shopper's
+            # message is already stored, so an answer that is dropped here never comes.
+            for reply in said:  # the bot spoke, then an action failed: show it, then apologise
+                await db_until_stored(functools.partial(self._store_reply, reply=reply))
             if not replies and text == TALK_TO_PERSON:
-                await db(self._handoff_without_bot)
+                await db_until_stored(self._handoff_without_bot)
             elif not replies:
-                await db(self._apologise)
+                await db_until_stored(self._apologise)
             else:
-                await db(lambda s: self._store_replies(s, replies))
+                for reply in replies:
+                    await db_until_stored(functools.partial(self._store_reply, reply=reply))
             await self.send({"type": "typing", "who": "bot", "name": None, "on": False})
             self.hub.notify(self.conversation_id)
 
-    def _store_replies(self, session: Session, replies: list[dict[str, Any]]) -> None:
-        for reply in replies:
-            chat.append(
-                session, self.conversation_id, "bot", reply["text"], buttons=reply["buttons"]
-            )
+    def _store_reply(self, session: Session, reply: dict[str, Any]) -> None:
+        chat.append(session, self.conversation_id, "bot", reply["text"], buttons=reply["buttons"])
 
     def _apologise(self, session: Session) -> None:
         chat.append(
