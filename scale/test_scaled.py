@@ -299,12 +299,12 @@ def main() -> int:
 
     stack = Stack()
     base = f"http://127.0.0.1:{stack.ports.public}"
-    if not args.reuse:
-        stack.start_all()
-    else:  # adopt nothing: faults need processes this run started
+    if args.reuse:  # adopt nothing: faults need processes this run started
         faults = []
     reports: list[FaultReport] = []
     try:
+        if not args.reuse:
+            stack.start_all()
         agent = Agent(base)
         agent.login()
         with tempfile.TemporaryDirectory() as tmp:
