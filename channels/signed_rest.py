@@ -108,8 +108,7 @@ class SignedRestInput(RestInput):
             store = active_store()
             if store is None:
                 return response.json({"status": "ok", "tracker_store": None})
-            if store.is_down():
-                store.probe()
+            store.probe()  # one SELECT 1: a readiness probe should see an outage at once
             state = store.health.as_dict()
             return response.json(
                 {"status": state["status"], "tracker_store": state},

@@ -186,7 +186,11 @@ def fault_postgres(stack: Stack, report: FaultReport) -> None:
     """Restart PostgreSQL; the guarded tracker store must alert and recover, not reset."""
     alerts_before = sum(log_lines(n, "ALERT tracker_store_down") for n in ("rasa1", "rasa2"))
     stack.services["postgres"].stop()
-    time.sleep(5)
+    detected = wait_until(
+        lambda: all(rasa_health(p).get("status") == "down" for p in stack.ports.rasas), 10
+    )
+    report.check("both Rasa replicas report the tracker store down (health 503)", detected)
+    time.sleep(3)
     stack.start("postgres")
     recovered = wait_until(
         lambda: all(rasa_health(p).get("status") == "ok" for p in stack.ports.rasas), 60

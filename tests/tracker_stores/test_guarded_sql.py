@@ -6,6 +6,7 @@ database outage is noticed, alerted and refused, and that the conversation is in
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -174,3 +175,20 @@ async def test_channel_answers_500_when_rasa_fails(store: GuardedSQLTrackerStore
     receive = receive_handler(SignedRestInput(), on_new_message)
     answer = await receive(rest_request("hi"))
     assert answer.status == 500
+
+
+async def test_health_sees_an_outage_at_once_and_the_recovery(
+    store: GuardedSQLTrackerStore, postgres: PostgresServer
+) -> None:
+    async def on_new_message(message: UserMessage) -> None:
+        return None
+
+    routes = SignedRestInput().blueprint(on_new_message)._future_routes
+    health = next(r.handler for r in routes if r.uri == "/health")
+    assert (await health(rest_request(""))).status == 200
+    postgres.stop()
+    down = await health(rest_request(""))
+    assert down.status == 503
+    assert json.loads(down.body)["tracker_store"]["status"] == "down"
+    postgres.start()
+    assert (await health(rest_request(""))).status == 200
