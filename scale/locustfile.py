@@ -103,6 +103,7 @@ class Shopper(HttpUser):
         chat = ShopperChat(ws_url, session["conversation_id"], session["token"], script.name)
         started = time.time()
         apology_seconds: list[float] = []
+        apology_at: list[float] = []
         agent_seconds: float | None = None
         try:
             chat.connect()
@@ -125,6 +126,7 @@ class Shopper(HttpUser):
                     apology_seconds.append(
                         round((turn.replied_at or time.monotonic()) - turn.sent_at, 2)
                     )
+                    apology_at.append(turn.sent_wall)
                     self.environment.events.request.fire(
                         request_type="WS",
                         name="apology",
@@ -162,6 +164,7 @@ class Shopper(HttpUser):
                 "reconnects": chat.log.reconnects,
                 "error_frames": [e.get("code") for e in chat.log.errors],
                 "apology_seconds": apology_seconds,
+                "apology_at": apology_at,
                 "agent_seconds": agent_seconds,
                 "unanswered_at": [t.sent_wall for t in chat.log.turns if t.replied_at is None],
                 "started": started,
