@@ -240,6 +240,10 @@ class Stack:
             "LOCK_STORE_REDIS_HOST": "127.0.0.1",
             "LOCK_STORE_REDIS_PORT": str(p.redis),
             "LOCK_STORE_REDIS_DB": "1",
+            # A conversation's lock in Redis outlives a killed replica by this much (Rasa's
+            # default is 60 s); it must stay below the desk's 20 s reply timeout, so the next
+            # message, on the other replica, is answered rather than apologised for.
+            "TICKET_LOCK_LIFETIME": "15",
             # Rasa's SQL pool per replica (its default is 50 + 100 overflow)
             "SQL_POOL_SIZE": "10",
             "SQL_MAX_OVERFLOW": "20",
