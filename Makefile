@@ -49,7 +49,7 @@ scale/.venv/.synced: scale/pyproject.toml scale/uv.lock | $(UV)
 var:
 	mkdir -p var
 
-install: .venv/.synced desk/.venv/.synced scale/.venv/.synced .env var ## Create both environments and local secrets
+install: .venv/.synced desk/.venv/.synced scale/.venv/.synced .env var ## Create the environments (bot, desk, scale) and local secrets
 
 # Rewritten only when SPACY_BASE changes, so switching base rebuilds the pipeline.
 build/.spacy-base: FORCE
