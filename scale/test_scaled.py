@@ -37,6 +37,7 @@ from stack import LOGS, Stack  # scale/ is on sys.path: this script lives there
 SCALE = Path(__file__).resolve().parent
 AGENT = ("alex", "alex-demo-pass")
 FAULT_GRACE_SECONDS = 30.0  # apologies this long after a fault are expected, not errors
+APOLOGY_LIMIT_SECONDS = 3.0  # and each must come this fast after the shopper's message
 
 
 @dataclass
@@ -412,6 +413,11 @@ def report(
         near = [
             w for at, w in apologies if fault.started <= at <= fault.ended + FAULT_GRACE_SECONDS
         ]
+        if near:
+            fault.check(
+                f"every apology came within {APOLOGY_LIMIT_SECONDS:.0f} s (slowest {max(near)} s)",
+                max(near) <= APOLOGY_LIMIT_SECONDS,
+            )
         print(
             f"fault {fault.name}: {'passed' if fault.passed else 'FAILED'}; apologies during it: "
             f"{len(near)}, slowest {max(near) if near else '-'} s"
