@@ -212,3 +212,36 @@ def test_hand_back_to_the_bot_and_the_bot_continues(
     shopper.say("what is your return policy")
     shopper.expect_line("bot", r"30 days|[Rr]eturn")
     shoot(shopper.page, screenshots, "widget-phone")
+
+
+def test_call_me_instead_books_a_callback_the_console_follows_up(
+    stack: Stack, new_context: NewContext, screenshots: Path
+) -> None:
+    alex = Agent(new_context(width=1440, height=900), "alex")
+    shopper = Shopper(new_context(width=1100, height=820), "C-1001")  # Maya
+    shopper.say("I need to talk to someone about order 113-5550192-7781234")
+    if not shopper.messages("bot").filter(has_text=re.compile(r"ticket T-\d+")).count():
+        shopper.say("talk to a representative")
+    shopper.expect_line("bot", r"ticket T-\d+")
+    expect(shopper.page.get_by_test_id("tierline-queue")).to_be_visible()
+    ticket = ticket_of(stack, conversation_id(shopper))
+
+    shopper.page.get_by_test_id("tierline-call-me").click()
+    shopper.expect_line("bot", "What phone number")
+    shopper.say("415-555-0123")
+    shopper.expect_line("bot", "When should we call")
+    shopper.page.locator("[data-testid=tierline-quick-reply]:not([disabled])").first.click()
+    booked = shopper.expect_line("bot", r"callback CB-\w+")
+    callback_id = re.search(r"CB-\w+", booked.inner_text())
+    assert callback_id is not None
+    expect(shopper.page.get_by_test_id("tierline-queue")).to_be_hidden()  # no longer waiting
+    assert stack.desk("GET", f"/api/v1/handoffs/{ticket}").json()["status"] == "resolved"
+
+    alex.page.get_by_test_id("nav-callbacks").click()
+    alex.page.get_by_test_id("callbacks-view-all").click()
+    row = alex.page.locator(f"[data-testid=callback-row][data-callback='{callback_id.group(0)}']")
+    expect(row).to_be_visible()
+    expect(row.get_by_test_id("callback-phone")).to_contain_text("555")
+    shoot(alex.page, screenshots, "console-callbacks")
+    row.get_by_test_id("callback-no-answer").click()
+    expect(row.get_by_test_id("callback-attempts")).to_contain_text("1")
