@@ -245,3 +245,32 @@ def test_call_me_instead_books_a_callback_the_console_follows_up(
     shoot(alex.page, screenshots, "console-callbacks")
     row.get_by_test_id("callback-no-answer").click()
     expect(row.get_by_test_id("callback-attempts")).to_contain_text("1")
+
+
+def test_a_trade_in_problem_goes_to_the_specialists_who_answer_by_email(
+    stack: Stack, new_context: NewContext, screenshots: Path
+) -> None:
+    shopper = Shopper(new_context(width=1100, height=820), "C-1004")  # Sam O'Connor
+    shopper.say(
+        "the trade-in credit for my old phone on order 118-2718281-8284590 is wrong, "
+        "I was quoted more"
+    )
+    line = shopper.expect_line("bot", r"CASE-\d+")
+    case = re.search(r"CASE-\d+", line.inner_text())
+    assert case is not None
+    assert shopper.messages("bot").filter(has_text=re.compile(r"ticket T-\d+")).count() == 0
+
+    jordan = Agent(new_context(width=1440, height=900), "jordan.ecr")
+    jordan.page.get_by_test_id("nav-cases").click()
+    jordan.page.locator(f"[data-testid=case-row][data-case='{case.group(0)}']").get_by_test_id(
+        "case-link"
+    ).click()
+    expect(jordan.page.get_by_test_id("case-title")).to_contain_text(case.group(0))
+    jordan.page.get_by_test_id("case-reply-body").fill(
+        "We've checked the trade-in: you'll receive the quoted $320 credit within 3 days."
+    )
+    jordan.page.get_by_test_id("case-reply-submit").click()
+    expect(jordan.page.get_by_test_id("case-reply-result")).to_be_visible()
+    shoot(jordan.page, screenshots, "console-specialist-case")
+    subjects = subjects_to(stack, "sam.oconnor@example.com", expected=2)
+    assert any(case.group(0) in s and s.startswith("Re:") for s in subjects), subjects
