@@ -274,3 +274,28 @@ def test_a_trade_in_problem_goes_to_the_specialists_who_answer_by_email(
     shoot(jordan.page, screenshots, "console-specialist-case")
     subjects = subjects_to(stack, "sam.oconnor@example.com", expected=2)
     assert any(case.group(0) in s and s.startswith("Re:") for s in subjects), subjects
+
+
+def test_the_widget_reconnects_after_a_network_drop_without_losing_or_doubling(
+    stack: Stack, new_context: NewContext
+) -> None:
+    alex = Agent(new_context(width=1440, height=900), "alex")
+    shopper_context = new_context(width=1100, height=820)
+    shopper = Shopper(shopper_context, None)
+    shopper.say("talk to a representative")
+    shopper.expect_line("bot", r"ticket T-\d+")
+    alex.claim(ticket_of(stack, conversation_id(shopper)))
+    shopper.expect_line("system", "joined the chat")
+
+    shopper_context.set_offline(True)
+    shopper.page.evaluate("() => window.dispatchEvent(new Event('offline'))")
+    expect(shopper.page.get_by_test_id("tierline-status")).to_be_visible()  # the socket dropped
+    for n in range(1, 4):
+        alex.say(f"While you were away, note {n}.")
+    shopper_context.set_offline(False)
+    shopper.page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    for n in range(1, 4):
+        shopper.expect_line("agent", f"note {n}\\.")
+    seqs = shopper.seqs()
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+    assert shopper.messages("agent").count() == 3
