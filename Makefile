@@ -76,6 +76,7 @@ lint: install ## ruff and mypy on both projects
 	$(BOT)/python -m mypy actions channels tierline_nlp
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk
+	$(MAKE) --no-print-directory bench-lint
 
 unit: install spacy ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API
 	$(BOT)/python -m pytest -m "not nlu and not e2e"
@@ -107,11 +108,32 @@ e2e: train browser-deps ## End-to-end: real processes; REST channel, web chat, b
 screenshots: train browser-deps ## Run the browser tests, saving their screenshots into docs/screenshots
 	TIERLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BOT)/python -m pytest -m e2e tests/e2e/browser
 
-test: lint unit validate train conversations nlu-check e2e ## Everything CI runs
+test: lint unit validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
+
+# ---- bench: NLU quality and speed against Rasa's default pipeline (writes bench/results.md)
+# The load generator (Locust), plots and report live in their own Python 3.12 environment
+# (bench/pyproject.toml + bench/uv.lock), so Rasa's pins never meet Locust's.
+BENCH := bench/.venv/bin
+
+bench/.venv/.synced: bench/pyproject.toml bench/uv.lock | $(UV)
+	cd bench && ../$(UV) sync --frozen --python $(PY312)
+	touch $@
+
+bench-env: bench/.venv/.synced
+
+bench: install spacy bench-env ## Benchmarks (long: trains both pipelines): bench/results.md, bench/*.png
+	$(BENCH)/python bench/run.py
+
+bench-smoke: bench-env ## The bench harness end to end against a fake Rasa (seconds; no timing checks)
+	$(BENCH)/python bench/run.py --smoke
+
+bench-lint: bench-env
+	cd bench && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
+	cd bench && .venv/bin/python -m mypy --explicit-package-bases .
 
 clean: ## Remove models, build output and test results (keeps environments and data)
 	rm -rf models build $(RASA_RESULTS) .pytest_cache
 
 FORCE:
 
-.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean
+.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint
