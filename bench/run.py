@@ -15,6 +15,7 @@ bench/*.png are written from it, and the last line printed is the summary line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -505,7 +506,9 @@ class FakeRasa(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            # Locust stops its shoppers mid-request at the end of a run; nothing is wrong.
+            self.wfile.write(payload)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
