@@ -71,9 +71,10 @@ shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk a
 	$(WITH_SERVICES) -- $(BOT)/rasa shell --model models --endpoints endpoints.yml
 
 lint: install ## ruff and mypy on both projects
-	$(BOT)/python -m ruff check actions channels tierline_nlp tests scripts
-	$(BOT)/python -m ruff format --check actions channels tierline_nlp tests scripts
-	$(BOT)/python -m mypy actions channels tierline_nlp
+	$(BOT)/python -m ruff check actions channels tierline_nlp tests scripts rasa_sdk_plugins scale
+	$(BOT)/python -m ruff format --check actions channels tierline_nlp tests scripts rasa_sdk_plugins scale
+	$(BOT)/python -m mypy actions channels tierline_nlp rasa_sdk_plugins
+	$(DESK)/python -m mypy --strict --python-version 3.12 scale
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk
 	$(MAKE) --no-print-directory bench-lint
@@ -131,9 +132,31 @@ bench-lint: bench-env
 	cd bench && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd bench && .venv/bin/python -m mypy --explicit-package-bases .
 
+# ---- audit: known vulnerabilities in both lock files (docs/security.md). Needs PyPI's JSON API
+# (pip-audit's vulnerability service); --strict fails when a package could not be audited, so an
+# unreachable service is a failure, never a silent "no known vulnerabilities". Reviewed
+# exceptions: security/pip-audit-ignore.txt (ID first on each line, then package and reason).
+PIP_AUDIT_VERSION := 2.10.1
+PIP_AUDIT := .tools/bin/pip-audit
+AUDIT_IGNORE := security/pip-audit-ignore.txt
+AUDIT_FLAGS = --strict --no-deps --disable-pip --progress-spinner off \
+  $(addprefix --ignore-vuln ,$(shell grep -v '^\s*\(#\|$$\)' $(AUDIT_IGNORE) | cut -d' ' -f1))
+
+$(PIP_AUDIT): | $(UV)
+	.tools/bin/python -m pip install --quiet "pip-audit==$(PIP_AUDIT_VERSION)"
+
+audit: $(PIP_AUDIT) ## pip-audit both uv locks (bot and desk) against PyPI's advisories
+	@mkdir -p build/audit
+	$(UV) export --frozen --format requirements-txt --no-hashes --no-emit-project \
+	  -o build/audit/bot-requirements.txt >/dev/null
+	cd desk && ../$(UV) export --frozen --format requirements-txt --no-hashes --no-emit-project \
+	  -o ../build/audit/desk-requirements.txt >/dev/null
+	$(PIP_AUDIT) $(AUDIT_FLAGS) -r build/audit/bot-requirements.txt
+	$(PIP_AUDIT) $(AUDIT_FLAGS) -r build/audit/desk-requirements.txt
+
 clean: ## Remove models, build output and test results (keeps environments and data)
 	rm -rf models build $(RASA_RESULTS) .pytest_cache
 
 FORCE:
 
-.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint
+.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint audit

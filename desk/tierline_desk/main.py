@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import rasa_client
+from . import log_masking, rasa_client
 from .auth import require_token
 from .errors import install_error_handlers
 from .routers import agent_actions as console_work
@@ -34,6 +34,7 @@ from .routers import (
 from .routers import console as console_auth
 from .routers.outbox import router as outbox_router
 from .services.authority import get_policy
+from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
 from .settings import get_settings
 
@@ -45,6 +46,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    # Every log record (ours, uvicorn's access log, libraries') masked from here on.
+    log_masking.install()
     # Fail fast, with a clear message, when the shared secret is missing.
     get_settings().api_token()
     # Same for the agents' authority limits (AUTHORITY_FILE).
@@ -58,6 +61,8 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
     )
     install_error_handlers(app)
+    # Flood limits for the public door, per app (services/rate_limits.py).
+    app.state.flood_limits = FloodLimits.from_settings(get_settings())
     embedding_sites = [
         o.strip().rstrip("/") for o in get_settings().chat_allowed_origins.split(",") if o.strip()
     ]
