@@ -70,10 +70,13 @@ run: train desk-db ## Start desk (:8000), actions (:5055) and Rasa (:5005); Ctrl
 shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk and actions up
 	$(WITH_SERVICES) -- $(BOT)/rasa shell --model models --endpoints endpoints.yml
 
+# The bot's own packages: actions, the channel, NLU components, the tracker store and Rasa runtime.
+BOT_PACKAGES := actions channels tierline_nlp rasa_sdk_plugins rasa_runtime tracker_stores
+
 lint: install ## ruff and mypy on both projects
-	$(BOT)/python -m ruff check actions channels tierline_nlp tests scripts rasa_sdk_plugins scale
-	$(BOT)/python -m ruff format --check actions channels tierline_nlp tests scripts rasa_sdk_plugins scale
-	$(BOT)/python -m mypy actions channels tierline_nlp rasa_sdk_plugins
+	$(BOT)/python -m ruff check $(BOT_PACKAGES) tests scripts scale
+	$(BOT)/python -m ruff format --check $(BOT_PACKAGES) tests scripts scale
+	$(BOT)/python -m mypy $(BOT_PACKAGES)
 	$(DESK)/python -m mypy --strict --python-version 3.12 scale
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk

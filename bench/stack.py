@@ -256,14 +256,17 @@ class RasaServer:
     startup_s: float = 0.0
 
     def endpoints_file(self) -> Path:
-        """The project's endpoints.yml with the bench's action server and its own tracker."""
+        """The project's endpoints.yml with the bench's action server and its own tracker file."""
         tracker = self.services.workdir / f"tracker-{self.name}.sqlite3"
         tracker.unlink(missing_ok=True)
         endpoints: dict[str, Any] = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
         action = dict(endpoints.get("action_endpoint") or {})
         action["url"] = f"http://127.0.0.1:{self.services.ports.actions}/webhook"
         endpoints["action_endpoint"] = action
-        endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(tracker)}
+        # The project's tracker store (sessions bounded by size), on a file of the bench's own.
+        store = dict(endpoints.get("tracker_store") or {"type": "SQL", "dialect": "sqlite"})
+        store["db"] = str(tracker)
+        endpoints["tracker_store"] = store
         path = self.services.workdir / f"endpoints-{self.name}.yml"
         path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
         return path

@@ -1,0 +1,1 @@
+"""Tracker stores Tierline configures in endpoints.yml."""
