@@ -15,6 +15,7 @@ import hmac
 import itertools
 import json
 import os
+import random
 import sys
 import time
 import uuid
@@ -162,9 +163,17 @@ class LongShopper(RestClientMixin, FastHttpUser):
 
 
 class WebChatShopper(HttpUser):
-    """The same conversations through the desk: POST /chat/api/session, then /chat/ws."""
+    """The same conversations through the desk: POST /chat/api/session, then /chat/ws.
+
+    Like a person, the shopper reads the answer and types the next message: a think time of
+    BENCH_THINK_S seconds (uniform between the two numbers) before each turn after the first.
+    """
 
     wait_time = constant(0)
+
+    def _think(self) -> None:
+        low, _, high = os.environ.get("BENCH_THINK_S", "1-3").partition("-")
+        time.sleep(random.uniform(float(low), float(high or low)))  # gevent-patched by Locust
 
     def _frame(self, ws: websocket.WebSocket) -> dict[str, Any]:
         raw = ws.recv()
@@ -194,6 +203,8 @@ class WebChatShopper(HttpUser):
     def _converse(self, conversation: Conversation, ws: websocket.WebSocket) -> None:
         for number, turn in enumerate(conversation.turns, start=1):
             name = f"webchat {conversation.name} {number}"
+            if number > 1:
+                self._think()
             start, began = time.time(), time.perf_counter()
             ws.send(
                 json.dumps({"type": "message", "client_id": uuid.uuid4().hex, "text": turn.text})
@@ -230,6 +241,7 @@ class WebChatShopper(HttpUser):
             name="session",
         )
         if session.status_code != 200:
+            self._think()  # not straight back: a refused shopper would spin and load the desk
             return
         body = session.json()
         ws_url = str(self.host).replace("http://", "ws://").rstrip("/") + "/chat/ws"

@@ -173,6 +173,50 @@ def _load_tables(results: Results) -> list[str]:
     ]
     if errors:
         lines += ["Replies that were not sensible (most frequent reasons):", "", *errors, ""]
+    return lines + _cpu_lines(results)
+
+
+NLU_PART = "NLU pipeline (parse_message)"
+POLICY_PART = "policies (_predict_next_with_tracker)"
+
+
+def _cpu_lines(results: Results) -> list[str]:
+    """CPU per turn of each process at 20 shoppers, and what bounds the throughput ratio."""
+    rows = {
+        name: _get(results, "load", name, "rest", "20", "cpu_ms_per_turn")
+        for name in ("project", "default")
+    }
+    if not all(rows.values()):
+        return []
+    labels = list(dict.fromkeys(label for row in rows.values() for label in row))
+    lines = [
+        "CPU milliseconds per turn at 20 shoppers, by process (the Rasa server is the one that "
+        "saturates: it runs on one core):",
+        "",
+        "| Pipeline | " + " | ".join(labels) + " |",
+        "|---|" + "---|" * len(labels),
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"| {name} | " + " | ".join(_fmt(row.get(label), 1) for label in labels) + " |"
+        )
+    lines.append("")
+    profile = _get(results, "load", "project", "rest", "20", "profile") or {}
+    project_ms, default_ms = rows["project"].get("rasa"), rows["default"].get("rasa")
+    if profile and project_ms and default_ms:
+        model_share = profile.get(NLU_PART, 0.0) + profile.get(POLICY_PART, 0.0)
+        model_ms = project_ms * model_share
+        floor_ms = project_ms - model_ms
+        lines += [
+            "What bounds `throughput_ratio`: of the project's "
+            f"{project_ms:.1f} ms of Rasa CPU per turn, NLU and policies take {model_share:.0%} "
+            f"({model_ms:.1f} ms, py-spy). The other {floor_ms:.1f} ms are Rasa's own work per "
+            "message whatever the pipeline (HTTP, locks, tracker store, events, action calls). "
+            f"Even a pipeline that cost nothing would give at most {default_ms:.1f} / "
+            f"{floor_ms:.1f} = {default_ms / floor_ms:.2f}× the default's throughput on the same "
+            "Rasa server.",
+            "",
+        ]
     return lines
 
 
@@ -294,7 +338,8 @@ def write(results: Results, outdir: Path, workdir: Path) -> None:
         "",
         "Each shopper replays scripted conversations (greeting, order lookup by the action "
         "server through the desk, email verification, refund status, promo codes, thanks) with "
-        "a new sender id each time, no think time. A turn counts only if the reply contains "
+        "a new sender id each time, no think time (so the server saturates and throughput is "
+        "its capacity). A turn counts only if the reply contains "
         "what a correct answer says. Throughput counts sensible replies per second.",
         "",
     ]
@@ -331,8 +376,10 @@ def write(results: Results, outdir: Path, workdir: Path) -> None:
     lines += ["## Whole stack and long conversations", ""]
     if stack:
         lines += [
-            "Web chat → desk → Rasa → actions → desk → database, 20 shoppers over the websocket "
-            "(time from sending the message frame to the first bot message frame):",
+            "Web chat → desk → Rasa → actions → desk → database, 20 shoppers over the websocket, "
+            "each reading the answer and typing the next message "
+            f"({stack.get('think_s', '1-3')} s of think time between turns, as a person would); "
+            "latency is the time from sending the message frame to the first bot message frame:",
             "",
             f"- turns {stack['turns']}, {stack['throughput']:.1f} sensible replies/s, "
             f"p50 {stack['p50_ms']:.0f} ms, p95 {stack['p95_ms']:.0f} ms, "
@@ -348,12 +395,21 @@ def write(results: Results, outdir: Path, workdir: Path) -> None:
             "",
         ]
         tracker = long.get("tracker_at_end") or {}
-        if tracker:
+        if tracker and "session_events" in tracker:
+            lines += [
+                f"At the last turn one conversation has {tracker['events']} events in Rasa's "
+                f"store ({tracker['bytes'] / 1e6:.2f} MB of JSON) in {tracker['sessions']} "
+                f"sessions; the current session, which Rasa loads on each message and sends "
+                f"with each action call, holds {tracker['session_events']} events "
+                f"({tracker['session_bytes'] / 1e3:.0f} kB). The tracker store starts a new "
+                "session when one passes max_session_events (endpoints.yml), carrying the "
+                "slots and the last messages over (tracker_stores/session_bounded.py).",
+                "",
+            ]
+        elif tracker:
             lines += [
                 f"At the last turn one conversation's tracker holds {tracker['events']} events "
-                f"({tracker['bytes'] / 1e6:.2f} MB of JSON). Rasa's SQL tracker store reads all "
-                "of the current session's events on every message, and every custom action call "
-                "sends the whole tracker to the action server.",
+                f"({tracker['bytes'] / 1e6:.2f} MB of JSON).",
                 "",
             ]
         turns_plot = _plot_turns(results, outdir)
@@ -372,6 +428,17 @@ def write(results: Results, outdir: Path, workdir: Path) -> None:
         rss = _get(results, "load", name, "rss_mb")
         lines.append(f"| {name} | {_fmt(train_s, 1)} | {_fmt(startup, 1)} | {_fmt(rss, 0)} |")
     lines.append("")
+    imports = results.get("import_rss_mb") or {}
+    if imports:
+        lines += [
+            "Resident memory of a fresh Python (the bot's venv) after a single import, before "
+            "any model is loaded: "
+            + ", ".join(f"`{name}` {mb:.0f} MB" for name, mb in imports.items())
+            + ". Rasa 3.6 imports TensorFlow whatever the pipeline (rasa.core.agent → "
+            "rasa.utils.tensorflow), and so does thinc under spaCy when TensorFlow is installed; "
+            "Rasa depends on it, so it cannot be left out of the venv.",
+            "",
+        ]
     steps = results.get("train_steps", {})
     if steps:
         lines += ["Where full training time goes (seconds, from Rasa's log):", ""]

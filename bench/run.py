@@ -35,7 +35,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report
 from conversations import CONVERSATIONS, LONG_LOOP, is_sensible
-from stack import ROOT, Ports, RasaServer, RssSampler, Services, read_env_file
+from stack import ROOT, Ports, RasaServer, RssSampler, Services, cpu_seconds, read_env_file
 
 BENCH = ROOT / "bench"
 LOCUST = BENCH / ".venv" / "bin" / "locust"
@@ -44,6 +44,7 @@ CONFIGS = {"project": ROOT / "config.yml", "default": BENCH / "default-config.ym
 RASA_PORTS = {"project": 5105, "default": 5205}
 SHOPPERS = (1, 20, 100)
 STACK_SHOPPERS = 20
+STACK_MIN_SECONDS = 60
 LONG_SHOPPERS = 5
 ALL_PHASES = ("train", "nlu", "load", "cv")
 
@@ -334,10 +335,12 @@ def rest_levels(
     workdir: Path,
     env: dict[str, str],
     profile_pid: int | None = None,
+    pids: dict[str, int] | None = None,
 ) -> dict[str, Results]:
     """Warm-up (not recorded), then the REST load at each number of shoppers.
 
-    With profile_pid, py-spy samples that process during the 20-shopper run.
+    With profile_pid, py-spy samples that process during the 20-shopper run. With pids
+    (name → process id), each level records the CPU milliseconds each process spent per turn.
     """
     locust("RestShopper", host, 1, 5, workdir / f"warmup-{name}.jsonl", env)
     levels: dict[str, Results] = {}
@@ -366,10 +369,16 @@ def rest_levels(
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+        cpu_before = {label: cpu_seconds(pid) for label, pid in (pids or {}).items()}
         samples = locust(
             "RestShopper", host, users, seconds, workdir / f"rest-{name}-{users}.jsonl", env
         )
         levels[str(users)] = summarise(samples)
+        turns = max(len(samples), 1)
+        levels[str(users)]["cpu_ms_per_turn"] = {
+            label: round((cpu_seconds(pid) - cpu_before[label]) * 1000 / turns, 1)
+            for label, pid in (pids or {}).items()
+        }
         if profiler is not None:
             profiler.wait(timeout=60)
             levels[str(users)]["profile"] = profile_summary(profile)
@@ -378,12 +387,24 @@ def rest_levels(
 
 
 def tracker_size(host: str, sender: str, token: str) -> dict[str, int]:
-    """Events and bytes of a conversation's tracker (what Rasa loads and sends to actions)."""
+    """Events and bytes of a conversation in Rasa's store, and of its current session.
+
+    The current session is what Rasa loads on each message and sends with each action call.
+    """
     response = httpx.get(
         f"{host}/conversations/{sender}/tracker", params={"token": token}, timeout=30
     )
     response.raise_for_status()
-    return {"events": len(response.json().get("events", [])), "bytes": len(response.content)}
+    events: list[dict[str, Any]] = response.json().get("events", [])
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    session = events[starts[-1] :] if starts else events
+    return {
+        "events": len(events),
+        "bytes": len(response.content),
+        "sessions": len(starts),
+        "session_events": len(session),
+        "session_bytes": len(json.dumps(session)),
+    }
 
 
 def long_conversations(
@@ -442,11 +463,36 @@ def long_conversations(
     }
 
 
+IMPORT_PROBES = {
+    "python": "pass",
+    "tensorflow": "import tensorflow",
+    "rasa.core.agent": "import rasa.core.agent",
+}
+
+
+def import_rss_mb() -> dict[str, float]:
+    """Resident memory of a fresh Python of the bot's venv after one import (MB)."""
+    sizes: dict[str, float] = {}
+    for label, statement in IMPORT_PROBES.items():
+        code = statement + "\nprint(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])"
+        done = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "python"), "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+        if done.returncode == 0:
+            sizes[label] = round(int(done.stdout.split()[-1]) / 1000, 1)
+    return sizes
+
+
 def load(workdir: Path, results: Results, seconds: int) -> None:
     """Both models under the same load; the project's also through the whole stack."""
     secrets = read_env_file(ROOT / ".env")
     env = locust_env(secrets)
     ports = Ports()
+    results["import_rss_mb"] = import_rss_mb()
     services = Services.create(workdir / "stack", ports, rasa_port=RASA_PORTS["project"])
     log("starting desk, mail catcher and action server")
     services.start()
@@ -465,7 +511,8 @@ def load(workdir: Path, results: Results, seconds: int) -> None:
             try:
                 host = f"http://127.0.0.1:{server.port}"
                 entry: Results = {"startup_s": round(server.startup_s, 1)}
-                entry["rest"] = rest_levels(name, host, seconds, workdir, env, server.pid())
+                pids = {"rasa": server.pid(), **services.pids()}
+                entry["rest"] = rest_levels(name, host, seconds, workdir, env, server.pid(), pids)
                 if name == "project":
                     entry["long"] = long_conversations(
                         host, workdir, env, secrets["RASA_TOKEN"], server.pid()
@@ -475,11 +522,12 @@ def load(workdir: Path, results: Results, seconds: int) -> None:
                         "WebChatShopper",
                         f"http://127.0.0.1:{ports.desk}",
                         STACK_SHOPPERS,
-                        seconds,
+                        max(seconds, STACK_MIN_SECONDS),  # think time: fewer turns per second
                         workdir / "webchat.jsonl",
                         env,
                     )
                     entry["stack"] = summarise(samples)
+                    entry["stack"]["think_s"] = env.get("BENCH_THINK_S", "1-3")
                     log(f"stack: {entry['stack']}")
             finally:
                 entry["rss_mb"] = round(sampler.end(), 1)

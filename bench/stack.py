@@ -105,6 +105,16 @@ def wait_until(check_url: str, process: Process, logdir: Path, model_loaded: boo
     raise RuntimeError(f"{process.name} did not come up in {STARTUP_SECONDS}s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+        return sum(p.cpu_times().user + p.cpu_times().system for p in tree)
+    except psutil.Error:
+        return 0.0
+
+
 @dataclass
 class RssSampler:
     """Samples a process tree's resident memory every 0.2 s; keeps the peak."""
@@ -164,6 +174,10 @@ class Services:
                 "RASA_URL": f"http://127.0.0.1:{rasa_port}",
                 "RASA_TELEMETRY_ENABLED": "false",
                 "SANIC_HOST": "127.0.0.1",
+                # Every simulated shopper comes from 127.0.0.1: the per-IP limit on new chat
+                # sessions (one real person's worth) would turn most of them away.
+                "CHAT_SESSIONS_PER_IP_BURST": "1000000",
+                "CHAT_SESSIONS_PER_IP_PER_MINUTE": "1000000",
             }
         )
         return cls(workdir=workdir, ports=ports, env=env)
@@ -236,6 +250,10 @@ class Services:
         self.processes = [mail, desk, actions]
         wait_until(f"http://127.0.0.1:{self.ports.desk}/healthz", desk, logs)
         wait_until(f"http://127.0.0.1:{self.ports.actions}/health", actions, logs)
+
+    def pids(self) -> dict[str, int]:
+        """Process ids by name (mail, desk, actions)."""
+        return {process.name: process.popen.pid for process in self.processes}
 
     def stop(self) -> None:
         """Stops everything this object started."""

@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.request import Request
+
+from rasa_runtime.garbage_collection import freeze_startup_objects
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,12 @@ class SignedRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(identity_secret=str((credentials or {}).get("identity_secret") or ""))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        """Rasa's REST routes; once the server has started (model loaded), freeze the heap."""
+        webhook: Blueprint = super().blueprint(on_new_message)
+        webhook.listener("after_server_start")(freeze_startup_objects)
+        return webhook
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         body = request.json if isinstance(request.json, dict) else {}

@@ -107,3 +107,14 @@ async def test_webhook_drops_a_forged_id() -> None:
     channel = SignedRestInput(identity_secret=SECRET)
     message = await _post(channel, {"customer_id": CUSTOMER, "customer_signature": "f" * 64})
     assert not (message.metadata or {}).get("customer_id")
+
+
+def test_blueprint_freezes_the_heap_once_the_server_has_started() -> None:
+    from rasa_runtime.garbage_collection import freeze_startup_objects
+
+    async def on_new_message(message: UserMessage) -> None:
+        return None
+
+    webhook = SignedRestInput("secret").blueprint(on_new_message)
+    listeners = [(item.event, item.listener) for item in webhook._future_listeners]
+    assert ("after_server_start", freeze_startup_objects) in listeners
