@@ -10,11 +10,12 @@ This store also starts a new session when the current one has grown past
 ``max_session_events``, at a quiet moment: the bot is listening, no form is open, the
 conversation is not paused. The new session begins the way Rasa begins one
 (``action_session_start``, ``session_started``, every slot carried over), followed by fresh
-copies of the last turns, enough to hold ``carried_messages`` messages, so rules that look at
-the previous turn and the case card an agent sees still find them. Nothing is deleted: the
+copies of the last turn and of earlier messages, ``carried_messages`` in all, so rules that
+look at the previous turn and the case card an agent sees still find them. Nothing is deleted: the
 database keeps every event, and only the current session is loaded.
 
-On SQLite (the embedded default) the store also turns on the write-ahead log.
+The store adds two indexes so the current session is read without walking the whole history,
+and on SQLite (the embedded default) it turns on the write-ahead log.
 
 Rasa creates the tracker store once per server process, so this is also where Tierline's
 other runtime changes are installed (rasa_runtime/).
@@ -44,7 +45,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_runtime import action_results
 
-DEFAULT_MAX_SESSION_EVENTS = 150
+DEFAULT_MAX_SESSION_EVENTS = 120
 DEFAULT_CARRIED_MESSAGES = 12
 # Spacing of the timestamps given to the new session's events: they must sort after the new
 # session_started (Rasa loads a session by timestamp) and before anything said next.
@@ -75,39 +76,49 @@ def is_quiet(tracker: DialogueStateTracker) -> bool:
     return isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME
 
 
-def carried_start(events: list[Event], carried_messages: int) -> int | None:
-    """Where the carried turns begin: the listen before the oldest turn needed.
+def _is_listen(event: Event | None) -> bool:
+    return isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME
 
-    Walks back from the end until ``carried_messages`` shopper and bot messages are covered,
-    then back to the start of that turn (the ``action_listen`` before the shopper's message).
-    None when the session holds too few turns to carry anything useful.
-    """
-    messages = 0
-    turn_start: int | None = None
+
+def last_turn_start(events: list[Event]) -> int | None:
+    """Where the last turn begins: the ``action_listen`` before the shopper's last message."""
     for index in range(len(events) - 1, -1, -1):
         event = events[index]
         if isinstance(event, (SessionStarted, Restarted)):
-            return turn_start
-        if isinstance(event, (UserUttered, BotUttered)):
-            messages += 1
+            return None
         if isinstance(event, UserUttered):
-            before = events[index - 1] if index > 0 else None
-            if isinstance(before, ActionExecuted) and before.action_name == ACTION_LISTEN_NAME:
-                turn_start = index - 1
-            else:
-                turn_start = index
-            if messages >= carried_messages:
-                return turn_start
-    return turn_start
+            return index - 1 if index > 0 and _is_listen(events[index - 1]) else index
+    return None
+
+
+def carried_events(events: list[Event], carried_messages: int) -> list[Event]:
+    """What the new session starts with after its slots.
+
+    The last turn whole (every event from the ``action_listen`` before the shopper's last
+    message), so rules that look at it still match; before it, only the shopper's and the
+    bot's messages, back to ``carried_messages`` messages in all, for the case card an agent
+    sees and for actions that read what was said.
+    """
+    start = last_turn_start(events)
+    if start is None:
+        return [events[-1]]
+    last_turn = events[start:]
+    wanted = carried_messages - sum(isinstance(e, (UserUttered, BotUttered)) for e in last_turn)
+    earlier: list[Event] = []
+    for event in reversed(events[:start]):
+        if wanted <= 0 or isinstance(event, (SessionStarted, Restarted)):
+            break
+        if isinstance(event, (UserUttered, BotUttered)):
+            earlier.append(event)
+            wanted -= 1
+    return [*reversed(earlier), *last_turn]
 
 
 def new_session_events(
     tracker: DialogueStateTracker, carried_messages: int, now: float
 ) -> list[Event]:
-    """A new session: session start, every slot's value, then copies of the last turns."""
-    events = list(tracker.events)
-    start = carried_start(events, carried_messages)
-    carried = events[start:] if start is not None else [events[-1]]
+    """A new session: session start, every slot's value, then the carried events (copies)."""
+    carried = carried_events(list(tracker.events), carried_messages)
     slots = [
         SlotSet(name, slot.value)
         for name, slot in tracker.slots.items()
@@ -133,6 +144,7 @@ class SessionBoundedSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
         super().__init__(domain=domain, **kwargs)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", use_write_ahead_log)
+        self._create_session_indexes()
         self.max_session_events = int(max_session_events)
         self.carried_messages = int(carried_messages)
         if self.max_session_events < 2 * self.carried_messages:
@@ -141,6 +153,23 @@ class SessionBoundedSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
                 f"got {self.max_session_events} and {self.carried_messages}"
             )
         action_results.install()
+
+    def _create_session_indexes(self) -> None:
+        """Indexes that let a session be found and read without scanning the whole history.
+
+        Rasa finds the current session with ``max(timestamp)`` of the sender's
+        ``session_started`` events and then reads the sender's events from that timestamp on;
+        with only its index on ``sender_id`` both walk every event the shopper ever had.
+        """
+        table = self.SQLEvent.__tablename__
+        with self.engine.begin() as connection:
+            for name, columns in (
+                ("ix_events_sender_type_time", "sender_id, type_name, timestamp"),
+                ("ix_events_sender_time", "sender_id, timestamp"),
+            ):
+                connection.execute(
+                    sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+                )
 
     def should_start_new_session(self, tracker: DialogueStateTracker) -> bool:
         """The session is over the limit and the conversation is at a quiet moment."""

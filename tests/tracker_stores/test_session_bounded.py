@@ -22,7 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_runtime import action_results
 from tracker_stores.session_bounded import (
     SessionBoundedSQLTrackerStore,
-    carried_start,
+    carried_events,
     is_quiet,
 )
 
@@ -196,14 +196,36 @@ async def test_no_new_session_at_a_busy_moment(
     assert len(loaded.events) == len(tracker.events)
 
 
-def test_carried_turns_start_at_the_listen_before_the_message() -> None:
+def test_last_turn_is_carried_whole_and_earlier_turns_as_messages() -> None:
     events = list(conversation(5).events)
-    start = carried_start(events, 4)
-    assert start is not None
-    assert isinstance(events[start], ActionExecuted)
-    assert events[start].action_name == ACTION_LISTEN_NAME
-    assert isinstance(events[start + 1], UserUttered)
-    assert events[start + 1].text == "message 4"
+    carried = carried_events(events, 4)
+    assert [type(e).__name__ for e in carried] == [
+        "UserUttered",
+        "BotUttered",  # turn 4: messages only
+        "ActionExecuted",
+        "UserUttered",
+        "ActionExecuted",
+        "BotUttered",
+        "SlotSet",
+        "ActionExecuted",
+    ]
+    assert [e.text for e in carried if isinstance(e, (UserUttered, BotUttered))] == [
+        "message 4",
+        "answer 4",
+        "message 5",
+        "answer 5",
+    ]
+    assert isinstance(carried[2], ActionExecuted)
+    assert carried[2].action_name == ACTION_LISTEN_NAME
+
+
+async def test_sessions_are_read_through_an_index(store: SessionBoundedSQLTrackerStore) -> None:
+    with store.engine.connect() as connection:
+        plan = connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT max(timestamp) FROM events "
+            "WHERE sender_id = 'x' AND type_name = 'session_started'"
+        ).all()
+    assert "ix_events_sender_type_time" in str(plan)
 
 
 def test_limits_must_leave_room_for_the_carried_messages(tmp_path: Path) -> None:
