@@ -74,14 +74,18 @@ run: train desk-db ## Start desk (:8000), actions (:5055) and Rasa (:5005); Ctrl
 shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk and actions up
 	$(WITH_SERVICES) -- $(BOT)/rasa shell --model models --endpoints endpoints.yml
 
+# The bot's own packages: actions, the channel, NLU components, the tracker store and Rasa runtime.
+BOT_PACKAGES := actions channels tierline_nlp rasa_sdk_plugins rasa_runtime tracker_stores
+
 lint: install ## ruff and mypy on both projects
-	$(BOT)/python -m ruff check actions channels tracker_stores tierline_nlp tests scripts
-	$(BOT)/python -m ruff format --check actions channels tracker_stores tierline_nlp tests scripts
-	$(BOT)/python -m mypy actions channels tracker_stores tierline_nlp
+	$(BOT)/python -m ruff check $(BOT_PACKAGES) tests scripts
+	$(BOT)/python -m ruff format --check $(BOT_PACKAGES) tests scripts
+	$(BOT)/python -m mypy $(BOT_PACKAGES)
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk
 	cd scale && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd scale && .venv/bin/python -m mypy .
+	$(MAKE) --no-print-directory bench-lint
 
 unit: install spacy scaled-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API
 	$(BOT)/python -m pytest -m "not nlu and not e2e"
@@ -114,7 +118,50 @@ e2e: train browser-deps ## End-to-end: real processes; REST channel, web chat, b
 screenshots: train browser-deps ## Run the browser tests, saving their screenshots into docs/screenshots
 	TIERLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BOT)/python -m pytest -m e2e tests/e2e/browser
 
-test: lint unit validate train conversations nlu-check e2e ## Everything CI runs
+test: lint unit validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
+
+# ---- bench: NLU quality and speed against Rasa's default pipeline (writes bench/results.md)
+# The load generator (Locust), plots and report live in their own Python 3.12 environment
+# (bench/pyproject.toml + bench/uv.lock), so Rasa's pins never meet Locust's.
+BENCH := bench/.venv/bin
+
+bench/.venv/.synced: bench/pyproject.toml bench/uv.lock | $(UV)
+	cd bench && ../$(UV) sync --frozen --python $(PY312)
+	touch $@
+
+bench-env: bench/.venv/.synced
+
+bench: install spacy bench-env ## Benchmarks (long: trains both pipelines): bench/results.md, bench/*.png
+	$(BENCH)/python bench/run.py
+
+bench-smoke: bench-env ## The bench harness end to end against a fake Rasa (seconds; no timing checks)
+	$(BENCH)/python bench/run.py --smoke
+
+bench-lint: bench-env
+	cd bench && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
+	cd bench && .venv/bin/python -m mypy --explicit-package-bases .
+
+# ---- audit: known vulnerabilities in both lock files (docs/security.md). Needs PyPI's JSON API
+# (pip-audit's vulnerability service); --strict fails when a package could not be audited, so an
+# unreachable service is a failure, never a silent "no known vulnerabilities". Reviewed
+# exceptions: security/pip-audit-ignore.txt (ID first on each line, then package and reason).
+PIP_AUDIT_VERSION := 2.10.1
+PIP_AUDIT := .tools/bin/pip-audit
+AUDIT_IGNORE := security/pip-audit-ignore.txt
+AUDIT_FLAGS = --strict --no-deps --disable-pip --progress-spinner off \
+  $(addprefix --ignore-vuln ,$(shell grep -v '^\s*\(#\|$$\)' $(AUDIT_IGNORE) | cut -d' ' -f1))
+
+$(PIP_AUDIT): | $(UV)
+	.tools/bin/python -m pip install --quiet "pip-audit==$(PIP_AUDIT_VERSION)"
+
+audit: $(PIP_AUDIT) ## pip-audit both uv locks (bot and desk) against PyPI's advisories
+	@mkdir -p build/audit
+	$(UV) export --frozen --format requirements-txt --no-hashes --no-emit-project \
+	  -o build/audit/bot-requirements.txt >/dev/null
+	cd desk && ../$(UV) export --frozen --format requirements-txt --no-hashes --no-emit-project \
+	  -o ../build/audit/desk-requirements.txt >/dev/null
+	$(PIP_AUDIT) $(AUDIT_FLAGS) -r build/audit/bot-requirements.txt
+	$(PIP_AUDIT) $(AUDIT_FLAGS) -r build/audit/desk-requirements.txt
 
 clean: ## Remove models, build output and test results (keeps environments and data)
 	rm -rf models build $(RASA_RESULTS) .pytest_cache
@@ -134,4 +181,4 @@ test-scaled: train scaled-deps scale/.venv/.synced ## Load + faults on the distr
 
 FORCE:
 
-.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean scaled-deps run-scaled test-scaled
+.PHONY: help install spacy train desk-db run shell lint unit validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint audit scaled-deps run-scaled test-scaled

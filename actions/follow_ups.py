@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import desk_client
-from actions.conversation import bot_log, log_attempt, verified_email
-from actions.emails import find_email
+from actions.conversation import bot_log, log_attempt
+from actions.emails import prefill_email_slot, validated_email_slot
 from actions.handoff import PENDING_SLOT, HandoffRequest, customer_card, verified_order
 
 logger = logging.getLogger(__name__)
@@ -39,11 +39,7 @@ class ValidateFollowUpForm(FormValidationAction):
     async def extract_follow_up_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Uses the email already verified for an order, so the shopper is not asked twice."""
-        known = verified_email(tracker)
-        if tracker.get_slot(EMAIL_SLOT) is None and known:
-            return {EMAIL_SLOT: known}
-        return {}
+        return prefill_email_slot(tracker, EMAIL_SLOT)
 
     async def validate_follow_up_email(
         self,
@@ -52,11 +48,7 @@ class ValidateFollowUpForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        email = find_email(str(slot_value))
-        if email is None:
-            dispatcher.utter_message(response="utter_email_malformed")
-            return {EMAIL_SLOT: None}
-        return {EMAIL_SLOT: email}
+        return validated_email_slot(EMAIL_SLOT, slot_value, dispatcher)
 
 
 def _description(tracker: Tracker) -> str:

@@ -18,6 +18,9 @@ class Settings:
     desk_timeout_seconds: float
     default_phone_region: str
     business_timezone: str
+    # Rasa sends it in X-Tierline-Action-Token on every action call (endpoints.yml);
+    # actions/server_auth.py refuses calls without it.
+    action_server_token: str = ""
 
 
 def _float(name: str, default: str) -> float:
@@ -40,4 +43,5 @@ def get_settings() -> Settings:
         desk_timeout_seconds=_float("DESK_TIMEOUT_SECONDS", "4"),
         default_phone_region=os.environ.get("DEFAULT_PHONE_REGION", "US"),
         business_timezone=os.environ.get("BUSINESS_TIMEZONE", "America/New_York"),
+        action_server_token=os.environ.get("ACTION_SERVER_TOKEN", ""),
     )

@@ -10,8 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import desk_client
-from actions.conversation import verified_email
-from actions.emails import find_email
+from actions.emails import prefill_email_slot, validated_email_slot
 
 VALIDATE_TRANSCRIPT_FORM = "validate_transcript_form"
 ACTION_REQUEST_TRANSCRIPT = "action_request_transcript"
@@ -33,11 +32,7 @@ class ValidateTranscriptForm(FormValidationAction):
     async def extract_transcript_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Uses the email already verified for an order, so the shopper is not asked twice."""
-        known = verified_email(tracker)
-        if tracker.get_slot("transcript_email") is None and known:
-            return {"transcript_email": known}
-        return {}
+        return prefill_email_slot(tracker, "transcript_email")
 
     async def validate_transcript_email(
         self,
@@ -46,11 +41,7 @@ class ValidateTranscriptForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        email = find_email(str(slot_value))
-        if email is None:
-            dispatcher.utter_message(response="utter_email_malformed")
-            return {"transcript_email": None}
-        return {"transcript_email": email}
+        return validated_email_slot("transcript_email", slot_value, dispatcher)
 
 
 class ActionRequestTranscript(Action):

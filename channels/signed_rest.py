@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_runtime.garbage_collection import freeze_startup_objects
 from tracker_stores.guarded_sql import active_store
 
 logger = logging.getLogger(__name__)
@@ -97,7 +98,11 @@ class SignedRestInput(RestInput):
         return {"customer_id": customer_id} if customer_id else {}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        """``/webhook`` (no streaming) and ``/health``, with honest failure statuses."""
+        """``/webhook`` (no streaming) and ``/health``, with honest failure statuses.
+
+        Once the server has started (model loaded), start-up objects are frozen out of the
+        garbage collector (rasa_runtime/garbage_collection.py).
+        """
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
         watch_action_failures()
 
@@ -148,6 +153,7 @@ class SignedRestInput(RestInput):
         webhook.add_route(alive, "/", methods=["GET"])
         webhook.add_route(health, "/health", methods=["GET"])
         webhook.add_route(receive, "/webhook", methods=["POST"])
+        webhook.listener("after_server_start")(freeze_startup_objects)
         return webhook
 
 

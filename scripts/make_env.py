@@ -16,6 +16,7 @@ SECRETS = (
     "RASA_TOKEN",
     "TIERLINE_IDENTITY_SECRET",
     "SHOP_IDENTITY_SECRET",
+    "ACTION_SERVER_TOKEN",  # Rasa -> action server (endpoints.yml, actions/server_auth.py)
     # The distributed demo's PostgreSQL role (make run-scaled)
     "SCALED_DB_PASSWORD",
 )

@@ -1,1 +1,1 @@
-"""Tracker stores for Tierline's distributed mode."""
+"""Tracker stores Tierline configures in endpoints.yml and endpoints-scaled.yml."""

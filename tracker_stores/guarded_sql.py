@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from tracker_stores.session_bounded import SessionBoundedSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +97,8 @@ class StoreHealth:
             }
 
 
-class GuardedSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
-    """``SQLTrackerStore`` that reports failures instead of letting a conversation reset."""
+class GuardedSQLTrackerStore(SessionBoundedSQLTrackerStore):
+    """The session-bounded SQL store, reporting failures instead of letting a conversation reset."""
 
     engine: sa.engine.Engine
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import log_masking
 from .db import get_session_factory
 from .importer import ImportFailed, import_file, seed_demo
 from .migrate import upgrade_head
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    log_masking.install()  # no raw email, phone or order number in any log line
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)

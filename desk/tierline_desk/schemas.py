@@ -17,8 +17,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-ORDER_NUMBER_RE = re.compile(r"^\d{3}-\d{7}-\d{7}$")
-E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+# ASCII digits only: Python's \d also matches Arabic-Indic, Devanagari, full-width... digits,
+# which would pass as "canonical" and then never match a stored order (the bot folds them first).
+ORDER_NUMBER_RE = re.compile(r"^[0-9]{3}-[0-9]{7}-[0-9]{7}$")
+E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 OrderStatus = Literal[

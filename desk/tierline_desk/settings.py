@@ -112,6 +112,27 @@ class Settings(BaseSettings):
         default=60, ge=0, validation_alias="CALLBACK_DUE_AHEAD_MINUTES"
     )
 
+    # ---- flood limits on the public door (services/rate_limits.py, docs/security.md)
+    # Per websocket connection: a burst, then this many messages a minute.
+    chat_connection_burst: int = Field(default=8, ge=1, validation_alias="CHAT_CONNECTION_BURST")
+    chat_connection_per_minute: float = Field(
+        default=30.0, gt=0, validation_alias="CHAT_CONNECTION_PER_MINUTE"
+    )
+    # Per conversation across all its connections (several tabs or a script opening sockets).
+    chat_conversation_burst: int = Field(
+        default=16, ge=1, validation_alias="CHAT_CONVERSATION_BURST"
+    )
+    chat_conversation_per_minute: float = Field(
+        default=40.0, gt=0, validation_alias="CHAT_CONVERSATION_PER_MINUTE"
+    )
+    # New chat sessions per client IP (behind a proxy: the forwarded address uvicorn trusts).
+    chat_sessions_per_ip_burst: int = Field(
+        default=30, ge=1, validation_alias="CHAT_SESSIONS_PER_IP_BURST"
+    )
+    chat_sessions_per_ip_per_minute: float = Field(
+        default=10.0, gt=0, validation_alias="CHAT_SESSIONS_PER_IP_PER_MINUTE"
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

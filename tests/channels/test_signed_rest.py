@@ -149,3 +149,14 @@ async def test_a_failure_in_another_message_does_not_leak_into_this_one() -> Non
     answer = await _receive_handler(SignedRestInput(), on_new_message)(request())
     assert answer.status == 200
     assert [m["text"] for m in json.loads(answer.body)] == ["Hello!"]
+
+
+def test_blueprint_freezes_the_heap_once_the_server_has_started() -> None:
+    from rasa_runtime.garbage_collection import freeze_startup_objects
+
+    async def on_new_message(message: UserMessage) -> None:
+        return None
+
+    webhook = SignedRestInput("secret").blueprint(on_new_message)
+    listeners = [(item.event, item.listener) for item in webhook._future_listeners]
+    assert ("after_server_start", freeze_startup_objects) in listeners

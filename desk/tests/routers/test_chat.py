@@ -658,3 +658,35 @@ def test_only_the_agent_on_the_ticket_can_type_in_it(
     ticket = queued(start(web))
     resp = login("alex").post(f"/console/api/tickets/{ticket.ticket_number}/typing")
     assert resp.status_code == 409 and resp.json()["detail"]["code"] == "not_claimed"
+
+
+def test_certificates_and_reships_are_told_in_the_chat_and_emailed(
+    web: TestClient,
+    rasa: FakeRasa,
+    catcher: Catcher,
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> None:
+    sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
+    ticket = queued(sess)
+    alex = login("alex")
+    alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+    base = f"/console/api/tickets/{ticket.ticket_number}"
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        cert = alex.post(
+            f"{base}/certificate", json={"amount": "15.00", "reason": "sorry"}, key="c1"
+        )
+        assert cert.status_code == 201, cert.text
+        code = cert.json()["code"]
+        line = until(ws, lambda f: f["type"] == "message" and code in f["text"])[-1]
+        assert "$15.00 off" in line["text"] and "confirmation email" in line["text"]
+        sku = alex.get(f"{base}").json()["order"]["items"][0]["sku"]
+        reship = alex.post(
+            f"{base}/reship", json={"items": [{"sku": sku}], "reason": "lost"}, key="r1"
+        )
+        assert reship.status_code == 201, reship.text
+        reship_id = reship.json()["reship_id"]
+        until(ws, lambda f: f["type"] == "message" and reship_id in f["text"])
+    subjects = sorted(str(m["Subject"]) for m in catcher.messages())
+    assert any(code in s for s in subjects) and any("replacement" in s for s in subjects), subjects

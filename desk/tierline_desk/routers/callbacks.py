@@ -14,25 +14,10 @@ from ..mail import notify
 from ..models import Callback, utcnow
 from ..schemas import CallbackOut, CallbackRequest
 from ..services import audit, handoffs
+from ..services.callback_followup import booked_out as to_out
 from ..services.ids import unique_random_id
 
 router = APIRouter(prefix="/callbacks", tags=["callbacks"])
-
-
-def to_out(cb: Callback) -> CallbackOut:
-    return CallbackOut(
-        callback_id=cb.callback_id,
-        status=cb.status,
-        phone=cb.phone,
-        window_start=cb.window_start,
-        window_end=cb.window_end,
-        conversation_id=cb.conversation_id,
-        reason=cb.reason,
-        customer_id=cb.customer_id,
-        email=cb.email,
-        order_number=cb.order_number,
-        created_at=cb.created_at,
-    )
 
 
 def _withdraw_from_queue(session: Session, cb: Callback, actor: str) -> None:

@@ -14,13 +14,12 @@ import functools
 import json
 import logging
 import re
-import time
 import unicodedata
 import weakref
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Cookie, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Cookie, FastAPI, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -35,6 +34,7 @@ from ..rasa_client import RasaUnavailable, send_message
 from ..schemas import HandoffRequest
 from ..services import audit, chat, handoffs, ids, shop_identity
 from ..services.chat_hub import get_hub
+from ..services.rate_limits import FloodLimits, retry_after_header
 from ..settings import get_settings
 
 log = logging.getLogger("tierline_desk.chat")
@@ -44,9 +44,8 @@ SHOP_COOKIE = "tierline_shop"
 HELLO_TIMEOUT_SECONDS = 10.0
 RECHECK_SECONDS = 2.0
 STORE_RETRY_SECONDS = 60.0  # how long a bot answer waits for the database to come back
-RATE_CAPACITY = 8  # messages in a burst
-RATE_REFILL_PER_SECOND = 0.5  # then one every two seconds
 TALK_TO_PERSON = "/talk_to_representative"
+NOT_WORDS = "I can only read words, not commands. Could you tell me in a few words what you need?"
 APOLOGY = (
     "I'm sorry, I couldn't come up with an answer just now. Would you like to talk to a "
     "person from our team?"
@@ -79,6 +78,7 @@ class SessionOut(BaseModel):
 def open_session(
     body: SessionIn,
     session: SessionDep,
+    request: Request,
     tierline_shop: Annotated[str | None, Cookie()] = None,
 ) -> SessionOut:
     """Resume the widget's conversation (its id + token) or start a new one.
@@ -107,6 +107,7 @@ def open_session(
             customer=CustomerCard(**card) if card else None,
             resumed=True,
         )
+    _check_session_flood(request)
     conversation, token = chat.create_conversation(session, customer_id)
     audit.record(
         session,
@@ -122,6 +123,29 @@ def open_session(
         customer=CustomerCard(**card) if card else None,
         resumed=False,
     )
+
+
+def flood_limits(app: FastAPI) -> FloodLimits:
+    """The app's flood limits (made in ``create_app``; services/rate_limits.py)."""
+    limits = app.state.flood_limits
+    assert isinstance(limits, FloodLimits)
+    return limits
+
+
+def _check_session_flood(request: Request) -> None:
+    """429 with Retry-After when this client IP has opened too many chats lately."""
+    client_ip = request.client.host if request.client else "unknown"
+    wait = flood_limits(request.app).sessions_per_ip.take(client_ip)
+    if wait:
+        retry_after = retry_after_header(wait)
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many new chats have been started from your network just now. Please wait "
+            f"{retry_after} seconds and try again.",
+            headers={"Retry-After": retry_after},
+            retry_after=int(retry_after),
+        )
 
 
 # ---------------------------------------------------------------- websocket
@@ -157,10 +181,15 @@ async def db_until_stored[T](work: Callable[[Session], T]) -> T:
 
 
 def clean_text(text: str) -> str:
-    """Printable text: drop control characters (keep newlines and tabs), trim the ends."""
+    """Printable text: drop control characters and lone surrogates (keep newlines and tabs),
+    trim the ends; "" when only invisible format characters (zero-width...) are left."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = (ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
-    return "".join(kept).strip()
+    kept = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    if all(unicodedata.category(ch) == "Cf" or ch.isspace() for ch in kept):
+        return ""
+    return kept
 
 
 def as_plain_text(text: str) -> str:
@@ -183,21 +212,6 @@ def state_key(state: chat.ChatState) -> str:
     return json.dumps([state.mode, state.agent, state.queue], sort_keys=True)
 
 
-class RateLimiter:
-    def __init__(self) -> None:
-        self.tokens = float(RATE_CAPACITY)
-        self.at = time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(RATE_CAPACITY, self.tokens + (now - self.at) * RATE_REFILL_PER_SECOND)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
 class ChatConnection:
     """One open widget: reads the shopper's frames, pushes every new line and state change."""
 
@@ -209,7 +223,8 @@ class ChatConnection:
         self.state_key: str | None = None
         self.agent_typing: str | None = None
         self.send_lock = asyncio.Lock()
-        self.limiter = RateLimiter()
+        self.limits = flood_limits(ws.app)
+        self.limiter = self.limits.connection_limiter()  # this socket only
         self.hub = get_hub()
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -263,10 +278,13 @@ class ChatConnection:
 
     async def read_loop(self) -> None:
         while True:
-            raw = await self.ws.receive_text()
+            raw = await receive_text(self.ws)
+            if raw is None:
+                await self.error("bad_frame", "Send text frames (JSON), not binary ones.")
+                continue
             try:
                 frame = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
                 await self.error("bad_frame", "That wasn't valid JSON; nothing was sent.")
                 continue
             if not isinstance(frame, dict):
@@ -331,12 +349,16 @@ class ChatConnection:
                 )
                 return
             for_bot = as_plain_text(shown)
-        if not self.limiter.allow():
+        wait = self.limiter.take("connection") or self.limits.per_conversation.take(
+            self.conversation_id
+        )
+        if wait:
             await self.error(
                 "rate_limited",
                 "You're sending messages faster than we can read them. Please wait a few "
-                "seconds and send it again.",
+                f"seconds (about {retry_after_header(wait)}) and send it again.",
                 client_id=client_id,
+                retry_after=int(retry_after_header(wait)),
             )
             return
 
@@ -352,6 +374,10 @@ class ChatConnection:
         self.hub.notify(self.conversation_id)
         if created and mode == "bot" and for_bot:
             await self.relay(for_bot)
+        elif created and mode == "bot":
+            # Only slashes (a would-be command): nothing to relay, but never leave it unanswered.
+            await db(lambda s: chat.append(s, self.conversation_id, "bot", NOT_WORDS))
+            self.hub.notify(self.conversation_id)
 
     async def relay(self, text: str) -> None:
         lock = _locks.get(self.conversation_id)
@@ -424,7 +450,7 @@ class ChatConnection:
 
     async def on_email_transcript(self, email: Any) -> None:
         def deliver(session: Session) -> str:
-            address = email.strip() if isinstance(email, str) and email.strip() else None
+            address = clean_text(email) if isinstance(email, str) and clean_text(email) else None
             if address is None and self.customer_id:
                 customer = session.get(Customer, self.customer_id)
                 address = customer.email if customer else None
@@ -455,6 +481,15 @@ class ChatConnection:
         await self.send({"type": "notice", "text": await db(deliver)})
 
 
+async def receive_text(ws: WebSocket) -> str | None:
+    """The next text frame; None for a binary one (``receive_text`` would raise KeyError)."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    return text if isinstance(text, str) else None
+
+
 @router.websocket("/chat/ws")
 async def chat_socket(ws: WebSocket) -> None:
     if not _origin_allowed(ws):
@@ -462,8 +497,9 @@ async def chat_socket(ws: WebSocket) -> None:
         return
     await ws.accept()
     try:
-        hello = json.loads(await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT_SECONDS))
-    except (TimeoutError, ValueError, WebSocketDisconnect):
+        raw = await asyncio.wait_for(receive_text(ws), HELLO_TIMEOUT_SECONDS)
+        hello = json.loads(raw) if raw is not None else None
+    except (TimeoutError, ValueError, RecursionError, WebSocketDisconnect):
         await _close(ws, 4400, "Start with a hello frame.")
         return
     if not isinstance(hello, dict) or hello.get("type") != "hello":

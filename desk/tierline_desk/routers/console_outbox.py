@@ -16,7 +16,7 @@ from ..mail import outbox
 from ..models import Agent
 from ..services.console_access import require_role
 from ..settings import get_settings
-from .outbox import OutboxItem, OutboxMessage
+from .outbox import OutboxItem, OutboxMessage, outbox_item
 
 router = APIRouter(prefix="/console/api/outbox", tags=["console"])
 
@@ -27,25 +27,12 @@ def _check(agent: Agent) -> None:
     require_role(agent, ROLES, "read the outbox")
 
 
-def _item(m: outbox.StoredMail) -> OutboxItem:
-    return OutboxItem(
-        message_id=m.message_id,
-        to=m.to,
-        sender=m.sender,
-        subject=m.subject,
-        date=m.date,
-        delivered_at=m.delivered_at,
-        kind=m.kind,
-        reference=m.reference,
-    )
-
-
 @router.get("", response_model=list[OutboxItem])
 def list_outbox(
     agent: AgentDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[OutboxItem]:
     _check(agent)
-    return [_item(m) for m in outbox.list_messages(get_settings().maildir, limit)]
+    return [outbox_item(m) for m in outbox.list_messages(get_settings().maildir, limit)]
 
 
 @router.get("/{message_id:path}", response_model=OutboxMessage)
@@ -54,4 +41,4 @@ def get_message(message_id: str, agent: AgentDep) -> OutboxMessage:
     found = outbox.find_message(get_settings().maildir, message_id)
     if found is None:
         raise ApiError(404, "message_not_found", f"No message {message_id} in the outbox.")
-    return OutboxMessage(**_item(found).model_dump(), text=found.text, html=found.html)
+    return OutboxMessage(**outbox_item(found).model_dump(), text=found.text, html=found.html)

@@ -31,7 +31,7 @@ class OutboxMessage(OutboxItem):
     html: str | None
 
 
-def _item(m: outbox.StoredMail) -> OutboxItem:
+def outbox_item(m: outbox.StoredMail) -> OutboxItem:
     return OutboxItem(
         message_id=m.message_id,
         to=m.to,
@@ -46,7 +46,7 @@ def _item(m: outbox.StoredMail) -> OutboxItem:
 
 @router.get("", response_model=list[OutboxItem])
 def list_outbox(limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[OutboxItem]:
-    return [_item(m) for m in outbox.list_messages(get_settings().maildir, limit)]
+    return [outbox_item(m) for m in outbox.list_messages(get_settings().maildir, limit)]
 
 
 @router.get("/{message_id:path}", response_model=OutboxMessage)
@@ -54,4 +54,4 @@ def get_message(message_id: str) -> OutboxMessage:
     found = outbox.find_message(get_settings().maildir, message_id)
     if found is None:
         raise ApiError(404, "message_not_found", f"No message {message_id} in the outbox.")
-    return OutboxMessage(**_item(found).model_dump(), text=found.text, html=found.html)
+    return OutboxMessage(**outbox_item(found).model_dump(), text=found.text, html=found.html)

@@ -7,6 +7,7 @@ Both are the shopper's paper trail. The mail is built now and sent after the res
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import BackgroundTasks
 from sqlalchemy.orm import Session
@@ -28,8 +29,23 @@ def _recipient(session: Session, order_number: str) -> tuple[str | None, str | N
     return order.customer.email, order.customer.name
 
 
-def _email_note(to: str | None) -> str:
-    return " A confirmation email is on its way." if to else ""
+MailFor = Callable[[str, str | None], Mail]
+
+
+def _confirm(
+    session: Session,
+    tasks: BackgroundTasks,
+    ticket: HandoffTicket,
+    order_number: str,
+    what: str,
+    mail_for: MailFor,
+    line: str,
+) -> None:
+    """Queue the confirmation mail (to the order's customer) and tell the chat it is coming."""
+    to, name = _recipient(session, order_number)
+    queued = to is not None and notify.schedule(tasks, what, lambda: mail_for(to, name))
+    note = " A confirmation email is on its way." if queued else ""
+    say(session, ticket.conversation_id, line + note)
 
 
 def refund(
@@ -40,12 +56,13 @@ def refund(
     result: object,
 ) -> None:
     assert isinstance(result, RefundOut)
-    to, name = _recipient(session, result.order_number)
-
-    def build() -> Mail | None:
-        if to is None:
-            return None
-        return templates.refund_issued(
+    _confirm(
+        session,
+        tasks,
+        ticket,
+        result.order_number,
+        "refund",
+        lambda to, name: templates.refund_issued(
             to=to,
             name=name,
             order_number=result.order_number,
@@ -53,14 +70,9 @@ def refund(
             amount=result.amount,
             expected_by=result.expected_by,
             method=result.method,
-        )
-
-    queued = notify.schedule(tasks, "refund", build)
-    say(
-        session,
-        ticket.conversation_id,
+        ),
         f"{agent.display_name} issued a refund of {templates.money(result.amount)} for order "
-        f"{result.order_number} (refund {result.refund_id})." + _email_note(to if queued else None),
+        f"{result.order_number} (refund {result.refund_id}).",
     )
 
 
@@ -72,22 +84,18 @@ def certificate(
     result: object,
 ) -> None:
     assert isinstance(result, CertificateOut)
-    to, name = _recipient(session, result.order_number)
     value = f"{templates.money(result.amount)} off"
-
-    def build() -> Mail | None:
-        if to is None:
-            return None
-        return templates.promotional_certificate(
-            to=to, name=name, code=result.code, value=value, reason=None
-        )
-
-    queued = notify.schedule(tasks, "certificate", build)
-    say(
+    _confirm(
         session,
-        ticket.conversation_id,
+        tasks,
+        ticket,
+        result.order_number,
+        "certificate",
+        lambda to, name: templates.promotional_certificate(
+            to=to, name=name, code=result.code, value=value
+        ),
         f"{agent.display_name} gave you a promotional certificate for {value} your next order: "
-        f"code {result.code}." + _email_note(to if queued else None),
+        f"code {result.code}.",
     )
 
 
@@ -99,27 +107,22 @@ def reship(
     result: object,
 ) -> None:
     assert isinstance(result, ReshipOut)
-    to, name = _recipient(session, result.order_number)
     items = [f"{i.get('quantity', 1)} x {i.get('name', i.get('sku', ''))}" for i in result.items]
-
-    def build() -> Mail | None:
-        if to is None:
-            return None
-        return templates.replacement_shipped(
+    _confirm(
+        session,
+        tasks,
+        ticket,
+        result.order_number,
+        "reship",
+        lambda to, name: templates.replacement_shipped(
             to=to,
             name=name,
             order_number=result.order_number,
             items=items,
             replacement_order_number=result.reship_id,
-        )
-
-    queued = notify.schedule(tasks, "reship", build)
-    say(
-        session,
-        ticket.conversation_id,
+        ),
         f"{agent.display_name} is sending you a replacement for order {result.order_number} "
-        f"({', '.join(items)}; reference {result.reship_id})."
-        + _email_note(to if queued else None),
+        f"({', '.join(items)}; reference {result.reship_id}).",
     )
 
 

@@ -29,7 +29,7 @@ from . import audit, cases
 
 ROUTE_CASE_KIND = "recurring_delivery_route"
 # A US ZIP or ZIP+4 ("30309", "30309-1234", "303091234"): kept as the 5-digit ZIP.
-_ZIP_RE = re.compile(r"^(\d{5})(?:[- ]?\d{4})?$")
+_ZIP_RE = re.compile(r"^([0-9]{5})(?:[- ]?[0-9]{4})?$")  # ASCII digits only
 
 
 def normalise_postal_code(value: str) -> str:

@@ -212,3 +212,90 @@ def test_hand_back_to_the_bot_and_the_bot_continues(
     shopper.say("what is your return policy")
     shopper.expect_line("bot", r"30 days|[Rr]eturn")
     shoot(shopper.page, screenshots, "widget-phone")
+
+
+def test_call_me_instead_books_a_callback_the_console_follows_up(
+    stack: Stack, new_context: NewContext, screenshots: Path
+) -> None:
+    alex = Agent(new_context(width=1440, height=900), "alex")
+    shopper = Shopper(new_context(width=1100, height=820), "C-1001")  # Maya
+    shopper.say("I need to talk to someone about order 113-5550192-7781234")
+    if not shopper.messages("bot").filter(has_text=re.compile(r"ticket T-\d+")).count():
+        shopper.say("talk to a representative")
+    shopper.expect_line("bot", r"ticket T-\d+")
+    expect(shopper.page.get_by_test_id("tierline-queue")).to_be_visible()
+    ticket = ticket_of(stack, conversation_id(shopper))
+
+    shopper.page.get_by_test_id("tierline-call-me").click()
+    shopper.expect_line("bot", "What phone number")
+    shopper.say("415-555-0123")
+    shopper.expect_line("bot", "When should we call")
+    shopper.page.locator("[data-testid=tierline-quick-reply]:not([disabled])").first.click()
+    booked = shopper.expect_line("bot", r"callback CB-\w+")
+    callback_id = re.search(r"CB-\w+", booked.inner_text())
+    assert callback_id is not None
+    expect(shopper.page.get_by_test_id("tierline-queue")).to_be_hidden()  # no longer waiting
+    assert stack.desk("GET", f"/api/v1/handoffs/{ticket}").json()["status"] == "resolved"
+
+    alex.page.get_by_test_id("nav-callbacks").click()
+    alex.page.get_by_test_id("callbacks-view-all").click()
+    row = alex.page.locator(f"[data-testid=callback-row][data-callback='{callback_id.group(0)}']")
+    expect(row).to_be_visible()
+    expect(row.get_by_test_id("callback-phone")).to_contain_text("555")
+    shoot(alex.page, screenshots, "console-callbacks")
+    row.get_by_test_id("callback-no-answer").click()
+    expect(row.get_by_test_id("callback-attempts")).to_contain_text("1")
+
+
+def test_a_trade_in_problem_goes_to_the_specialists_who_answer_by_email(
+    stack: Stack, new_context: NewContext, screenshots: Path
+) -> None:
+    shopper = Shopper(new_context(width=1100, height=820), "C-1004")  # Sam O'Connor
+    shopper.say(
+        "the trade-in credit for my old phone on order 118-2718281-8284590 is wrong, "
+        "I was quoted more"
+    )
+    line = shopper.expect_line("bot", r"CASE-\d+")
+    case = re.search(r"CASE-\d+", line.inner_text())
+    assert case is not None
+    assert shopper.messages("bot").filter(has_text=re.compile(r"ticket T-\d+")).count() == 0
+
+    jordan = Agent(new_context(width=1440, height=900), "jordan.ecr")
+    jordan.page.get_by_test_id("nav-cases").click()
+    jordan.page.locator(f"[data-testid=case-row][data-case='{case.group(0)}']").get_by_test_id(
+        "case-link"
+    ).click()
+    expect(jordan.page.get_by_test_id("case-title")).to_contain_text(case.group(0))
+    jordan.page.get_by_test_id("case-reply-body").fill(
+        "We've checked the trade-in: you'll receive the quoted $320 credit within 3 days."
+    )
+    jordan.page.get_by_test_id("case-reply-submit").click()
+    expect(jordan.page.get_by_test_id("case-reply-result")).to_be_visible()
+    shoot(jordan.page, screenshots, "console-specialist-case")
+    subjects = subjects_to(stack, "sam.oconnor@example.com", expected=2)
+    assert any(case.group(0) in s and s.startswith("Re:") for s in subjects), subjects
+
+
+def test_the_widget_reconnects_after_a_network_drop_without_losing_or_doubling(
+    stack: Stack, new_context: NewContext
+) -> None:
+    alex = Agent(new_context(width=1440, height=900), "alex")
+    shopper_context = new_context(width=1100, height=820)
+    shopper = Shopper(shopper_context, None)
+    shopper.say("talk to a representative")
+    shopper.expect_line("bot", r"ticket T-\d+")
+    alex.claim(ticket_of(stack, conversation_id(shopper)))
+    shopper.expect_line("system", "joined the chat")
+
+    shopper_context.set_offline(True)
+    shopper.page.evaluate("() => window.dispatchEvent(new Event('offline'))")
+    expect(shopper.page.get_by_test_id("tierline-status")).to_be_visible()  # the socket dropped
+    for n in range(1, 4):
+        alex.say(f"While you were away, note {n}.")
+    shopper_context.set_offline(False)
+    shopper.page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    for n in range(1, 4):
+        shopper.expect_line("agent", f"note {n}\\.")
+    seqs = shopper.seqs()
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+    assert shopper.messages("agent").count() == 3

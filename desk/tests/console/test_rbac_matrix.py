@@ -1,0 +1,505 @@
+"""RBAC matrix: EVERY /console/api route (enumerated from the app) x every role.
+
+Each cell is an explicit expected outcome: ``OK`` (any 2xx), or the refusal status (401 not
+logged in, 403 role/ownership/authority/CSRF, 404 missing data, 409 "passes the check, stopped
+by the data"). A new console endpoint without a row fails ``test_every_console_route_has_a_row``.
+
+A *leak* is a 2xx where the table says refused; leaks must be 0, and every other mismatch fails
+too. On failure the whole matrix is printed (expected/got per cell).
+
+Also: each role's authority limits at and just above the limit (desk/authority.toml), a missing
+CSRF token on every POST for every role, others' data (tickets, cases), and a shopper's
+conversation token never opening another conversation (session resume and websocket hello).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.console.conftest import BIG_ORDER, PASSWORDS, AgentClient, login
+from tests.routers.test_chat import FakeRasa, app, hello, rasa, start
+from tierline_desk.models import Agent, Callback, Case, Order, utcnow
+from tierline_desk.schemas import HandoffRequest
+from tierline_desk.services import agent_actions, case_followup, chat, handoffs
+from tierline_desk.services.authority import get_policy
+
+__all__ = ["app", "login", "rasa"]
+
+ROLES = ("anonymous", "associate", "supervisor", "specialist", "admin")
+USERS = {
+    "associate": "alex",
+    "supervisor": "sam.lead",
+    "specialist": "jordan.ecr",
+    "admin": "admin",
+}
+OK = "ok"
+Expected = str | int
+P = "/console/api"
+
+# ------------------------------------------------------------------ the table
+# Ticket routes act on a tier-1 ticket claimed by the role when it can claim (associate,
+# supervisor), else claimed by alex; case routes on a case of the role's team (the specialists'
+# team for roles that have none); callbacks on a due callback.
+_WORKERS = {"associate": OK, "supervisor": OK, "specialist": 403, "admin": 403}
+_READERS = {"associate": OK, "supervisor": OK, "specialist": OK, "admin": 403}
+_EVERYONE = {"associate": OK, "supervisor": OK, "specialist": OK, "admin": OK}
+
+EXPECTED: dict[str, dict[str, Expected]] = {
+    f"POST {P}/login": {"anonymous": 401, **_EVERYONE},  # anonymous: a wrong password
+    f"GET {P}/me": {"anonymous": 401, **_EVERYONE},
+    f"POST {P}/logout": {"anonymous": 401, **_EVERYONE},
+    f"GET {P}/authority": {"anonymous": 401, **_EVERYONE},
+    f"POST {P}/heartbeat": {"anonymous": 401, **_EVERYONE},
+    f"GET {P}/queues": {"anonymous": 401, **_READERS},
+    f"GET {P}/tickets/{{ticket_number}}": {"anonymous": 401, **_READERS},
+    f"GET {P}/tickets/{{ticket_number}}/messages": {"anonymous": 401, **_READERS},
+    f"POST {P}/tickets/{{ticket_number}}/messages": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/typing": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/handback": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/claim": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/refund": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/certificate": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/reship": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/escalate": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/refer": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/tickets/{{ticket_number}}/resolve": {"anonymous": 401, **_WORKERS},
+    f"GET {P}/callbacks": {"anonymous": 401, **_WORKERS},
+    f"POST {P}/callbacks/{{callback_id}}/outcome": {"anonymous": 401, **_WORKERS},
+    f"GET {P}/cases": {"anonymous": 401, **_READERS},
+    f"GET {P}/cases/{{case_number}}": {"anonymous": 401, **_READERS},
+    f"POST {P}/cases/{{case_number}}/reply": {"anonymous": 401, **_READERS},
+    f"POST {P}/cases/{{case_number}}/messages/{{message_pk}}/resend": {
+        "anonymous": 401,
+        **_READERS,
+    },
+    f"POST {P}/cases/{{case_number}}/close": {"anonymous": 401, **_READERS},
+    f"GET {P}/outbox": {
+        "anonymous": 401,
+        "associate": 403,
+        "supervisor": OK,
+        "specialist": OK,
+        "admin": OK,
+    },
+    # No mail was sent in these tests: the roles allowed to read get 404 for the id.
+    f"GET {P}/outbox/{{message_id:path}}": {
+        "anonymous": 401,
+        "associate": 403,
+        "supervisor": 404,
+        "specialist": 404,
+        "admin": 404,
+    },
+    f"GET {P}/analytics": {
+        "anonymous": 401,
+        "associate": 403,
+        "supervisor": OK,
+        "specialist": 403,
+        "admin": OK,
+    },
+}
+
+
+def console_routes(app: FastAPI) -> list[str]:
+    """``METHOD path`` of every route under /console/api, straight from the app."""
+    keys = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if path.startswith(f"{P}/") or path == P:
+            keys += [f"{m} {path}" for m in sorted(route.methods or ()) if m != "HEAD"]
+    return sorted(keys)
+
+
+# ------------------------------------------------------------------ the world each call needs
+
+
+@dataclass
+class Call:
+    method: str
+    url: str
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    session: Session
+    keys: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def agent(self, username: str) -> Agent:
+        agent = self.session.scalar(select(Agent).where(Agent.username == username))
+        assert agent is not None
+        return agent
+
+    def ticket(self, claimer: str | None, tier: int = 1) -> str:
+        """A handoff ticket on a real web conversation, claimed by ``claimer``."""
+        conversation, _ = chat.create_conversation(self.session, None)
+        request = HandoffRequest.model_validate(
+            {
+                "conversation_id": conversation.conversation_id,
+                "tier": tier,
+                "reason": "Package arrived damaged",
+                "customer": {"email": "priya.n@example.com", "name": "Priya"},
+                "order_number": BIG_ORDER,
+                "bot_attempts": ["looked up the order"],
+                "recent_messages": [{"sender": "user", "text": "It arrived broken"}],
+            }
+        )
+        ticket, _ = handoffs.create(self.session, request, "bot")
+        self.session.commit()
+        if claimer is not None:
+            agent_actions.claim(self.session, self.agent(claimer), ticket)
+            self.session.commit()
+        return ticket.ticket_number
+
+    def case(self, team: str) -> Case:
+        n = next(self.keys)
+        case = Case(
+            case_number=f"CASE-8{n:05d}",
+            kind="trade_in_credit" if team != "associates" else "complaint",
+            team=team,
+            status="open",
+            response_channel="email",
+            conversation_id=f"conv-rbac-{n}",
+            order_number="118-2718281-8284590",
+            customer={"email": "priya.n@example.com", "name": "Priya"},
+            description="Trade-in credit never arrived",
+            created_at=utcnow() - timedelta(hours=1),
+        )
+        self.session.add(case)
+        self.session.commit()
+        return case
+
+    def callback(self) -> str:
+        n = next(self.keys)
+        now = utcnow()
+        cb = Callback(
+            callback_id=f"CB-RBAC{n:04d}",
+            conversation_id=f"conv-rbac-cb-{n}",
+            phone="+14155550123",
+            window_start=now - timedelta(minutes=5),
+            window_end=now + timedelta(minutes=25),
+            reason="Wants to talk about a late refund",
+            email="maya.chen@example.com",
+            order_number="112-4839201-5573910",
+            status="scheduled",
+            attempts=0,
+            created_at=now - timedelta(hours=1),
+        )
+        self.session.add(cb)
+        self.session.commit()
+        return cb.callback_id
+
+    def sku(self) -> str:
+        order = self.session.get(Order, BIG_ORDER)
+        assert order is not None
+        return order.items[0].sku
+
+
+def _claimer(role: str) -> str:
+    return USERS[role] if role in ("associate", "supervisor") else "alex"
+
+
+def _team(role: str) -> str:
+    return "associates" if role == "associate" else case_followup.SPECIALIST_TEAM
+
+
+def build_call(route: str, role: str, world: World) -> Call:
+    """The request that exercises ``route`` as ``role`` (fresh data for every call)."""
+    method, path = route.split(" ", 1)
+    key = {"Idempotency-Key": f"rbac-{next(world.keys)}"}
+    if route == f"POST {P}/login":
+        user = USERS.get(role, "alex")
+        password = PASSWORDS[user] if role != "anonymous" else "wrong-password"
+        return Call(method, path, {"username": user, "password": password})
+    if "{ticket_number}" in path:
+        claimer = None if path.endswith("/claim") else _claimer(role)
+        url = path.replace("{ticket_number}", world.ticket(claimer))
+        bodies: dict[str, Any] = {
+            "messages": {"text": "Hello from the desk"},
+            "handback": {"outcome": "Refunded"},
+            "refund": {"amount": "10.00", "reason": "rbac"},
+            "certificate": {"amount": "5.00", "reason": "rbac"},
+            "reship": {"items": [{"sku": world.sku(), "quantity": 1}], "reason": "rbac"},
+            "escalate": {"note": "rbac"},
+            "refer": {"note": "rbac"},
+            "resolve": {"outcome": "rbac"},
+        }
+        body = bodies.get(url.rsplit("/", 1)[-1]) if method == "POST" else None
+        return Call(method, url, body, key)
+    if "{callback_id}" in path:
+        url = path.replace("{callback_id}", world.callback())
+        return Call(method, url, {"status": "called", "note": "rbac"})
+    if "{case_number}" in path:
+        case = world.case(_team(role))
+        url = path.replace("{case_number}", case.case_number)
+        if "{message_pk}" in url:
+            row, _ = case_followup.reply(
+                world.session, world.agent("sam.lead"), case, "Earlier reply", False
+            )
+            world.session.commit()
+            url = url.replace("{message_pk}", str(row.id))
+        bodies = {"reply": {"body": "Hello", "close": False}, "close": {"note": "rbac"}}
+        return Call(method, url, bodies.get(url.rsplit("/", 1)[-1]))
+    if "{message_id:path}" in path:
+        return Call(method, path.replace("{message_id:path}", "no-such-message@tierline"))
+    return Call(method, path, {} if method == "POST" else None)
+
+
+# ------------------------------------------------------------------ running and judging
+
+
+@dataclass
+class Cell:
+    route: str
+    role: str
+    expected: Expected
+    got: int
+    code: str
+
+    @property
+    def leak(self) -> bool:
+        return self.expected != OK and 200 <= self.got < 300
+
+    @property
+    def ok(self) -> bool:
+        if self.expected == OK:
+            return 200 <= self.got < 300
+        return self.got == self.expected
+
+
+def send(client: TestClient, call: Call) -> tuple[int, str]:
+    resp = client.request(call.method, call.url, json=call.body, headers=call.headers)
+    assert resp.status_code < 500, (call, resp.text)
+    code = ""
+    if resp.status_code >= 400:
+        detail = resp.json()["detail"]
+        assert detail["message"], resp.text  # every refusal explains itself
+        code = str(detail["code"])
+    return resp.status_code, code
+
+
+def render(cells: list[Cell]) -> str:
+    by_route: dict[str, dict[str, Cell]] = {}
+    for c in cells:
+        by_route.setdefault(c.route, {})[c.role] = c
+    width = max(len(r) for r in by_route)
+    lines = [f"{'route':<{width}} | " + " | ".join(f"{r:<16}" for r in ROLES)]
+    for route, row in sorted(by_route.items()):
+        parts = []
+        for role in ROLES:
+            c = row.get(role)
+            text = "" if c is None else f"{c.expected}/{c.got}{'' if c.ok else ' !'}"
+            text += " LEAK" if c is not None and c.leak else ""
+            parts.append(f"{text:<16}")
+        lines.append(f"{route:<{width}} | " + " | ".join(parts))
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def clients(app: FastAPI, login: Callable[[str], AgentClient]) -> Iterator[dict[str, Any]]:
+    anon = TestClient(app)
+    agents = {role: login(user) for role, user in USERS.items()}
+    yield {"anonymous": anon, **agents}
+    anon.close()
+
+
+def _run(
+    role: str, call: Call, clients: dict[str, Any], login: Callable[[str], AgentClient]
+) -> tuple[int, str]:
+    if role == "anonymous":
+        return send(clients["anonymous"], call)
+    agent: AgentClient = clients[role]
+    if call.url.endswith("/logout"):
+        agent = login(USERS[role])  # a session of its own, so the others stay logged in
+    if call.url.endswith("/login"):
+        agent = AgentClient(TestClient(agent.http.app), agent.csrf)
+    headers = {**call.headers}
+    if call.method == "POST":
+        headers["X-CSRF-Token"] = agent.csrf
+    return send(agent.http, Call(call.method, call.url, call.body, headers))
+
+
+def test_every_console_route_has_a_row(app: FastAPI) -> None:
+    routes = console_routes(app)
+    assert len(routes) >= 28
+    assert set(routes) == set(EXPECTED), (
+        f"missing rows: {sorted(set(routes) - set(EXPECTED))}; "
+        f"stale rows: {sorted(set(EXPECTED) - set(routes))}"
+    )
+    assert all(set(row) == set(ROLES) for row in EXPECTED.values())
+
+
+def test_the_rbac_matrix_has_no_leak(
+    app: FastAPI,
+    session: Session,
+    rasa: FakeRasa,
+    clients: dict[str, Any],
+    login: Callable[[str], AgentClient],
+) -> None:
+    world = World(session)
+    cells = []
+    for route in console_routes(app):
+        for role in ROLES:
+            got, code = _run(role, build_call(route, role, world), clients, login)
+            cells.append(Cell(route, role, EXPECTED[route][role], got, code))
+    leaks = [c for c in cells if c.leak]
+    wrong = [c for c in cells if not c.ok]
+    assert len(cells) == len(EXPECTED) * len(ROLES)
+    assert not leaks and not wrong, f"leaks={len(leaks)}\n{render(cells)}"
+
+
+def test_every_post_without_csrf_is_refused_for_every_role(
+    app: FastAPI, session: Session, rasa: FakeRasa, clients: dict[str, Any]
+) -> None:
+    world = World(session)
+    cells = []
+    for route in console_routes(app):
+        if not route.startswith("POST ") or route == f"POST {P}/login":
+            continue
+        for role in ROLES:
+            call = build_call(route, role, world)
+            client = clients[role] if role == "anonymous" else clients[role].http
+            got, code = send(client, call)  # no X-CSRF-Token header
+            expected = 401 if role == "anonymous" else 403
+            cells.append(Cell(route, role, expected, got, code))
+            if role != "anonymous":
+                assert code == "csrf_failed", (route, role, code)
+    assert cells and all(c.ok for c in cells), render(cells)
+
+
+# ------------------------------------------------------------------ authority limits
+
+
+def _limit(role: str, action: str) -> str:
+    limit = get_policy().for_role(role).limit("refund" if action == "refund" else "certificate")
+    assert limit.maximum is not None
+    return f"{limit.maximum:.2f}"
+
+
+def _above(amount: str) -> str:
+    whole, cents = amount.split(".")
+    return f"{int(whole) + (int(cents) + 1) // 100}.{(int(cents) + 1) % 100:02d}"
+
+
+@pytest.mark.parametrize("action", ["refund", "certificate"])
+@pytest.mark.parametrize("role", ["associate", "supervisor"])
+def test_money_actions_at_and_just_above_the_roles_limit(
+    role: str, action: str, session: Session, clients: dict[str, Any]
+) -> None:
+    world = World(session)
+    agent: AgentClient = clients[role]
+    at = _limit(role, action)
+    results = {}
+    for amount in (at, _above(at)):
+        ticket = world.ticket(USERS[role])
+        resp = agent.post(
+            f"{P}/tickets/{ticket}/{action}",
+            {"amount": amount, "reason": "authority check"},
+            key=f"auth-{role}-{action}-{amount}",
+        )
+        results[amount] = (resp.status_code, resp.json().get("detail", {}).get("code"))
+    at_status, at_code = results[at]
+    # At the limit the authority check passes: done, or stopped only by the order's total.
+    assert at_status == 201 or (at_status == 409 and at_code == "exceeds_refundable"), results
+    assert results[_above(at)] == (403, "above_authority"), results
+
+
+def test_roles_without_money_authority_are_refused_whatever_the_amount(
+    session: Session, clients: dict[str, Any]
+) -> None:
+    world = World(session)
+    ticket = world.ticket("alex")
+    admin: AgentClient = clients["admin"]
+    specialist: AgentClient = clients["specialist"]
+    for action in ("refund", "certificate"):
+        body = {"amount": "0.01", "reason": "x"}
+        resp = admin.post(f"{P}/tickets/{ticket}/{action}", body, key=f"adm-{action}")
+        assert resp.status_code == 403, resp.text
+        # Specialists have no limit, but only act on tickets they hold (they claim none).
+        resp = specialist.post(f"{P}/tickets/{ticket}/{action}", body, key=f"spc-{action}")
+        assert (resp.status_code, resp.json()["detail"]["code"]) == (403, "not_your_ticket")
+
+
+# ------------------------------------------------------------------ others' data
+
+
+def test_others_data_is_refused(session: Session, clients: dict[str, Any]) -> None:
+    world = World(session)
+    alex: AgentClient = clients["associate"]
+    specialist: AgentClient = clients["specialist"]
+    tier2 = world.ticket(None, tier=2)
+    sams = world.ticket("sam.lead")
+    cells = [
+        ("associate reads a tier-2 ticket", alex.get(f"{P}/tickets/{tier2}"), 403),
+        ("associate reads its chat", alex.get(f"{P}/tickets/{tier2}/messages"), 403),
+        ("associate claims it", alex.post(f"{P}/tickets/{tier2}/claim"), 403),
+        (
+            "associate refunds on sam's ticket",
+            alex.post(f"{P}/tickets/{sams}/refund", {"amount": "1.00", "reason": "x"}, key="o1"),
+            403,
+        ),
+        (
+            "associate writes in sam's chat",
+            alex.post(f"{P}/tickets/{sams}/messages", {"text": "hi"}),
+            403,
+        ),
+        (
+            "associate reads a specialist case",
+            alex.get(f"{P}/cases/{world.case(case_followup.SPECIALIST_TEAM).case_number}"),
+            403,
+        ),
+        (
+            "specialist reads an associates' case",
+            specialist.get(f"{P}/cases/{world.case('associates').case_number}"),
+            403,
+        ),
+        ("unknown ticket", alex.get(f"{P}/tickets/T-DOESNOTEXIST"), 404),
+    ]
+    wrong = [
+        (what, r.status_code, expected) for what, r, expected in cells if r.status_code != expected
+    ]
+    assert not wrong, wrong
+
+
+# ------------------------------------------------------------------ shoppers' conversations
+
+
+def test_a_conversation_token_opens_no_other_conversation(app: FastAPI) -> None:
+    with TestClient(app) as web:
+        victim = start(web)
+        mine = start(web)
+        # Resume with the victim's id and my own token: a new conversation, never the victim's.
+        resp = web.post(
+            "/chat/api/session",
+            json={"conversation_id": victim["conversation_id"], "token": mine["token"]},
+        )
+        assert resp.status_code == 200
+        assert resp.json()["conversation_id"] not in (
+            victim["conversation_id"],
+            mine["conversation_id"],
+        )
+        assert resp.json()["resumed"] is False
+        # Websocket hello with the victim's id and my token: refused, nothing of theirs sent.
+        with web.websocket_connect("/chat/ws") as ws:
+            ws.send_json(
+                {
+                    "type": "hello",
+                    "conversation_id": victim["conversation_id"],
+                    "token": mine["token"],
+                }
+            )
+            refused = ws.receive_json()
+            assert refused["type"] == "error" and refused["code"] == "ws_4401"
+        # My own token still opens my own conversation.
+        with web.websocket_connect("/chat/ws") as ws:
+            assert hello(ws, mine)["type"] == "ready"

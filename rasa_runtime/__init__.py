@@ -1,0 +1,1 @@
+"""Tierline's changes to how the Rasa server runs (installed by the tracker store at start-up)."""
