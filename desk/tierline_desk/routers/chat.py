@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import re
+import time
 import unicodedata
 import weakref
 from collections.abc import Callable
