@@ -166,10 +166,15 @@ class WebChatShopper(HttpUser):
     """The same conversations through the desk: POST /chat/api/session, then /chat/ws.
 
     Like a person, the shopper reads the answer and types the next message: a think time of
-    BENCH_THINK_S seconds (uniform between the two numbers) before each turn after the first.
+    BENCH_THINK_S seconds (uniform between the two numbers) before each turn after the first,
+    and before opening the chat the first time.
     """
 
     wait_time = constant(0)
+
+    def on_start(self) -> None:
+        """Shoppers open the chat at different moments, not all in the same millisecond."""
+        self._think()
 
     def _think(self) -> None:
         low, _, high = os.environ.get("BENCH_THINK_S", "1-3").partition("-")

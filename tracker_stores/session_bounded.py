@@ -24,6 +24,7 @@ other runtime changes are installed (rasa_runtime/).
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from collections import deque
 from typing import Any
@@ -44,6 +45,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_runtime import action_results
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SESSION_EVENTS = 120
 DEFAULT_CARRIED_MESSAGES = 12
@@ -162,14 +165,18 @@ class SessionBoundedSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]
         with only its index on ``sender_id`` both walk every event the shopper ever had.
         """
         table = self.SQLEvent.__tablename__
-        with self.engine.begin() as connection:
-            for name, columns in (
-                ("ix_events_sender_type_time", "sender_id, type_name, timestamp"),
-                ("ix_events_sender_time", "sender_id, timestamp"),
-            ):
-                connection.execute(
-                    sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
-                )
+        for name, columns in (
+            ("ix_events_sender_type_time", "sender_id, type_name, timestamp"),
+            ("ix_events_sender_time", "sender_id, timestamp"),
+        ):
+            statement = f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.text(statement))
+            except sa.exc.IntegrityError:
+                # PostgreSQL: another Rasa replica created it at the same moment ("IF NOT
+                # EXISTS" does not guard against that race). It exists either way.
+                logger.info("index %s was created by another process", name)
 
     def should_start_new_session(self, tracker: DialogueStateTracker) -> bool:
         """The session is over the limit and the conversation is at a quiet moment."""

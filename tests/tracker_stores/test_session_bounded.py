@@ -250,3 +250,24 @@ async def test_sqlite_runs_in_write_ahead_log_mode(store: SessionBoundedSQLTrack
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
         synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
     assert (mode, synchronous) == ("wal", 1)  # 1 is NORMAL
+
+
+def test_a_replica_creating_the_same_index_at_once_is_not_an_error(
+    store: SessionBoundedSQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    class RacedConnection:
+        def __enter__(self) -> RacedConnection:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+        def execute(self, statement: object) -> None:
+            raise sa.exc.IntegrityError(str(statement), {}, Exception("pg_class_relname_nsp_index"))
+
+    monkeypatch.setattr(
+        store, "engine", type("Engine", (), {"begin": lambda self: RacedConnection()})()
+    )
+    store._create_session_indexes()  # no exception: the index exists, made by the other replica

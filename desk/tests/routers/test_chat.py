@@ -690,3 +690,21 @@ def test_certificates_and_reships_are_told_in_the_chat_and_emailed(
         until(ws, lambda f: f["type"] == "message" and reship_id in f["text"])
     subjects = sorted(str(m["Subject"]) for m in catcher.messages())
     assert any(code in s for s in subjects) and any("replacement" in s for s in subjects), subjects
+
+
+@pytest.mark.parametrize(
+    ("mode", "queue", "seconds"),
+    [
+        ("bot", {"ticket_number": None}, 30.0),
+        ("bot", {"ticket_number": "T-1001", "position": 2}, 2.0),
+        ("agent", {"ticket_number": None}, 2.0),
+    ],
+)
+def test_sockets_look_often_only_while_queued_or_with_a_person(
+    mode: str, queue: dict[str, Any], seconds: float
+) -> None:
+    from tierline_desk.routers.chat import recheck_seconds
+    from tierline_desk.services.chat import ChatState
+
+    assert recheck_seconds(ChatState(mode=mode, agent=None, queue=queue)) == seconds
+    assert recheck_seconds(None) == 2.0

@@ -45,6 +45,10 @@ SHOP_COOKIE = "tierline_shop"
 HELLO_TIMEOUT_SECONDS = 10.0
 RECHECK_SECONDS = 2.0
 STORE_RETRY_SECONDS = 60.0  # how long a bot answer waits for the database to come back
+# While only the bot has the chat, every change arrives with a message (the hub wakes the
+# socket), so the safety-net look at the database can be rare: polling every open chat every
+# two seconds was as much database work as the messages themselves.
+IDLE_RECHECK_SECONDS = 30.0
 TALK_TO_PERSON = "/talk_to_representative"
 NOT_WORDS = "I can only read words, not commands. Could you tell me in a few words what you need?"
 APOLOGY = (
@@ -209,6 +213,13 @@ def _origin_allowed(ws: WebSocket) -> bool:
     return origin.rstrip("/") in allowed
 
 
+def recheck_seconds(state: chat.ChatState | None) -> float:
+    """How long a socket waits for a wake-up before looking again (queues and people move)."""
+    if state is not None and state.mode == "bot" and not state.queue.get("ticket_number"):
+        return IDLE_RECHECK_SECONDS
+    return RECHECK_SECONDS
+
+
 def state_key(state: chat.ChatState) -> str:
     return json.dumps([state.mode, state.agent, state.queue], sort_keys=True)
 
@@ -222,6 +233,7 @@ class ChatConnection:
         self.customer_id = conversation.customer_id
         self.sent_seq = last_seq
         self.state_key: str | None = None
+        self.state: chat.ChatState | None = None
         self.agent_typing: str | None = None
         self.send_lock = asyncio.Lock()
         self.limits = flood_limits(ws.app)
@@ -252,6 +264,8 @@ class ChatConnection:
             if frame["seq"] > self.sent_seq:
                 await self.send(frame)
                 self.sent_seq = frame["seq"]
+        if state is not None:
+            self.state = state
         if state is not None and state_key(state) != self.state_key:
             self.state_key = state_key(state)
             for frame in state.frames():
@@ -272,7 +286,7 @@ class ChatConnection:
                 # A database hiccup must not silence the chat: log it and look again soon.
                 log.exception("could not push chat updates; retrying")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=RECHECK_SECONDS)
+                await asyncio.wait_for(wake.wait(), timeout=recheck_seconds(self.state))
             wake.clear()
 
     # ---- reading
