@@ -46,6 +46,8 @@ from .settings import get_settings
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     bridge_task: asyncio.Task[None] | None = None
+    limits: FloodLimits = app.state.flood_limits
+    await limits.open()  # the shared buckets' Redis client, on this loop (when REDIS_URL is set)
     redis_url = get_settings().redis_url
     if redis_url:  # several replicas: wake websockets held by the others too
         bridge = RedisBridge(get_hub(), redis_url)
@@ -61,6 +63,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         bridge_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await bridge_task
+    await limits.aclose()
     await rasa_client.close()
 
 

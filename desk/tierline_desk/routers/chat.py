@@ -364,7 +364,7 @@ class ChatConnection:
                 )
                 return
             for_bot = as_plain_text(shown)
-        wait = self.limiter.take("connection") or self.limits.per_conversation.take(
+        wait = self.limiter.take("connection") or await self.limits.per_conversation.take_async(
             self.conversation_id
         )
         if wait:
