@@ -13,6 +13,8 @@ Environment: ``SHOP_IDENTITY_SECRET`` (to sign in demo customers), ``SCALE_RESUL
 
 from __future__ import annotations
 
+import ipaddress
+import itertools
 import json
 import os
 import random
@@ -80,8 +82,25 @@ def _float_env(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+_next_address = itertools.count()
+
+
+def shopper_address() -> str:
+    """A distinct client address per simulated shopper, from 198.18.0.0/15 (RFC 2544: for
+    benchmarks). Every simulated shopper really connects from 127.0.0.1, which the desks trust
+    as a proxy (uvicorn ``--proxy-headers``), so nginx's X-Forwarded-For carries this address
+    to the desk's per-IP limits as a real client's would; otherwise 500 shoppers would share
+    one IP's budget of new chats."""
+    n = next(_next_address) % (2 * 65536)
+    return str(ipaddress.IPv4Address("198.18.0.0") + n)
+
+
 class Shopper(HttpUser):
     wait_time = between(1, 3)  # between conversations
+
+    def on_start(self) -> None:
+        self.forwarded = {"X-Forwarded-For": shopper_address()}
+        self.client.headers.update(self.forwarded)
 
     @task
     def converse(self) -> None:
@@ -100,7 +119,9 @@ class Shopper(HttpUser):
             return
         base = str(self.host).replace("http://", "ws://").replace("https://", "wss://")
         ws_url = base + "/chat/ws"
-        chat = ShopperChat(ws_url, session["conversation_id"], session["token"], script.name)
+        chat = ShopperChat(
+            ws_url, session["conversation_id"], session["token"], script.name, self.forwarded
+        )
         started = time.time()
         apology_seconds: list[float] = []
         apology_at: list[float] = []

@@ -59,9 +59,17 @@ class ChatClosed(Exception):
 
 
 class ShopperChat:
-    def __init__(self, ws_url: str, conversation_id: str, token: str, script: str) -> None:
+    def __init__(
+        self,
+        ws_url: str,
+        conversation_id: str,
+        token: str,
+        script: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.ws_url = ws_url
         self.token = token
+        self.headers = [f"{name}: {value}" for name, value in (headers or {}).items()]
         self.log = ChatLog(conversation_id, script)
         self.last_seq = 0
         self.unacked: dict[str, Turn] = {}
@@ -83,7 +91,7 @@ class ShopperChat:
 
     def _open(self) -> None:
         self.close()
-        ws = websocket.create_connection(self.ws_url, timeout=15)
+        ws = websocket.create_connection(self.ws_url, timeout=15, header=self.headers)
         ws.send(
             json.dumps(
                 {
@@ -241,7 +249,7 @@ class ShopperChat:
 
     def _history(self) -> list[dict[str, Any]]:
         replay: list[dict[str, Any]] = []
-        ws = websocket.create_connection(self.ws_url, timeout=15)
+        ws = websocket.create_connection(self.ws_url, timeout=15, header=self.headers)
         try:
             ws.send(
                 json.dumps(

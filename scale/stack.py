@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -44,6 +45,7 @@ LOGS = VAR / "logs"
 PG_DATA = VAR / "pg"
 PG_SOCKETS = VAR / "pg-run"
 NGINX_DIR = VAR / "nginx"
+TEST_ROLE = "tierline_tests"
 APT_PACKAGES = {"postgresql": "initdb", "redis-server": "redis-server", "nginx-light": "nginx"}
 
 
@@ -448,6 +450,24 @@ class Stack:
             [*psql, "-qc", f"{verb} ROLE tierline LOGIN PASSWORD '{password}'", "postgres"],
             check=True,
         )
+        # The desk's test suite makes a database per test (test_scaled.py); the services' own
+        # role cannot create databases.
+        tests_exist = subprocess.run(
+            [*psql, "-tAc", f"SELECT 1 FROM pg_roles WHERE rolname = '{TEST_ROLE}'", "postgres"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        verb = "ALTER" if tests_exist == "1" else "CREATE"
+        subprocess.run(
+            [
+                *psql,
+                "-qc",
+                f"{verb} ROLE {TEST_ROLE} LOGIN CREATEDB PASSWORD '{password}'",
+                "postgres",
+            ],
+            check=True,
+        )
         for db in ("tierline_desk", "tierline_rasa"):
             found = subprocess.run(
                 [*psql, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'", "postgres"],
@@ -457,6 +477,13 @@ class Stack:
             ).stdout.strip()
             if found != "1":
                 subprocess.run([*psql, "-qc", f"CREATE DATABASE {db} OWNER tierline", "postgres"])
+
+    def test_database_url(self) -> str:
+        """Where the desk's tests may create and drop their databases (DESK_TEST_POSTGRES_URL)."""
+        return (
+            f"postgresql+psycopg://{TEST_ROLE}:{self.db_password()}@127.0.0.1:"
+            f"{self.ports.postgres}/postgres"
+        )
 
     def migrate_desk(self) -> None:
         env = self.app_env()
@@ -519,6 +546,11 @@ class Stack:
             self.stop_all()
 
 
+def refusal(code: str, message: str) -> str:
+    """A body in the desk's error shape (docs/backend-api.md) for nginx's own refusals."""
+    return json.dumps({"detail": {"code": code, "message": message}})
+
+
 def write_nginx_conf(ports: Ports) -> Path:
     """nginx's config: the public door and two loopback-only balancers.
 
@@ -531,6 +563,10 @@ def write_nginx_conf(ports: Ports) -> Path:
     (``non_idempotent`` is not set), so a message is never processed twice.
     """
     tmp = NGINX_DIR / "tmp"
+    too_large = refusal("too_large", "That request is too large: the limit is 1 MB.")
+    unavailable = refusal(
+        "unavailable", "Support chat is restarting. Please try again in a few seconds."
+    )
 
     def servers(items: tuple[int, ...]) -> str:
         return "\n".join(
@@ -574,6 +610,18 @@ http {{
         client_max_body_size 1m;
         proxy_http_version 1.1;
         proxy_next_upstream error timeout;
+        # nginx's own refusals speak the desk's error shape (docs/backend-api.md), not HTML.
+        error_page 413 @too_large;
+        error_page 502 503 504 @unavailable;
+        location @too_large {{
+            default_type application/json;
+            return 413 '{too_large}';
+        }}
+        location @unavailable {{
+            default_type application/json;
+            add_header Retry-After 5 always;
+            return 503 '{unavailable}';
+        }}
         location /chat/ws {{
             proxy_pass http://desks;
             proxy_set_header Host $http_host;

@@ -7,7 +7,10 @@
    time, each going through multi-turn conversations, some handed off.
 4. Meanwhile injects the faults asked for (``--faults``), one after another, and checks what
    each must not break.
-5. Prints what it measured and, as its last line, exactly (one line)::
+5. On the same stack, once the load is over: the hostile-input corpus through the public door
+   (scale/hostile.py), the live security checks (scale/security.py), and the desk's whole test
+   suite on this PostgreSQL, whose RBAC matrix reports its leaks.
+6. Prints what it measured and, as its last line, exactly (one line)::
 
        scaled: shoppers=N lost=L reordered=O duplicated=D empty=E hostile=H
        server_errors=X rbac_leaks=Z
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,12 +36,44 @@ from typing import Any
 
 import requests
 
-from stack import LOGS, Stack  # scale/ is on sys.path: this script lives there
+# scale/ is on sys.path: this script lives there
+import hostile
+import security
+from stack import LOGS, ROOT, Stack
 
 SCALE = Path(__file__).resolve().parent
 AGENT = ("alex", "alex-demo-pass")
 FAULT_GRACE_SECONDS = 30.0  # apologies this long after a fault are expected, not errors
 APOLOGY_LIMIT_SECONDS = 3.0  # and each must come this fast after the shopper's message
+
+
+@dataclass
+class AfterLoad:
+    """What the checks after the load found (step 5)."""
+
+    hostile_failed: int = -1  # -1: not run
+    hostile_cases: int = 0
+    security: security.SecurityReport | None = None
+    matrix: dict[str, Any] = field(default_factory=dict)
+    desk_suite_passed: bool = False
+
+    @property
+    def rbac_leaks(self) -> int:
+        live = self.security.leaks if self.security is not None else 0
+        return live + int(self.matrix.get("leaks", 0))
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.hostile_failed == 0
+            and self.security is not None
+            and not self.security.failures
+            and self.desk_suite_passed
+            and bool(self.matrix)
+            and self.matrix.get("database") == "postgresql"
+            and int(self.matrix.get("wrong", 1)) == 0
+            and self.rbac_leaks == 0
+        )
 
 
 @dataclass
@@ -287,6 +323,89 @@ def in_fault_window(item: dict[str, Any], reports: list[FaultReport]) -> bool:
     )
 
 
+def run_hostile(stack: Stack, base: str, after: AfterLoad) -> None:
+    """The hostile-input corpus through nginx, against both desks, Rasa and the actions."""
+    print("hostile input: the corpus through the public door", flush=True)
+    limits = hostile.Limits()
+    runner = hostile.Runner(
+        hostile.LiveDoor(base, timeout=30),
+        limits=limits,
+        api_token=stack.secrets.get("DESK_API_TOKEN") or None,
+        console_user=AGENT[0],
+        console_password=AGENT[1],
+        reply_timeout=30,
+    )
+    results = runner.run(hostile.corpus(limits))
+    after.hostile_cases = len(results)
+    after.hostile_failed = hostile.report(results)
+
+
+def run_security(stack: Stack, base: str, after: AfterLoad) -> None:
+    p = stack.ports
+    rasa_urls = tuple(f"http://127.0.0.1:{port}" for port in (*p.rasas, p.rasa_lb))
+    action_urls = tuple(f"http://127.0.0.1:{port}" for port in (*p.actions, p.actions_lb))
+    target = security.Target(
+        public_url=base,
+        rasa_urls=rasa_urls,
+        action_urls=action_urls,
+        internal_ports=(
+            *p.rasas,
+            *p.actions,
+            *p.desks,
+            p.rasa_lb,
+            p.actions_lb,
+            p.postgres,
+            p.redis,
+            p.mail,
+        ),
+        rasa_token=stack.secrets.get("RASA_TOKEN", ""),
+        action_token=stack.secrets.get("ACTION_SERVER_TOKEN", ""),
+    )
+    after.security = security.run(target)
+    security.print_report(after.security)
+
+
+def run_desk_suite_on_postgres(stack: Stack, after: AfterLoad) -> None:
+    """The desk's tests on this PostgreSQL (each test in a database of its own); the RBAC
+    matrix among them writes its cell counts to a file we read."""
+    print("desk tests on PostgreSQL (the RBAC matrix among them)", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        matrix_file = Path(tmp) / "rbac.json"
+        env = {
+            **os.environ,
+            "DESK_TEST_POSTGRES_URL": stack.test_database_url(),
+            "RBAC_REPORT": str(matrix_file),
+        }
+        status = subprocess.run(
+            [str(ROOT / "desk/.venv/bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=ROOT / "desk",
+            env=env,
+            check=False,
+        ).returncode
+        after.desk_suite_passed = status == 0
+        if matrix_file.exists():
+            after.matrix = json.loads(matrix_file.read_text())
+    print(
+        f"desk tests on PostgreSQL: {'passed' if after.desk_suite_passed else 'FAILED'}; "
+        f"RBAC matrix: {after.matrix or 'no report'}",
+        flush=True,
+    )
+
+
+def after_load(stack: Stack, base: str) -> AfterLoad:
+    after = AfterLoad()
+    for step in (run_security, run_hostile):
+        try:
+            step(stack, base, after)
+        except Exception as exc:  # reported as a failed step, never hidden
+            print(f"{step.__name__} failed to run: {type(exc).__name__}: {exc}", flush=True)
+    try:
+        run_desk_suite_on_postgres(stack, after)
+    except Exception as exc:
+        print(f"desk tests on PostgreSQL failed to run: {type(exc).__name__}: {exc}", flush=True)
+    return after
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Load and fault test of the distributed stack")
     parser.add_argument("--shoppers", type=int, default=int(os.environ.get("SCALE_SHOPPERS", 500)))
@@ -306,11 +425,14 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown faults: {', '.join(unknown)}")
 
+    # A SIGTERM (CI's timeout, `kill`) unwinds through the finally below: the stack stops.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     stack = Stack()
     base = f"http://127.0.0.1:{stack.ports.public}"
     if args.reuse:  # adopt nothing: faults need processes this run started
         faults = []
     reports: list[FaultReport] = []
+    after = AfterLoad()
     try:
         if not args.reuse:
             stack.start_all()
@@ -336,10 +458,11 @@ def main() -> int:
             results: list[dict[str, Any]] = (
                 json.loads(results_path.read_text()) if results_path.exists() else []
             )
+        after = after_load(stack, base)
     finally:
         if not args.reuse:
             stack.stop_all()
-    return report(args, results, reports, locust_status, faults)
+    return report(args, results, reports, locust_status, faults, after)
 
 
 def report(
@@ -348,6 +471,7 @@ def report(
     reports: list[FaultReport],
     locust_status: int,
     faults: list[str],
+    after: AfterLoad,
 ) -> int:
     done = [r for r in results if "lost" in r]
     crashed = [r for r in results if "crashed" in r]
@@ -425,13 +549,21 @@ def report(
     missing = [f for f in faults if f not in {r.name for r in reports}]
     for name in missing:
         print(f"fault {name}: NOT RUN (the load ended first)")
-    print(
-        "hostile: NOT YET MEASURED (the hostile-input corpus, scale/hostile.py, is not merged "
-        "into this branch); hostile=0 below is a placeholder"
+    # Not run counts every case as failed: the line never shows a 0 that was not measured.
+    hostile_count = (
+        after.hostile_failed if after.hostile_failed >= 0 else len(hostile.corpus(hostile.Limits()))
     )
     print(
-        "rbac_leaks: NOT YET MEASURED (the security checks are not merged into this branch); "
-        "rbac_leaks=0 below is a placeholder"
+        f"hostile input: {after.hostile_failed if after.hostile_failed >= 0 else 'NOT RUN'} "
+        f"failed of {after.hostile_cases} cases through the public door"
+    )
+    live = after.security
+    print(
+        f"security: {len(live.findings) if live else 'NOT RUN'} live checks, "
+        f"{len(live.failures) if live else '-'} failed, {live.leaks if live else '-'} leaks; "
+        f"RBAC matrix on {after.matrix.get('database', '-')}: {after.matrix.get('cells', '-')} "
+        f"cells, {after.matrix.get('leaks', '-')} leaks, {after.matrix.get('wrong', '-')} wrong; "
+        f"desk suite on PostgreSQL {'passed' if after.desk_suite_passed else 'FAILED'}"
     )
     # Locust exits 1 when any request "failed" (apologies and retried sessions are reported to
     # it as failures, for its statistics); anything else means Locust itself broke.
@@ -444,11 +576,13 @@ def report(
         and not missing
         and server_errors == 0
         and all(totals[k] == 0 for k in ("lost", "reordered", "duplicated", "empty"))
+        and after.passed
     )
     print(
         f"scaled: shoppers={args.shoppers} lost={totals['lost']} "
         f"reordered={totals['reordered']} duplicated={totals['duplicated']} "
-        f"empty={totals['empty']} hostile=0 server_errors={server_errors} rbac_leaks=0"
+        f"empty={totals['empty']} hostile={hostile_count} server_errors={server_errors} "
+        f"rbac_leaks={after.rbac_leaks}"
     )
     return 0 if ok else 1
 
