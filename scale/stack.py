@@ -46,6 +46,7 @@ PG_DATA = VAR / "pg"
 PG_SOCKETS = VAR / "pg-run"
 NGINX_DIR = VAR / "nginx"
 TEST_ROLE = "tierline_tests"
+UPSTREAM_IDLE_SECONDS = 60  # nginx closes idle connections to the services after this
 APT_PACKAGES = {"postgresql": "initdb", "redis-server": "redis-server", "nginx-light": "nginx"}
 
 
@@ -246,6 +247,11 @@ class Stack:
             # default is 60 s); it must stay below the desk's 20 s reply timeout, so the next
             # message, on the other replica, is answered rather than apologised for.
             "TICKET_LOCK_LIFETIME": "15",
+            # Rasa and the action servers (Sanic) keep an idle connection longer than nginx
+            # (keepalive_timeout 60 s in each upstream): the balancer always closes first, so
+            # it never sends a request on a connection the server is closing, which it could
+            # not retry for a POST (a shopper's message) and would answer with 502.
+            "SANIC_KEEP_ALIVE_TIMEOUT": str(UPSTREAM_IDLE_SECONDS + 15),
             # Rasa's SQL pool per replica (its default is 50 + 100 overflow)
             "SQL_POOL_SIZE": "10",
             "SQL_MAX_OVERFLOW": "20",
@@ -373,6 +379,8 @@ class Stack:
                         "--port",
                         str(port),
                         "--proxy-headers",
+                        "--timeout-keep-alive",
+                        str(UPSTREAM_IDLE_SECONDS + 15),  # as SANIC_KEEP_ALIVE_TIMEOUT
                         "--no-access-log",
                     ],
                     {**env, "DESK_REPLICA": f"desk{i}"},
@@ -563,7 +571,9 @@ def write_nginx_conf(ports: Ports) -> Path:
     (``non_idempotent`` is not set), so a message is never processed twice.
     """
     tmp = NGINX_DIR / "tmp"
+    bad_request = refusal("bad_request", "That request could not be read.")
     too_large = refusal("too_large", "That request is too large: the limit is 1 MB.")
+    too_long = refusal("too_long", "That address is too long.")
     unavailable = refusal(
         "unavailable", "Support chat is restarting. Please try again in a few seconds."
     )
@@ -591,16 +601,19 @@ http {{
         least_conn;
 {servers(ports.desks)}
         keepalive 64;
+        keepalive_timeout {UPSTREAM_IDLE_SECONDS}s;
     }}
     upstream rasas {{
         least_conn;
 {servers(ports.rasas)}
         keepalive 64;
+        keepalive_timeout {UPSTREAM_IDLE_SECONDS}s;
     }}
     upstream action_servers {{
         least_conn;
 {servers(ports.actions)}
         keepalive 32;
+        keepalive_timeout {UPSTREAM_IDLE_SECONDS}s;
     }}
 
     # The public door: the shop, the widget and its websocket, the console, the desk API.
@@ -611,14 +624,16 @@ http {{
         proxy_http_version 1.1;
         proxy_next_upstream error timeout;
         # nginx's own refusals speak the desk's error shape (docs/backend-api.md), not HTML.
-        error_page 413 @too_large;
-        error_page 502 503 504 @unavailable;
-        location @too_large {{
-            default_type application/json;
-            return 413 '{too_large}';
-        }}
-        location @unavailable {{
-            default_type application/json;
+        default_type application/json;
+        error_page 400 /.errors/400.json;
+        error_page 413 /.errors/413.json;
+        error_page 414 /.errors/414.json;
+        error_page 502 503 504 =503 /.errors/503.json;
+        location = /.errors/400.json {{ internal; return 400 '{bad_request}'; }}
+        location = /.errors/413.json {{ internal; return 413 '{too_large}'; }}
+        location = /.errors/414.json {{ internal; return 414 '{too_long}'; }}
+        location = /.errors/503.json {{
+            internal;
             add_header Retry-After 5 always;
             return 503 '{unavailable}';
         }}
