@@ -13,8 +13,6 @@ Environment: ``SHOP_IDENTITY_SECRET`` (to sign in demo customers), ``SCALE_RESUL
 
 from __future__ import annotations
 
-import ipaddress
-import itertools
 import json
 import os
 import random
@@ -27,7 +25,7 @@ from typing import Any
 from locust import HttpUser, between, events, task
 from locust.env import Environment
 
-from shopper import APOLOGY_START, ShopperChat, audit, identity_token
+from shopper import APOLOGY_START, ShopperChat, audit, identity_token, shopper_address
 
 
 @dataclass(frozen=True)
@@ -76,23 +74,13 @@ AGENT_WAIT_SECONDS = 90.0
 
 _results: list[dict[str, Any]] = []
 _results_lock = threading.Lock()
+# Conversations under way; those still here when Locust quits were cut off by the end of the
+# run (stopped mid-conversation), and are reported as such rather than judged.
+_in_flight: dict[int, dict[str, Any]] = {}
 
 
 def _float_env(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
-
-
-_next_address = itertools.count()
-
-
-def shopper_address() -> str:
-    """A distinct client address per simulated shopper, from 198.18.0.0/15 (RFC 2544: for
-    benchmarks). Every simulated shopper really connects from 127.0.0.1, which the desks trust
-    as a proxy (uvicorn ``--proxy-headers``), so nginx's X-Forwarded-For carries this address
-    to the desk's per-IP limits as a real client's would; otherwise 500 shoppers would share
-    one IP's budget of new chats."""
-    n = next(_next_address) % (2 * 65536)
-    return str(ipaddress.IPv4Address("198.18.0.0") + n)
 
 
 class Shopper(HttpUser):
@@ -104,6 +92,16 @@ class Shopper(HttpUser):
 
     @task
     def converse(self) -> None:
+        entry: dict[str, Any] = {"script": "?", "cut_off": True, "at": time.time()}
+        with _results_lock:
+            _in_flight[id(entry)] = entry
+        try:
+            self._converse(entry)
+        finally:
+            with _results_lock:
+                _in_flight.pop(id(entry), None)
+
+    def _converse(self, in_flight: dict[str, Any]) -> None:
         script = random.choices(SCRIPTS, weights=WEIGHTS)[0]
         think_min = _float_env("SCALE_THINK_MIN", 3)
         think_max = _float_env("SCALE_THINK_MAX", 8)
@@ -122,6 +120,7 @@ class Shopper(HttpUser):
         chat = ShopperChat(
             ws_url, session["conversation_id"], session["token"], script.name, self.forwarded
         )
+        in_flight.update(script=script.name, conversation_id=session["conversation_id"])
         started = time.time()
         apology_seconds: list[float] = []
         apology_at: list[float] = []
@@ -156,7 +155,7 @@ class Shopper(HttpUser):
                         exception=RuntimeError("the desk apologised"),
                         context={},
                     )
-                time.sleep(random.uniform(think_min, think_max))
+                chat.idle(random.uniform(think_min, think_max))
             if script.handoff:
                 agent_seconds = self._talk_with_the_agent(chat, reply_timeout)
             chat.drain(1.0)
@@ -232,7 +231,7 @@ def _write_results(environment: Environment, **_kwargs: Any) -> None:
     path = os.environ.get("SCALE_RESULTS")
     if path:
         with _results_lock:
-            Path(path).write_text(json.dumps(_results))
+            Path(path).write_text(json.dumps(_results + list(_in_flight.values())))
 
 
 events.quitting.add_listener(_write_results)  # type: ignore[no-untyped-call]  # locust: untyped

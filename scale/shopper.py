@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import ipaddress
+import itertools
 import json
 import secrets
 import time
@@ -22,6 +24,19 @@ import websocket
 
 APOLOGY_START = "I'm sorry, I couldn't come up with an answer"
 REPLY_SENDERS = frozenset({"bot", "system", "agent"})
+
+
+_next_address = itertools.count()
+
+
+def shopper_address() -> str:
+    """A distinct client address per simulated shopper, from 198.18.0.0/15 (RFC 2544: for
+    benchmarks). Every simulated shopper really connects from 127.0.0.1, which the desks trust
+    as a proxy (uvicorn ``--proxy-headers``), so nginx's X-Forwarded-For carries this address
+    to the desk's per-IP limits as a real client's would; otherwise 500 shoppers would share
+    one IP's budget of new chats."""
+    n = next(_next_address) % (2 * 65536)
+    return str(ipaddress.IPv4Address("198.18.0.0") + n)
 
 
 def identity_token(customer_id: str, secret: str, ttl: int = 8 * 3600) -> str:
@@ -221,6 +236,19 @@ class ShopperChat:
                 continue
             if frame_or_none is not None:
                 self._record(frame_or_none)
+
+    def idle(self, seconds: float) -> None:
+        """Keep reading (as a browser tab does) while the shopper thinks for ``seconds``: frames
+        are recorded and the server's pings answered, so a quiet chat is not dropped."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = self._recv(left)
+            except ChatClosed:
+                self.reconnect()
+                continue
+            if frame is not None:
+                self._record(frame)
 
     def drain(self, quiet: float) -> None:
         """Read frames until none comes for ``quiet`` seconds."""

@@ -21,8 +21,11 @@ Exit status 0 only when every measured count is 0 and every fault check passed.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -42,7 +45,38 @@ import security
 from stack import LOGS, ROOT, Stack
 
 SCALE = Path(__file__).resolve().parent
-AGENT = ("alex", "alex-demo-pass")
+AGENT = ("alex", "alex-demo-pass")  # the demo associate: the hostile corpus logs in as them
+SHIFT_ROLE = "associate"
+
+
+def shift_password(stack: Stack, username: str) -> str:
+    """A load-test associate's password: stable on this machine, derived from a .env secret."""
+    key = stack.db_password().encode()
+    return hmac.new(key, username.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def staff_the_shift(stack: Stack, size: int) -> list[tuple[str, str]]:
+    """Console accounts for ``size`` associates, created on the first run (afterwards the CLI
+    refuses the duplicate, and the same password still logs in)."""
+    staffed = []
+    for i in range(1, size + 1):
+        username = f"load.associate{i}"
+        password = shift_password(stack, username)
+        cli = [str(ROOT / "desk/.venv/bin/python"), "-m", "tierline_desk.cli"]
+        flags = ["--role", SHIFT_ROLE, "--name", f"Load associate {i}", "--password-stdin"]
+        subprocess.run(
+            [*cli, "create-user", username, *flags],
+            input=password + "\n",
+            text=True,
+            cwd=ROOT / "desk",
+            env=stack.app_env(),
+            capture_output=True,
+            check=False,
+        )
+        staffed.append((username, password))
+    return staffed
+
+
 FAULT_GRACE_SECONDS = 30.0  # apologies this long after a fault are expected, not errors
 APOLOGY_LIMIT_SECONDS = 3.0  # and each must come this fast after the shopper's message
 
@@ -98,10 +132,13 @@ class Agent:
     For each waiting ticket: claim it, write to the shopper, give them a moment, hand the chat
     back to the bot. The console calls go through the public door, so they land on either desk
     while the shopper's websocket may be on the other: Redis pub/sub must carry them across.
+    Several agents work the same queue (a shift); a claim another agent won is skipped.
     """
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, username: str, password: str) -> None:
         self.base = base
+        self.username = username
+        self.password = password
         self.http = requests.Session()
         self.csrf = ""
         self.stop = threading.Event()
@@ -112,7 +149,7 @@ class Agent:
     def login(self) -> None:
         resp = self.http.post(
             f"{self.base}/console/api/login",
-            json={"username": AGENT[0], "password": AGENT[1]},
+            json={"username": self.username, "password": self.password},
             timeout=10,
         )
         resp.raise_for_status()
@@ -147,6 +184,7 @@ class Agent:
                     if q["tier"] == 1
                     for t in q["waiting"]
                 ]
+                random.shuffle(waiting)  # the shift does not all reach for the same ticket
                 for number in waiting[:3]:
                     self._serve(number)
             except (requests.RequestException, ValueError, KeyError) as exc:
@@ -158,7 +196,7 @@ class Agent:
         self.claimed += 1
         said = self._post(
             f"/tickets/{number}/messages",
-            {"text": "Hi, I'm Alex from customer service. I've looked at your order."},
+            {"text": "Hi, I'm from customer service. I've looked at your order."},
         )
         if said.status_code != 201:
             self.failures.append(f"message on {number}: {said.status_code}")
@@ -166,7 +204,7 @@ class Agent:
         for attempt in range(3):  # as an agent would press it again after an error
             back = self._post(
                 f"/tickets/{number}/handback",
-                {"outcome": "Alex checked the order with the shopper"},
+                {"outcome": f"{self.username} checked the order with the shopper"},
             )
             if back.status_code == 200:
                 self.handed_back += 1
@@ -305,7 +343,7 @@ def run_locust(args: argparse.Namespace, results: Path, base: str) -> int:
         "--run-time",
         f"{args.duration}s",
         "--stop-timeout",
-        "120",
+        "240",  # a handed-off chat started just before the end takes up to ~4 minutes
         "--host",
         base,
         "--only-summary",
@@ -409,10 +447,12 @@ def after_load(stack: Stack, base: str) -> AfterLoad:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Load and fault test of the distributed stack")
     parser.add_argument("--shoppers", type=int, default=int(os.environ.get("SCALE_SHOPPERS", 500)))
-    parser.add_argument("--duration", type=int, default=int(os.environ.get("SCALE_DURATION", 300)))
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("SCALE_DURATION", 420)))
     parser.add_argument("--spawn-rate", type=float, default=10.0)
-    parser.add_argument("--think-min", type=float, default=3.0)
-    parser.add_argument("--think-max", type=float, default=8.0)
+    # A shopper reads the answer and types the next message: 15-45 s between turns.
+    parser.add_argument("--think-min", type=float, default=15.0)
+    parser.add_argument("--think-max", type=float, default=45.0)
+    parser.add_argument("--associates", type=int, default=6, help="associates on the shift")
     parser.add_argument(
         "--faults",
         default=os.environ.get("SCALE_FAULTS", ",".join(FAULTS)),
@@ -436,8 +476,9 @@ def main() -> int:
     try:
         if not args.reuse:
             stack.start_all()
-        agent = Agent(base)
-        agent.login()
+        shift = [Agent(base, user, pw) for user, pw in staff_the_shift(stack, args.associates)]
+        for agent in shift:
+            agent.login()
         with tempfile.TemporaryDirectory() as tmp:
             results_path = Path(tmp) / "results.json"
             ramp = args.shoppers / args.spawn_rate
@@ -449,10 +490,13 @@ def main() -> int:
             injector.start()
             locust_status = run_locust(args, results_path, base)
             injector.join(timeout=600)
-            agent.stop.set()
+            failures = [f for agent in shift for f in agent.failures]
+            for agent in shift:
+                agent.stop.set()
             print(
-                f"agent: claimed {agent.claimed}, handed back {agent.handed_back}, "
-                f"{len(agent.failures)} failed calls {agent.failures[:3]}",
+                f"associates ({len(shift)}): claimed {sum(a.claimed for a in shift)}, handed "
+                f"back {sum(a.handed_back for a in shift)}, {len(failures)} failed calls "
+                f"{failures[:3]}",
                 flush=True,
             )
             results: list[dict[str, Any]] = (
@@ -495,10 +539,12 @@ def report(
     unexpected_apologies = totals["apologies"] - expected_apologies
     server_errors = len(crashed) + len(session_failures) + unexpected_apologies
     handoffs = sum(1 for r in done if r.get("handoff"))
+    cut_off = [r for r in results if r.get("cut_off")]
     print()
     print(
         f"conversations finished: {len(done)} ({handoffs} handed off), turns {totals['turns']}, "
-        f"websocket reconnects {totals['reconnects']}"
+        f"websocket reconnects {totals['reconnects']}; cut off mid-conversation by the end of "
+        f"the run (not judged): {len(cut_off)}"
     )
     met = sorted(float(r["agent_seconds"]) for r in done if r.get("agent_seconds") is not None)
     print(

@@ -1,0 +1,54 @@
+"""The generated nginx config: valid for nginx, and its own refusals in the desk's JSON shape."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import stack
+from shopper import shopper_address
+
+
+@pytest.fixture
+def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(stack, "NGINX_DIR", tmp_path)
+    monkeypatch.setattr(stack, "LOGS", tmp_path)
+    (tmp_path / "tmp").mkdir()
+    return stack.write_nginx_conf(stack.Ports()).read_text()
+
+
+def test_nginx_accepts_the_generated_config(conf: str, tmp_path: Path) -> None:
+    nginx = shutil.which("nginx")
+    assert nginx, "nginx is not installed: run `make scaled-deps`"
+    checked = subprocess.run(
+        [nginx, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_nginx_refusals_carry_a_code_and_a_message(conf: str) -> None:
+    bodies = [line.split("'")[1] for line in conf.splitlines() if "return 4" in line]
+    bodies += [line.split("'")[1] for line in conf.splitlines() if "return 503" in line]
+    assert len(bodies) == 4  # 400, 413, 414, 503
+    for body in bodies:
+        detail = json.loads(body)["detail"]
+        assert detail["code"] and detail["message"].strip()
+    assert "error_page 502 503 504 =503" in conf
+
+
+def test_services_outlive_nginx_idle_connections() -> None:
+    env = stack.Stack.__new__(stack.Stack)  # app_env needs no running process
+    env.ports = stack.Ports()
+    env.secrets = {"SCALED_DB_PASSWORD": "pw"}
+    values = env.app_env()
+    assert int(values["SANIC_KEEP_ALIVE_TIMEOUT"]) > stack.UPSTREAM_IDLE_SECONDS
+
+
+def test_each_simulated_shopper_has_its_own_benchmark_range_address() -> None:
+    addresses = {shopper_address() for _ in range(600)}
+    assert len(addresses) == 600
+    assert all(a.startswith(("198.18.", "198.19.")) for a in addresses)
