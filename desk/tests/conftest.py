@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.databases import DeskDatabases, Template
 from tierline_desk.db import get_session_factory, reset_engines
 from tierline_desk.importer import seed_demo
 from tierline_desk.migrate import upgrade_head
@@ -28,8 +28,7 @@ SAM = {"email": "sam.oconnor@example.com"}
 LEE = {"email": "lee.wong@example.com"}
 
 
-def _configure(monkeypatch: pytest.MonkeyPatch, db_file: Path) -> str:
-    url = f"sqlite:///{db_file}"
+def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DESK_API_TOKEN", API_TOKEN)
     monkeypatch.setenv("RASA_URL", RASA_URL)
@@ -43,42 +42,65 @@ def _configure(monkeypatch: pytest.MonkeyPatch, db_file: Path) -> str:
     monkeypatch.setenv("MAIL_ENABLED", "false")
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", "9")  # discard: nothing listens
-    monkeypatch.setenv("MAILDIR", str(db_file.parent / "mail"))
+    monkeypatch.setenv("MAILDIR", str(workdir / "mail"))
     get_settings.cache_clear()
     reset_engines()
     return url
 
 
 @pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated, demo-seeded database built once; each test gets its own copy."""
-    path = tmp_path_factory.mktemp("template") / "desk.sqlite3"
-    url = f"sqlite:///{path}"
+def databases() -> Iterator[DeskDatabases]:
+    """SQLite files, or PostgreSQL databases when DESK_TEST_POSTGRES_URL is set (databases.py)."""
+    provider = DeskDatabases.from_environment()
+    yield provider
+    provider.close()
+
+
+def _migrate_and_seed(url: str) -> None:
     upgrade_head(url)
     with get_session_factory(url)() as session:
         seed_demo(session)
         seed_demo_agents(session)  # alex, sam.lead, jordan.ecr, admin (tests/console)
+    reset_engines()  # nothing may stay connected to a PostgreSQL template
+
+
+@pytest.fixture(scope="session")
+def seeded_template(
+    tmp_path_factory: pytest.TempPathFactory, databases: DeskDatabases
+) -> Iterator[Template]:
+    """A migrated, demo-seeded database built once; each test gets its own copy."""
+    template = databases.build_template(tmp_path_factory.mktemp("template"), _migrate_and_seed)
+    yield template
     reset_engines()
-    return path
+    databases.drop_template(template)
 
 
 @pytest.fixture
-def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Settings pointing at an empty (not even migrated) SQLite file."""
-    url = _configure(monkeypatch, tmp_path / "empty.sqlite3")
+def empty_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, databases: DeskDatabases
+) -> Iterator[str]:
+    """Settings pointing at an empty (not even migrated) database."""
+    url = _configure(monkeypatch, databases.empty(tmp_path), tmp_path)
     yield url
+    databases.settle(url)
     reset_engines()
     get_settings.cache_clear()
+    databases.release(url)
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeded_template: Path) -> Iterator[str]:
-    target = tmp_path / "desk.sqlite3"
-    shutil.copyfile(seeded_template, target)
-    url = _configure(monkeypatch, target)
+def db(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    databases: DeskDatabases,
+    seeded_template: Template,
+) -> Iterator[str]:
+    url = _configure(monkeypatch, databases.copy_of(seeded_template, tmp_path), tmp_path)
     yield url
+    databases.settle(url)
     reset_engines()
     get_settings.cache_clear()
+    databases.release(url)
 
 
 @pytest.fixture

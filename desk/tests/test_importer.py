@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -64,9 +65,10 @@ GOOD: dict[str, Any] = {
 
 
 @pytest.fixture
-def migrated(empty_db: str) -> Session:
+def migrated(empty_db: str) -> Iterator[Session]:
     upgrade_head()
-    return get_session_factory()()
+    with get_session_factory()() as session:  # closed: no connection outlives the test
+        yield session
 
 
 def counts(session: Session) -> tuple[int, ...]:

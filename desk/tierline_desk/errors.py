@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("tierline_desk.errors")
@@ -92,8 +92,42 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     )
 
 
+# PostgreSQL refuses, where SQLite stored or compared them: text with a NUL character (psycopg
+# refuses it before sending, so no SQLSTATE), a string longer than its column (22001), a number
+# beyond its column's type (22003), characters the encoding lacks (22021, 22P05). From a request
+# these are the client's data, not a fault of ours: 422, like any other invalid value.
+_REFUSED_DATA = frozenset({"22001", "22003", "22021", "22P05"})
+
+
+def _refused_data(exc: DataError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is None:
+        return "NUL (0x00)" in str(exc.orig)
+    return sqlstate in _REFUSED_DATA
+
+
+async def _data_refused(_request: Request, exc: Exception) -> JSONResponse:
+    """A value the database can't hold (see ``_REFUSED_DATA``): 422; any other DataError is ours
+    and stays a 500."""
+    assert isinstance(exc, DataError)
+    if not _refused_data(exc):
+        raise exc
+    logger.warning("database refused a value: %s", str(exc.orig).splitlines()[0][:200])
+    return JSONResponse(
+        {
+            "detail": {
+                "code": "invalid_value",
+                "message": "Part of this request can't be stored: text with a NUL character, "
+                "or a value too long or too large.",
+            }
+        },
+        status_code=422,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(DataError, _data_refused)

@@ -104,6 +104,15 @@ Str200 = Annotated[str, Field(min_length=1, max_length=200)]
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL can't store a NUL character in text (SQLite could): refuse it here, with
+        # the record named, instead of failing half-way through the write.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
+
 
 class AddressIn(_M):
     name: Str200 | None = None

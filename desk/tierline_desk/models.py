@@ -59,6 +59,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 Money = Numeric(12, 2, asdecimal=True)
 
+INTEGER_MAX = 2**31 - 1
+"""The largest value an ``Integer`` column holds on PostgreSQL (int4). SQLAlchemy binds a number
+compared with such a column as ``::INTEGER``, so a larger one from a request (an id in a path,
+a sequence number) fails the query with "integer out of range" there, where SQLite just finds
+nothing: bound such inputs by this."""
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -237,7 +237,9 @@ class CallbackRequest(In):
     window_start: UtcDateTime
     window_end: UtcDateTime
     reason: Text
-    customer_id: Annotated[str, Field(max_length=64)] | None = None
+    # Stored in callbacks.customer_id, String(32) like every customer id (PostgreSQL refuses a
+    # longer value where SQLite kept it).
+    customer_id: Annotated[str, Field(max_length=32)] | None = None
     email: Email | None = None
     order_number: OrderNumber | None = None
 

@@ -1,4 +1,5 @@
-"""Two agents claim the same ticket at the same moment: exactly one wins (real SQLite file)."""
+"""Two agents claim the same ticket at the same moment: exactly one wins (a real database: SQLite
+file or PostgreSQL, see tests/databases.py)."""
 
 from __future__ import annotations
 

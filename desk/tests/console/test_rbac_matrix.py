@@ -5,7 +5,8 @@ logged in, 403 role/ownership/authority/CSRF, 404 missing data, 409 "passes the 
 by the data"). A new console endpoint without a row fails ``test_every_console_route_has_a_row``.
 
 A *leak* is a 2xx where the table says refused; leaks must be 0, and every other mismatch fails
-too. On failure the whole matrix is printed (expected/got per cell).
+too. On failure the whole matrix is printed (expected/got per cell). When ``RBAC_REPORT`` names a
+file, the matrix's counts are written there as JSON first (``make test-scaled`` reads them).
 
 Also: each role's authority limits at and just above the limit (desk/authority.toml), a missing
 CSRF token on every POST for every role, others' data (tickets, cases), and a shopper's
@@ -15,9 +16,12 @@ conversation token never opening another conversation (session resume and websoc
 from __future__ import annotations
 
 import itertools
+import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -288,6 +292,30 @@ def send(client: TestClient, call: Call) -> tuple[int, str]:
     return resp.status_code, code
 
 
+REPORT_ENV = "RBAC_REPORT"
+
+
+def write_report(cells: list[Cell], database: str) -> Path | None:
+    """When ``RBAC_REPORT`` names a file, write the matrix's counts there as JSON:
+    ``{"database", "cells", "leaks", "wrong", "leak_cells": [{"route", "role", ...}]}``."""
+    target = os.environ.get(REPORT_ENV)
+    if not target:
+        return None
+    leaks = [c for c in cells if c.leak]
+    report = {
+        "database": database,
+        "cells": len(cells),
+        "leaks": len(leaks),
+        "wrong": sum(1 for c in cells if not c.ok),
+        "leak_cells": [
+            {"route": c.route, "role": c.role, "expected": c.expected, "got": c.got} for c in leaks
+        ],
+    }
+    path = Path(target)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def render(cells: list[Cell]) -> str:
     by_route: dict[str, dict[str, Cell]] = {}
     for c in cells:
@@ -352,10 +380,38 @@ def test_the_rbac_matrix_has_no_leak(
         for role in ROLES:
             got, code = _run(role, build_call(route, role, world), clients, login)
             cells.append(Cell(route, role, EXPECTED[route][role], got, code))
+    write_report(cells, session.get_bind().dialect.name)
     leaks = [c for c in cells if c.leak]
     wrong = [c for c in cells if not c.ok]
     assert len(cells) == len(EXPECTED) * len(ROLES)
     assert not leaks and not wrong, f"leaks={len(leaks)}\n{render(cells)}"
+
+
+def test_the_report_counts_cells_leaks_and_wrong_answers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cells = [
+        Cell(f"GET {P}/me", "admin", OK, 200, ""),  # right
+        Cell(f"GET {P}/analytics", "associate", 403, 200, ""),  # a leak (also wrong)
+        Cell(f"GET {P}/queues", "admin", 403, 404, "not_found"),  # wrong, refused all the same
+        Cell(f"GET {P}/me", "anonymous", 401, 401, "unauthorized"),  # right
+    ]
+    monkeypatch.delenv(REPORT_ENV, raising=False)
+    assert write_report(cells, "sqlite") is None  # not asked: nothing written
+    assert list(tmp_path.iterdir()) == []
+
+    target = tmp_path / "rbac.json"
+    monkeypatch.setenv(REPORT_ENV, str(target))
+    assert write_report(cells, "postgresql") == target
+    assert json.loads(target.read_text(encoding="utf-8")) == {
+        "database": "postgresql",
+        "cells": 4,
+        "leaks": 1,
+        "wrong": 2,
+        "leak_cells": [
+            {"route": f"GET {P}/analytics", "role": "associate", "expected": 403, "got": 200}
+        ],
+    }
 
 
 def test_every_post_without_csrf_is_refused_for_every_role(

@@ -1,5 +1,6 @@
 """Two refunds of one order at the same moment, with different idempotency keys: never more
-than the order's total goes back (real SQLite file, one session per thread)."""
+than the order's total goes back (a real database, SQLite file or PostgreSQL: see
+tests/databases.py; one session per thread)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from ..followup_schemas import (
 from ..mail import case_reply
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
-from ..models import Agent, Case, CaseMessage, Customer, utcnow
+from ..models import INTEGER_MAX, Agent, Case, CaseMessage, Customer, utcnow
 from ..settings import get_settings
 from . import audit
 from .console_access import require_role
@@ -286,7 +286,8 @@ def reply(
 
 
 def get_message(session: Session, c: Case, message_pk: int) -> CaseMessage:
-    row = session.get(CaseMessage, message_pk)
+    # No id is larger than an Integer column holds; PostgreSQL would refuse to compare one.
+    row = session.get(CaseMessage, message_pk) if 0 < message_pk <= INTEGER_MAX else None
     if row is None or row.case_number != c.case_number:
         raise ApiError(404, "message_not_found", f"No message {message_pk} on {c.case_number}.")
     return row

@@ -19,7 +19,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Agent, ChatMessage, Conversation, Customer, HandoffTicket, utcnow
+from ..models import (
+    INTEGER_MAX,
+    Agent,
+    ChatMessage,
+    Conversation,
+    Customer,
+    HandoffTicket,
+    utcnow,
+)
 from . import handoffs
 
 ROLE_LABELS = {
@@ -146,6 +154,9 @@ def _by_client_id(session: Session, conversation_id: str, client_id: str) -> Cha
 def messages_after(
     session: Session, conversation_id: str, after: int, limit: int = 500
 ) -> list[ChatMessage]:
+    """Messages with ``seq > after``; an ``after`` past any possible seq finds none (a larger
+    number than an Integer column holds would fail the query on PostgreSQL)."""
+    after = min(after, INTEGER_MAX)
     return list(
         session.scalars(
             select(ChatMessage)
