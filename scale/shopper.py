@@ -24,6 +24,8 @@ import websocket
 
 APOLOGY_START = "I'm sorry, I couldn't come up with an answer"
 REPLY_SENDERS = frozenset({"bot", "system", "agent"})
+RECV_SLICE_SECONDS = 5.0
+READY_TIMEOUT_SECONDS = 15.0
 
 
 _next_address = itertools.count()
@@ -118,12 +120,16 @@ class ShopperChat:
             )
         )
         self.ws = ws
-        frame = self._recv(15)
-        while frame is not None and frame.get("type") != "ready":
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while True:
+            frame = self._recv(deadline - time.monotonic())
+            if frame is None:
+                if time.monotonic() >= deadline:
+                    raise ChatClosed("no ready frame")
+                continue
+            if frame.get("type") == "ready":
+                break
             self._record(frame)
-            frame = self._recv(15)
-        if frame is None:
-            raise ChatClosed("no ready frame")
         for turn in list(self.unacked.values()):  # like the widget: resend, same client_id
             self._send_turn(turn)
 
@@ -143,7 +149,10 @@ class ShopperChat:
         """The next frame, or None when nothing came within ``timeout``."""
         if self.ws is None:
             raise ChatClosed("not connected")
-        self.ws.settimeout(max(timeout, 0.01))
+        # websocket-client answers a ping inside recv() and then waits the whole timeout again,
+        # so a wait longer than the server's ping interval (uvicorn: 20 s) would never end.
+        # Callers loop until their own deadline; a slice that returns None early is harmless.
+        self.ws.settimeout(min(max(timeout, 0.01), RECV_SLICE_SECONDS))
         try:
             raw = self.ws.recv()
         except websocket.WebSocketTimeoutException:
