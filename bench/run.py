@@ -310,6 +310,18 @@ PROFILE_FRAMES = {
 }
 
 
+def start_profiler(
+    pid: int, output: Path, rate: int, seconds: int | None = None
+) -> subprocess.Popen[bytes]:
+    """py-spy sampling ``pid`` into ``output`` (raw stacks); without seconds, until SIGINT."""
+    output.unlink(missing_ok=True)
+    args = [str(PYSPY), "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate)]
+    if seconds is not None:
+        args += ["--duration", str(seconds)]
+    args += ["--nonblocking", "--output", str(output)]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def profile_summary(path: Path) -> dict[str, float]:
     """Shares (0-1) of py-spy samples per part of the message handling, and the top frames."""
     if not path.exists():
@@ -349,26 +361,7 @@ def rest_levels(
         profiler = None
         profile = workdir / f"profile-{name}-{users}.txt"
         if profile_pid is not None and users == STACK_SHOPPERS:
-            profile.unlink(missing_ok=True)
-            profiler = subprocess.Popen(
-                [
-                    str(PYSPY),
-                    "record",
-                    "--pid",
-                    str(profile_pid),
-                    "--format",
-                    "raw",
-                    "--duration",
-                    str(max(1, seconds - 5)),
-                    "--rate",
-                    "50",
-                    "--nonblocking",
-                    "--output",
-                    str(profile),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            profiler = start_profiler(profile_pid, profile, rate=50, seconds=max(1, seconds - 5))
         cpu_before = {label: cpu_seconds(pid) for label, pid in (pids or {}).items()}
         samples = locust(
             "RestShopper", host, users, seconds, workdir / f"rest-{name}-{users}.jsonl", env
@@ -419,24 +412,7 @@ def long_conversations(
     profile = workdir / "profile-project-long.txt"
     profiler = None
     if profile_pid is not None:
-        profile.unlink(missing_ok=True)
-        profiler = subprocess.Popen(
-            [
-                str(PYSPY),
-                "record",
-                "--pid",
-                str(profile_pid),
-                "--format",
-                "raw",
-                "--rate",
-                "20",
-                "--nonblocking",
-                "--output",
-                str(profile),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        profiler = start_profiler(profile_pid, profile, rate=20)
     samples = locust("LongShopper", host, LONG_SHOPPERS, 900, workdir / "long.jsonl", env)
     if profiler is not None:
         profiler.send_signal(signal.SIGINT)  # py-spy writes its output when interrupted
