@@ -25,7 +25,14 @@ from typing import Any
 from locust import HttpUser, between, events, task
 from locust.env import Environment
 
-from shopper import APOLOGY_START, ShopperChat, audit, identity_token, shopper_address
+from shopper import (
+    APOLOGY_START,
+    RECEIVED_AT,
+    ShopperChat,
+    audit,
+    identity_token,
+    shopper_address,
+)
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,9 @@ class Shopper(HttpUser):
         try:
             chat.connect()
             chat.drain(0.5)
+            last_turn_from = 0  # where in chat.log.live the last turn's lines start
             for text in script.turns:
+                last_turn_from = len(chat.log.live)
                 turn = chat.say(text, reply_timeout)
                 answered = turn.replied_at is not None
                 self.environment.events.request.fire(
@@ -156,8 +165,10 @@ class Shopper(HttpUser):
                         context={},
                     )
                 chat.idle(random.uniform(think_min, think_max))
-            if script.handoff:
-                agent_seconds = self._talk_with_the_agent(chat, reply_timeout)
+            if script.handoff:  # the last turn asked for a person
+                agent_seconds = self._talk_with_the_agent(
+                    chat, reply_timeout, since=last_turn_from, asked=turn.sent_at
+                )
             chat.drain(1.0)
             chat.close()
             chat.fetch_history()
@@ -193,17 +204,22 @@ class Shopper(HttpUser):
             }
         )
 
-    def _talk_with_the_agent(self, chat: ShopperChat, reply_timeout: float) -> float | None:
-        """Wait for the associate (test_scaled.py's agent claims the queue), answer them, and
-        wait for the bot to take the chat back. Seconds until the agent spoke, or None."""
-        asked = time.monotonic()
-        line = chat.wait_for(lambda f: f.get("sender") == "agent", AGENT_WAIT_SECONDS)
+    def _talk_with_the_agent(
+        self, chat: ShopperChat, reply_timeout: float, since: int, asked: float
+    ) -> float | None:
+        """Wait for the associate (test_scaled.py's shift works the queue), answer them, and
+        wait for the bot to take the chat back. Seconds from asking for a person until the
+        associate spoke (their line may have come while the shopper was thinking), or None."""
+        line = chat.wait_for(lambda f: f.get("sender") == "agent", AGENT_WAIT_SECONDS, since)
         if line is None:
             return None
-        waited = time.monotonic() - asked
+        waited = float(line[RECEIVED_AT]) - asked
         seq = int(line["seq"])
+        from_here = len(chat.log.live)
         chat.say("thanks, that helps", reply_timeout)
-        chat.wait_for(lambda f: f.get("sender") == "bot" and int(f["seq"]) > seq, reply_timeout)
+        chat.wait_for(
+            lambda f: f.get("sender") == "bot" and int(f["seq"]) > seq, reply_timeout, from_here
+        )
         return round(waited, 2)
 
     def _open_session(self, body: dict[str, Any]) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ APOLOGY_START = "I'm sorry, I couldn't come up with an answer"
 REPLY_SENDERS = frozenset({"bot", "system", "agent"})
 RECV_SLICE_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 15.0
+RECEIVED_AT = "_received_at"  # added to each message frame: when it arrived (monotonic)
 
 
 _next_address = itertools.count()
@@ -169,6 +170,7 @@ class ShopperChat:
     def _record(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
         if kind == "message":
+            frame[RECEIVED_AT] = time.monotonic()
             self.log.live.append(frame)
             seq = frame.get("seq")
             if isinstance(seq, int) and seq > self.last_seq:
@@ -226,10 +228,13 @@ class ShopperChat:
         return turn
 
     def wait_for(
-        self, match: Callable[[dict[str, Any]], bool], timeout: float
+        self, match: Callable[[dict[str, Any]], bool], timeout: float, since: int | None = None
     ) -> dict[str, Any] | None:
-        """Read frames until a message line matches (returned) or ``timeout`` passes (None)."""
-        start = len(self.log.live)
+        """Read frames until a message line matches (returned) or ``timeout`` passes (None).
+
+        ``since``: the index in ``log.live`` to look from (lines that came while the shopper
+        was thinking count); by default only lines that arrive from now on."""
+        start = len(self.log.live) if since is None else since
         deadline = time.monotonic() + timeout
         while True:
             for frame in self.log.live[start:]:

@@ -78,7 +78,11 @@ def staff_the_shift(stack: Stack, size: int) -> list[tuple[str, str]]:
 
 
 FAULT_GRACE_SECONDS = 30.0  # apologies this long after a fault are expected, not errors
-APOLOGY_LIMIT_SECONDS = 3.0  # and each must come this fast after the shopper's message
+# How fast each apology during a fault must come: within 3 s when an action server dies (the
+# issue's requirement); otherwise within the desk's own reply timeout (CHAT_REPLY_TIMEOUT_SECONDS),
+# the longest a shopper is ever left waiting.
+APOLOGY_LIMIT_SECONDS = {"actions": 3.0}
+REPLY_TIMEOUT_SECONDS = 20.0
 
 
 @dataclass
@@ -575,18 +579,28 @@ def report(
             f"to {time.strftime('%H:%M:%S', time.gmtime(fault.ended))} UTC"
         )
     apologies = [
-        (at, wait)
+        (at, wait, str(r.get("conversation_id")))
         for r in done
         for at, wait in zip(r.get("apology_at", []), r.get("apology_seconds", []), strict=False)
     ]
     for fault in reports:
-        near = [
-            w for at, w in apologies if fault.started <= at <= fault.ended + FAULT_GRACE_SECONDS
-        ]
+        # Seconds from the later of the shopper's message and the fault to the apology: a
+        # message already being answered when its process died cannot be apologised for
+        # before it died.
+        timed = sorted(
+            (round(at + wait - max(at, fault.started), 2), conversation)
+            for at, wait, conversation in apologies
+            if fault.started - wait <= at <= fault.ended + FAULT_GRACE_SECONDS
+        )
+        near = [seconds for seconds, _ in timed]
+        if timed:
+            print(f"  fault {fault.name}: slowest apology in conversation {timed[-1][1]}")
         if near:
+            limit = APOLOGY_LIMIT_SECONDS.get(fault.name, REPLY_TIMEOUT_SECONDS)
             fault.check(
-                f"every apology came within {APOLOGY_LIMIT_SECONDS:.0f} s (slowest {max(near)} s)",
-                max(near) <= APOLOGY_LIMIT_SECONDS,
+                f"every apology came within {limit:.0f} s of the message or the fault, "
+                f"whichever was later (slowest {max(near)} s)",
+                max(near) <= limit,
             )
         print(
             f"fault {fault.name}: {'passed' if fault.passed else 'FAILED'}; apologies during it: "
@@ -615,9 +629,16 @@ def report(
     # it as failures, for its statistics); anything else means Locust itself broke.
     if locust_status not in (0, 1):
         print(f"locust exited with status {locust_status}")
+    # A run where conversations never finish judges nothing: every shopper must have finished
+    # at least one conversation on average, and some of them must have been handed off.
+    enough = len(done) >= args.shoppers and handoffs > 0
+    print(
+        f"conversations judged: {len(done)} (needed: at least one per shopper, {args.shoppers}, "
+        f"and some handed off: {handoffs}): {'ok' if enough else 'TOO FEW'}"
+    )
     ok = (
         locust_status in (0, 1)
-        and bool(done)
+        and enough
         and all(f.passed for f in reports)
         and not missing
         and server_errors == 0

@@ -512,6 +512,24 @@ async def chat_socket(ws: WebSocket) -> None:
         return
     await ws.accept()
     try:
+        await _serve_socket(ws)
+    except OperationalError as exc:
+        # The database is away (e.g. restarting). A message not yet stored was not acked, so
+        # the widget resends it; close with "try again later" and let it reconnect.
+        log.warning(
+            "database unavailable; closing a chat socket so it reconnects: %s",
+            str(exc).splitlines()[0],
+        )
+        await _close(
+            ws,
+            1013,
+            "Support chat is briefly unavailable. Reconnecting\u2026",
+            error_code="unavailable",
+        )
+
+
+async def _serve_socket(ws: WebSocket) -> None:
+    try:
         raw = await asyncio.wait_for(receive_text(ws), HELLO_TIMEOUT_SECONDS)
         hello = json.loads(raw) if raw is not None else None
     except (TimeoutError, ValueError, RecursionError, WebSocketDisconnect):
@@ -529,26 +547,29 @@ async def chat_socket(ws: WebSocket) -> None:
         await _close(ws, 4401, "Unknown conversation or wrong token; start a new session.")
         return
     connection = ChatConnection(ws, conversation, last_seq)
+    state = await db(lambda s: chat.state(s, s.merge(conversation)))
     hub = get_hub()
     wake = hub.subscribe(conversation.conversation_id)
-    state = await db(lambda s: chat.state(s, s.merge(conversation)))
-    connection.state_key = state_key(state)
-    await connection.send(
-        {"type": "ready", "mode": state.mode, "agent": state.agent, "queue": state.queue}
-    )
-    pusher = asyncio.create_task(connection.push_loop(wake))
+    pusher: asyncio.Task[None] | None = None
     try:
+        connection.state_key = state_key(state)
+        await connection.send(
+            {"type": "ready", "mode": state.mode, "agent": state.agent, "queue": state.queue}
+        )
+        pusher = asyncio.create_task(connection.push_loop(wake))
         await connection.read_loop()
     except WebSocketDisconnect:
         pass
     finally:
-        pusher.cancel()
+        if pusher is not None:
+            pusher.cancel()
         hub.unsubscribe(conversation.conversation_id, wake)
 
 
-async def _close(ws: WebSocket, code: int, message: str) -> None:
+async def _close(ws: WebSocket, code: int, message: str, *, error_code: str = "") -> None:
     try:
-        await ws.send_json({"type": "error", "code": f"ws_{code}", "message": message})
+        frame_code = error_code or f"ws_{code}"
+        await ws.send_json({"type": "error", "code": frame_code, "message": message})
         await ws.close(code=code)
     except (RuntimeError, WebSocketDisconnect):
         pass
