@@ -203,6 +203,19 @@ class ShopperChat:
         except (OSError, websocket.WebSocketException) as exc:
             raise ChatClosed(str(exc)) from exc
 
+    def _read(self, timeout: float) -> bool:
+        """Read and record the next frame; False when none came within ``timeout``. A dropped
+        socket is reopened (which resends what was not acknowledged) and counts as a frame."""
+        try:
+            frame = self._recv(timeout)
+        except ChatClosed:
+            self.reconnect()
+            return True
+        if frame is None:
+            return False
+        self._record(frame)
+        return True
+
     # ---- the conversation
 
     def say(self, text: str, reply_timeout: float) -> Turn:
@@ -216,13 +229,7 @@ class ShopperChat:
             self.reconnect()  # resends it
         deadline = turn.sent_at + reply_timeout
         while turn.replied_at is None and time.monotonic() < deadline:
-            try:
-                frame = self._recv(deadline - time.monotonic())
-            except ChatClosed:
-                self.reconnect()
-                continue
-            if frame is not None:
-                self._record(frame)
+            self._read(deadline - time.monotonic())
         # Let the rest of a multi-message answer arrive before the shopper answers.
         self.drain(0.3)
         return turn
@@ -243,38 +250,19 @@ class ShopperChat:
             start = len(self.log.live)
             if time.monotonic() >= deadline:
                 return None
-            try:
-                frame_or_none = self._recv(deadline - time.monotonic())
-            except ChatClosed:
-                self.reconnect()
-                continue
-            if frame_or_none is not None:
-                self._record(frame_or_none)
+            self._read(deadline - time.monotonic())
 
     def idle(self, seconds: float) -> None:
         """Keep reading (as a browser tab does) while the shopper thinks for ``seconds``: frames
         are recorded and the server's pings answered, so a quiet chat is not dropped."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            try:
-                frame = self._recv(left)
-            except ChatClosed:
-                self.reconnect()
-                continue
-            if frame is not None:
-                self._record(frame)
+            self._read(left)
 
     def drain(self, quiet: float) -> None:
         """Read frames until none comes for ``quiet`` seconds."""
-        while True:
-            try:
-                frame = self._recv(quiet)
-            except ChatClosed:
-                self.reconnect()
-                continue
-            if frame is None:
-                return
-            self._record(frame)
+        while self._read(quiet):
+            pass
 
     def fetch_history(self, attempts: int = 10) -> None:
         """A fresh connection with ``last_seq=0``: the desk's whole history, for the audit."""
