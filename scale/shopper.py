@@ -42,6 +42,25 @@ def shopper_address() -> str:
     return str(ipaddress.IPv4Address("198.18.0.0") + n)
 
 
+def with_backoff[T](
+    call: Callable[[], T],
+    attempts: int,
+    errors: tuple[type[BaseException], ...],
+    first: float,
+    cap: float,
+) -> T:
+    """``call()``, tried up to ``attempts`` times on ``errors``, waiting ``first`` seconds,
+    doubling up to ``cap``; the last error is raised."""
+    delay = first
+    for _ in range(attempts - 1):
+        try:
+            return call()
+        except errors:
+            time.sleep(delay)
+            delay = min(delay * 2, cap)
+    return call()
+
+
 def identity_token(customer_id: str, secret: str, ttl: int = 8 * 3600) -> str:
     """The retailer's signed identity token (docs/web-chat.md, "Identity")."""
     body = f"v1.{customer_id}.{int(time.time()) + ttl}"
@@ -96,30 +115,23 @@ class ShopperChat:
     # ---- connection
 
     def connect(self, attempts: int = 20) -> None:
-        delay = 0.2
-        for attempt in range(attempts):
-            try:
-                self._open()
-                return
-            except (OSError, websocket.WebSocketException, ChatClosed):
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 3.0)
+        errors = (OSError, websocket.WebSocketException, ChatClosed)
+        with_backoff(self._open, attempts, errors, first=0.2, cap=3.0)
+
+    def _hello(self, last_seq: int) -> str:
+        return json.dumps(
+            {
+                "type": "hello",
+                "conversation_id": self.log.conversation_id,
+                "token": self.token,
+                "last_seq": last_seq,
+            }
+        )
 
     def _open(self) -> None:
         self.close()
         ws = websocket.create_connection(self.ws_url, timeout=15, header=self.headers)
-        ws.send(
-            json.dumps(
-                {
-                    "type": "hello",
-                    "conversation_id": self.log.conversation_id,
-                    "token": self.token,
-                    "last_seq": self.last_seq,
-                }
-            )
-        )
+        ws.send(self._hello(self.last_seq))
         self.ws = ws
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while True:
@@ -266,31 +278,14 @@ class ShopperChat:
 
     def fetch_history(self, attempts: int = 10) -> None:
         """A fresh connection with ``last_seq=0``: the desk's whole history, for the audit."""
-        delay = 0.5
-        for attempt in range(attempts):
-            try:
-                self.log.replay = self._history()
-                return
-            except (OSError, websocket.WebSocketException, ValueError):
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 4.0)
+        errors = (OSError, websocket.WebSocketException, ValueError)
+        self.log.replay = with_backoff(self._history, attempts, errors, first=0.5, cap=4.0)
 
     def _history(self) -> list[dict[str, Any]]:
         replay: list[dict[str, Any]] = []
         ws = websocket.create_connection(self.ws_url, timeout=15, header=self.headers)
         try:
-            ws.send(
-                json.dumps(
-                    {
-                        "type": "hello",
-                        "conversation_id": self.log.conversation_id,
-                        "token": self.token,
-                        "last_seq": 0,
-                    }
-                )
-            )
+            ws.send(self._hello(0))
             ws.settimeout(2.0)
             while True:
                 try:

@@ -50,3 +50,20 @@ def test_idle_returns_on_time_while_the_server_keeps_pinging(
     chat.close()
     assert 1.4 <= took < 2.5
     assert chat.log.reconnects == 0  # the pings were answered: the server kept the socket
+
+
+def test_with_backoff_retries_then_gives_the_last_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OSError(f"refused {len(calls)}")
+        return "open"
+
+    assert shopper.with_backoff(flaky, 5, (OSError,), first=0.1, cap=1.0) == "open"
+    assert len(calls) == 3
+    calls.clear()
+    with pytest.raises(OSError, match="refused 2"):
+        shopper.with_backoff(flaky, 2, (OSError,), first=0.1, cap=1.0)
