@@ -16,7 +16,8 @@ point at loopback ports:
     mail catcher   127.0.0.1:8225
 
 PostgreSQL runs from the Debian package's binaries as the ``postgres`` user (it refuses root)
-with its own cluster in var/scaled/pg; Redis and nginx run with generated configs from
+with its own cluster in var/scaled/pg (or, when the checkout is closed to other users, in a
+directory of the system temp dir: see shared_dir); Redis and nginx run with generated configs from
 var/scaled. Nothing is installed as a system service.
 """
 
@@ -24,15 +25,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import glob
+import hashlib
 import json
 import os
 import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -42,12 +47,40 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "scaled"
 LOGS = VAR / "logs"
-PG_DATA = VAR / "pg"
-PG_SOCKETS = VAR / "pg-run"
 NGINX_DIR = VAR / "nginx"
 TEST_ROLE = "tierline_tests"
 UPSTREAM_IDLE_SECONDS = 60  # nginx closes idle connections to the services after this
 APT_PACKAGES = {"postgresql": "initdb", "redis-server": "redis-server", "nginx-light": "nginx"}
+
+
+def reachable_by_others(path: Path) -> bool:
+    """Whether other users can get to ``path``: every existing ancestor lets them through."""
+    return all(p.stat().st_mode & stat.S_IXOTH for p in (path, *path.parents) if p.exists())
+
+
+@functools.cache
+def shared_dir() -> Path:
+    """Where processes running as another user keep their files (PostgreSQL as ``postgres``,
+    nginx's workers as ``nobody``): var/scaled when they can reach it, else a directory for this
+    checkout in the system's temp dir (a clone inside ``mktemp -d`` is closed to them)."""
+    if os.geteuid() != 0 or reachable_by_others(VAR):
+        return VAR
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"tierline-scaled-{digest}"
+    path.mkdir(mode=0o755, exist_ok=True)
+    return path
+
+
+def pg_data() -> Path:
+    return shared_dir() / "pg"
+
+
+def pg_sockets() -> Path:
+    return shared_dir() / "pg-run"
+
+
+def nginx_tmp() -> Path:
+    return shared_dir() / "nginx-tmp"
 
 
 def env_int(name: str, default: int) -> int:
@@ -266,13 +299,13 @@ class Stack:
                 [
                     pg_bin("postgres"),
                     "-D",
-                    str(PG_DATA),
+                    str(pg_data()),
                     "-p",
                     str(p.postgres),
                     "-c",
                     "listen_addresses=127.0.0.1",
                     "-c",
-                    f"unix_socket_directories={PG_SOCKETS}",
+                    f"unix_socket_directories={pg_sockets()}",
                     "-c",
                     "max_connections=300",
                 ],
@@ -404,34 +437,35 @@ class Stack:
 
     def prepare(self) -> None:
         """Create the PostgreSQL cluster, roles and databases, Redis's dir, nginx's config."""
-        for path in (VAR, LOGS, VAR / "redis", VAR / "mail", NGINX_DIR / "tmp"):
+        for path in (VAR, LOGS, VAR / "redis", VAR / "mail", nginx_tmp()):
             path.mkdir(parents=True, exist_ok=True)
         self._init_postgres()
         write_nginx_conf(self.ports)
-        if os.geteuid() == 0:  # nginx's workers run as nobody and buffer into tmp/
+        if os.geteuid() == 0:  # nginx's workers run as nobody and buffer into its tmp dir
             nobody = pwd.getpwnam("nobody")
-            os.chown(NGINX_DIR / "tmp", nobody.pw_uid, nobody.pw_gid)
+            os.chown(nginx_tmp(), nobody.pw_uid, nobody.pw_gid)
 
     def _init_postgres(self) -> None:
-        PG_SOCKETS.mkdir(parents=True, exist_ok=True)
+        sockets, data = pg_sockets(), pg_data()
+        sockets.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             pg = pwd.getpwnam("postgres")
-            os.chown(PG_SOCKETS, pg.pw_uid, pg.pw_gid)
-        if (PG_DATA / "PG_VERSION").exists():
+            os.chown(sockets, pg.pw_uid, pg.pw_gid)
+        if (data / "PG_VERSION").exists():
             return
-        PG_DATA.mkdir(parents=True, exist_ok=True)
+        data.mkdir(parents=True, exist_ok=True)
         as_pg: list[str] = []
         if os.geteuid() == 0:
             pg = pwd.getpwnam("postgres")
-            os.chown(PG_DATA, pg.pw_uid, pg.pw_gid)
-            PG_DATA.chmod(0o700)
+            os.chown(data, pg.pw_uid, pg.pw_gid)
+            data.chmod(0o700)
             as_pg = ["runuser", "-u", "postgres", "--"]
         subprocess.run(
             [
                 *as_pg,
                 pg_bin("initdb"),
                 "-D",
-                str(PG_DATA),
+                str(data),
                 "-U",
                 "postgres",
                 "--auth-local=peer",
@@ -445,7 +479,7 @@ class Stack:
 
     def _create_databases(self) -> None:
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        psql = [*as_pg, pg_bin("psql"), "-h", str(PG_SOCKETS), "-p", str(self.ports.postgres)]
+        psql = [*as_pg, pg_bin("psql"), "-h", str(pg_sockets()), "-p", str(self.ports.postgres)]
         password = self.db_password().replace("'", "''")
         exists = subprocess.run(
             [*psql, "-tAc", "SELECT 1 FROM pg_roles WHERE rolname = 'tierline'", "postgres"],
@@ -570,7 +604,7 @@ def write_nginx_conf(ports: Ports) -> Path:
     failed to the next server; nginx never resends a POST that reached a server
     (``non_idempotent`` is not set), so a message is never processed twice.
     """
-    tmp = NGINX_DIR / "tmp"
+    tmp = nginx_tmp()
     bad_request = refusal("bad_request", "That request could not be read.")
     too_large = refusal("too_large", "That request is too large: the limit is 1 MB.")
     too_long = refusal("too_long", "That address is too long.")

@@ -17,7 +17,8 @@ from shopper import shopper_address
 def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(stack, "NGINX_DIR", tmp_path)
     monkeypatch.setattr(stack, "LOGS", tmp_path)
-    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(stack, "shared_dir", lambda: tmp_path)
+    (tmp_path / "nginx-tmp").mkdir()
     return stack.write_nginx_conf(stack.Ports()).read_text()
 
 
@@ -52,3 +53,14 @@ def test_each_simulated_shopper_has_its_own_benchmark_range_address() -> None:
     addresses = {shopper_address() for _ in range(600)}
     assert len(addresses) == 600
     assert all(a.startswith(("198.18.", "198.19.")) for a in addresses)
+
+
+def test_a_checkout_closed_to_other_users_is_not_reachable(tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    (private / "repo").mkdir(parents=True)
+    private.chmod(0o700)
+    assert not stack.reachable_by_others(private / "repo" / "var")
+    private.chmod(0o755)
+    assert stack.reachable_by_others(private / "repo" / "var") == stack.reachable_by_others(
+        tmp_path
+    )
