@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from .settings import get_settings
+
+log = logging.getLogger("tierline_desk.db")
+STORE_RETRY_SECONDS = 60.0  # how long run_until_stored waits for the database to come back
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
@@ -53,6 +61,33 @@ def get_session() -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+def _run[T](work: Callable[[Session], T]) -> T:
+    with get_session_factory()() as session:
+        return work(session)
+
+
+async def run_in_session[T](work: Callable[[Session], T]) -> T:
+    """Run ``work`` with its own session in the thread pool (the database driver blocks)."""
+    return await run_in_threadpool(_run, work)
+
+
+async def run_until_stored[T](work: Callable[[Session], T]) -> T:
+    """:func:`run_in_session`, retried while the database can't be reached (e.g. it is
+    restarting). For writes that must not be dropped, such as the bot's answer to a message
+    already stored. Gives up after ``STORE_RETRY_SECONDS``."""
+    delay = 0.2
+    deadline = time.monotonic() + STORE_RETRY_SECONDS
+    while True:
+        try:
+            return await run_in_session(work)
+        except OperationalError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("database unavailable; retrying the store: %s", str(exc).splitlines()[0])
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def reset_engines() -> None:

@@ -36,6 +36,7 @@ from .routers import (
 )
 from .routers import console as console_auth
 from .routers.outbox import router as outbox_router
+from .services import bot_relay
 from .services.authority import get_policy
 from .services.chat_hub import RedisBridge, get_hub
 from .services.rate_limits import FloodLimits
@@ -58,6 +59,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     yield
+    # Answers still on their way are owed to shoppers whose messages are stored: store them
+    # (and wake the other replicas' sockets, so the bridge stays up meanwhile) before stopping.
+    await bot_relay.finish(timeout=get_settings().rasa_timeout_seconds + 5)
     if bridge_task is not None:
         get_hub().attach(None)
         bridge_task.cancel()

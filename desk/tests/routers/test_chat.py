@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import threading
 from collections.abc import Callable, Iterator
 from hashlib import sha256
 from typing import Any
@@ -708,3 +710,40 @@ def test_sockets_look_often_only_while_queued_or_with_a_person(
 
     assert recheck_seconds(ChatState(mode=mode, agent=None, queue=queue)) == seconds
     assert recheck_seconds(None) == 2.0
+
+
+def test_a_socket_awaiting_the_bots_answer_looks_often() -> None:
+    """The answer may be stored by another replica while wake-ups can't travel (Redis away)."""
+    from tierline_desk.routers.chat import recheck_seconds
+    from tierline_desk.services.chat import ChatState
+
+    idle = ChatState(mode="bot", agent=None, queue={"ticket_number": None})
+    assert recheck_seconds(idle, awaiting_answer=True) == 2.0
+
+
+def test_a_desk_shutting_down_stores_the_answer_it_was_waiting_for(
+    app: FastAPI, session: Session
+) -> None:
+    """A rolling restart: the widget's socket is closed, the desk stops, yet the answer to the
+    message it had acknowledged is stored for the widget to read on the other replica."""
+    gate = threading.Event()
+
+    async def slow_webhook(request: httpx.Request) -> httpx.Response:
+        await asyncio.to_thread(gate.wait, 10)
+        return httpx.Response(200, json=[{"recipient_id": "x", "text": "It ships today."}])
+
+    with respx.mock(base_url=RASA_URL, assert_all_called=False) as router:
+        router.post("/webhooks/rest/webhook").mock(side_effect=slow_webhook)
+        with TestClient(app) as web:
+            sess = start(web)
+            with web.websocket_connect("/chat/ws") as ws:
+                hello(ws, sess)
+                ws.send_json({"type": "message", "client_id": "c1", "text": "where is it?"})
+                until(ws, lambda f: f["type"] == "ack")
+            threading.Timer(0.5, gate.set).start()
+        # The TestClient has run the desk's shutdown.
+    stored = messages(session, sess["conversation_id"])
+    assert [(m.sender, m.text) for m in stored] == [
+        ("shopper", "where is it?"),
+        ("bot", "It ships today."),
+    ]

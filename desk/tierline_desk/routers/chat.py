@@ -10,30 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import re
-import time
 import unicodedata
-import weakref
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, FastAPI, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from ..db import SessionDep, get_session_factory
+from ..db import SessionDep, run_until_stored
+from ..db import run_in_session as db
 from ..errors import ApiError
 from ..mail import transcripts as transcript_mail
 from ..mail.sender import is_address, mask_email
 from ..models import Conversation, Customer, TranscriptRequest, utcnow
-from ..rasa_client import RasaUnavailable, send_message
-from ..schemas import HandoffRequest
-from ..services import audit, chat, handoffs, ids, shop_identity
+from ..services import audit, bot_relay, chat, ids, shop_identity
 from ..services.chat_hub import get_hub
 from ..services.rate_limits import FloodLimits, retry_after_header
 from ..settings import get_settings
@@ -44,19 +38,12 @@ router = APIRouter(tags=["web chat"])
 SHOP_COOKIE = "tierline_shop"
 HELLO_TIMEOUT_SECONDS = 10.0
 RECHECK_SECONDS = 2.0
-STORE_RETRY_SECONDS = 60.0  # how long a bot answer waits for the database to come back
 # While only the bot has the chat, every change arrives with a message (the hub wakes the
 # socket), so the safety-net look at the database can be rare: polling every open chat every
 # two seconds was as much database work as the messages themselves.
 IDLE_RECHECK_SECONDS = 30.0
-TALK_TO_PERSON = "/talk_to_representative"
 NOT_WORDS = "I can only read words, not commands. Could you tell me in a few words what you need?"
-APOLOGY = (
-    "I'm sorry, I couldn't come up with an answer just now. Would you like to talk to a "
-    "person from our team?"
-)
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 class SessionIn(BaseModel):
@@ -156,35 +143,6 @@ def _check_session_flood(request: Request) -> None:
 # ---------------------------------------------------------------- websocket
 
 
-def _db[T](work: Callable[[Session], T]) -> T:
-    with get_session_factory()() as session:
-        return work(session)
-
-
-async def db[T](work: Callable[[Session], T]) -> T:
-    """Run ``work`` with its own DB session in the thread pool (the DB driver blocks)."""
-    return await run_in_threadpool(_db, work)
-
-
-async def db_until_stored[T](work: Callable[[Session], T]) -> T:
-    """:func:`db`, retried while the database can't be reached (e.g. it is restarting).
-
-    For the bot's answers: the shopper's message is already stored, so dropping its answer
-    would leave the shopper waiting forever. Gives up after ``STORE_RETRY_SECONDS``.
-    """
-    delay = 0.2
-    deadline = time.monotonic() + STORE_RETRY_SECONDS
-    while True:
-        try:
-            return await db(work)
-        except OperationalError as exc:
-            if time.monotonic() >= deadline:
-                raise
-            log.warning("database unavailable; retrying the store: %s", str(exc).splitlines()[0])
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
-
-
 def clean_text(text: str) -> str:
     """Printable text: drop control characters and lone surrogates (keep newlines and tabs),
     trim the ends; "" when only invisible format characters (zero-width...) are left."""
@@ -213,8 +171,13 @@ def _origin_allowed(ws: WebSocket) -> bool:
     return origin.rstrip("/") in allowed
 
 
-def recheck_seconds(state: chat.ChatState | None) -> float:
-    """How long a socket waits for a wake-up before looking again (queues and people move)."""
+def recheck_seconds(state: chat.ChatState | None, *, awaiting_answer: bool = False) -> float:
+    """How long a socket waits for a wake-up before looking again (queues and people move).
+
+    ``awaiting_answer``: the shopper's message is the last line, so the bot's answer is due;
+    it may be stored by another replica while the wake-up can't travel (Redis restarting)."""
+    if awaiting_answer:
+        return RECHECK_SECONDS
     if state is not None and state.mode == "bot" and not state.queue.get("ticket_number"):
         return IDLE_RECHECK_SECONDS
     return RECHECK_SECONDS
@@ -235,6 +198,7 @@ class ChatConnection:
         self.state_key: str | None = None
         self.state: chat.ChatState | None = None
         self.agent_typing: str | None = None
+        self.last_sender: str | None = None  # of the last line pushed
         self.send_lock = asyncio.Lock()
         self.limits = flood_limits(ws.app)
         self.limiter = self.limits.connection_limiter()  # this socket only
@@ -243,6 +207,13 @@ class ChatConnection:
     async def send(self, frame: dict[str, Any]) -> None:
         async with self.send_lock:
             await self.ws.send_json(frame)
+
+    async def try_send(self, frame: dict[str, Any]) -> None:
+        """Send if the socket is still open. For frames that must not stop the work around them
+        (the message is stored, the answer is on its way): a widget that went away reconnects
+        and reads the stored lines."""
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await self.send(frame)
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         await self.send({"type": "error", "code": code, "message": message, **extra})
@@ -264,6 +235,7 @@ class ChatConnection:
             if frame["seq"] > self.sent_seq:
                 await self.send(frame)
                 self.sent_seq = frame["seq"]
+                self.last_sender = frame["sender"]
         if state is not None:
             self.state = state
         if state is not None and state_key(state) != self.state_key:
@@ -286,8 +258,13 @@ class ChatConnection:
                 # A database hiccup must not silence the chat: log it and look again soon.
                 log.exception("could not push chat updates; retrying")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=recheck_seconds(self.state))
+                await asyncio.wait_for(wake.wait(), timeout=self.recheck_seconds())
             wake.clear()
+
+    def recheck_seconds(self) -> float:
+        state = self.state
+        awaiting = self.last_sender == "shopper" and state is not None and state.mode == "bot"
+        return recheck_seconds(state, awaiting_answer=awaiting)
 
     # ---- reading
 
@@ -385,83 +362,21 @@ class ChatConnection:
             return message.seq, created, conversation.mode if conversation else "closed"
 
         seq, created, mode = await db(store)
-        await self.send({"type": "ack", "client_id": client_id, "seq": seq})
+        # Stored: from here on the shopper is owed an answer, even if this socket closes.
+        await self.try_send({"type": "ack", "client_id": client_id, "seq": seq})
         self.hub.notify(self.conversation_id)
         if created and mode == "bot" and for_bot:
             await self.relay(for_bot)
         elif created and mode == "bot":
             # Only slashes (a would-be command): nothing to relay, but never leave it unanswered.
-            await db(lambda s: chat.append(s, self.conversation_id, "bot", NOT_WORDS))
+            await run_until_stored(lambda s: chat.append(s, self.conversation_id, "bot", NOT_WORDS))
             self.hub.notify(self.conversation_id)
 
     async def relay(self, text: str) -> None:
-        lock = _locks.get(self.conversation_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            _locks[self.conversation_id] = lock
-        async with lock:
-            await self.send({"type": "typing", "who": "bot", "name": None, "on": True})
-            said: list[dict[str, Any]] = []
-            try:
-                replies = await send_message(self.conversation_id, text, self.customer_id)
-            except RasaUnavailable as exc:
-                log.warning("relay to Rasa failed: %s", exc)
-                replies, said = None, exc.said
-            # Whatever happens next is stored even across a database restart: the shopper's
-            # message is already stored, so an answer that is dropped here never comes.
-            for reply in said:  # the bot spoke, then an action failed: show it, then apologise
-                await db_until_stored(functools.partial(self._store_reply, reply=reply))
-            if not replies and text == TALK_TO_PERSON:
-                await db_until_stored(self._handoff_without_bot)
-            elif not replies:
-                await db_until_stored(self._apologise)
-            else:
-                for reply in replies:
-                    await db_until_stored(functools.partial(self._store_reply, reply=reply))
-            await self.send({"type": "typing", "who": "bot", "name": None, "on": False})
-            self.hub.notify(self.conversation_id)
+        await bot_relay.relay(self.conversation_id, self.customer_id, text, self.bot_typing)
 
-    def _store_reply(self, session: Session, reply: dict[str, Any]) -> None:
-        chat.append(session, self.conversation_id, "bot", reply["text"], buttons=reply["buttons"])
-
-    def _apologise(self, session: Session) -> None:
-        chat.append(
-            session,
-            self.conversation_id,
-            "bot",
-            APOLOGY,
-            buttons=[{"title": "Talk to a person", "payload": TALK_TO_PERSON}],
-        )
-
-    def _handoff_without_bot(self, session: Session) -> None:
-        """The shopper asked for a person and the bot can't answer: queue them ourselves."""
-        recent = chat.messages_after(session, self.conversation_id, 0)[-20:]
-        request = HandoffRequest.model_validate(
-            {
-                "conversation_id": self.conversation_id,
-                "tier": 1,
-                "reason": "The assistant could not answer; the shopper asked for a person",
-                "customer": {"id": self.customer_id} if self.customer_id else {},
-                "bot_attempts": ["The assistant did not answer (it was unavailable)"],
-                "recent_messages": [
-                    {"sender": "user" if m.sender == "shopper" else "bot", "text": m.text[:5000]}
-                    for m in recent
-                    if m.sender in ("shopper", "bot")
-                ],
-            }
-        )
-        ticket, _ = handoffs.create(session, request, "web-chat")
-        session.commit()
-        position = handoffs.queue_position(session, ticket)
-        wait = handoffs.estimated_wait(position)
-        chat.append(
-            session,
-            self.conversation_id,
-            "system",
-            f"You're in line for a customer-service associate (ticket {ticket.ticket_number}"
-            + (f", number {position} in the queue, about {wait} min" if position else "")
-            + "). Please stay in this window.",
-        )
+    async def bot_typing(self, on: bool) -> None:
+        await self.try_send({"type": "typing", "who": "bot", "name": None, "on": on})
 
     async def on_email_transcript(self, email: Any) -> None:
         def deliver(session: Session) -> str:

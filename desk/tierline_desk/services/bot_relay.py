@@ -1,0 +1,157 @@
+"""Relaying a shopper's message to the bot and storing the bot's answer.
+
+The message is stored (and acknowledged) before the relay starts, so from then on the desk owes
+the shopper an answer, whatever happens to the websocket it came on. So each relay runs as a
+task of its own:
+
+- a socket that closes meanwhile (the widget reconnects, maybe to another replica) does not
+  cancel it; typing indicators for that socket are best effort;
+- once the answer is stored, every socket of the conversation is woken, on every replica
+  (the hub), even if the one that sent the message is gone;
+- a desk that is shutting down waits for the relays in flight (:func:`finish`) before it
+  stops, so a rolling restart does not drop answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..db import run_until_stored
+from ..rasa_client import RasaUnavailable, send_message
+from ..schemas import HandoffRequest
+from . import chat, handoffs
+from .chat_hub import get_hub
+
+log = logging.getLogger("tierline_desk.bot_relay")
+
+TALK_TO_PERSON = "/talk_to_representative"
+APOLOGY = (
+    "I'm sorry, I couldn't come up with an answer just now. Would you like to talk to a "
+    "person from our team?"
+)
+
+Typing = Callable[[bool], Awaitable[None]]
+
+# One relay at a time per conversation, so answers are stored in the order they were asked.
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+_in_flight: set[asyncio.Task[None]] = set()
+
+
+async def relay(conversation_id: str, customer_id: str | None, text: str, typing: Typing) -> None:
+    """Send ``text`` to the bot and store its answer (or an apology). Returns when the answer
+    is stored; if the caller is cancelled meanwhile, the relay still finishes."""
+    task = asyncio.create_task(_relay(conversation_id, customer_id, text, typing))
+    _in_flight.add(task)
+    task.add_done_callback(_done)
+    await asyncio.shield(task)
+
+
+def in_flight() -> int:
+    return len(_in_flight)
+
+
+async def finish(timeout: float) -> int:
+    """Wait up to ``timeout`` seconds for the relays in flight; how many did not finish."""
+    pending = set(_in_flight)
+    if not pending:
+        return 0
+    log.info("waiting for %d bot answer(s) in flight before stopping", len(pending))
+    _, unfinished = await asyncio.wait(pending, timeout=timeout)
+    if unfinished:
+        log.error("stopping with %d bot answer(s) not stored", len(unfinished))
+    return len(unfinished)
+
+
+def _done(task: asyncio.Task[None]) -> None:
+    _in_flight.discard(task)
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("a bot answer could not be stored", exc_info=exc)
+
+
+async def _relay(conversation_id: str, customer_id: str | None, text: str, typing: Typing) -> None:
+    lock = _locks.get(conversation_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _locks[conversation_id] = lock
+    async with lock:
+        await typing(True)
+        try:
+            await _ask_and_store(conversation_id, customer_id, text)
+        finally:
+            get_hub().notify(conversation_id)
+            await typing(False)
+
+
+async def _ask_and_store(conversation_id: str, customer_id: str | None, text: str) -> None:
+    said: list[dict[str, Any]] = []
+    try:
+        replies: list[dict[str, Any]] | None = await send_message(
+            conversation_id, text, customer_id
+        )
+    except RasaUnavailable as exc:
+        log.warning("relay to Rasa failed: %s", exc)
+        replies, said = None, exc.said
+    # Stored even across a database restart: an answer dropped here would never come.
+    for reply in said:  # the bot spoke, then an action failed: show it, then apologise
+        await run_until_stored(functools.partial(_store_reply, conversation_id, reply))
+    if not replies and text == TALK_TO_PERSON:
+        await run_until_stored(
+            functools.partial(_handoff_without_bot, conversation_id, customer_id)
+        )
+    elif not replies:
+        await run_until_stored(functools.partial(_apologise, conversation_id))
+    else:
+        for reply in replies:
+            await run_until_stored(functools.partial(_store_reply, conversation_id, reply))
+
+
+def _store_reply(conversation_id: str, reply: dict[str, Any], session: Session) -> None:
+    chat.append(session, conversation_id, "bot", reply["text"], buttons=reply["buttons"])
+
+
+def _apologise(conversation_id: str, session: Session) -> None:
+    chat.append(
+        session,
+        conversation_id,
+        "bot",
+        APOLOGY,
+        buttons=[{"title": "Talk to a person", "payload": TALK_TO_PERSON}],
+    )
+
+
+def _handoff_without_bot(conversation_id: str, customer_id: str | None, session: Session) -> None:
+    """The shopper asked for a person and the bot can't answer: queue them ourselves."""
+    recent = chat.messages_after(session, conversation_id, 0)[-20:]
+    request = HandoffRequest.model_validate(
+        {
+            "conversation_id": conversation_id,
+            "tier": 1,
+            "reason": "The assistant could not answer; the shopper asked for a person",
+            "customer": {"id": customer_id} if customer_id else {},
+            "bot_attempts": ["The assistant did not answer (it was unavailable)"],
+            "recent_messages": [
+                {"sender": "user" if m.sender == "shopper" else "bot", "text": m.text[:5000]}
+                for m in recent
+                if m.sender in ("shopper", "bot")
+            ],
+        }
+    )
+    ticket, _ = handoffs.create(session, request, "web-chat")
+    session.commit()
+    position = handoffs.queue_position(session, ticket)
+    wait = handoffs.estimated_wait(position)
+    chat.append(
+        session,
+        conversation_id,
+        "system",
+        f"You're in line for a customer-service associate (ticket {ticket.ticket_number}"
+        + (f", number {position} in the queue, about {wait} min" if position else "")
+        + "). Please stay in this window.",
+    )
