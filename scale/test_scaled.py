@@ -513,6 +513,28 @@ def main() -> int:
     return report(args, results, reports, locust_status, faults, after)
 
 
+def conversation_problems(done: list[dict[str, Any]], limit: int = 10) -> list[str]:
+    """One line per conversation with something lost, reordered, duplicated or empty (the
+    first ``limit``), with when its unanswered turns were sent."""
+    lines: list[str] = []
+    for item in done:
+        counts = {k: int(item.get(k, 0)) for k in ("lost", "reordered", "duplicated", "empty")}
+        if not any(counts.values()):
+            continue
+        found = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        unanswered = [
+            time.strftime("%H:%M:%S", time.gmtime(at)) for at in item.get("unanswered_at", [])
+        ]
+        lines.append(
+            f"  {item.get('script')} {item.get('conversation_id')}: {found}"
+            + (f"; unanswered turn(s) sent at {', '.join(unanswered)} UTC" if unanswered else "")
+            + f"; {item.get('reconnects', 0)} reconnect(s), errors {item.get('error_frames', [])}"
+        )
+    if len(lines) > limit:
+        return [*lines[:limit], f"  ... and {len(lines) - limit} more conversation(s)"]
+    return lines
+
+
 def report(
     args: argparse.Namespace,
     results: list[dict[str, Any]],
@@ -567,12 +589,6 @@ def report(
     )
     for item in crashed[:5]:
         print(f"  crashed: {item['script']} {item.get('conversation_id')}: {item['crashed']}")
-    for item in done:
-        for at in item.get("unanswered_at", []):
-            print(
-                f"  unanswered turn at {time.strftime('%H:%M:%S', time.gmtime(at))} UTC "
-                f"({item['script']} {item['conversation_id']})"
-            )
     for fault in reports:
         print(
             f"  fault {fault.name} from {time.strftime('%H:%M:%S', time.gmtime(fault.started))} "
@@ -625,6 +641,9 @@ def report(
         f"cells, {after.matrix.get('leaks', '-')} leaks, {after.matrix.get('wrong', '-')} wrong; "
         f"desk suite on PostgreSQL {'passed' if after.desk_suite_passed else 'FAILED'}"
     )
+    # Last, next to the verdict (CI shows the end of the output): which conversations broke.
+    for line in conversation_problems(done):
+        print(line)
     # Locust exits 1 when any request "failed" (apologies and retried sessions are reported to
     # it as failures, for its statistics); anything else means Locust itself broke.
     if locust_status not in (0, 1):
