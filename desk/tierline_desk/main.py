@@ -54,6 +54,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         bridge = RedisBridge(get_hub(), redis_url)
         get_hub().attach(bridge)
         bridge_task = asyncio.create_task(bridge.run())
+    owed_task = asyncio.create_task(bot_relay.keep_looking_for_owed_answers())
     # Start-up objects live as long as the process: keep full garbage collections (40 ms and
     # more here, a stall for every open chat) from walking them again and again.
     gc.collect()
@@ -61,7 +62,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     # Answers still on their way are owed to shoppers whose messages are stored: store them
     # (and wake the other replicas' sockets, so the bridge stays up meanwhile) before stopping.
-    await bot_relay.finish(timeout=get_settings().rasa_timeout_seconds + 5)
+    await bot_relay.finish(timeout=get_settings().chat_reply_timeout_seconds)
+    owed_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await owed_task
     if bridge_task is not None:
         get_hub().attach(None)
         bridge_task.cancel()

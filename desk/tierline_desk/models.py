@@ -389,6 +389,8 @@ class Conversation(Base):
     """
 
     __tablename__ = "conversations"
+    # The desks' look for answers owed (services/bot_relay.py): recent conversations the bot has.
+    __table_args__ = (Index("ix_conversations_mode_last_activity_at", "mode", "last_activity_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(String(64), unique=True)

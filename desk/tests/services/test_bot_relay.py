@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 import respx
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tests.conftest import RASA_URL
 from tierline_desk import rasa_client
 from tierline_desk.db import run_in_session
+from tierline_desk.models import Conversation, utcnow
 from tierline_desk.services import bot_relay, chat
 from tierline_desk.services.chat_hub import get_hub
 
@@ -130,3 +134,108 @@ async def test_answers_to_one_conversation_are_stored_in_the_order_asked(
         first_may_answer.set()
         await asyncio.gather(first, second)
     assert [text for _, text in await lines(cid)] == ["answer to first", "answer to second"]
+
+
+# ---------------------------------------------------------------- answers owed after a crash
+
+
+def backdate(session: Session, conversation_id: str, seconds: float) -> None:
+    """As if the conversation's last line had been stored ``seconds`` ago."""
+    session.execute(
+        update(Conversation)
+        .where(Conversation.conversation_id == conversation_id)
+        .values(last_activity_at=utcnow() - timedelta(seconds=seconds))
+    )
+    session.commit()
+
+
+async def test_a_message_a_crashed_desk_never_answered_gets_one_apology(
+    session: Session, conversation_id: str
+) -> None:
+    backdate(session, conversation_id, 60)
+    woken = get_hub().subscribe(conversation_id)
+    # Two desks looking at once: exactly one apologises.
+    done = await asyncio.gather(
+        bot_relay.apologise_for_owed_answers(), bot_relay.apologise_for_owed_answers()
+    )
+    assert sorted(done) == [0, 1]
+    assert await lines(conversation_id) == [
+        ("shopper", "where is it?"),
+        ("bot", bot_relay.APOLOGY),
+    ]
+    assert woken.is_set()
+    assert await bot_relay.apologise_for_owed_answers() == 0  # answered now: nothing owed
+
+
+@pytest.mark.parametrize(
+    ("seconds_ago", "mode"),
+    [
+        (5, "bot"),  # a live relay may still be answering
+        (2 * 3600, "bot"),  # the shopper has long gone
+        (60, "agent"),  # a person has the conversation: the bot owes nothing
+    ],
+)
+async def test_no_apology_while_an_answer_may_come_or_is_not_the_bots_to_give(
+    session: Session, conversation_id: str, seconds_ago: float, mode: str
+) -> None:
+    session.execute(
+        update(Conversation)
+        .where(Conversation.conversation_id == conversation_id)
+        .values(mode=mode)
+    )
+    backdate(session, conversation_id, seconds_ago)
+    assert await bot_relay.apologise_for_owed_answers() == 0
+    assert [sender for sender, _ in await lines(conversation_id)] == ["shopper"]
+
+
+async def test_no_apology_where_the_last_line_is_already_an_answer(
+    session: Session, conversation_id: str
+) -> None:
+    chat.append(session, conversation_id, "bot", "It ships today.")
+    backdate(session, conversation_id, 60)
+    assert await bot_relay.apologise_for_owed_answers() == 0
+
+
+async def test_no_apology_while_this_desk_is_still_relaying(
+    rasa: SlowRasa, session: Session, conversation_id: str
+) -> None:
+    backdate(session, conversation_id, 60)
+    asker = asyncio.create_task(bot_relay.relay(conversation_id, None, "where is it?", no_typing))
+    await asyncio.wait_for(rasa.asked.wait(), 5)
+    assert await bot_relay.apologise_for_owed_answers() == 0
+    rasa.gate.set()
+    await asker
+    assert [sender for sender, _ in await lines(conversation_id)] == ["shopper", "bot"]
+
+
+def test_append_if_last_stores_nothing_when_another_line_came_first(
+    session: Session, conversation_id: str
+) -> None:
+    chat.append(session, conversation_id, "bot", "It ships today.")
+    assert chat.append_if_last(session, conversation_id, 1, "bot", "late") is None
+    stored = chat.append_if_last(session, conversation_id, 2, "bot", "and more")
+    assert stored is not None and stored.seq == 3
+
+
+def test_a_desk_that_starts_after_a_crash_apologises_for_the_answer_lost_with_it(
+    session: Session, conversation_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tierline_desk.main import create_app
+
+    backdate(session, conversation_id, 60)  # the desk that stored it died before answering
+    monkeypatch.setattr(bot_relay, "LOOK_EVERY_SECONDS", 0.05)
+    with TestClient(create_app()):
+        deadline = time.monotonic() + 10
+        while len(chat_lines(session, conversation_id)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert chat_lines(session, conversation_id) == [
+        ("shopper", "where is it?"),
+        ("bot", bot_relay.APOLOGY),
+    ]
+
+
+def chat_lines(session: Session, conversation_id: str) -> list[tuple[str, str]]:
+    session.expire_all()
+    return [(m.sender, m.text) for m in chat.messages_after(session, conversation_id, 0)]

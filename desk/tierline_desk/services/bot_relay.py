@@ -9,7 +9,11 @@ task of its own:
 - once the answer is stored, every socket of the conversation is woken, on every replica
   (the hub), even if the one that sent the message is gone;
 - a desk that is shutting down waits for the relays in flight (:func:`finish`) before it
-  stops, so a rolling restart does not drop answers.
+  stops, so a rolling restart does not drop answers;
+- a desk that crashed mid-relay can't answer, so every desk looks for answers owed
+  (:func:`apologise_for_owed_answers`, every few seconds): a conversation the bot has whose
+  last line is a shopper's message older than any live relay takes gets the apology, with the
+  offer of a person, from exactly one desk.
 """
 
 from __future__ import annotations
@@ -18,14 +22,20 @@ import asyncio
 import functools
 import logging
 import weakref
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import and_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..db import run_until_stored
+from ..db import run_in_session, run_until_stored
+from ..models import ChatMessage, Conversation, utcnow
 from ..rasa_client import RasaUnavailable, send_message
 from ..schemas import HandoffRequest
+from ..settings import get_settings
 from . import chat, handoffs
 from .chat_hub import get_hub
 
@@ -39,9 +49,17 @@ APOLOGY = (
 
 Typing = Callable[[bool], Awaitable[None]]
 
+# A live relay is done within the REST channel's timeout; a message left unanswered longer than
+# that plus this margin was being relayed by a desk that died.
+OWED_MARGIN_SECONDS = 10.0
+# Older than this, the shopper has long gone: no apology.
+OWED_WINDOW = timedelta(hours=1)
+LOOK_EVERY_SECONDS = 5.0
+
 # One relay at a time per conversation, so answers are stored in the order they were asked.
 _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 _in_flight: set[asyncio.Task[None]] = set()
+_relaying: Counter[str] = Counter()  # conversations with relays in flight (or waiting) here
 
 
 async def relay(conversation_id: str, customer_id: str | None, text: str, typing: Typing) -> None:
@@ -80,13 +98,19 @@ async def _relay(conversation_id: str, customer_id: str | None, text: str, typin
     if lock is None:
         lock = asyncio.Lock()
         _locks[conversation_id] = lock
-    async with lock:
-        await typing(True)
-        try:
-            await _ask_and_store(conversation_id, customer_id, text)
-        finally:
-            get_hub().notify(conversation_id)
-            await typing(False)
+    _relaying[conversation_id] += 1
+    try:
+        async with lock:
+            await typing(True)
+            try:
+                await _ask_and_store(conversation_id, customer_id, text)
+            finally:
+                get_hub().notify(conversation_id)
+                await typing(False)
+    finally:
+        _relaying[conversation_id] -= 1
+        if _relaying[conversation_id] <= 0:
+            del _relaying[conversation_id]
 
 
 async def _ask_and_store(conversation_id: str, customer_id: str | None, text: str) -> None:
@@ -155,3 +179,74 @@ def _handoff_without_bot(conversation_id: str, customer_id: str | None, session:
         + (f", number {position} in the queue, about {wait} min" if position else "")
         + "). Please stay in this window.",
     )
+
+
+# ---------------------------------------------------------------- answers owed after a crash
+
+
+def owed_answers(session: Session, limit: int = 100) -> list[tuple[str, int]]:
+    """(conversation id, last seq) of conversations the bot has whose last line is a shopper's
+    message that no live relay can still be answering."""
+    now = utcnow()
+    owed_after = timedelta(seconds=get_settings().chat_reply_timeout_seconds + OWED_MARGIN_SECONDS)
+    rows = session.execute(
+        select(Conversation.conversation_id, Conversation.last_seq)
+        .join(
+            ChatMessage,
+            and_(
+                ChatMessage.conversation_id == Conversation.conversation_id,
+                ChatMessage.seq == Conversation.last_seq,
+            ),
+        )
+        .where(
+            Conversation.mode == "bot",
+            Conversation.last_activity_at < now - owed_after,
+            Conversation.last_activity_at > now - OWED_WINDOW,
+            ChatMessage.sender == "shopper",
+        )
+        .order_by(Conversation.last_activity_at)
+        .limit(limit)
+    )
+    return [(cid, seq) for cid, seq in rows if cid not in _relaying]
+
+
+def _apologise_if_still_owed(session: Session, conversation_id: str, last_seq: int) -> bool:
+    return (
+        chat.append_if_last(
+            session,
+            conversation_id,
+            last_seq,
+            "bot",
+            APOLOGY,
+            buttons=[{"title": "Talk to a person", "payload": TALK_TO_PERSON}],
+        )
+        is not None
+    )
+
+
+async def apologise_for_owed_answers() -> int:
+    """One look: apologise in every conversation owed an answer; how many this desk did (the
+    others may have been taken by another desk first)."""
+    owed = await run_in_session(owed_answers)
+    done = 0
+    for conversation_id, last_seq in owed:
+        stored = await run_in_session(
+            functools.partial(
+                _apologise_if_still_owed, conversation_id=conversation_id, last_seq=last_seq
+            )
+        )
+        if stored:
+            done += 1
+            log.warning("apologised for an answer lost with a desk (%s)", conversation_id)
+            get_hub().notify(conversation_id)
+    return done
+
+
+async def keep_looking_for_owed_answers() -> None:
+    """The desk's background task: :func:`apologise_for_owed_answers` every few seconds."""
+    while True:
+        try:
+            await apologise_for_owed_answers()
+        except SQLAlchemyError as exc:  # e.g. the database restarting: look again later
+            log.warning("could not look for answers owed: %s", str(exc).splitlines()[0])
+        await asyncio.sleep(LOOK_EVERY_SECONDS)

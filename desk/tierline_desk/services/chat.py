@@ -13,6 +13,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -120,6 +121,58 @@ def append(
     if seq is None:
         session.rollback()
         raise LookupError(f"no conversation {conversation_id}")
+    return _insert(
+        session,
+        conversation_id,
+        seq,
+        now,
+        sender,
+        text,
+        author=author,
+        author_role=author_role,
+        buttons=buttons,
+        client_id=client_id,
+    )
+
+
+def append_if_last(
+    session: Session,
+    conversation_id: str,
+    last_seq: int,
+    sender: str,
+    text: str,
+    *,
+    buttons: list[dict[str, str]] | None = None,
+) -> ChatMessage | None:
+    """Store a message only if the conversation's last line is still ``last_seq`` (and commit);
+    None if another line came first. Of several processes trying, exactly one succeeds."""
+    now = utcnow()
+    claimed = session.execute(
+        update(Conversation)
+        .where(Conversation.conversation_id == conversation_id, Conversation.last_seq == last_seq)
+        .values(last_seq=last_seq + 1, last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        session.rollback()
+        return None
+    message, _ = _insert(session, conversation_id, last_seq + 1, now, sender, text, buttons=buttons)
+    return message
+
+
+def _insert(
+    session: Session,
+    conversation_id: str,
+    seq: int,
+    now: datetime,
+    sender: str,
+    text: str,
+    *,
+    author: str | None = None,
+    author_role: str | None = None,
+    buttons: list[dict[str, str]] | None = None,
+    client_id: str | None = None,
+) -> tuple[ChatMessage, bool]:
     message = ChatMessage(
         conversation_id=conversation_id,
         seq=seq,
