@@ -7,7 +7,8 @@
    time, each going through multi-turn conversations, some handed off.
 4. Meanwhile injects the faults asked for (``--faults``), one after another, and checks what
    each must not break.
-5. On the same stack, once the load is over: the hostile-input corpus through the public door
+5. On the same stack, once the load is over: a count of the messages nobody answered (bot
+   conversations ending with the shopper's line), the hostile-input corpus through the public door
    (scale/hostile.py), the live security checks (scale/security.py), and the desk's whole test
    suite on this PostgreSQL, whose RBAC matrix reports its leaks.
 6. Prints what it measured and, as its last line, exactly (one line)::
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import requests
 
 # scale/ is on sys.path: this script lives there
@@ -81,8 +83,17 @@ FAULT_GRACE_SECONDS = 30.0  # apologies this long after a fault are expected, no
 # How fast each apology during a fault must come: within 3 s when an action server dies (the
 # issue's requirement); otherwise within the desk's own reply timeout (CHAT_REPLY_TIMEOUT_SECONDS),
 # the longest a shopper is ever left waiting.
-APOLOGY_LIMIT_SECONDS = {"actions": 3.0}
+# An answer lost with a crashed desk is apologised for by the other once no live relay can still
+# bring it: after the REST channel's timeout (20 s) plus 10 s, at the next look (every 5 s).
+APOLOGY_LIMIT_SECONDS = {"actions": 3.0, "desk-crash": 45.0}
 REPLY_TIMEOUT_SECONDS = 20.0
+LOST_ANSWER_LOG = "apologised for an answer lost with a desk"  # services/bot_relay.py
+# Conversations the bot has whose last line is the shopper's: a message nobody answered.
+ANSWERS_OWED_SQL = """
+    SELECT count(*) FROM conversations c
+    JOIN chat_messages m ON m.conversation_id = c.conversation_id AND m.seq = c.last_seq
+    WHERE c.mode = 'bot' AND m.sender = 'shopper'
+"""
 
 
 @dataclass
@@ -94,6 +105,7 @@ class AfterLoad:
     security: security.SecurityReport | None = None
     matrix: dict[str, Any] = field(default_factory=dict)
     desk_suite_passed: bool = False
+    answers_owed: int = -1  # -1: not looked
 
     @property
     def rbac_leaks(self) -> int:
@@ -104,6 +116,7 @@ class AfterLoad:
     def passed(self) -> bool:
         return (
             self.hostile_failed == 0
+            and self.answers_owed == 0
             and self.security is not None
             and not self.security.failures
             and self.desk_suite_passed
@@ -306,12 +319,27 @@ def fault_desk(stack: Stack, report: FaultReport) -> None:
     report.check("desk1 back", stack.services["desk1"].ready())
 
 
+def fault_desk_crash(stack: Stack, report: FaultReport) -> None:
+    """Kill a desk replica (SIGKILL): widgets reconnect to the other; answers it owed come as
+    apologies from the other desk."""
+    desks = ("desk1", "desk2")  # either may look first, desk2 once it is back
+    apologies_before = sum(log_lines(desk, LOST_ANSWER_LOG) for desk in desks)
+    stack.kill("desk2")
+    time.sleep(5)
+    stack.start("desk2")
+    report.check("desk2 back", stack.services["desk2"].ready())
+    time.sleep(40)  # the answers owed by desk2 are apologised for meanwhile
+    apologies = sum(log_lines(desk, LOST_ANSWER_LOG) for desk in desks) - apologies_before
+    print(f"  fault desk-crash: the desks apologised for {apologies} answer(s) lost with desk2")
+
+
 FAULTS: dict[str, Callable[[Stack, FaultReport], None]] = {
     "actions": fault_actions,
     "rasa": fault_rasa,
     "postgres": fault_postgres,
     "redis": fault_redis,
     "desk": fault_desk,
+    "desk-crash": fault_desk_crash,
 }
 
 
@@ -434,9 +462,25 @@ def run_desk_suite_on_postgres(stack: Stack, after: AfterLoad) -> None:
     )
 
 
+def count_answers_owed(stack: Stack, base: str, after: AfterLoad) -> None:
+    """Every shopper message the bot had to answer was answered (by the database, not by what
+    the load's shoppers saw). Before the hostile corpus, whose messages go unanswered on
+    purpose when they are refused."""
+    p = stack.ports
+    url = f"postgresql://tierline:{stack.db_password()}@127.0.0.1:{p.postgres}/tierline_desk"
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        row = conn.execute(ANSWERS_OWED_SQL).fetchone()
+    after.answers_owed = int(row[0]) if row else -1
+    print(
+        f"answers owed after the load (bot conversations ending with the shopper's line): "
+        f"{after.answers_owed}",
+        flush=True,
+    )
+
+
 def after_load(stack: Stack, base: str) -> AfterLoad:
     after = AfterLoad()
-    for step in (run_security, run_hostile):
+    for step in (count_answers_owed, run_security, run_hostile):
         try:
             step(stack, base, after)
         except Exception as exc:  # reported as a failed step, never hidden
@@ -535,6 +579,31 @@ def conversation_problems(done: list[dict[str, Any]], limit: int = 10) -> list[s
     return lines
 
 
+def attribute_apologies(
+    apologies: list[tuple[float, float, str]], reports: list[FaultReport]
+) -> dict[int, list[tuple[float, str]]]:
+    """Each apology (message sent at, seconds to the apology, conversation) goes to one fault:
+    the latest to start before the apology, if the message came before that fault's window
+    closed (its end plus ``FAULT_GRACE_SECONDS``). Keyed by the fault's index in ``reports``;
+    the value is (seconds from the later of the message and the fault's start, conversation):
+    a message already being answered when its process died cannot be apologised for before
+    it died."""
+    attributed: dict[int, list[tuple[float, str]]] = {}
+    for at, wait, conversation in apologies:
+        candidates = [
+            (fault.started, index)
+            for index, fault in enumerate(reports)
+            if fault.started <= at + wait and at <= fault.ended + FAULT_GRACE_SECONDS
+        ]
+        if not candidates:
+            continue
+        started, index = max(candidates)
+        attributed.setdefault(index, []).append(
+            (round(at + wait - max(at, started), 2), conversation)
+        )
+    return attributed
+
+
 def report(
     args: argparse.Namespace,
     results: list[dict[str, Any]],
@@ -599,15 +668,9 @@ def report(
         for r in done
         for at, wait in zip(r.get("apology_at", []), r.get("apology_seconds", []), strict=False)
     ]
-    for fault in reports:
-        # Seconds from the later of the shopper's message and the fault to the apology: a
-        # message already being answered when its process died cannot be apologised for
-        # before it died.
-        timed = sorted(
-            (round(at + wait - max(at, fault.started), 2), conversation)
-            for at, wait, conversation in apologies
-            if fault.started - wait <= at <= fault.ended + FAULT_GRACE_SECONDS
-        )
+    attributed = attribute_apologies(apologies, reports)
+    for index, fault in enumerate(reports):
+        timed = sorted(attributed.get(index, []))
         near = [seconds for seconds, _ in timed]
         if timed:
             print(f"  fault {fault.name}: slowest apology in conversation {timed[-1][1]}")
