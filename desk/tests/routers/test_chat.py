@@ -132,6 +132,21 @@ def until(ws: WebSocketTestSession, match: Callable[[Frame], bool], limit: int =
     raise AssertionError(f"no matching frame in {seen}")
 
 
+def until_each(
+    ws: WebSocketTestSession, *matches: Callable[[Frame], bool], limit: int = 40
+) -> list[Frame]:
+    """The first frame matching each of ``matches``, whatever order they come in."""
+    found: dict[int, Frame] = {}
+    for _ in range(limit):
+        frame = ws.receive_json()
+        for index, match in enumerate(matches):
+            if index not in found and match(frame):
+                found[index] = frame
+        if len(found) == len(matches):
+            return [found[index] for index in range(len(matches))]
+    raise AssertionError(f"frames missing: {sorted(set(range(len(matches))) - set(found))}")
+
+
 def bot_message(frame: Frame) -> bool:
     return frame["type"] == "message" and frame["sender"] == "bot"
 
@@ -285,8 +300,13 @@ def test_a_failed_or_empty_bot_reply_becomes_an_apology_and_an_offer_of_a_person
                 "title": "Talk to a person",
             }
         )
-        notice = until(ws, lambda f: f["type"] == "message" and f["sender"] == "system")[-1]
-        queue = until(ws, lambda f: f["type"] == "queue" and f["position"] is not None)[-1]
+        # The ticket and the notice are stored one after the other: a push between the two
+        # sends the queue frame first.
+        notice, queue = until_each(
+            ws,
+            lambda f: f["type"] == "message" and f["sender"] == "system",
+            lambda f: f["type"] == "queue" and f["position"] is not None,
+        )
     ticket = session.scalar(
         select(HandoffTicket).where(HandoffTicket.conversation_id == sess["conversation_id"])
     )
