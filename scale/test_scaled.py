@@ -87,6 +87,8 @@ FAULT_GRACE_SECONDS = 30.0  # apologies this long after a fault are expected, no
 # bring it: after the REST channel's timeout (20 s) plus 10 s, at the next look (every 5 s).
 APOLOGY_LIMIT_SECONDS = {"actions": 3.0, "desk-crash": 45.0}
 REPLY_TIMEOUT_SECONDS = 20.0
+# The desk suite takes about 3.5 minutes on PostgreSQL here; each test also has its own limit.
+DESK_SUITE_TIMEOUT_SECONDS = 1200
 LOST_ANSWER_LOG = "apologised for an answer lost with a desk"  # services/bot_relay.py
 # Conversations the bot has whose last line is the shopper's: a message nobody answered.
 ANSWERS_OWED_SQL = """
@@ -451,6 +453,7 @@ def run_desk_suite_on_postgres(stack: Stack, after: AfterLoad) -> None:
             cwd=ROOT / "desk",
             env=env,
             check=False,
+            timeout=DESK_SUITE_TIMEOUT_SECONDS,
         ).returncode
         after.desk_suite_passed = status == 0
         if matrix_file.exists():
