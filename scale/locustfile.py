@@ -148,6 +148,9 @@ class Shopper(HttpUser):
                     exception=None if answered else TimeoutError("no reply"),
                     context={},
                 )
+                chat.idle(random.uniform(think_min, think_max))
+                # After the shopper's thinking time: an apology that came later than the reply
+                # timeout (an answer lost with a crashed desk) is judged too.
                 apologised = any(
                     str(r.get("text", "")).startswith(APOLOGY_START) for r in turn.replies
                 )
@@ -164,7 +167,6 @@ class Shopper(HttpUser):
                         exception=RuntimeError("the desk apologised"),
                         context={},
                     )
-                chat.idle(random.uniform(think_min, think_max))
             if script.handoff:  # the last turn asked for a person
                 agent_seconds = self._talk_with_the_agent(
                     chat, reply_timeout, since=last_turn_from, asked=turn.sent_at
