@@ -22,7 +22,6 @@ import asyncio
 import functools
 import logging
 import weakref
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -46,6 +45,7 @@ APOLOGY = (
     "I'm sorry, I couldn't come up with an answer just now. Would you like to talk to a "
     "person from our team?"
 )
+APOLOGY_BUTTONS = [{"title": "Talk to a person", "payload": TALK_TO_PERSON}]
 
 Typing = Callable[[bool], Awaitable[None]]
 
@@ -59,7 +59,6 @@ LOOK_EVERY_SECONDS = 5.0
 # One relay at a time per conversation, so answers are stored in the order they were asked.
 _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 _in_flight: set[asyncio.Task[None]] = set()
-_relaying: Counter[str] = Counter()  # conversations with relays in flight (or waiting) here
 
 
 async def relay(conversation_id: str, customer_id: str | None, text: str, typing: Typing) -> None:
@@ -98,19 +97,20 @@ async def _relay(conversation_id: str, customer_id: str | None, text: str, typin
     if lock is None:
         lock = asyncio.Lock()
         _locks[conversation_id] = lock
-    _relaying[conversation_id] += 1
-    try:
-        async with lock:
-            await typing(True)
-            try:
-                await _ask_and_store(conversation_id, customer_id, text)
-            finally:
-                get_hub().notify(conversation_id)
-                await typing(False)
-    finally:
-        _relaying[conversation_id] -= 1
-        if _relaying[conversation_id] <= 0:
-            del _relaying[conversation_id]
+    async with lock:
+        await typing(True)
+        try:
+            await _ask_and_store(conversation_id, customer_id, text)
+        finally:
+            get_hub().notify(conversation_id)
+            await typing(False)
+
+
+def _relaying_here(conversation_id: str) -> bool:
+    """Whether this desk has a relay for the conversation in flight (a waiting one implies a
+    running one, which holds the conversation's lock)."""
+    lock = _locks.get(conversation_id)
+    return lock is not None and lock.locked()
 
 
 async def _ask_and_store(conversation_id: str, customer_id: str | None, text: str) -> None:
@@ -146,7 +146,7 @@ def _apologise(conversation_id: str, session: Session) -> None:
         conversation_id,
         "bot",
         APOLOGY,
-        buttons=[{"title": "Talk to a person", "payload": TALK_TO_PERSON}],
+        buttons=APOLOGY_BUTTONS,
     )
 
 
@@ -186,7 +186,8 @@ def _handoff_without_bot(conversation_id: str, customer_id: str | None, session:
 
 def owed_answers(session: Session, limit: int = 100) -> list[tuple[str, int]]:
     """(conversation id, last seq) of conversations the bot has whose last line is a shopper's
-    message that no live relay can still be answering."""
+    message older than any live relay takes (a relay still waiting its turn on this desk is
+    skipped by the caller)."""
     now = utcnow()
     owed_after = timedelta(seconds=get_settings().chat_reply_timeout_seconds + OWED_MARGIN_SECONDS)
     rows = session.execute(
@@ -207,7 +208,7 @@ def owed_answers(session: Session, limit: int = 100) -> list[tuple[str, int]]:
         .order_by(Conversation.last_activity_at)
         .limit(limit)
     )
-    return [(cid, seq) for cid, seq in rows if cid not in _relaying]
+    return [(cid, seq) for cid, seq in rows]
 
 
 def _apologise_if_still_owed(session: Session, conversation_id: str, last_seq: int) -> bool:
@@ -218,7 +219,7 @@ def _apologise_if_still_owed(session: Session, conversation_id: str, last_seq: i
             last_seq,
             "bot",
             APOLOGY,
-            buttons=[{"title": "Talk to a person", "payload": TALK_TO_PERSON}],
+            buttons=APOLOGY_BUTTONS,
         )
         is not None
     )
@@ -230,6 +231,8 @@ async def apologise_for_owed_answers() -> int:
     owed = await run_in_session(owed_answers)
     done = 0
     for conversation_id, last_seq in owed:
+        if _relaying_here(conversation_id):
+            continue
         stored = await run_in_session(
             functools.partial(
                 _apologise_if_still_owed, conversation_id=conversation_id, last_seq=last_seq

@@ -13,7 +13,6 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -123,15 +122,17 @@ def append(
         raise LookupError(f"no conversation {conversation_id}")
     return _insert(
         session,
-        conversation_id,
-        seq,
-        now,
-        sender,
-        text,
-        author=author,
-        author_role=author_role,
-        buttons=buttons,
-        client_id=client_id,
+        ChatMessage(
+            conversation_id=conversation_id,
+            seq=seq,
+            sender=sender,
+            author=author,
+            author_role=author_role,
+            text=text,
+            buttons=buttons or [],
+            client_id=client_id,
+            created_at=now,
+        ),
     )
 
 
@@ -156,39 +157,29 @@ def append_if_last(
     if getattr(claimed, "rowcount", 0) != 1:
         session.rollback()
         return None
-    message, _ = _insert(session, conversation_id, last_seq + 1, now, sender, text, buttons=buttons)
+    message, _ = _insert(
+        session,
+        ChatMessage(
+            conversation_id=conversation_id,
+            seq=last_seq + 1,
+            sender=sender,
+            text=text,
+            buttons=buttons or [],
+            created_at=now,
+        ),
+    )
     return message
 
 
-def _insert(
-    session: Session,
-    conversation_id: str,
-    seq: int,
-    now: datetime,
-    sender: str,
-    text: str,
-    *,
-    author: str | None = None,
-    author_role: str | None = None,
-    buttons: list[dict[str, str]] | None = None,
-    client_id: str | None = None,
-) -> tuple[ChatMessage, bool]:
-    message = ChatMessage(
-        conversation_id=conversation_id,
-        seq=seq,
-        sender=sender,
-        author=author,
-        author_role=author_role,
-        text=text,
-        buttons=buttons or [],
-        client_id=client_id,
-        created_at=now,
-    )
+def _insert(session: Session, message: ChatMessage) -> tuple[ChatMessage, bool]:
+    """Add ``message`` (its ``seq`` already claimed) and commit; a shopper message whose
+    ``client_id`` another request stored first comes back as that one, ``created=False``."""
     session.add(message)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
+        conversation_id, client_id = message.conversation_id, message.client_id
         earlier = _by_client_id(session, conversation_id, client_id) if client_id else None
         if earlier is None:
             raise
