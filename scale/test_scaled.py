@@ -469,8 +469,8 @@ def count_answers_owed(stack: Stack, base: str, after: AfterLoad) -> None:
     """Every shopper message the bot had to answer was answered (by the database, not by what
     the load's shoppers saw). Before the hostile corpus, whose messages go unanswered on
     purpose when they are refused."""
-    p = stack.ports
-    url = f"postgresql://tierline:{stack.db_password()}@127.0.0.1:{p.postgres}/tierline_desk"
+    # The desks' own DATABASE_URL, without SQLAlchemy's driver name.
+    url = stack.app_env()["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(url, connect_timeout=10) as conn:
         row = conn.execute(ANSWERS_OWED_SQL).fetchone()
     after.answers_owed = int(row[0]) if row else -1
