@@ -187,23 +187,45 @@ class ShopperChat:
             seq = frame.get("seq")
             if isinstance(seq, int) and seq > self.last_seq:
                 self.last_seq = seq
+            if frame.get("sender") == "shopper" and isinstance(seq, int):
+                # Our own line, pushed back: it was stored even if its ack was lost with a socket.
+                self._stored(str(frame.get("client_id")), seq)
             turn = self.log.turns[-1] if self.log.turns else None
+            if turn is not None:
+                self._attribute_replies(turn)
+        elif kind == "ack":
+            seq = frame.get("seq")
+            if isinstance(seq, int):
+                self._stored(str(frame.get("client_id")), seq)
+        elif kind == "error":
+            self.log.errors.append(frame)
+
+    def _stored(self, client_id: str, seq: int) -> None:
+        """The desk stored our message ``client_id`` as ``seq`` (from its ack or its line)."""
+        turn = self.unacked.pop(client_id, None)
+        if turn is None:
+            return
+        turn.seq = seq
+        self._attribute_replies(turn)
+
+    def _attribute_replies(self, turn: Turn) -> None:
+        """Every reply line after ``turn`` that has arrived, whatever came first: after a
+        reconnect the desk replays the stored answer before it acknowledges the resent
+        message, so a reply can arrive before the turn's ``seq`` is known."""
+        if turn.seq is None:
+            return
+        counted = {id(reply) for reply in turn.replies}
+        for frame in self.log.live:
+            seq = frame.get("seq")
             if (
-                turn is not None
-                and turn.seq is not None
-                and isinstance(seq, int)
+                isinstance(seq, int)
                 and seq > turn.seq
                 and frame.get("sender") in REPLY_SENDERS
+                and id(frame) not in counted
             ):
                 turn.replies.append(frame)
                 if turn.replied_at is None:
-                    turn.replied_at = time.monotonic()
-        elif kind == "ack":
-            turn_or_none = self.unacked.pop(str(frame.get("client_id")), None)
-            if turn_or_none is not None:
-                turn_or_none.seq = frame.get("seq")
-        elif kind == "error":
-            self.log.errors.append(frame)
+                    turn.replied_at = float(frame[RECEIVED_AT])
 
     def _send_turn(self, turn: Turn) -> None:
         if self.ws is None:
