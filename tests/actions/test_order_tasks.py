@@ -144,6 +144,44 @@ async def test_track_reads_the_fresh_order_and_says_its_status(
     assert_task_slots_reset(events)
 
 
+async def test_track_uses_the_order_read_in_this_turn_without_asking_again(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    # The order form verified the number after the shopper's message: one desk call per turn.
+    read_now = make_order("shipped")
+    route = desk.post(LOOKUP).respond(200, json=make_order("delivered"))
+    events = await run_task(
+        dispatcher,
+        read_now,
+        "track",
+        events=[
+            user_event("where is my order", "track_package"),
+            {"event": "slot", "name": "order_snapshot", "value": read_now},
+        ],
+    )
+    assert not route.called
+    assert responses(dispatcher) == ["utter_track_shipped"]
+    assert slot_events(events)["order_snapshot"] == read_now
+
+
+async def test_track_reads_again_when_the_snapshot_is_from_an_earlier_turn(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    earlier = make_order("shipped")
+    route = desk.post(LOOKUP).respond(200, json=make_order("delivered"))
+    await run_task(
+        dispatcher,
+        earlier,
+        "track",
+        events=[
+            {"event": "slot", "name": "order_snapshot", "value": earlier},
+            user_event("and where is it now?", "track_package"),
+        ],
+    )
+    assert route.call_count == 1
+    assert responses(dispatcher) == ["utter_track_delivered"]
+
+
 async def test_track_shipped_details(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter
 ) -> None:
