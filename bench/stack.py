@@ -225,6 +225,8 @@ class Services:
                 "127.0.0.1",
                 "--port",
                 str(self.ports.desk),
+                "--log-config",
+                "logging.json",
                 "--log-level",
                 "warning",
             ],

@@ -415,6 +415,8 @@ class Stack:
                         "--timeout-keep-alive",
                         str(UPSTREAM_IDLE_SECONDS + 15),  # as SANIC_KEEP_ALIVE_TIMEOUT
                         "--no-access-log",
+                        "--log-config",
+                        "logging.json",  # desk/logging.json: a timestamp on every line
                     ],
                     {**env, "DESK_REPLICA": f"desk{i}"},
                     ready_url=f"http://127.0.0.1:{port}/healthz",

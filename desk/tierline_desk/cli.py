@@ -70,7 +70,11 @@ def _cmd_import_orders(args: argparse.Namespace) -> int:
 def _cmd_mail_catcher(args: argparse.Namespace) -> int:
     from .mail.catcher import serve  # aiosmtpd only loads for this command
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    # On stdout, line-buffered: a supervisor (honcho, the scaled stack, tests) reads "listening".
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout
+    )
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
     settings = get_settings()
     maildir = Path(args.maildir) if args.maildir else settings.maildir

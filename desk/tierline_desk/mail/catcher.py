@@ -86,7 +86,7 @@ def serve(maildir: Path, host: str = DEFAULT_HOST, port: int = 8025) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    print(f"mail catcher: smtp://{host}:{catcher.port} -> Maildir {maildir}", flush=True)
+    log.info("mail catcher: smtp://%s:%d -> Maildir %s", host, catcher.port, maildir)
     try:
         while not stop.wait(0.5):
             pass
@@ -94,4 +94,4 @@ def serve(maildir: Path, host: str = DEFAULT_HOST, port: int = 8025) -> None:
         catcher.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    print("mail catcher: stopped", flush=True)
+    log.info("mail catcher: stopped")
