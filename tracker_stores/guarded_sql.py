@@ -16,17 +16,25 @@ and nobody is told.
   the store is down and answer 503 when the store failed during a message, so the desk tells
   the shopper and offers a person instead of relaying a reset conversation;
 - connections are checked before use (``pool_pre_ping``), so after PostgreSQL restarts the
-  first message reconnects instead of failing on a dead pooled connection.
+  first message reconnects instead of failing on a dead pooled connection;
+- reads and writes run on a small thread pool, not on the event loop. Rasa's SQL store queries
+  the database synchronously inside its async methods, so each query stalled the whole replica:
+  under load a replica spent most of its time waiting for PostgreSQL with its CPU idle, stopped
+  accepting connections (its listen backlog full), and when the other replica died it could
+  not take the extra load (docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 import weakref
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import create_engine_kwargs
@@ -37,6 +45,25 @@ from tracker_stores.session_bounded import SessionBoundedSQLTrackerStore
 logger = logging.getLogger(__name__)
 
 _active: weakref.ref[GuardedSQLTrackerStore] | None = None
+T = TypeVar("T")
+# Database calls of one replica in flight at once; below its connection pool (SQL_POOL_SIZE).
+DATABASE_THREADS = 8
+
+
+def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends to its end, in the calling thread.
+
+    Rasa's SQL store's methods are such coroutines: their only ``await`` is ``stream_events``,
+    which returns at once when no event broker is configured. One that does suspend is closed
+    and reported, never left half run.
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    coroutine.close()
+    raise RuntimeError("the tracker store suspended: it cannot run off the event loop")
 
 
 class TrackerStoreUnavailable(RuntimeError):
@@ -110,6 +137,9 @@ class GuardedSQLTrackerStore(SessionBoundedSQLTrackerStore):
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.health = StoreHealth()
+        self._database_threads = ThreadPoolExecutor(
+            max_workers=DATABASE_THREADS, thread_name_prefix="tracker-store"
+        )
         global _active
         _active = weakref.ref(self)  # Rasa makes one per process; the latest one is in use
 
@@ -117,8 +147,8 @@ class GuardedSQLTrackerStore(SessionBoundedSQLTrackerStore):
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         try:
-            tracker: DialogueStateTracker | None = await super()._retrieve(
-                sender_id, fetch_events_from_all_sessions
+            tracker: DialogueStateTracker | None = await self._off_the_loop(
+                super()._retrieve(sender_id, fetch_events_from_all_sessions)
             )
         except Exception as error:
             self.health.failed(sender_id, error)
@@ -134,10 +164,21 @@ class GuardedSQLTrackerStore(SessionBoundedSQLTrackerStore):
                 f"conversation {sender_id} was not read from the database; not saving it"
             )
         try:
-            await super().save(tracker)
+            await self._off_the_loop(super().save(tracker))
         except Exception as error:
             self.health.failed(sender_id, error)
             raise
+
+    async def _off_the_loop(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Await one of the SQL store's methods on the database threads.
+
+        With an event broker configured, ``save`` awaits ``retrieve`` on the loop: then the
+        method runs on the loop as before.
+        """
+        if self.event_broker is not None:
+            return await coroutine
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._database_threads, run_to_end, coroutine)
 
     def probe(self) -> bool:
         """One ``SELECT 1``: True (and marked healthy) when the database answers."""

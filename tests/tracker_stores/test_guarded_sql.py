@@ -6,8 +6,10 @@ database outage is noticed, alerted and refused, and that the conversation is in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -21,7 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from channels.signed_rest import SignedRestInput
 from tests.pg_server import PostgresServer
-from tracker_stores.guarded_sql import GuardedSQLTrackerStore, active_store
+from tracker_stores.guarded_sql import GuardedSQLTrackerStore, active_store, run_to_end
 
 DOMAIN = Domain.from_dict({"slots": {"order_number": {"type": "text", "mappings": []}}})
 SENDER = "web-0123456789abcdef01234567"
@@ -71,6 +73,50 @@ async def test_round_trip_and_healthy(store: GuardedSQLTrackerStore) -> None:
     assert again.get_slot("order_number") == "112-4839201-5573910"
     assert store.health.as_dict()["status"] == "ok"
     assert active_store() is not None
+
+
+async def test_a_slow_database_does_not_stall_the_event_loop(
+    store: GuardedSQLTrackerStore,
+) -> None:
+    """While one conversation waits for the database, the replica serves the others."""
+    await store.save(conversation())
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_the_table() -> None:  # another client holds the events table for a while
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_table)
+    holder.start()
+    assert holding.wait(10)
+    reading = asyncio.create_task(store.retrieve(SENDER))
+    ticks = 0
+    for _ in range(20):  # 1 s of other work on the loop while the read waits
+        await asyncio.sleep(0.05)
+        ticks += 1
+    assert not reading.done()
+    release.set()
+    tracker = await asyncio.wait_for(reading, 10)
+    holder.join(10)
+    # Before, the read blocked the loop until the table was released: no tick in between.
+    assert ticks == 20
+    assert tracker is not None
+    assert tracker.get_slot("order_number") == "112-4839201-5573910"
+
+
+def test_run_to_end_refuses_a_coroutine_that_suspends() -> None:
+    async def returns_at_once() -> int:
+        return 7
+
+    async def suspends() -> None:
+        await asyncio.sleep(0)
+
+    assert run_to_end(returns_at_once()) == 7
+    with pytest.raises(RuntimeError, match="suspended"):
+        run_to_end(suspends())
 
 
 async def test_outage_is_alerted_refused_and_the_conversation_survives(
