@@ -200,6 +200,12 @@ class Shopper(HttpUser):
                 "apology_at": apology_at,
                 "agent_seconds": agent_seconds,
                 "unanswered_at": [t.sent_wall for t in chat.log.turns if t.replied_at is None],
+                # (sent at, seconds to the first reply) of every answered turn: latency figures
+                "turn_seconds": [
+                    (t.sent_wall, round(t.replied_at - t.sent_at, 3))
+                    for t in chat.log.turns
+                    if t.replied_at is not None
+                ],
                 "started": started,
                 "finished": time.time(),
                 **asdict(result),

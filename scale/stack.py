@@ -180,12 +180,18 @@ class Service:
     cwd: Path = ROOT
     user: str | None = None  # run as this user (PostgreSQL refuses root)
     stop_signal: int = signal.SIGTERM
+    # Niceness while starting, back to 0 once ready: a replica loading its model (tens of
+    # CPU-seconds) must not take the CPU its serving peers need. Only where the priority can be
+    # raised again (root); elsewhere it starts at normal priority.
+    startup_nice: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
         log = (LOGS / f"{self.name}.log").open("ab")
         argv = self.argv
+        if self.startup_nice and os.geteuid() == 0:
+            argv = ["nice", "-n", str(self.startup_nice), *argv]
         if self.user is not None and os.geteuid() == 0:
             argv = ["runuser", "-u", self.user, "--", *argv]
         self.process = subprocess.Popen(
@@ -200,6 +206,25 @@ class Service:
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        """Until it is ready (then at normal priority); RuntimeError if it exits or times out."""
+        deadline = time.monotonic() + timeout
+        log = LOGS / f"{self.name}.log"
+        while time.monotonic() < deadline:
+            if self.ready():
+                self.serve_at_normal_priority()
+                return
+            if not self.running():
+                raise RuntimeError(f"{self.name} exited; see {log}")
+            time.sleep(0.3)
+        raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s; see {log}")
+
+    def serve_at_normal_priority(self) -> None:
+        """Every thread of its process group back to niceness 0 (after a niced start-up)."""
+        if self.startup_nice and os.geteuid() == 0 and self.running() and self.process:
+            with contextlib.suppress(ProcessLookupError):
+                os.setpriority(os.PRIO_PGRP, self.process.pid, 0)
 
     def ready(self) -> bool:
         if self.ready_url is not None:
@@ -395,6 +420,7 @@ class Stack:
                     ],
                     env,
                     ready_url=f"http://127.0.0.1:{port}/webhooks/rest/health",
+                    startup_nice=10,
                 )
             )
         for i, port in enumerate(p.desks, 1):
@@ -547,15 +573,7 @@ class Stack:
         self.wait_ready(name, timeout)
 
     def wait_ready(self, name: str, timeout: float = 180.0) -> None:
-        service = self.services[name]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if service.ready():
-                return
-            if not service.running():
-                raise RuntimeError(f"{name} exited; see {LOGS / (name + '.log')}")
-            time.sleep(0.3)
-        raise RuntimeError(f"{name} not ready after {timeout:.0f} s; see {LOGS / (name + '.log')}")
+        self.services[name].wait_ready(timeout)
 
     def start_all(self) -> None:
         self.prepare()
@@ -696,6 +714,7 @@ http {{
     # Loopback only: the desks reach Rasa's REST channel and HTTP API here.
     server {{
         listen 127.0.0.1:{ports.rasa_lb};
+        client_body_buffer_size 1m;  # in memory: no temp file per message
         proxy_http_version 1.1;
         proxy_set_header Connection "";
         proxy_next_upstream error timeout;
@@ -706,6 +725,9 @@ http {{
     # Loopback only: the Rasa replicas call actions here.
     server {{
         listen 127.0.0.1:{ports.actions_lb};
+        # An action call carries the whole tracker (tens of kB): kept in memory, not written to
+        # a temp file for every call.
+        client_body_buffer_size 1m;
         proxy_http_version 1.1;
         proxy_set_header Connection "";
         proxy_next_upstream error timeout;

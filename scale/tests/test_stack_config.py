@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,31 @@ def test_a_checkout_closed_to_other_users_is_not_reachable(tmp_path: Path) -> No
     assert stack.reachable_by_others(private / "repo" / "var") == stack.reachable_by_others(
         tmp_path
     )
+
+
+def test_a_niced_start_serves_at_normal_priority_once_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replica loads its model at low priority and serves at normal priority (as root; a
+    user who could not raise it again starts it at normal priority)."""
+    monkeypatch.setattr(stack, "LOGS", tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    script = (
+        "import os, socket, time\n"
+        "print('nice at start', os.nice(0), flush=True)\n"
+        f"s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); time.sleep(30)\n"
+    )
+    service = stack.Service(
+        "niced", [sys.executable, "-c", script], {}, ready_port=port, startup_nice=10
+    )
+    try:
+        service.start()
+        service.wait_ready(20)
+        assert service.process is not None
+        assert os.getpriority(os.PRIO_PROCESS, service.process.pid) == 0
+    finally:
+        service.stop()
+    started_at = 10 if os.geteuid() == 0 else 0
+    assert f"nice at start {started_at}" in (tmp_path / "niced.log").read_text()
