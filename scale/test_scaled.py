@@ -52,6 +52,13 @@ AGENT = ("alex", "alex-demo-pass")  # the demo associate: the hostile corpus log
 SHIFT_ROLE = "associate"
 
 
+def log(message: str) -> None:
+    """A progress line with its UTC time, to be read against the services' logs."""
+    now = time.time()
+    stamp = time.strftime("%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}"
+    print(f"{stamp} UTC {message}", flush=True)
+
+
 def shift_password(stack: Stack, username: str) -> str:
     """A load-test associate's password: stable on this machine, derived from a .env secret."""
     key = stack.db_password().encode()
@@ -157,7 +164,7 @@ class FaultReport:
 
     def check(self, what: str, ok: bool) -> None:
         self.checks.append((what, ok))
-        print(f"  fault {self.name}: {'ok ' if ok else 'FAILED'} {what}", flush=True)
+        log(f"  fault {self.name}: {'ok ' if ok else 'FAILED'} {what}")
 
     @property
     def passed(self) -> bool:
@@ -208,7 +215,7 @@ class Agent:
             try:
                 self._post("/heartbeat")
             except requests.RequestException as exc:
-                print(f"  agent heartbeat failed: {exc}", flush=True)
+                log(f"  agent heartbeat failed: {exc}")
 
     def _work(self) -> None:
         while not self.stop.wait(1):
@@ -353,7 +360,7 @@ def fault_desk_crash(stack: Stack, report: FaultReport) -> None:
     report.check("desk2 back", stack.services["desk2"].ready())
     time.sleep(40)  # the answers owed by desk2 are apologised for meanwhile
     apologies = sum(log_lines(desk, LOST_ANSWER_LOG) for desk in desks) - apologies_before
-    print(f"  fault desk-crash: the desks apologised for {apologies} answer(s) lost with desk2")
+    log(f"  fault desk-crash: the desks apologised for {apologies} answer(s) lost with desk2")
 
 
 FAULTS: dict[str, Callable[[Stack, FaultReport], None]] = {
@@ -373,7 +380,7 @@ def run_faults(
     for name in names:
         report = FaultReport(name, time.time())
         reports.append(report)
-        print(f"fault: {name} ({FAULTS[name].__doc__})", flush=True)
+        log(f"fault: {name} ({FAULTS[name].__doc__})")
         try:
             FAULTS[name](stack, report)
         except Exception as exc:
@@ -419,7 +426,7 @@ def run_locust(
 
 def run_hostile(stack: Stack, base: str, after: AfterLoad) -> None:
     """The hostile-input corpus through nginx, against both desks, Rasa and the actions."""
-    print("hostile input: the corpus through the public door", flush=True)
+    log("hostile input: the corpus through the public door")
     limits = hostile.Limits()
     runner = hostile.Runner(
         hostile.LiveDoor(base, timeout=30),
@@ -462,7 +469,7 @@ def run_security(stack: Stack, base: str, after: AfterLoad) -> None:
 def run_desk_suite_on_postgres(stack: Stack, after: AfterLoad) -> None:
     """The desk's tests on this PostgreSQL (each test in a database of its own); the RBAC
     matrix among them writes its cell counts to a file we read."""
-    print("desk tests on PostgreSQL (the RBAC matrix among them)", flush=True)
+    log("desk tests on PostgreSQL (the RBAC matrix among them)")
     with tempfile.TemporaryDirectory() as tmp:
         matrix_file = Path(tmp) / "rbac.json"
         env = {
@@ -480,10 +487,9 @@ def run_desk_suite_on_postgres(stack: Stack, after: AfterLoad) -> None:
         after.desk_suite_passed = status == 0
         if matrix_file.exists():
             after.matrix = json.loads(matrix_file.read_text())
-    print(
+    log(
         f"desk tests on PostgreSQL: {'passed' if after.desk_suite_passed else 'FAILED'}; "
-        f"RBAC matrix: {after.matrix or 'no report'}",
-        flush=True,
+        f"RBAC matrix: {after.matrix or 'no report'}"
     )
 
 
@@ -496,10 +502,9 @@ def count_answers_owed(stack: Stack, base: str, after: AfterLoad) -> None:
     with psycopg.connect(url, connect_timeout=10) as conn:
         row = conn.execute(ANSWERS_OWED_SQL).fetchone()
     after.answers_owed = int(row[0]) if row else -1
-    print(
+    log(
         f"answers owed after the load (bot conversations ending with the shopper's line): "
-        f"{after.answers_owed}",
-        flush=True,
+        f"{after.answers_owed}"
     )
 
 
@@ -509,11 +514,11 @@ def after_load(stack: Stack, base: str) -> AfterLoad:
         try:
             step(stack, base, after)
         except Exception as exc:  # reported as a failed step, never hidden
-            print(f"{step.__name__} failed to run: {type(exc).__name__}: {exc}", flush=True)
+            log(f"{step.__name__} failed to run: {type(exc).__name__}: {exc}")
     try:
         run_desk_suite_on_postgres(stack, after)
     except Exception as exc:
-        print(f"desk tests on PostgreSQL failed to run: {type(exc).__name__}: {exc}", flush=True)
+        log(f"desk tests on PostgreSQL failed to run: {type(exc).__name__}: {exc}")
     return after
 
 
@@ -532,6 +537,12 @@ def main() -> int:
         help=f"comma-separated, in order, from {', '.join(FAULTS)} (or 'none')",
     )
     parser.add_argument("--reuse", action="store_true", help="the stack is already running")
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="measure the load (and faults) only: the checks after it are NOT RUN, so the "
+        "verdict fails (for capacity runs, docs/reliability.md)",
+    )
     args = parser.parse_args()
     faults = [] if args.faults in ("", "none") else args.faults.split(",")
     unknown = [f for f in faults if f not in FAULTS]
@@ -593,7 +604,8 @@ def main() -> int:
             results: list[dict[str, Any]] = (
                 json.loads(results_path.read_text()) if results_path.exists() else []
             )
-        after = after_load(stack, base)
+        if not args.load_only:
+            after = after_load(stack, base)
     finally:
         if not args.reuse:
             stack.stop_all()
