@@ -1,0 +1,140 @@
+"""Authority is a budget, not a per-click cap (issue 14, finding 1).
+
+Refunds plus certificates add up, per ticket and per order across tickets, against the role's
+``budget``; reships count per order; each agent has a daily cap; a supervisor's approval raises
+the budget for one ticket only. See docs/authority.md.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tierline_desk.models import Certificate, HandoffTicket, Order, Refund, Reship
+
+from ..conftest import audit_rows, code_of
+from .conftest import BIG_ORDER, AgentClient, LoginFn, TicketFn
+
+P = "/console/api"
+
+
+def _url(ticket: HandoffTicket, action: str) -> str:
+    return f"{P}/tickets/{ticket.ticket_number}/{action}"
+
+
+def _claimed(login: LoginFn, make_ticket: TicketFn, who: str = "alex", **kw: Any) -> Any:
+    agent = login(who)
+    ticket = make_ticket(**kw)
+    resp = agent.post(_url(ticket, "claim"))
+    assert resp.status_code == 200, resp.text
+    return agent, ticket
+
+
+def _money(agent: AgentClient, ticket: HandoffTicket, action: str, amount: str, key: str) -> Any:
+    return agent.post(_url(ticket, action), {"amount": amount, "reason": "goodwill"}, key=key)
+
+
+def _issued(session: Session, order: str = BIG_ORDER) -> Decimal:
+    session.expire_all()
+    refunds = session.scalars(select(Refund.amount).where(Refund.order_number == order))
+    certs = session.scalars(select(Certificate.amount).where(Certificate.order_number == order))
+    return sum([*refunds, *certs], Decimal("0.00"))
+
+
+def _refused(resp: Any, left: str) -> dict[str, Any]:
+    assert resp.status_code == 403, resp.text
+    detail: dict[str, Any] = resp.json()["detail"]
+    assert detail["code"] == "above_authority", detail
+    assert detail["left"] == left, detail
+    assert f"${left} left" in detail["message"], detail
+    assert detail["hint"] == "escalate" and "Escalate" in detail["message"], detail
+    return detail
+
+
+# ---------------------------------------------------------------- the reported attack
+
+
+def test_nine_200_refunds_on_one_ticket_are_not_nine_times_the_authority(
+    login: LoginFn, make_ticket: TicketFn, session: Session
+) -> None:
+    alex, ticket = _claimed(login, make_ticket)
+    assert code_of(_money(alex, ticket, "refund", "1800.00", "big")) == "above_authority"
+    statuses = [_money(alex, ticket, "refund", "200.00", f"r{i}").status_code for i in range(9)]
+    assert statuses == [201] + [403] * 8, statuses
+    assert _issued(session) == Decimal("200.00")
+    assert len(audit_rows(session, "agent.refund")) == 1
+
+
+def test_twenty_25_certificates_add_up_to_the_budget_not_500(
+    login: LoginFn, make_ticket: TicketFn, session: Session
+) -> None:
+    alex, ticket = _claimed(login, make_ticket)
+    statuses = [_money(alex, ticket, "certificate", "25.00", f"c{i}").status_code for i in range(20)]
+    assert statuses == [201] * 8 + [403] * 12, statuses
+    assert _issued(session) == Decimal("200.00")
+
+
+def test_refunds_and_certificates_share_one_budget_and_the_refusal_says_what_is_left(
+    login: LoginFn, make_ticket: TicketFn
+) -> None:
+    alex, ticket = _claimed(login, make_ticket)
+    assert _money(alex, ticket, "refund", "150.00", "a").status_code == 201
+    detail = _refused(_money(alex, ticket, "certificate", "25.01", "b"), "25.00")
+    assert detail["scope"] == "action"  # the certificate cap binds first
+    detail = _refused(_money(alex, ticket, "refund", "50.01", "c"), "50.00")
+    assert detail["scope"] == "ticket" and detail["limit"] == "200.00"
+    assert _money(alex, ticket, "certificate", "25.00", "d").status_code == 201
+    assert _money(alex, ticket, "certificate", "25.00", "e").status_code == 201
+    _refused(_money(alex, ticket, "refund", "1.00", "f"), "0.00")
+    budget = alex.get(_url(ticket, "budget")).json()
+    assert budget["left"] == "0.00" and budget["spent_on_ticket"] == "200.00"
+
+
+def test_the_order_budget_holds_across_tickets(
+    login: LoginFn, make_ticket: TicketFn, session: Session
+) -> None:
+    alex, first = _claimed(login, make_ticket)
+    assert _money(alex, first, "refund", "200.00", "a").status_code == 201
+    resolved = alex.post(_url(first, "resolve"), {"outcome": "refunded 200"})
+    assert resolved.status_code == 200, resolved.text
+    alex2, second = _claimed(login, make_ticket)  # a new ticket about the same order
+    detail = _refused(_money(alex2, second, "refund", "10.00", "b"), "0.00")
+    assert detail["scope"] == "order"
+    assert _issued(session) == Decimal("200.00")
+
+
+def test_reships_count_per_order(login: LoginFn, make_ticket: TicketFn, session: Session) -> None:
+    alex, ticket = _claimed(login, make_ticket)
+    order = session.get(Order, BIG_ORDER)
+    assert order is not None
+    body = {"items": [{"sku": order.items[1].sku, "quantity": 1}], "reason": "lost"}
+    assert alex.post(_url(ticket, "reship"), body, key="s1").status_code == 201
+    again = alex.post(_url(ticket, "reship"), body, key="s2")
+    assert again.status_code == 403, again.text
+    detail = again.json()["detail"]
+    assert detail["code"] == "above_authority" and detail["reships_left"] == 0
+    assert detail["hint"] == "escalate"
+    # A second ticket about the same order does not reset the count; a supervisor may.
+    sam, other = _claimed(login, make_ticket, who="sam.lead")
+    assert code_of(alex.post(_url(other, "reship"), body, key="s3")) == "not_your_ticket"
+    assert sam.post(_url(other, "reship"), body, key="s4").status_code == 201
+    session.expire_all()
+    assert len(session.scalars(select(Reship)).all()) == 2
+
+
+def test_an_idempotent_retry_does_not_count_twice(
+    login: LoginFn, make_ticket: TicketFn, session: Session
+) -> None:
+    alex, ticket = _claimed(login, make_ticket)
+    first = _money(alex, ticket, "refund", "150.00", "same")
+    again = _money(alex, ticket, "refund", "150.00", "same")
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert _money(alex, ticket, "certificate", "25.00", "c1").status_code == 201
+    assert _money(alex, ticket, "certificate", "25.00", "c1").status_code == 201  # replay
+    assert _money(alex, ticket, "certificate", "25.00", "c2").status_code == 201
+    _refused(_money(alex, ticket, "refund", "0.01", "over"), "0.00")
+    assert _issued(session) == Decimal("200.00")
