@@ -72,7 +72,9 @@ def test_twenty_25_certificates_add_up_to_the_budget_not_500(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
     alex, ticket = _claimed(login, make_ticket)
-    statuses = [_money(alex, ticket, "certificate", "25.00", f"c{i}").status_code for i in range(20)]
+    statuses = [
+        _money(alex, ticket, "certificate", "25.00", f"c{i}").status_code for i in range(20)
+    ]
     assert statuses == [201] * 8 + [403] * 12, statuses
     assert _issued(session) == Decimal("200.00")
 
