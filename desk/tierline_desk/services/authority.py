@@ -70,6 +70,13 @@ class Room:
     order: Decimal | None
     daily: Decimal | None
     limits: dict[str, Decimal | None]
+    approved: Decimal = Decimal("0.00")  # supervisors' approvals on the ticket
+
+    def cap(self, action: MoneyAction, maximum: Decimal | None) -> Decimal | None:
+        """The per-action cap here: an approval raises a single refund's cap as well."""
+        if maximum is None or action != "refund":
+            return maximum
+        return maximum + self.approved
 
     def tightest(self, cap: Decimal | None) -> tuple[Decimal | None, Scope]:
         """The amount still allowed for one action with per-action ``cap``, and what binds."""
@@ -127,6 +134,7 @@ class AuthorityPolicy:
             left, scope = cap, "action"
             limit = cap
         else:
+            cap = room.cap(action, cap)
             left, scope = room.tightest(cap)
             limit = cap if scope == "action" else room.limits[scope]
         if left is None or amount <= left:

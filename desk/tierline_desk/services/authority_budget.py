@@ -26,7 +26,7 @@ from ..models import (
     utcnow,
 )
 from . import audit
-from .authority import UNLIMITED, Limit, Room, get_policy
+from .authority import UNLIMITED, Limit, MoneyAction, Room, get_policy
 
 ZERO = Decimal("0.00")
 APPROVERS = ("supervisor", "specialist")
@@ -122,6 +122,7 @@ def room(session: Session, agent: Agent, ticket: HandoffTicket, order: Order) ->
         order=None if budget is None else budget - spent_on_order(session, order.order_number),
         daily=None if daily is None else daily - spent_today(session, agent),
         limits={"ticket": budget, "order": budget, "daily": daily},
+        approved=extra,
     )
 
 
@@ -139,10 +140,11 @@ def budget_out(session: Session, agent: Agent, ticket: HandoffTicket, order: Ord
     here = room(session, agent, ticket, order)
     left, scope = here.tightest(None)
 
-    def action_left(limit: Limit) -> str | None:
+    def action_left(action: MoneyAction) -> str | None:
+        limit = role.limit(action)
         if not limit.allowed:
             return None
-        cap, _ = here.tightest(limit.maximum)
+        cap, _ = here.tightest(here.cap(action, limit.maximum))
         return _show(cap)
 
     most = role.reships_per_order
@@ -164,8 +166,8 @@ def budget_out(session: Session, agent: Agent, ticket: HandoffTicket, order: Ord
         spent_today=spent_today(session, agent),
         left=_show(left),
         scope="none" if left is None else scope,
-        refund_left=action_left(role.refund),
-        certificate_left=action_left(role.certificate),
+        refund_left=action_left("refund"),
+        certificate_left=action_left("certificate"),
         reships_left=reships_left,
     )
 
