@@ -6,6 +6,7 @@ Create Date: 2026-12-06 23:30:00
 
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_refunds_ticket_number"), ["ticket_number"])
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_certificates_ticket_number"), ["ticket_number"])
+    _backfill_agent_refunds()
 
     op.create_table(
         "authority_grants",
@@ -50,6 +52,30 @@ def upgrade() -> None:
     with op.batch_alter_table("authority_grants", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_authority_grants_ticket_number"), ["ticket_number"])
         batch_op.create_index(batch_op.f("ix_authority_grants_order_number"), ["order_number"])
+
+
+def _backfill_agent_refunds() -> None:
+    """Refunds agents issued before 0005 count against budgets too: the audit log names them.
+
+    Each ``agent.refund`` audit row holds the refund id, the ticket and the agent (actor).
+    """
+    conn = op.get_bind()
+    agents = dict(conn.execute(sa.text("SELECT username, id FROM agents")).tuples().all())
+    rows = conn.execute(
+        sa.text("SELECT actor, details FROM audit_log WHERE action = 'agent.refund'")
+    ).tuples()
+    for actor, raw in rows.all():
+        details = json.loads(raw) if isinstance(raw, str) else (raw or {})
+        refund_id, agent_id = details.get("refund_id"), agents.get(actor)
+        if not refund_id or agent_id is None:
+            continue
+        conn.execute(
+            sa.text(
+                "UPDATE refunds SET issued_by = :agent, ticket_number = :ticket "
+                "WHERE refund_id = :refund AND issued_by IS NULL"
+            ),
+            {"agent": agent_id, "ticket": details.get("ticket_number"), "refund": refund_id},
+        )
 
 
 def downgrade() -> None:
