@@ -95,9 +95,21 @@ class Room:
 _SCOPE_TEXT = {
     "action": "for one {what}",
     "ticket": "on ticket {ticket}",
-    "order": "on order {order} (across all its tickets)",
-    "daily": "today (your daily limit)",
+    "order": "on order {order} across all its tickets",
+    "daily": "today",
 }
+
+
+def _why(scope: Scope, role: str, limit: Decimal | None, approved: Decimal) -> str:
+    """What the limit that binds is, in words."""
+    shown = UNLIMITED if limit is None else f"{limit:.2f}"
+    if scope == "action":
+        return f"the {role} role's largest single one is {shown}"
+    if scope == "daily":
+        return f"the {role} role's daily limit is {shown}"
+    if approved > 0 and limit is not None:
+        return f"the {role} budget here is {shown}, including {approved:.2f} approved"
+    return f"the {role} budget is {shown} per ticket and per order"
 
 
 @dataclass(frozen=True)
@@ -130,9 +142,10 @@ class AuthorityPolicy:
         """
         self.check_permitted(role, action)
         cap = self.for_role(role).limit(action).maximum
+        approved = Decimal("0.00") if room is None else room.approved
+        scope: Scope = "action"
         if room is None:
-            left, scope = cap, "action"
-            limit = cap
+            left, limit = cap, cap
         else:
             cap = room.cap(action, cap)
             left, scope = room.tightest(cap)
@@ -146,8 +159,8 @@ class AuthorityPolicy:
             403,
             "above_authority",
             f"{amount:.2f} is above your authority: ${left:.2f} left {where} "
-            f"(your {role} limit is {limit:.2f}). Escalate the ticket to a supervisor, who can "
-            "approve more for this ticket (or refer it to the specialist team).",
+            f"({_why(scope, role, limit, approved)}). Escalate the ticket to a supervisor, who "
+            "can approve more for this ticket (or refer it to the specialist team).",
             role=role,
             action=action,
             limit=f"{limit:.2f}" if limit is not None else UNLIMITED,
