@@ -181,10 +181,15 @@ def test_the_worked_example_of_docs_authority(
     """docs/authority.md, step by step."""
     alex, ticket = _claimed(login, make_ticket)
     assert _money(alex, ticket, "refund", "150.00", "1").status_code == 201
-    assert _money(alex, ticket, "certificate", "50.00", "2").status_code == 403  # cap: $25
+    detail = _refused(_money(alex, ticket, "certificate", "50.00", "2"), "25.00")
+    assert "$25.00 left for one certificate" in detail["message"]
     assert _money(alex, ticket, "certificate", "25.00", "2a").status_code == 201
     assert _money(alex, ticket, "certificate", "25.00", "2b").status_code == 201
-    _refused(_money(alex, ticket, "refund", "1.00", "3"), "0.00")
+    detail = _refused(_money(alex, ticket, "refund", "1.00", "3"), "0.00")
+    assert detail["message"].startswith(
+        f"1.00 is above your authority: $0.00 left on ticket {ticket.ticket_number} "
+        "(the associate budget is 200.00 per ticket and per order). Escalate"
+    )
 
     sam = login("sam.lead")
     body = {"amount": "300.00", "note": "laptop screen cracked twice; customer of 10 years"}
@@ -207,7 +212,8 @@ def test_the_worked_example_of_docs_authority(
     assert budget["approved"] == "300.00" and budget["left"] == "300.00"
     assert budget["refund_left"] == "300.00" and budget["certificate_left"] == "25.00"
     assert _money(alex, ticket, "refund", "250.00", "4").status_code == 201
-    _refused(_money(alex, ticket, "refund", "50.01", "5"), "50.00")
+    detail = _refused(_money(alex, ticket, "refund", "60.00", "5"), "50.00")
+    assert "(the associate budget here is 500.00, including 300.00 approved)" in detail["message"]
     assert _money(alex, ticket, "refund", "50.00", "6").status_code == 201
     assert _issued(session) == Decimal("500.00")
 
@@ -216,6 +222,7 @@ def test_the_worked_example_of_docs_authority(
     alex2, other = _claimed(login, make_ticket)
     detail = _refused(_money(alex2, other, "certificate", "5.00", "7"), "0.00")
     assert detail["scope"] == "order"
+    assert f"$0.00 left on order {BIG_ORDER} across all its tickets" in detail["message"]
 
 
 def test_only_supervisors_and_specialists_approve_and_within_their_own_budget(
