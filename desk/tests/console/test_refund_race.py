@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
 from tierline_desk.models import Agent, Certificate, Order, Refund
 from tierline_desk.services import agent_actions
+from tierline_desk.settings import DESK_DIR, get_settings
 
 from .conftest import BIG_ORDER, TicketFn
 
@@ -116,3 +118,47 @@ def test_a_racing_refund_and_certificate_cannot_both_pass_the_associates_budget(
         select(Certificate.amount).where(Certificate.order_number == BIG_ORDER)
     ).all()
     assert sum(issued) in (Decimal("190.00"), Decimal("25.00"))
+
+
+def test_racing_certificates_on_two_orders_cannot_both_pass_the_daily_cap(
+    make_ticket: TicketFn,
+    session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shipped = (DESK_DIR / "authority.toml").read_text()
+    small = tmp_path / "authority.toml"
+    small.write_text(shipped.replace('daily = "1000.00"', 'daily = "30.00"', 1))
+    monkeypatch.setenv("AUTHORITY_FILE", str(small))
+    get_settings.cache_clear()
+    alex = session.scalars(select(Agent).where(Agent.username == "alex")).one()
+    numbers = []
+    for order in (BIG_ORDER, "113-5550192-7781234"):
+        ticket = make_ticket(order_number=order)
+        agent_actions.claim(session, alex, ticket)
+        session.commit()
+        numbers.append(ticket.ticket_number)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker(number: str) -> None:
+        with get_session_factory()() as s:
+            me = s.scalars(select(Agent).where(Agent.username == "alex")).one()
+            ticket = agent_actions.get_ticket(s, me, number)
+            barrier.wait(timeout=10)
+            try:
+                body = MoneyActionIn(amount=Decimal("20.00"), reason="race")
+                agent_actions.certificate(s, me, ticket, body)
+                s.commit()
+                results.append("issued")
+            except ApiError as exc:
+                s.rollback()
+                results.append(exc.code)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in numbers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    # Different orders, so different order locks: the agent's row lock serialises them.
+    assert sorted(results) == ["above_authority", "issued"], results

@@ -65,7 +65,7 @@ def _money(session: Session, refunds: ColumnElement[bool], certs: ColumnElement[
         )
     )
     certified = session.scalar(select(func.coalesce(func.sum(Certificate.amount), 0)).where(certs))
-    return (Decimal(refunded or 0) + Decimal(certified or 0)).quantize(ZERO)
+    return (Decimal(str(refunded or 0)) + Decimal(str(certified or 0))).quantize(ZERO)
 
 
 def spent_on_ticket(session: Session, ticket_number: str) -> Decimal:
@@ -95,7 +95,7 @@ def approved(session: Session, ticket_number: str) -> Decimal:
             AuthorityGrant.ticket_number == ticket_number
         )
     )
-    return Decimal(total or 0).quantize(ZERO)
+    return Decimal(str(total or 0)).quantize(ZERO)
 
 
 def reships_on_order(session: Session, order_number: str) -> int:
