@@ -475,6 +475,11 @@ export function createActions(deps) {
     setText(limitLeft, (left === "unlimited" ? "unlimited" : money(left)) + approved + reships);
   }
 
+  function budgetText(value) {
+    const text = describeLimit(value);
+    return text === null ? "nothing" : text === "unlimited" ? "unlimited" : money(value);
+  }
+
   function renderLimits() {
     if (authority === undefined) return;
     if (authority === null) {
@@ -491,8 +496,8 @@ export function createActions(deps) {
       setText(limitRefund, `${describeLimit(authority.refund) || "not permitted"} each`);
       limitsNote.hidden = false;
       setText(limitsNote,
-        `Refunds plus certificates add up to ${describeLimit(authority.budget) || "nothing"} per ticket and per order, ` +
-        `${describeLimit(authority.daily) || "nothing"} per day.`);
+        `Refunds plus certificates add up: at most ${budgetText(authority.budget)} per ticket and per order, ` +
+        `${budgetText(authority.daily)} per day.`);
     }
   }
 
