@@ -33,6 +33,8 @@ EXPECTED_TABLES = {
     "chat_messages",
     "case_messages",
     "delivery_reports",
+    # 0005: supervisors' approvals of more authority on one ticket
+    "authority_grants",
 }
 
 

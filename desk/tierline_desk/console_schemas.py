@@ -63,6 +63,42 @@ class ResolveIn(_In):
     outcome: Text
 
 
+class ApproveIn(_In):
+    """A supervisor's approval of more money on one ticket (docs/authority.md)."""
+
+    amount: Amount
+    note: Text
+
+
+class ApprovalOut(BaseModel):
+    ticket_number: str
+    order_number: str
+    amount: Money
+    note: str
+    approved_by: str
+    approved_total: Money = Field(description="everything approved for this ticket so far")
+    created_at: datetime
+
+
+class BudgetOut(BaseModel):
+    """What the logged-in agent may still issue on a ticket (money: "12.50" or "unlimited")."""
+
+    role: str
+    ticket_number: str
+    order_number: str
+    budget: str | None = Field(description="the role's budget per ticket and order; null: none")
+    approved: Money = Field(description="extra approved by supervisors for this ticket")
+    spent_on_ticket: Money
+    spent_on_order: Money
+    daily: str | None
+    spent_today: Money
+    left: str = Field(description="refunds + certificates still allowed here, all limits applied")
+    scope: str = Field(description="what binds `left`: ticket, order, daily or none")
+    refund_left: str | None = Field(description="largest refund allowed now; null: not permitted")
+    certificate_left: str | None
+    reships_left: int | None = Field(description="reships left on the order; null: no limit")
+
+
 class OrderItemSummary(BaseModel):
     sku: str
     name: str

@@ -160,6 +160,10 @@ class Refund(Base):
     method: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expected_by: Mapped[date | None] = mapped_column(Date())
+    # Set when an agent issued it from the console (null: the bot or an import); these count
+    # against the agents' authority budgets (services/authority_budget.py).
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    ticket_number: Mapped[str | None] = mapped_column(String(32), index=True)
 
     order: Mapped[Order] = relationship(back_populates="refunds")
 
@@ -340,8 +344,24 @@ class Certificate(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(Text)
     issued_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
-    ticket_number: Mapped[str | None] = mapped_column(String(32))
+    ticket_number: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuthorityGrant(Base):
+    """Extra money a supervisor or specialist approved for one ticket (docs/authority.md)."""
+
+    __tablename__ = "authority_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_number: Mapped[str] = mapped_column(String(32), index=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.order_number"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    note: Mapped[str] = mapped_column(Text)
+    approved_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    approver: Mapped[Agent] = relationship()
 
 
 class Reship(Base):

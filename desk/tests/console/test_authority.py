@@ -15,11 +15,12 @@ from tierline_desk.services.authority import (
 )
 from tierline_desk.settings import DESK_DIR, get_settings
 
+_NEW = {"budget": "200.00", "daily": "1000.00", "reships_per_order": 1}
 GOOD = {
-    "associate": {"refund": "200.00", "certificate": "25", "reship": True},
-    "supervisor": {"refund": "2000.00", "certificate": "100.00", "reship": True},
-    "specialist": {"refund": "unlimited", "certificate": "unlimited", "reship": True},
-    "admin": {"refund": False, "certificate": False, "reship": False},
+    "associate": {"refund": "200.00", "certificate": "25", "reship": True, **_NEW},
+    "supervisor": {"refund": "2000.00", "certificate": "100.00", "reship": True, **_NEW},
+    "specialist": {"refund": "unlimited", "certificate": "unlimited", "reship": True, **_NEW},
+    "admin": {"refund": False, "certificate": False, "reship": False, **_NEW},
 }
 
 
@@ -39,6 +40,13 @@ def test_the_shipped_file_is_the_default_and_has_the_documented_limits(db: str) 
     assert policy.for_role("supervisor").certificate.maximum == Decimal("100.00")
     assert policy.for_role("specialist").refund.maximum is None
     assert policy.for_role("admin").refund.allowed is False
+    assert policy.for_role("associate").budget.maximum == Decimal("200.00")
+    assert policy.for_role("associate").daily.maximum == Decimal("1000.00")
+    assert policy.for_role("associate").reships_per_order == 1
+    assert policy.for_role("supervisor").budget.maximum == Decimal("2000.00")
+    assert policy.for_role("specialist").budget.maximum is None
+    assert policy.for_role("specialist").reships_per_order is None
+    assert policy.for_role("admin").budget.allowed is False
 
 
 @pytest.mark.parametrize(
@@ -73,6 +81,16 @@ def test_specialist_has_no_limit_and_admin_no_money_actions(db: str) -> None:
     ("change", "message"),
     [
         ({"associate": None}, "[associate] is missing"),
+        ({"associate": {**GOOD["associate"], "budget": 200.0}}, "associate.budget"),
+        ({"associate": {**GOOD["associate"], "daily": "a lot"}}, "associate.daily"),
+        ({"associate": {**GOOD["associate"], "daily": "-5"}}, "non-negative"),
+        ({"associate": {**GOOD["associate"], "reships_per_order": -1}}, "reships_per_order"),
+        ({"associate": {**GOOD["associate"], "reships_per_order": "1"}}, "whole number"),
+        ({"associate": {**GOOD["associate"], "reships_per_order": True}}, "reships_per_order"),
+        (
+            {"associate": {k: v for k, v in GOOD["associate"].items() if k != "daily"}},
+            "associate.daily: Field required",
+        ),
         ({"boss": {"refund": "1", "certificate": "1", "reship": True}}, "unknown role(s) boss"),
         ({"associate": {"refund": 200.5, "certificate": "1", "reship": True}}, "quote the amount"),
         ({"associate": {"refund": "-1", "certificate": "1", "reship": True}}, "non-negative"),
@@ -122,7 +140,8 @@ def test_a_custom_file_changes_the_limits(
     custom = tmp_path / "limits.toml"
     custom.write_text(
         "\n".join(
-            f'[{role}]\nrefund = "{r}"\ncertificate = "1"\nreship = true'
+            f'[{role}]\nrefund = "{r}"\ncertificate = "1"\nreship = true\n'
+            f'budget = "{r}"\ndaily = "{r}"\nreships_per_order = 1'
             for role, r in (
                 ("associate", "5"),
                 ("supervisor", "10"),

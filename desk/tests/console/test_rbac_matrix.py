@@ -75,6 +75,15 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     f"POST {P}/tickets/{{ticket_number}}/refund": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/certificate": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/reship": {"anonymous": 401, **_WORKERS},
+    f"GET {P}/tickets/{{ticket_number}}/budget": {"anonymous": 401, **_READERS},
+    # Approving more authority on a ticket: supervisors and specialists only.
+    f"POST {P}/tickets/{{ticket_number}}/approve": {
+        "anonymous": 401,
+        "associate": 403,
+        "supervisor": OK,
+        "specialist": OK,
+        "admin": 403,
+    },
     f"POST {P}/tickets/{{ticket_number}}/escalate": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/refer": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/resolve": {"anonymous": 401, **_WORKERS},
@@ -234,6 +243,7 @@ def build_call(route: str, role: str, world: World) -> Call:
             "refund": {"amount": "10.00", "reason": "rbac"},
             "certificate": {"amount": "5.00", "reason": "rbac"},
             "reship": {"items": [{"sku": world.sku(), "quantity": 1}], "reason": "rbac"},
+            "approve": {"amount": "10.00", "note": "rbac"},
             "escalate": {"note": "rbac"},
             "refer": {"note": "rbac"},
             "resolve": {"outcome": "rbac"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,41 +15,53 @@ from sqlalchemy.orm import Session
 from tierline_desk.console_schemas import MoneyActionIn
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
-from tierline_desk.models import Agent, Order
+from tierline_desk.models import Agent, Certificate, Order, Refund
 from tierline_desk.services import agent_actions
+from tierline_desk.settings import DESK_DIR, get_settings
 
 from .conftest import BIG_ORDER, TicketFn
 
 
-def _claimed_by_sam(make_ticket: TicketFn, session: Session) -> str:
+def _claimed_by_sam(make_ticket: TicketFn, session: Session, username: str = "sam.lead") -> str:
     ticket = make_ticket(tier=1)
-    sam = session.scalars(select(Agent).where(Agent.username == "sam.lead")).one()
+    sam = session.scalars(select(Agent).where(Agent.username == username)).one()
     agent_actions.claim(session, sam, ticket)
     session.commit()
     return ticket.ticket_number
 
 
-def _race(ticket_number: str, amounts: list[str]) -> list[str]:
+def _race(
+    ticket_number: str,
+    amounts: list[str],
+    username: str = "sam.lead",
+    actions: list[str] | None = None,
+) -> list[str]:
     barrier = threading.Barrier(len(amounts))
     results: list[str] = []
 
-    def worker(amount: str) -> None:
+    def worker(amount: str, action: str) -> None:
         with get_session_factory()() as s:
-            sam = s.scalars(select(Agent).where(Agent.username == "sam.lead")).one()
+            sam = s.scalars(select(Agent).where(Agent.username == username)).one()
             ticket = agent_actions.get_ticket(s, sam, ticket_number)
             order = s.get(Order, BIG_ORDER)
             assert order is not None and order.refunds == []  # both saw nothing refunded yet
             barrier.wait(timeout=10)
             try:
                 body = MoneyActionIn(amount=Decimal(amount), reason="race")
-                agent_actions.refund(s, sam, ticket, body)
+                if action == "refund":
+                    agent_actions.refund(s, sam, ticket, body)
+                else:
+                    agent_actions.certificate(s, sam, ticket, body)
                 s.commit()
                 results.append("refunded")
             except ApiError as exc:
                 s.rollback()
                 results.append(exc.code)
 
-    threads = [threading.Thread(target=worker, args=(a,)) for a in amounts]
+    threads = [
+        threading.Thread(target=worker, args=(a, act))
+        for a, act in zip(amounts, actions or ["refund"] * len(amounts), strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -61,12 +74,13 @@ def test_concurrent_refunds_never_exceed_the_order_total(
     make_ticket: TicketFn, session: Session, round_: int
 ) -> None:
     number = _claimed_by_sam(make_ticket, session)
-    results = _race(number, ["1500.00", "1500.00"])  # the order is $1,928.99
+    # The order is $1,928.99; together they fit sam's $2,000 budget, not the order.
+    results = _race(number, ["1000.00", "1000.00"])
     assert sorted(results) == ["exceeds_refundable", "refunded"], results
     session.expire_all()
     order = session.get(Order, BIG_ORDER)
     assert order is not None
-    assert sum(r.amount for r in order.refunds) == Decimal("1500.00")
+    assert sum(r.amount for r in order.refunds) == Decimal("1000.00")
 
 
 def test_concurrent_refunds_that_fit_both_go_through(
@@ -74,3 +88,77 @@ def test_concurrent_refunds_that_fit_both_go_through(
 ) -> None:
     number = _claimed_by_sam(make_ticket, session)
     assert sorted(_race(number, ["900.00", "1000.00"])) == ["refunded", "refunded"]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_refunds_never_exceed_the_authority_budget(
+    make_ticket: TicketFn, session: Session, round_: int
+) -> None:
+    number = _claimed_by_sam(make_ticket, session)
+    # Each fits sam's $2,000 budget (and the order) alone; together they exceed the budget.
+    results = _race(number, ["1200.00", "900.00"])
+    assert sorted(results) == ["above_authority", "refunded"], results
+    session.expire_all()
+    order = session.get(Order, BIG_ORDER)
+    assert order is not None
+    assert sum(r.amount for r in order.refunds) in (Decimal("1200.00"), Decimal("900.00"))
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_racing_refund_and_certificate_cannot_both_pass_the_associates_budget(
+    make_ticket: TicketFn, session: Session, round_: int
+) -> None:
+    number = _claimed_by_sam(make_ticket, session, "alex")
+    # $190 + $25 = $215: each fits alex's $200 budget alone, not together.
+    results = _race(number, ["190.00", "25.00"], "alex", ["refund", "certificate"])
+    assert sorted(results) == ["above_authority", "refunded"], results
+    session.expire_all()
+    issued = session.scalars(select(Refund.amount).where(Refund.order_number == BIG_ORDER)).all()
+    issued += session.scalars(
+        select(Certificate.amount).where(Certificate.order_number == BIG_ORDER)
+    ).all()
+    assert sum(issued) in (Decimal("190.00"), Decimal("25.00"))
+
+
+def test_racing_certificates_on_two_orders_cannot_both_pass_the_daily_cap(
+    make_ticket: TicketFn,
+    session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shipped = (DESK_DIR / "authority.toml").read_text()
+    small = tmp_path / "authority.toml"
+    small.write_text(shipped.replace('daily = "1000.00"', 'daily = "30.00"', 1))
+    monkeypatch.setenv("AUTHORITY_FILE", str(small))
+    get_settings.cache_clear()
+    alex = session.scalars(select(Agent).where(Agent.username == "alex")).one()
+    numbers = []
+    for order in (BIG_ORDER, "113-5550192-7781234"):
+        ticket = make_ticket(order_number=order)
+        agent_actions.claim(session, alex, ticket)
+        session.commit()
+        numbers.append(ticket.ticket_number)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker(number: str) -> None:
+        with get_session_factory()() as s:
+            me = s.scalars(select(Agent).where(Agent.username == "alex")).one()
+            ticket = agent_actions.get_ticket(s, me, number)
+            barrier.wait(timeout=10)
+            try:
+                body = MoneyActionIn(amount=Decimal("20.00"), reason="race")
+                agent_actions.certificate(s, me, ticket, body)
+                s.commit()
+                results.append("issued")
+            except ApiError as exc:
+                s.rollback()
+                results.append(exc.code)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in numbers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    # Different orders, so different order locks: the agent's row lock serialises them.
+    assert sorted(results) == ["above_authority", "issued"], results

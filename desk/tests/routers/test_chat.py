@@ -574,6 +574,9 @@ def test_the_authority_endpoint_shows_the_roles_limits(
         "refund": "200.00",
         "certificate": "25.00",
         "reship": True,
+        "budget": "200.00",
+        "daily": "1000.00",
+        "reships_per_order": 1,
     }
     assert login("jordan.ecr").get("/console/api/authority").json()["refund"] == "unlimited"
     assert login("admin").get("/console/api/authority").json()["refund"] is None

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 
 from ..agent_auth import AgentDep, WritingAgentDep
 from ..console_schemas import (
+    ApprovalOut,
+    ApproveIn,
+    BudgetOut,
     CertificateOut,
     EscalateIn,
     MoneyActionIn,
@@ -35,7 +38,7 @@ from ..services import agent_actions as svc
 from ..services import agent_notices, chat
 from ..services import cases as case_svc
 from ..services import conversation_control as control
-from ..services.authority import MoneyAction, get_policy
+from ..services.authority import Limit, MoneyAction, get_policy
 from ..services.chat_hub import get_hub
 
 router = APIRouter(prefix="/console/api", tags=["console"])
@@ -54,6 +57,9 @@ class AuthorityOut(BaseModel):
     refund: str | None = Field(description='"200.00", "unlimited", or null: not allowed')
     certificate: str | None
     reship: bool
+    budget: str | None = Field(description="refunds + certificates per ticket and per order")
+    daily: str | None = Field(description="refunds + certificates per agent per UTC day")
+    reships_per_order: int | None = Field(description="null: no limit")
 
 
 class ChatMessageOut(BaseModel):
@@ -87,17 +93,22 @@ def authority(agent: AgentDep) -> AuthorityOut:
     """What the logged-in agent's role may do (desk/authority.toml)."""
     role = get_policy().for_role(agent.role)
 
-    def money(action: MoneyAction) -> str | None:
-        limit = role.limit(action)
+    def describe(limit: Limit) -> str | None:
         if not limit.allowed:
             return None
         return "unlimited" if limit.maximum is None else f"{limit.maximum:.2f}"
+
+    def money(action: MoneyAction) -> str | None:
+        return describe(role.limit(action))
 
     return AuthorityOut(
         role=agent.role,
         refund=money("refund"),
         certificate=money("certificate"),
         reship=role.reship,
+        budget=describe(role.budget),
+        daily=describe(role.daily),
+        reships_per_order=role.reships_per_order,
     )
 
 
@@ -329,6 +340,38 @@ def reship(
         body,
         lambda: svc.reship(session, agent, ticket, body),
         lambda result: agent_notices.reship(session, background, agent, ticket, result),
+    )
+
+
+@router.get("/tickets/{ticket_number}/budget", response_model=BudgetOut)
+def budget(ticket_number: str, agent: AgentDep, session: SessionDep) -> BudgetOut:
+    """What the logged-in agent may still issue on this ticket (docs/authority.md)."""
+    return svc.budget(session, agent, svc.get_ticket(session, agent, ticket_number))
+
+
+@router.post(
+    "/tickets/{ticket_number}/approve",
+    response_model=ApprovalOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def approve(
+    ticket_number: str,
+    body: ApproveIn,
+    agent: WritingAgentDep,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """A supervisor or specialist approves more money on this ticket only, with a note."""
+    ticket = svc.get_ticket(session, agent, ticket_number)
+    return _idempotent(
+        session,
+        agent,
+        idempotency_key,
+        "approve",
+        ticket,
+        body,
+        lambda: svc.approve(session, agent, ticket, body),
+        lambda result: None,
     )
 
 

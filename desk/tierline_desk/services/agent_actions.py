@@ -6,7 +6,9 @@ Rules:
 - A claim is one conditional UPDATE (``status='waiting' AND claimed_by IS NULL``): of two
   agents claiming at once exactly one changes a row; the other gets 409 ``already_claimed``.
 - Only the agent who claimed a ticket, or a supervisor, may act on it, and only while claimed.
-- Money and reship actions are checked against the role's authority (services/authority.py).
+- Money and reship actions are checked against the role's authority (services/authority.py):
+  refunds plus certificates add up per ticket, per order and per agent-day, reships per order,
+  all counted under the agent's and the order's row locks (services/authority_budget.py).
 - Nothing here commits: the router commits once per request (one transaction per action).
 """
 
@@ -23,6 +25,9 @@ from sqlalchemy.orm import Session
 
 from ..console_schemas import (
     AgentOut,
+    ApprovalOut,
+    ApproveIn,
+    BudgetOut,
     CertificateOut,
     EscalateIn,
     MoneyActionIn,
@@ -49,9 +54,9 @@ from ..models import (
     Reship,
     utcnow,
 )
-from . import audit, handoffs
+from . import audit, authority_budget, handoffs
 from . import cases as case_svc
-from .authority import get_policy
+from .authority import MoneyAction, get_policy
 from .ids import case_number, placeholder_number, unique_random_id
 from .orders import REFUND_DAYS, REFUND_METHOD
 
@@ -261,20 +266,34 @@ def _ticket_order(session: Session, ticket: HandoffTicket) -> Order:
     return order
 
 
-def _lock_for_refund(session: Session, order: Order) -> None:
-    """Serialise refunds of one order until this transaction ends.
+def _lock_for_action(session: Session, agent: Agent, order: Order) -> None:
+    """Serialise money and reship actions of one order (and of one agent) until commit.
 
-    Writing the order row first takes its lock (a row lock on PostgreSQL, the write lock on
-    SQLite), so two agents refunding at once with different idempotency keys cannot both pass
-    the "left to refund" check; the refunds are then re-read inside the lock.
+    Writing the agent's and the order's rows first takes their locks (row locks on PostgreSQL,
+    the write lock on SQLite), so two requests at once with different idempotency keys cannot
+    both pass the "left to refund" or the authority budget checks; everything they check is
+    then read inside the locks.
     """
-    session.execute(
-        update(Order)
-        .where(Order.order_number == order.order_number)
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    authority_budget.lock(session, agent, order)
+
+
+def _check_budget(
+    session: Session,
+    agent: Agent,
+    ticket: HandoffTicket,
+    order: Order,
+    action: MoneyAction,
+    amount: Decimal,
+) -> None:
+    """403 ``above_authority`` (with ``left``) unless the amount fits every budget left."""
+    get_policy().check_money(
+        agent.role,
+        action,
+        amount,
+        authority_budget.room(session, agent, ticket, order),
+        ticket_number=ticket.ticket_number,
+        order_number=order.order_number,
     )
-    session.expire(order, ["refunds"])
 
 
 def _refunded(order: Order) -> Decimal:
@@ -298,10 +317,11 @@ def _audit_action(
 
 
 def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyActionIn) -> RefundOut:
-    get_policy().check_money(agent.role, "refund", body.amount)
+    get_policy().check_permitted(agent.role, "refund")
     require_worker(agent, ticket)
     order = _ticket_order(session, ticket)
-    _lock_for_refund(session, order)
+    _lock_for_action(session, agent, order)
+    _check_budget(session, agent, ticket, order, "refund", body.amount)
     refundable = order.total - _refunded(order)
     if body.amount > refundable:
         raise ApiError(
@@ -319,6 +339,8 @@ def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyAct
         method=REFUND_METHOD,
         created_at=now,
         expected_by=(now + timedelta(days=REFUND_DAYS)).date(),
+        issued_by=agent.id,
+        ticket_number=ticket.ticket_number,
     )
     order.refunds.append(row)
     _audit_action(
@@ -346,9 +368,11 @@ def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyAct
 def certificate(
     session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyActionIn
 ) -> CertificateOut:
-    get_policy().check_money(agent.role, "certificate", body.amount)
+    get_policy().check_permitted(agent.role, "certificate")
     require_worker(agent, ticket)
     order = _ticket_order(session, ticket)
+    _lock_for_action(session, agent, order)
+    _check_budget(session, agent, ticket, order, "certificate", body.amount)
     row = Certificate(
         code=unique_random_id(session, Certificate, "code", "PC", 8),
         order_number=order.order_number,
@@ -410,6 +434,12 @@ def reship(session: Session, agent: Agent, ticket: HandoffTicket, body: ReshipIn
             )
         seen.add(wanted.sku)
         items.append({"sku": item.sku, "name": item.name, "quantity": wanted.quantity})
+    _lock_for_action(session, agent, order)
+    get_policy().check_reship(
+        agent.role,
+        authority_budget.reships_on_order(session, order.order_number),
+        order.order_number,
+    )
     row = Reship(
         reship_id=unique_random_id(session, Reship, "reship_id", "RS", 8),
         order_number=order.order_number,
@@ -439,6 +469,16 @@ def reship(session: Session, agent: Agent, ticket: HandoffTicket, body: ReshipIn
         issued_by=agent.username,
         created_at=row.created_at,
     )
+
+
+def budget(session: Session, agent: Agent, ticket: HandoffTicket) -> BudgetOut:
+    """What ``agent`` may still issue on the ticket (read without locks: a display)."""
+    return authority_budget.budget_out(session, agent, ticket, _ticket_order(session, ticket))
+
+
+def approve(session: Session, agent: Agent, ticket: HandoffTicket, body: ApproveIn) -> ApprovalOut:
+    """A supervisor or specialist approves more money for this ticket only (audited)."""
+    return authority_budget.approve(session, agent, ticket, _ticket_order(session, ticket), body)
 
 
 def escalate(session: Session, agent: Agent, ticket: HandoffTicket, body: EscalateIn) -> None:

@@ -122,6 +122,8 @@ export function mount(root, ctx) {
         refund: data.refund === undefined ? null : data.refund,
         certificate: data.certificate === undefined ? null : data.certificate,
         reship: data.reship === true ? true : data.reship === false ? false : null,
+        budget: data.budget === undefined ? null : data.budget,
+        daily: data.daily === undefined ? null : data.daily,
       };
     } catch (_err) {
       authority = null;

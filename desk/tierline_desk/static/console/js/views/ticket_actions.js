@@ -1,6 +1,9 @@
 // The action forms of a ticket: refund, certificate, reship, escalate, refer, hand back, resolve.
-// Every form shows its result or error inline. Refund, certificate and reship send an
+// Every form shows its result or error inline. Refund, certificate, reship and approve send an
 // Idempotency-Key that is kept while the same submit is retried (see api.idempotencySlot).
+// Authority is a budget per ticket and order (docs/authority.md): the limits box shows what is
+// left on this ticket (GET .../budget); a refusal shows the amount still allowed and offers to
+// escalate; supervisors and specialists can approve more for this ticket.
 
 import { API, ApiError, api, idempotencySlot, seg } from "../api.js";
 import {
@@ -207,6 +210,7 @@ export function createActions(deps) {
           reason.value = "";
           showNotice(f.result, "ok", ...moneyResult(kind, out));
           ctx.announce(`${title} done.`);
+          loadBudget();
           deps.onChanged(null);
         } catch (err) {
           showMoneyError(f, kind, err, body);
@@ -232,22 +236,34 @@ export function createActions(deps) {
     ];
   }
 
+  /** The "still allowed" line and the Escalate (or Refer) button of a 403 above_authority. */
+  function showAboveAuthority(f, kind, err, note) {
+    const d = obj(err.detail);
+    const left = d.left !== undefined && d.left !== null
+      ? h("div", { testid: `${kind}-left`, class: "still-allowed" }, `Still allowed here: ${money(d.left)}`)
+      : d.reships_left !== undefined
+        ? h("div", { testid: `${kind}-left`, class: "still-allowed" }, `Reships left on this order: ${num(d.reships_left)}`)
+        : "";
+    const button = h(
+      "button",
+      { type: "button", class: "btn btn-small", testid: `${kind}-escalate` },
+      handOnByEscalating() ? "Escalate to a supervisor" : "Refer to Executive Customer Relations",
+    );
+    button.addEventListener("click", () => prefillHandOn(note));
+    showNotice(f.error, "bad", h("div", null, err.message), left, button);
+    loadBudget();
+  }
+
   function showMoneyError(f, kind, err, body) {
     if (err instanceof ApiError && err.code === "above_authority") {
       const d = obj(err.detail);
       const what = MONEY_LABELS[kind];
-      const limitText = d.limit !== undefined && d.limit !== null ? money(d.limit) : "my limit";
+      const leftText = d.left !== undefined && d.left !== null ? money(d.left) : "nothing";
       const order = str(card.order_number, "this order");
       const note =
         `Please approve a ${what} of ${money(d.amount !== undefined ? d.amount : body.amount)} on order ${order}: ` +
-        `it is above my ${str(d.role, role)} limit of ${limitText}. Reason: ${body.reason}`;
-      const button = h(
-        "button",
-        { type: "button", class: "btn btn-small", testid: `${kind}-escalate` },
-        handOnByEscalating() ? "Escalate to a supervisor" : "Refer to Executive Customer Relations",
-      );
-      button.addEventListener("click", () => prefillHandOn(note));
-      showNotice(f.error, "bad", h("div", null, err.message), button);
+        `my ${str(d.role, role)} authority has ${leftText} left on this ticket. Reason: ${body.reason}`;
+      showAboveAuthority(f, kind, err, note);
       return;
     }
     if (err instanceof ApiError && err.code === "exceeds_refundable") {
@@ -337,9 +353,16 @@ export function createActions(deps) {
         showNotice(reship.result, "ok", "Reship ", h("span", { class: "mono", testid: "reship-id" }, str(out.reship_id)),
           ` ${str(out.status, "requested")}: ${what}.`);
         ctx.announce("Reship requested.");
+        loadBudget();
         deps.onChanged(null);
       } catch (err) {
-        showNotice(reship.error, "bad", describeError(err, true));
+        if (err instanceof ApiError && err.code === "above_authority") {
+          const order = str(card.order_number, "this order");
+          showAboveAuthority(reship, "reship", err,
+            `Please approve another reship of order ${order}: my ${role} authority has no reships left on it. Reason: ${why}`);
+        } else {
+          showNotice(reship.error, "bad", describeError(err, true));
+        }
       }
     });
   });
@@ -374,18 +397,88 @@ export function createActions(deps) {
     "Handed back: the bot has the conversation again.");
   const resolve = outcomeForm("resolve", "Resolve", "resolve", "Outcome", "Resolved.");
 
+  // ---------------------------------------------------------------- approve more (supervisors, specialists)
+
+  const approver = role === "supervisor" || role === "specialist";
+  const approve = actionForm("approve", "Approve more for this ticket");
+  const approveSlot = idempotencySlot();
+  const approveAmount = input("approve-amount", { inputmode: "decimal", placeholder: "0.00", maxlength: "16" });
+  const approveNote = textarea("approve-note", { placeholder: "Why this ticket needs more" });
+  approve.body.append(
+    labelled("Extra amount (USD), this ticket only", approveAmount),
+    labelled("Note (kept in the audit log)", approveNote),
+  );
+  approve.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    valid(approveAmount, approveNote);
+    const value = parseAmount(approveAmount.value);
+    if (value === null) return invalid(approve, approveAmount, "Enter an amount above 0 with at most 2 decimals, e.g. 300.00.");
+    const note = approveNote.value.trim();
+    if (!note) return invalid(approve, approveNote, "Write a note for the audit log.");
+    const body = { amount: value, note };
+    return run(approve, "Approving", async () => {
+      try {
+        const out = obj(await api.post(`${base}/approve`, body, { idempotencyKey: approveSlot.keyFor(body) }));
+        approveSlot.done();
+        approveAmount.value = "";
+        approveNote.value = "";
+        showNotice(approve.result, "ok",
+          `Approved ${money(out.amount)} more for ticket ${number} (approved in total: ${money(out.approved_total)}).`);
+        ctx.announce("Approval recorded.");
+        loadBudget();
+      } catch (err) {
+        showNotice(approve.error, "bad", describeError(err, true));
+      }
+    });
+  });
+
   // ---------------------------------------------------------------- limits and gating
 
   const limitRefund = h("span", { class: "limit-value", testid: "authority-refund" }, "…");
   const limitCertificate = h("span", { class: "limit-value", testid: "authority-certificate" }, "…");
   const limitReship = h("span", { class: "limit-value", testid: "authority-reship" }, "…");
+  const limitLeft = h("span", { class: "limit-value", testid: "authority-left" }, "…");
   const limitsNote = h("p", { class: "hint", testid: "authority-note", hidden: true });
   const limitsEl = h("div", { class: "limits-box", testid: "authority-limits", "aria-label": "Your authority limits" },
     h("div", { class: "limits" },
       h("span", null, h("span", { class: "limit-name" }, "Refund: "), limitRefund),
       h("span", null, h("span", { class: "limit-name" }, "Certificate: "), limitCertificate),
-      h("span", null, h("span", { class: "limit-name" }, "Reship: "), limitReship)),
+      h("span", null, h("span", { class: "limit-name" }, "Reship: "), limitReship),
+      h("span", null, h("span", { class: "limit-name" }, "Left on this ticket: "), limitLeft)),
     limitsNote);
+
+  let budget = null; // GET .../budget: what is left here (null: not loaded)
+  let budgetLoading = false;
+
+  async function loadBudget() {
+    if (budgetLoading || !card.ticket_number || !(card.order && obj(card.order).order_number)) return;
+    budgetLoading = true;
+    try {
+      budget = obj(await api.get(`${base}/budget`));
+    } catch (_err) {
+      budget = null;
+    } finally {
+      budgetLoading = false;
+    }
+    renderBudget();
+  }
+
+  function renderBudget() {
+    if (budget === null) {
+      setText(limitLeft, "?");
+      return;
+    }
+    const left = str(budget.left);
+    const approved = num(budget.approved, 0) > 0 ? ` (incl. ${money(budget.approved)} approved)` : "";
+    const reships = budget.reships_left === null || budget.reships_left === undefined
+      ? "" : `; reships left: ${num(budget.reships_left)}`;
+    setText(limitLeft, (left === "unlimited" ? "unlimited" : money(left)) + approved + reships);
+  }
+
+  function budgetText(value) {
+    const text = describeLimit(value);
+    return text === null ? "nothing" : text === "unlimited" ? "unlimited" : money(value);
+  }
 
   function renderLimits() {
     if (authority === undefined) return;
@@ -399,6 +492,13 @@ export function createActions(deps) {
     setText(limitRefund, describeLimit(authority.refund) || "not permitted");
     setText(limitCertificate, describeLimit(authority.certificate) || "not permitted");
     setText(limitReship, authority.reship === true ? "allowed" : authority.reship === false ? "not permitted" : "?");
+    if (authority.budget !== undefined) {
+      setText(limitRefund, `${describeLimit(authority.refund) || "not permitted"} each`);
+      limitsNote.hidden = false;
+      setText(limitsNote,
+        `Refunds plus certificates add up: at most ${budgetText(authority.budget)} per ticket and per order, ` +
+        `${budgetText(authority.daily)} per day.`);
+    }
   }
 
   function refreshGates() {
@@ -432,13 +532,17 @@ export function createActions(deps) {
     setAllowed(refer, canAct, notActing);
     setAllowed(handback, canAct, notActing);
     setAllowed(resolve, canAct, notActing);
+    const open = status === "waiting" || status === "claimed";
+    approve.form.hidden = !approver;
+    setAllowed(approve, approver && open && hasOrder, !open ? notActing : noOrder);
   }
 
   const el = h("section", { class: "panel", testid: "ticket-actions", "aria-labelledby": `actions-title-${number}` },
     h("h2", { id: `actions-title-${number}` }, "Actions"),
     limitsEl,
     h("div", { class: "actions-grid" },
-      refund.form, certificate.form, reship.form, escalate.form, refer.form, handback.form, resolve.form));
+      refund.form, certificate.form, reship.form, escalate.form, refer.form, handback.form, resolve.form,
+      approve.form));
 
   authority = undefined;
   refreshGates();
@@ -446,9 +550,11 @@ export function createActions(deps) {
   return {
     el,
     update(newCard, newAuthority) {
+      const firstCard = !card.ticket_number && obj(newCard).ticket_number;
       card = obj(newCard);
       authority = newAuthority;
       renderLimits();
+      if (firstCard) loadBudget();
       if (card.order) buildReshipItems(obj(card.order));
       refreshGates();
     },

@@ -1,0 +1,70 @@
+"""0005: agent refunds issued before budgets existed are attributed from the audit log."""
+
+from __future__ import annotations
+
+import json
+
+from alembic import command
+from sqlalchemy import inspect, text
+
+from tierline_desk.db import get_engine
+from tierline_desk.migrate import alembic_config, upgrade_head
+
+
+def test_0004_to_head_attributes_earlier_agent_refunds(empty_db: str) -> None:
+    command.upgrade(alembic_config(), "0004")
+    details = {"ticket_number": "T-000007", "role": "associate", "refund_id": "RF-OLD00001"}
+    with get_engine().begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO agents (username, display_name, role, password_hash, active, "
+                "created_at) VALUES ('alex', 'Alex', 'associate', 'x', 1, '2026-11-20 10:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, name, email, line1, city, region, postal_code, "
+                "country, created_at) VALUES ('C-1', 'Priya', 'p@example.com', 'l1', 'c', 'r', "
+                "'1', 'US', '2026-11-20 10:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO orders (order_number, customer_id, status, placed_at, ship_name, "
+                "ship_line1, ship_city, ship_region, ship_postal_code, ship_country, currency, "
+                "created_at, updated_at) VALUES ('111-0000000-0000001', 'C-1', 'delivered', "
+                "'2026-11-20 10:00:00', 'P', 'l1', 'c', 'r', '1', 'US', 'USD', "
+                "'2026-11-20 10:00:00', '2026-11-20 10:00:00')"
+            )
+        )
+        for refund_id in ("RF-OLD00001", "RF-BOT00001"):
+            conn.execute(
+                text(
+                    "INSERT INTO refunds (refund_id, order_number, amount, status, method, "
+                    "created_at) VALUES (:r, '111-0000000-0000001', 150, 'pending', 'card', "
+                    "'2026-11-20 10:00:00')"
+                ),
+                {"r": refund_id},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (at, actor, action, order_number, details) VALUES "
+                "('2026-11-20 10:00:00', 'alex', 'agent.refund', '111-0000000-0000001', :d)"
+            ),
+            {"d": json.dumps(details)},
+        )
+    upgrade_head()
+    assert "authority_grants" in inspect(get_engine()).get_table_names()
+    with get_engine().connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT r.refund_id, a.username, r.ticket_number FROM refunds r "
+                "LEFT JOIN agents a ON a.id = r.issued_by ORDER BY r.refund_id"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("RF-BOT00001", None, None),  # the bot's refund is no agent's
+        ("RF-OLD00001", "alex", "T-000007"),
+    ]
+    command.downgrade(alembic_config(), "0004")
+    assert "authority_grants" not in inspect(get_engine()).get_table_names()
