@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import re
-import unicodedata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, FastAPI, Request, WebSocket, WebSocketDisconnect
@@ -30,6 +29,7 @@ from ..models import Conversation, Customer, TranscriptRequest, utcnow
 from ..services import audit, bot_relay, chat, ids, shop_identity
 from ..services.chat_hub import get_hub
 from ..services.rate_limits import FloodLimits, retry_after_header
+from ..services.typed_text import as_plain_text, clean_text
 from ..settings import get_settings
 
 log = logging.getLogger("tierline_desk.chat")
@@ -141,23 +141,6 @@ def _check_session_flood(request: Request) -> None:
 
 
 # ---------------------------------------------------------------- websocket
-
-
-def clean_text(text: str) -> str:
-    """Printable text: drop control characters and lone surrogates (keep newlines and tabs),
-    trim the ends; "" when only invisible format characters (zero-width...) are left."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
-    if all(unicodedata.category(ch) == "Cf" or ch.isspace() for ch in kept):
-        return ""
-    return kept
-
-
-def as_plain_text(text: str) -> str:
-    """What a typed message becomes for Rasa: a leading ``/`` would force an intent, drop it."""
-    return text.lstrip().lstrip("/").strip()
 
 
 def _origin_allowed(ws: WebSocket) -> bool:
@@ -312,16 +295,16 @@ class ChatConnection:
                     "bad_frame", "A button needs a payload and a title.", client_id=client_id
                 )
                 return
-            title = clean_text(title)[:200] or payload
-            allowed = await db(lambda s: chat.allowed_payload(s, self.conversation_id, payload))
-            if not allowed:
+            # The title stored and shown is the one the bot offered, never the one sent.
+            offered = await db(lambda s: chat.offered_title(s, self.conversation_id, payload))
+            if offered is None:
                 await self.error(
                     "unknown_button",
                     "That option isn't available any more; please type your question instead.",
                     client_id=client_id,
                 )
                 return
-            shown, for_bot = title, payload
+            shown, for_bot = clean_text(offered)[:200] or payload, payload
         else:
             text = frame.get("text")
             if not isinstance(text, str):
@@ -366,14 +349,17 @@ class ChatConnection:
         await self.try_send({"type": "ack", "client_id": client_id, "seq": seq})
         self.hub.notify(self.conversation_id)
         if created and mode == "bot" and for_bot:
-            await self.relay(for_bot)
+            await self.relay(for_bot, command=is_button)
         elif created and mode == "bot":
             # Only slashes (a would-be command): nothing to relay, but never leave it unanswered.
             await run_until_stored(lambda s: chat.append(s, self.conversation_id, "bot", NOT_WORDS))
             self.hub.notify(self.conversation_id)
 
-    async def relay(self, text: str) -> None:
-        await bot_relay.relay(self.conversation_id, self.customer_id, text, self.bot_typing)
+    async def relay(self, text: str, *, command: bool = False) -> None:
+        """Relay to Rasa; ``command``: an offered button's payload (signed as one)."""
+        await bot_relay.relay(
+            self.conversation_id, self.customer_id, text, self.bot_typing, command=command
+        )
 
     async def bot_typing(self, on: bool) -> None:
         await self.try_send({"type": "typing", "who": "bot", "name": None, "on": on})
