@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from . import log_masking, rasa_client
 from .auth import require_token
+from .cors import WidgetCORS
 from .errors import install_error_handlers
 from .routers import agent_actions as console_work
 from .routers import (
@@ -97,14 +97,9 @@ def create_app() -> FastAPI:
         o.strip().rstrip("/") for o in get_settings().chat_allowed_origins.split(",") if o.strip()
     ]
     if embedding_sites:
-        # Shops that embed the widget on their own site open a chat session from there.
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=embedding_sites,
-            allow_methods=["POST"],
-            allow_headers=["content-type"],
-            allow_credentials=True,
-        )
+        # Shops that embed the widget on their own site open a chat session from there: CORS
+        # on the widget's endpoints only, never on the console API (cors.py).
+        app.add_middleware(WidgetCORS, allow_origins=embedding_sites)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
