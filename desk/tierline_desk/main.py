@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -75,9 +76,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await rasa_client.close()
 
 
+log = logging.getLogger("tierline_desk")
+
+
 def create_app() -> FastAPI:
     # Every log record (ours, uvicorn's access log, libraries') masked from here on.
     log_masking.install()
+    if get_settings().demo_shop_enabled:
+        log.warning(
+            "DEMO_SHOP_ENABLED is on: the demo shop at / lets anyone sign in as any customer "
+            "in the database. Never turn it on where real customers are."
+        )
     # Fail fast, with a clear message, when the shared secret is missing.
     get_settings().api_token()
     # Same for the agents' authority limits (AUTHORITY_FILE).

@@ -82,7 +82,8 @@ class Settings(BaseSettings):
     shop_identity_secret: SecretStr = Field(
         default=SecretStr(""), validation_alias="SHOP_IDENTITY_SECRET"
     )
-    demo_shop_enabled: bool = Field(default=True, validation_alias="DEMO_SHOP_ENABLED")
+    # The demo shop at / lets anyone sign in as any customer: off unless turned on (make run).
+    demo_shop_enabled: bool = Field(default=False, validation_alias="DEMO_SHOP_ENABLED")
     # Extra origins (comma-separated) whose pages may open the chat websocket.
     chat_allowed_origins: str = Field(default="", validation_alias="CHAT_ALLOWED_ORIGINS")
     # How long the widget waits for the bot's answer before apologising.
