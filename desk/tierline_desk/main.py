@@ -40,6 +40,7 @@ from .routers.outbox import router as outbox_router
 from .services import bot_relay
 from .services.authority import get_policy
 from .services.chat_hub import RedisBridge, get_hub
+from .services.login_throttle import LoginThrottle
 from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
 from .settings import get_settings
@@ -102,6 +103,10 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     # Flood limits for the public door, per app (services/rate_limits.py).
     app.state.flood_limits = FloodLimits.from_settings(get_settings())
+    # Console sign-in attempts, in the same buckets (services/login_throttle.py).
+    app.state.login_throttle = LoginThrottle.from_settings(
+        get_settings(), app.state.flood_limits.shared
+    )
     embedding_sites = [
         o.strip().rstrip("/") for o in get_settings().chat_allowed_origins.split(",") if o.strip()
     ]

@@ -134,6 +134,20 @@ class Settings(BaseSettings):
         default=10.0, gt=0, validation_alias="CHAT_SESSIONS_PER_IP_PER_MINUTE"
     )
 
+    # Console sign-in attempts (services/login_throttle.py): per client address and per username.
+    console_login_per_ip_burst: int = Field(
+        default=10, ge=1, validation_alias="CONSOLE_LOGIN_PER_IP_BURST"
+    )
+    console_login_per_ip_per_minute: float = Field(
+        default=6.0, gt=0, validation_alias="CONSOLE_LOGIN_PER_IP_PER_MINUTE"
+    )
+    console_login_per_user_burst: int = Field(
+        default=5, ge=1, validation_alias="CONSOLE_LOGIN_PER_USER_BURST"
+    )
+    console_login_per_user_per_minute: float = Field(
+        default=2.0, gt=0, validation_alias="CONSOLE_LOGIN_PER_USER_PER_MINUTE"
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
