@@ -43,6 +43,7 @@ from .services.chat_hub import RedisBridge, get_hub
 from .services.login_throttle import LoginThrottle
 from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
+from .services.transcript_requests import TranscriptLimits
 from .settings import get_settings
 
 
@@ -105,6 +106,9 @@ def create_app() -> FastAPI:
     app.state.flood_limits = FloodLimits.from_settings(get_settings())
     # Console sign-in attempts, in the same buckets (services/login_throttle.py).
     app.state.login_throttle = LoginThrottle.from_settings(
+        get_settings(), app.state.flood_limits.shared
+    )
+    app.state.transcript_limits = TranscriptLimits.from_settings(
         get_settings(), app.state.flood_limits.shared
     )
     embedding_sites = [

@@ -148,6 +148,20 @@ class Settings(BaseSettings):
         default=2.0, gt=0, validation_alias="CONSOLE_LOGIN_PER_USER_PER_MINUTE"
     )
 
+    # "Email me this chat" (services/transcript_requests.py): a few, then slowly.
+    transcript_per_conversation_burst: int = Field(
+        default=3, ge=1, validation_alias="TRANSCRIPT_PER_CONVERSATION_BURST"
+    )
+    transcript_per_conversation_per_hour: float = Field(
+        default=2.0, gt=0, validation_alias="TRANSCRIPT_PER_CONVERSATION_PER_HOUR"
+    )
+    transcript_per_address_burst: int = Field(
+        default=5, ge=1, validation_alias="TRANSCRIPT_PER_ADDRESS_BURST"
+    )
+    transcript_per_address_per_hour: float = Field(
+        default=6.0, gt=0, validation_alias="TRANSCRIPT_PER_ADDRESS_PER_HOUR"
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -23,10 +23,8 @@ from sqlalchemy.orm import Session
 from ..db import SessionDep, run_until_stored
 from ..db import run_in_session as db
 from ..errors import ApiError
-from ..mail import transcripts as transcript_mail
-from ..mail.sender import is_address, mask_email
-from ..models import Conversation, Customer, TranscriptRequest, utcnow
-from ..services import audit, bot_relay, chat, ids, shop_identity
+from ..models import Conversation, Customer
+from ..services import audit, bot_relay, chat, shop_identity, transcript_requests
 from ..services.chat_hub import get_hub
 from ..services.rate_limits import FloodLimits, retry_after_header
 from ..services.typed_text import as_plain_text, clean_text
@@ -276,7 +274,7 @@ class ChatConnection:
         elif kind in ("message", "button"):
             await self.on_message(frame, is_button=kind == "button")
         elif kind == "email_transcript":
-            await self.on_email_transcript(frame.get("email"))
+            await self.on_email_transcript(frame.get("email"), frame.get("confirm", False))
         else:
             await self.error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
 
@@ -364,37 +362,27 @@ class ChatConnection:
     async def bot_typing(self, on: bool) -> None:
         await self.try_send({"type": "typing", "who": "bot", "name": None, "on": on})
 
-    async def on_email_transcript(self, email: Any) -> None:
-        def deliver(session: Session) -> str:
-            address = clean_text(email) if isinstance(email, str) and clean_text(email) else None
-            if address is None and self.customer_id:
-                customer = session.get(Customer, self.customer_id)
-                address = customer.email if customer else None
-            if address is None:
-                return "Please enter the email address to send this chat to."
-            if not is_address(address):
-                return f"{address[:80]} doesn't look like an email address; please check it."
-            request = TranscriptRequest(
-                request_id=ids.unique_random_id(session, TranscriptRequest, "request_id", "TR", 8),
-                conversation_id=self.conversation_id,
-                email=address,
-                status="pending",
-                created_at=utcnow(),
+    async def on_email_transcript(self, email: Any, confirm: Any = False) -> None:
+        """One path with the bot's (services/transcript_requests.py): limited, and a signed-in
+        shopper's chat goes to their account's email unless they confirm another address."""
+        typed = clean_text(email) if isinstance(email, str) else ""
+        ask = transcript_requests.Ask(
+            conversation_id=self.conversation_id,
+            email=typed or None,
+            actor="web",
+            confirmed=confirm is True,
+            client_address=self.ws.client.host if self.ws.client else "unknown",
+        )
+        limits = self.ws.app.state.transcript_limits
+        answer = await db(lambda s: transcript_requests.request_transcript(s, limits, ask))
+        if answer.status == "confirm":
+            await self.send(
+                {"type": "confirm_email", "email": answer.email, "text": answer.message}
             )
-            session.add(request)
-            audit.record(
-                session,
-                "transcript.request",
-                actor="web",
-                details={"request_id": request.request_id, "conversation_id": self.conversation_id},
-            )
-            session.commit()
-            outcome = transcript_mail.deliver(session, request, actor="web")
-            if outcome.sent:
-                return f"We've emailed a copy of this chat to {mask_email(address)}."
-            return outcome.message
-
-        await self.send({"type": "notice", "text": await db(deliver)})
+        elif answer.status == "refused":
+            await self.error("rate_limited", answer.message, retry_after=answer.retry_after)
+        else:
+            await self.send({"type": "notice", "text": answer.message})
 
 
 async def receive_text(ws: WebSocket) -> str | None:
