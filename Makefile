@@ -69,7 +69,7 @@ desk-db: install ## Migrate the desk database and load the demo orders
 	  .venv/bin/python -m tierline_desk.cli migrate && .venv/bin/python -m tierline_desk.cli seed-demo
 
 run: train desk-db ## Start desk (:8000), actions (:5055) and Rasa (:5005); Ctrl-C stops all
-	$(BOT)/honcho start -f Procfile
+	DEMO_SHOP_ENABLED=true $(BOT)/honcho start -f Procfile
 
 shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk and actions up
 	$(WITH_SERVICES) -- $(BOT)/rasa shell --model models --endpoints endpoints.yml
@@ -196,7 +196,7 @@ scaled-deps: ## apt-get install PostgreSQL, Redis and nginx when missing (Debian
 	$(PY312) scale/stack.py deps
 
 run-scaled: train scaled-deps scale/.venv/.synced ## Distributed demo on one machine: nginx :8080 in front of 2 of everything
-	$(SCALE)/python scale/stack.py run
+	DEMO_SHOP_ENABLED=true $(SCALE)/python scale/stack.py run
 
 # CI's scale: 500 shoppers (SCALE_SHOPPERS), every fault (SCALE_FAULTS); see scale/test_scaled.py.
 test-scaled: train scaled-deps scale/.venv/.synced ## Load + faults on the distributed stack; prints the scaled: line

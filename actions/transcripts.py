@@ -44,6 +44,10 @@ class ValidateTranscriptForm(FormValidationAction):
         return validated_email_slot("transcript_email", slot_value, dispatcher)
 
 
+# The desk's refusals (services/transcript_requests.py) whose message is for the shopper.
+REFUSALS_TO_TELL = frozenset({"rate_limited", "confirm_address"})
+
+
 class ActionRequestTranscript(Action):
     def name(self) -> str:
         return ACTION_REQUEST_TRANSCRIPT
@@ -54,7 +58,13 @@ class ActionRequestTranscript(Action):
         email = str(tracker.get_slot("transcript_email") or "")
         try:
             request = await desk_client.create_transcript_request(tracker.sender_id, email)
-        except (desk_client.DeskUnavailable, desk_client.DeskError):
+        except desk_client.DeskError as error:
+            if error.code in REFUSALS_TO_TELL:  # too many asked, or not the account's email
+                dispatcher.utter_message(text=error.message)
+            else:
+                dispatcher.utter_message(response="utter_desk_unavailable")
+            return [SlotSet("transcript_email", None)]
+        except desk_client.DeskUnavailable:
             dispatcher.utter_message(response="utter_desk_unavailable")
             return [SlotSet("transcript_email", None)]
         dispatcher.utter_message(

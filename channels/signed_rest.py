@@ -13,6 +13,12 @@ a custom action failed (the action server died or answered an error): Rasa only 
 carries on without the action, so the channel watches for that log record while it handles the
 message. The desk shows what was said, then apologises and offers a person.
 ``GET /webhooks/rest/health`` reports the tracker store's health.
+
+A text that starts like a command (``/intent{...}``, after spaces, invisible characters or
+slash look-alikes) forces an intent, so it is passed on only with ``metadata.command_signature``
+= hex(HMAC-SHA256(secret, "command" NUL sender NUL text)): the desk signs the payloads
+of buttons the bot offered, and nothing else. Any other such text reaches Rasa as plain words
+(:func:`plain_text`), a second line behind the desk's own cleaning of what shoppers type.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import contextvars
 import hashlib
 import hmac
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -76,6 +83,56 @@ def verified_customer_id(metadata: Any, secret: str) -> str | None:
     return customer_id if matches else None
 
 
+# Characters that look like a solidus (or that NFKC turns into one); see the desk's
+# services/typed_text.py, which keeps the same list for what shoppers type.
+SLASH_LOOKALIKES = frozenset(
+    "/\uff0f\u2044\u2215\u29f8\u2571\u27cb\u2f03\u3033\u1735\u2cc6\u30ce\u31d3\u4e3f\U0001d23a"
+)
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def _skippable(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) in _INVISIBLE
+
+
+def is_command_like(text: str) -> bool:
+    """Whether ``text`` (or its NFKC form) starts, past invisible characters, with a slash."""
+    for ch in unicodedata.normalize("NFKC", text):
+        if not _skippable(ch):
+            return ch in SLASH_LOOKALIKES
+    return False
+
+
+def plain_text(text: str) -> str:
+    """``text`` with no leading slash, look-alike or invisible character left.
+
+    Text that is not command-like is returned unchanged.
+    """
+    if not is_command_like(text):
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    start = 0
+    while start < len(text) and (_skippable(text[start]) or text[start] in SLASH_LOOKALIKES):
+        start += 1
+    return text[start:].strip()
+
+
+def sign_command(sender_id: str, text: str, secret: str) -> str:
+    message = f"command\0{sender_id}\0{text}"
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def offered_command(metadata: Any, sender_id: str, text: str, secret: str) -> bool:
+    """Whether the desk signed ``text`` as the payload of a button the bot offered."""
+    if not secret or not isinstance(metadata, dict):
+        return False
+    signature = metadata.get("command_signature")
+    if not isinstance(signature, str):
+        return False
+    expected = sign_command(sender_id, text, secret)
+    return hmac.compare_digest(expected.encode(), signature.encode())
+
+
 class SignedRestInput(RestInput):
     """``rest`` channel whose metadata carries only a verified customer id."""
 
@@ -92,10 +149,24 @@ class SignedRestInput(RestInput):
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         body = request.json if isinstance(request.json, dict) else {}
-        customer_id = verified_customer_id(body.get("metadata"), self.identity_secret)
-        if body.get("metadata") and customer_id is None:
+        metadata = body.get("metadata")
+        customer_id = verified_customer_id(metadata, self.identity_secret)
+        if isinstance(metadata, dict) and metadata.get("customer_id") and customer_id is None:
             logger.info("dropped unsigned or wrongly signed customer id from message metadata")
         return {"customer_id": customer_id} if customer_id else {}
+
+    def message_text(self, request: Request, sender_id: str) -> str | None:
+        """The message's text; a command only when the desk signed it as an offered button."""
+        text = self._extract_message(request)
+        if not isinstance(text, str):
+            return None
+        if not is_command_like(text):
+            return text
+        body = request.json if isinstance(request.json, dict) else {}
+        if offered_command(body.get("metadata"), sender_id, text, self.identity_secret):
+            return text
+        logger.warning("unsigned command-like text for %s relayed as plain text", sender_id)
+        return plain_text(text)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """``/webhook`` (no streaming) and ``/health``, with honest failure statuses.
@@ -127,7 +198,7 @@ class SignedRestInput(RestInput):
                 return _unavailable()
             collector = CollectingOutputChannel()
             message = UserMessage(
-                self._extract_message(request),
+                self.message_text(request, str(sender_id)),
                 collector,
                 sender_id,
                 input_channel=self._extract_input_channel(request),

@@ -402,11 +402,12 @@ class Stack:
                 Service(
                     f"rasa{i}",
                     [
-                        str(ROOT / ".venv/bin/rasa"),
+                        # RASA_TOKEN reaches Rasa through the environment, never argv.
+                        str(ROOT / ".venv/bin/python"),
+                        "-m",
+                        "rasa_runtime.serve",
                         "run",
                         "--enable-api",
-                        "--auth-token",
-                        self.secrets.get("RASA_TOKEN", ""),
                         "--interface",
                         "127.0.0.1",
                         "--port",

@@ -1,12 +1,17 @@
 """Writes .env with fresh random secrets for a local run; adds any secret a newer version needs.
 
 honcho and the scripts read it; it is git-ignored, so no secret is ever committed. Existing
-values are never changed.
+values are never changed. The file is only ever readable by its owner: it is written to a new
+temporary file created 0600 (``O_CREAT | O_EXCL``, so never through someone else's file or
+link) and moved into place with ``os.replace``, so no moment exists when the secrets sit in a
+file with looser permissions; an existing ``.env`` readable by group or others is tightened.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+import stat
 import sys
 from pathlib import Path
 
@@ -38,15 +43,41 @@ def missing_lines(existing: str) -> list[str]:
     return lines
 
 
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically, in a file only its owner can read."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def tighten(path: Path) -> bool:
+    """Take group and other permissions off an existing file; whether it had any."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & 0o077:
+        return False
+    path.chmod(mode & 0o700 | 0o600)
+    return True
+
+
 def main() -> int:
     path = Path(sys.argv[1] if len(sys.argv) > 1 else ".env")
-    existing = path.read_text() if path.exists() else HEADER
+    exists = path.exists()
+    if exists and tighten(path):
+        print(f"{path}: was readable by other users; now 0600")
+    existing = path.read_text() if exists else HEADER
     lines = missing_lines(existing)
-    if not lines and path.exists():
+    if not lines and exists:
         return 0
     text = existing if existing.endswith("\n") else existing + "\n"
-    path.write_text(text + "".join(f"{line}\n" for line in lines))
-    path.chmod(0o600)
+    write_private(path, text + "".join(f"{line}\n" for line in lines))
     print(f"{path}: added {', '.join(line.split('=', 1)[0] for line in lines)}")
     return 0
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from . import log_masking, rasa_client
 from .auth import require_token
+from .cors import WidgetCORS
 from .errors import install_error_handlers
 from .routers import agent_actions as console_work
 from .routers import (
@@ -39,8 +40,10 @@ from .routers.outbox import router as outbox_router
 from .services import bot_relay
 from .services.authority import get_policy
 from .services.chat_hub import RedisBridge, get_hub
+from .services.login_throttle import LoginThrottle
 from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
+from .services.transcript_requests import TranscriptLimits
 from .settings import get_settings
 
 
@@ -75,9 +78,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await rasa_client.close()
 
 
+log = logging.getLogger("tierline_desk")
+
+
 def create_app() -> FastAPI:
     # Every log record (ours, uvicorn's access log, libraries') masked from here on.
     log_masking.install()
+    if get_settings().demo_shop_enabled:
+        log.warning(
+            "DEMO_SHOP_ENABLED is on: the demo shop at / lets anyone sign in as any customer "
+            "in the database. Never turn it on where real customers are."
+        )
     # Fail fast, with a clear message, when the shared secret is missing.
     get_settings().api_token()
     # Same for the agents' authority limits (AUTHORITY_FILE).
@@ -93,18 +104,20 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     # Flood limits for the public door, per app (services/rate_limits.py).
     app.state.flood_limits = FloodLimits.from_settings(get_settings())
+    # Console sign-in attempts, in the same buckets (services/login_throttle.py).
+    app.state.login_throttle = LoginThrottle.from_settings(
+        get_settings(), app.state.flood_limits.shared
+    )
+    app.state.transcript_limits = TranscriptLimits.from_settings(
+        get_settings(), app.state.flood_limits.shared
+    )
     embedding_sites = [
         o.strip().rstrip("/") for o in get_settings().chat_allowed_origins.split(",") if o.strip()
     ]
     if embedding_sites:
-        # Shops that embed the widget on their own site open a chat session from there.
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=embedding_sites,
-            allow_methods=["POST"],
-            allow_headers=["content-type"],
-            allow_credentials=True,
-        )
+        # Shops that embed the widget on their own site open a chat session from there: CORS
+        # on the widget's endpoints only, never on the console API (cors.py).
+        app.add_middleware(WidgetCORS, allow_origins=embedding_sites)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -40,6 +40,15 @@ def sign_customer_id(customer_id: str, secret: str) -> str:
     return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
 
 
+def sign_command(conversation_id: str, text: str, secret: str) -> str:
+    """What channels/signed_rest.py expects for an offered button's payload.
+
+    Hex HMAC-SHA256(secret, "command" NUL conversation id NUL payload).
+    """
+    message = f"command\0{conversation_id}\0{text}"
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
 def _client() -> httpx.AsyncClient:
     global _async_client
     if _async_client is None or _async_client.is_closed:
@@ -79,20 +88,25 @@ def bot_messages(payload: Any) -> list[dict[str, Any]]:
 
 
 async def send_message(
-    conversation_id: str, text: str, customer_id: str | None
+    conversation_id: str, text: str, customer_id: str | None, *, command: bool = False
 ) -> list[dict[str, Any]]:
     """Send one shopper message to the REST channel; the bot's replies (text + buttons).
 
+    ``command``: ``text`` is the payload of a button the bot offered; it is signed as such
+    (``command_signature``), the only way the channel lets a text starting with ``/`` through.
     Raises :class:`RasaUnavailable` on any failure. An empty list means Rasa said nothing.
     """
     settings = get_settings()
     body: dict[str, Any] = {"sender": conversation_id, "message": text}
     secret = settings.identity_secret.get_secret_value()
+    metadata: dict[str, str] = {}
     if customer_id and secret:
-        body["metadata"] = {
-            "customer_id": customer_id,
-            "customer_signature": sign_customer_id(customer_id, secret),
-        }
+        metadata["customer_id"] = customer_id
+        metadata["customer_signature"] = sign_customer_id(customer_id, secret)
+    if command and secret:
+        metadata["command_signature"] = sign_command(conversation_id, text, secret)
+    if metadata:
+        body["metadata"] = metadata
     try:
         resp = await _client().post(f"{settings.rasa_base_url()}/webhooks/rest/webhook", json=body)
         resp.raise_for_status()

@@ -82,7 +82,8 @@ class Settings(BaseSettings):
     shop_identity_secret: SecretStr = Field(
         default=SecretStr(""), validation_alias="SHOP_IDENTITY_SECRET"
     )
-    demo_shop_enabled: bool = Field(default=True, validation_alias="DEMO_SHOP_ENABLED")
+    # The demo shop at / lets anyone sign in as any customer: off unless turned on (make run).
+    demo_shop_enabled: bool = Field(default=False, validation_alias="DEMO_SHOP_ENABLED")
     # Extra origins (comma-separated) whose pages may open the chat websocket.
     chat_allowed_origins: str = Field(default="", validation_alias="CHAT_ALLOWED_ORIGINS")
     # How long the widget waits for the bot's answer before apologising.
@@ -131,6 +132,34 @@ class Settings(BaseSettings):
     )
     chat_sessions_per_ip_per_minute: float = Field(
         default=10.0, gt=0, validation_alias="CHAT_SESSIONS_PER_IP_PER_MINUTE"
+    )
+
+    # Console sign-in attempts (services/login_throttle.py): per client address and per username.
+    console_login_per_ip_burst: int = Field(
+        default=10, ge=1, validation_alias="CONSOLE_LOGIN_PER_IP_BURST"
+    )
+    console_login_per_ip_per_minute: float = Field(
+        default=6.0, gt=0, validation_alias="CONSOLE_LOGIN_PER_IP_PER_MINUTE"
+    )
+    console_login_per_user_burst: int = Field(
+        default=5, ge=1, validation_alias="CONSOLE_LOGIN_PER_USER_BURST"
+    )
+    console_login_per_user_per_minute: float = Field(
+        default=2.0, gt=0, validation_alias="CONSOLE_LOGIN_PER_USER_PER_MINUTE"
+    )
+
+    # "Email me this chat" (services/transcript_requests.py): a few, then slowly.
+    transcript_per_conversation_burst: int = Field(
+        default=3, ge=1, validation_alias="TRANSCRIPT_PER_CONVERSATION_BURST"
+    )
+    transcript_per_conversation_per_hour: float = Field(
+        default=2.0, gt=0, validation_alias="TRANSCRIPT_PER_CONVERSATION_PER_HOUR"
+    )
+    transcript_per_address_burst: int = Field(
+        default=5, ge=1, validation_alias="TRANSCRIPT_PER_ADDRESS_BURST"
+    )
+    transcript_per_address_per_hour: float = Field(
+        default=6.0, gt=0, validation_alias="TRANSCRIPT_PER_ADDRESS_PER_HOUR"
     )
 
 

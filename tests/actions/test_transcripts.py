@@ -90,3 +90,18 @@ async def test_request_transcript_desk_down(
     )
     assert responses(dispatcher) == ["utter_desk_unavailable"]
     assert slot_events(events) == {"transcript_email": None}
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, "rate_limited"), (409, "confirm_address")])
+async def test_the_desks_refusal_is_told_to_the_shopper(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, status: int, code: str
+) -> None:
+    said = "We've already emailed this chat a few times."
+    desk.post("/api/v1/transcript-requests").respond(
+        status, json={"detail": {"code": code, "message": said}}
+    )
+    events = await ActionRequestTranscript().run(
+        dispatcher, make_tracker(slots={"transcript_email": EMAIL}), {}
+    )
+    assert dispatcher.messages[0]["text"] == said
+    assert slot_events(events) == {"transcript_email": None}

@@ -85,6 +85,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {**os.environ, **_read_env_file(ROOT / ".env")}
     env["DATABASE_URL"] = f"sqlite:///{workdir / 'desk.sqlite3'}"
     env["MAILDIR"] = str(workdir / "mail")
+    env["DEMO_SHOP_ENABLED"] = "true"  # the browser tests use the demo shop, as `make run` does
     desk_python = str(ROOT / "desk" / ".venv" / "bin" / "python")
     for command in ("migrate", "seed-demo"):
         subprocess.run(

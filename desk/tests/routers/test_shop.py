@@ -19,7 +19,7 @@ DEMO_NAMES = ["Maya Chen", "Jordan Alvarez", "Priya Natarajan", "Sam O&#x27;Conn
 @pytest.fixture
 def shop(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     monkeypatch.setenv("SHOP_IDENTITY_SECRET", SECRET)
-    monkeypatch.delenv("DEMO_SHOP_ENABLED", raising=False)
+    monkeypatch.setenv("DEMO_SHOP_ENABLED", "true")
     get_settings.cache_clear()
     return client
 

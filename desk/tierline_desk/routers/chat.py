@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import re
-import unicodedata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, FastAPI, Request, WebSocket, WebSocketDisconnect
@@ -24,12 +23,11 @@ from sqlalchemy.orm import Session
 from ..db import SessionDep, run_until_stored
 from ..db import run_in_session as db
 from ..errors import ApiError
-from ..mail import transcripts as transcript_mail
-from ..mail.sender import is_address, mask_email
-from ..models import Conversation, Customer, TranscriptRequest, utcnow
-from ..services import audit, bot_relay, chat, ids, shop_identity
+from ..models import Conversation, Customer
+from ..services import audit, bot_relay, chat, shop_identity, transcript_requests
 from ..services.chat_hub import get_hub
 from ..services.rate_limits import FloodLimits, retry_after_header
+from ..services.typed_text import as_plain_text, clean_text
 from ..settings import get_settings
 
 log = logging.getLogger("tierline_desk.chat")
@@ -141,23 +139,6 @@ def _check_session_flood(request: Request) -> None:
 
 
 # ---------------------------------------------------------------- websocket
-
-
-def clean_text(text: str) -> str:
-    """Printable text: drop control characters and lone surrogates (keep newlines and tabs),
-    trim the ends; "" when only invisible format characters (zero-width...) are left."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
-    if all(unicodedata.category(ch) == "Cf" or ch.isspace() for ch in kept):
-        return ""
-    return kept
-
-
-def as_plain_text(text: str) -> str:
-    """What a typed message becomes for Rasa: a leading ``/`` would force an intent, drop it."""
-    return text.lstrip().lstrip("/").strip()
 
 
 def _origin_allowed(ws: WebSocket) -> bool:
@@ -293,7 +274,7 @@ class ChatConnection:
         elif kind in ("message", "button"):
             await self.on_message(frame, is_button=kind == "button")
         elif kind == "email_transcript":
-            await self.on_email_transcript(frame.get("email"))
+            await self.on_email_transcript(frame.get("email"), frame.get("confirm", False))
         else:
             await self.error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
 
@@ -312,16 +293,16 @@ class ChatConnection:
                     "bad_frame", "A button needs a payload and a title.", client_id=client_id
                 )
                 return
-            title = clean_text(title)[:200] or payload
-            allowed = await db(lambda s: chat.allowed_payload(s, self.conversation_id, payload))
-            if not allowed:
+            # The title stored and shown is the one the bot offered, never the one sent.
+            offered = await db(lambda s: chat.offered_title(s, self.conversation_id, payload))
+            if offered is None:
                 await self.error(
                     "unknown_button",
                     "That option isn't available any more; please type your question instead.",
                     client_id=client_id,
                 )
                 return
-            shown, for_bot = title, payload
+            shown, for_bot = clean_text(offered)[:200] or payload, payload
         else:
             text = frame.get("text")
             if not isinstance(text, str):
@@ -366,49 +347,42 @@ class ChatConnection:
         await self.try_send({"type": "ack", "client_id": client_id, "seq": seq})
         self.hub.notify(self.conversation_id)
         if created and mode == "bot" and for_bot:
-            await self.relay(for_bot)
+            await self.relay(for_bot, command=is_button)
         elif created and mode == "bot":
             # Only slashes (a would-be command): nothing to relay, but never leave it unanswered.
             await run_until_stored(lambda s: chat.append(s, self.conversation_id, "bot", NOT_WORDS))
             self.hub.notify(self.conversation_id)
 
-    async def relay(self, text: str) -> None:
-        await bot_relay.relay(self.conversation_id, self.customer_id, text, self.bot_typing)
+    async def relay(self, text: str, *, command: bool = False) -> None:
+        """Relay to Rasa; ``command``: an offered button's payload (signed as one)."""
+        await bot_relay.relay(
+            self.conversation_id, self.customer_id, text, self.bot_typing, command=command
+        )
 
     async def bot_typing(self, on: bool) -> None:
         await self.try_send({"type": "typing", "who": "bot", "name": None, "on": on})
 
-    async def on_email_transcript(self, email: Any) -> None:
-        def deliver(session: Session) -> str:
-            address = clean_text(email) if isinstance(email, str) and clean_text(email) else None
-            if address is None and self.customer_id:
-                customer = session.get(Customer, self.customer_id)
-                address = customer.email if customer else None
-            if address is None:
-                return "Please enter the email address to send this chat to."
-            if not is_address(address):
-                return f"{address[:80]} doesn't look like an email address; please check it."
-            request = TranscriptRequest(
-                request_id=ids.unique_random_id(session, TranscriptRequest, "request_id", "TR", 8),
-                conversation_id=self.conversation_id,
-                email=address,
-                status="pending",
-                created_at=utcnow(),
+    async def on_email_transcript(self, email: Any, confirm: Any = False) -> None:
+        """One path with the bot's (services/transcript_requests.py): limited, and a signed-in
+        shopper's chat goes to their account's email unless they confirm another address."""
+        typed = clean_text(email) if isinstance(email, str) else ""
+        ask = transcript_requests.Ask(
+            conversation_id=self.conversation_id,
+            email=typed or None,
+            actor="web",
+            confirmed=confirm is True,
+            client_address=self.ws.client.host if self.ws.client else "unknown",
+        )
+        limits = self.ws.app.state.transcript_limits
+        answer = await db(lambda s: transcript_requests.request_transcript(s, limits, ask))
+        if answer.status == "confirm":
+            await self.send(
+                {"type": "confirm_email", "email": answer.email, "text": answer.message}
             )
-            session.add(request)
-            audit.record(
-                session,
-                "transcript.request",
-                actor="web",
-                details={"request_id": request.request_id, "conversation_id": self.conversation_id},
-            )
-            session.commit()
-            outcome = transcript_mail.deliver(session, request, actor="web")
-            if outcome.sent:
-                return f"We've emailed a copy of this chat to {mask_email(address)}."
-            return outcome.message
-
-        await self.send({"type": "notice", "text": await db(deliver)})
+        elif answer.status == "refused":
+            await self.error("rate_limited", answer.message, retry_after=answer.retry_after)
+        else:
+            await self.send({"type": "notice", "text": answer.message})
 
 
 async def receive_text(ws: WebSocket) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ..agent_auth import SESSION_COOKIE, ConsoleSessionDep, CsrfSessionDep, mark_offline
 from ..console_schemas import LoginIn, SessionOut
@@ -11,6 +11,8 @@ from ..errors import ApiError
 from ..models import AgentSession
 from ..services import agents, audit
 from ..services.agent_actions import agent_out
+from ..services.login_throttle import LoginThrottle
+from ..services.rate_limits import retry_after_header
 from ..settings import get_settings
 
 router = APIRouter(prefix="/console/api", tags=["console"])
@@ -22,11 +24,34 @@ def _session_out(row: AgentSession) -> SessionOut:
     )
 
 
+def _throttle(request: Request) -> LoginThrottle:
+    throttle = request.app.state.login_throttle
+    assert isinstance(throttle, LoginThrottle)
+    return throttle
+
+
 @router.post("/login", response_model=SessionOut)
-def login(body: LoginIn, response: Response, session: SessionDep) -> SessionOut:
+def login(body: LoginIn, request: Request, response: Response, session: SessionDep) -> SessionOut:
+    address = request.client.host if request.client else "unknown"
+    username = agents.normalise_username(body.username)
+    throttle = _throttle(request)
+    # Before the password is checked: a refused attempt costs no Argon2 verify.
+    refused = throttle.attempt(address, username)
+    if refused is not None:
+        retry_after = retry_after_header(refused.wait)
+        where = "from your network" if refused.scope == "address" else "for this username"
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"Too many sign-in attempts {where}. Please wait {retry_after} seconds and try "
+            "again. If you have forgotten your password, ask an administrator.",
+            headers={"Retry-After": retry_after},
+            retry_after=int(retry_after),
+        )
     agent = agents.authenticate(session, body.username, body.password)
     if agent is None:
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+    throttle.succeeded(address, username)
     new = agents.start_session(session, agent)
     audit.record(session, "agent.login", actor=agent.username, details={"role": agent.role})
     session.commit()

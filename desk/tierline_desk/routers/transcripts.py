@@ -7,15 +7,13 @@ unlike the other mails this is synchronous because the response says whether it 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from ..auth import ActorDep
 from ..db import SessionDep
-from ..mail import transcripts as mail_transcripts
-from ..models import TranscriptRequest, utcnow
+from ..errors import ApiError
 from ..schemas import TranscriptRequestIn, TranscriptRequestOut
-from ..services import audit
-from ..services.ids import unique_random_id
+from ..services import transcript_requests
 
 router = APIRouter(prefix="/transcript-requests", tags=["transcripts"])
 
@@ -24,26 +22,38 @@ class TranscriptRequestResult(TranscriptRequestOut):
     message: str
 
 
+def limits(request: Request) -> transcript_requests.TranscriptLimits:
+    """The app's transcript limits (made in ``create_app``)."""
+    made = request.app.state.transcript_limits
+    assert isinstance(made, transcript_requests.TranscriptLimits)
+    return made
+
+
 @router.post("", response_model=TranscriptRequestResult, status_code=status.HTTP_201_CREATED)
 def request_transcript(
-    body: TranscriptRequestIn, session: SessionDep, actor: ActorDep
+    body: TranscriptRequestIn, request: Request, session: SessionDep, actor: ActorDep
 ) -> TranscriptRequestResult:
-    req = TranscriptRequest(
-        request_id=unique_random_id(session, TranscriptRequest, "request_id", "TR", 8),
-        conversation_id=body.conversation_id,
-        email=body.email,
-        status="pending",
-        created_at=utcnow(),
+    """The bot's path (services/transcript_requests.py is shared with the widget's): 429 when
+    the conversation asked too often; 409 ``confirm_address`` when a signed-in shopper named
+    an address other than their account's (the widget is where they can confirm it)."""
+    ask = transcript_requests.Ask(
+        conversation_id=body.conversation_id, email=body.email, actor=actor
     )
-    session.add(req)
-    audit.record(
-        session,
-        "transcript.request",
-        actor=actor,
-        details={"request_id": req.request_id, "conversation_id": body.conversation_id},
-    )
-    session.commit()
-    outcome = mail_transcripts.deliver(session, req, actor)
+    answer = transcript_requests.request_transcript(session, limits(request), ask)
+    if answer.status == "refused":
+        retry_after = str(answer.retry_after or 1)
+        raise ApiError(
+            429,
+            "rate_limited",
+            answer.message,
+            headers={"Retry-After": retry_after},
+            retry_after=answer.retry_after,
+        )
+    if answer.status == "confirm":
+        raise ApiError(409, "confirm_address", answer.message)
+    if answer.status == "invalid" or answer.request is None:
+        raise ApiError(422, "invalid_address", answer.message)
+    req = answer.request
     return TranscriptRequestResult(
-        request_id=req.request_id, status=req.status, email=req.email, message=outcome.message
+        request_id=req.request_id, status=req.status, email=req.email, message=answer.message
     )

@@ -61,10 +61,18 @@ _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictio
 _in_flight: set[asyncio.Task[None]] = set()
 
 
-async def relay(conversation_id: str, customer_id: str | None, text: str, typing: Typing) -> None:
+async def relay(
+    conversation_id: str,
+    customer_id: str | None,
+    text: str,
+    typing: Typing,
+    *,
+    command: bool = False,
+) -> None:
     """Send ``text`` to the bot and store its answer (or an apology). Returns when the answer
-    is stored; if the caller is cancelled meanwhile, the relay still finishes."""
-    task = asyncio.create_task(_relay(conversation_id, customer_id, text, typing))
+    is stored; if the caller is cancelled meanwhile, the relay still finishes. ``command``: the
+    text is the payload of a button the bot offered (sent signed as one; rasa_client.py)."""
+    task = asyncio.create_task(_relay(conversation_id, customer_id, text, typing, command))
     _in_flight.add(task)
     task.add_done_callback(_done)
     await asyncio.shield(task)
@@ -92,7 +100,9 @@ def _done(task: asyncio.Task[None]) -> None:
         log.error("a bot answer could not be stored", exc_info=exc)
 
 
-async def _relay(conversation_id: str, customer_id: str | None, text: str, typing: Typing) -> None:
+async def _relay(
+    conversation_id: str, customer_id: str | None, text: str, typing: Typing, command: bool
+) -> None:
     lock = _locks.get(conversation_id)
     if lock is None:
         lock = asyncio.Lock()
@@ -100,7 +110,7 @@ async def _relay(conversation_id: str, customer_id: str | None, text: str, typin
     async with lock:
         await typing(True)
         try:
-            await _ask_and_store(conversation_id, customer_id, text)
+            await _ask_and_store(conversation_id, customer_id, text, command=command)
         finally:
             get_hub().notify(conversation_id)
             await typing(False)
@@ -113,11 +123,13 @@ def _relaying_here(conversation_id: str) -> bool:
     return lock is not None and lock.locked()
 
 
-async def _ask_and_store(conversation_id: str, customer_id: str | None, text: str) -> None:
+async def _ask_and_store(
+    conversation_id: str, customer_id: str | None, text: str, *, command: bool = False
+) -> None:
     said: list[dict[str, Any]] = []
     try:
         replies: list[dict[str, Any]] | None = await send_message(
-            conversation_id, text, customer_id
+            conversation_id, text, customer_id, command=command
         )
     except RasaUnavailable as exc:
         log.warning("relay to Rasa failed: %s", exc)

@@ -37,7 +37,8 @@ ROLE_LABELS = {
     "admin": "Administrator",
 }
 # Quick replies the widget itself offers (not sent by the bot), allowed as button payloads.
-WIDGET_PAYLOADS = frozenset({"/request_callback"})
+# Payload -> the title the widget shows for it (static/chat/widget.js).
+WIDGET_PAYLOADS = {"/request_callback": "Call me instead"}
 # Button payloads from this many recent bot messages are accepted.
 BUTTON_MEMORY = 20
 _CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{24}$")
@@ -211,21 +212,28 @@ def messages_after(
     )
 
 
-def allowed_payload(session: Session, conversation_id: str, payload: str) -> bool:
-    """A button payload is accepted only if the bot offered it recently (or the widget does)."""
+def offered_title(session: Session, conversation_id: str, payload: str) -> str | None:
+    """The title of the button with this payload the bot offered recently (or the widget
+    offers); None when nobody offered it. The newest offer wins."""
     if payload in WIDGET_PAYLOADS:
-        return True
+        return WIDGET_PAYLOADS[payload]
     recent = session.scalars(
         select(ChatMessage.buttons)
         .where(ChatMessage.conversation_id == conversation_id, ChatMessage.sender == "bot")
         .order_by(ChatMessage.seq.desc())
         .limit(BUTTON_MEMORY)
     )
-    return any(
-        isinstance(button, dict) and button.get("payload") == payload
-        for buttons in recent
-        for button in (buttons or [])
-    )
+    for buttons in recent:
+        for button in buttons or []:
+            if isinstance(button, dict) and button.get("payload") == payload:
+                title = button.get("title")
+                return title if isinstance(title, str) and title else payload
+    return None
+
+
+def allowed_payload(session: Session, conversation_id: str, payload: str) -> bool:
+    """A button payload is accepted only if the bot offered it recently (or the widget does)."""
+    return offered_title(session, conversation_id, payload) is not None
 
 
 def message_out(message: ChatMessage) -> dict[str, Any]:

@@ -115,6 +115,10 @@ class FloodLimiter(Protocol):
         """:meth:`take` for async code (never blocks the event loop)."""
         ...
 
+    def reset(self, key: str) -> None:
+        """Forget ``key``'s bucket: it is full again (e.g. after a successful sign-in)."""
+        ...
+
 
 @dataclass
 class _Bucket:
@@ -154,6 +158,10 @@ class KeyedLimiter:
 
     async def take_async(self, key: str) -> float:
         return self.take(key)
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._buckets.pop(key, None)
 
 
 class RedisBuckets:
@@ -201,20 +209,27 @@ class RedisBuckets:
         ttl_ms = math.ceil(rate.burst / rate.per_second * 1000) + TTL_MARGIN_MS
         return [rate.burst, rate.per_second, ttl_ms]
 
+    def _sync_client(self) -> tuple[redis.Redis, Script]:
+        with self._lock:
+            if self._sync is None or self._sync_script is None:
+                self._sync = redis.Redis.from_url(
+                    self.url,
+                    socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                    socket_timeout=REDIS_TIMEOUT_SECONDS,
+                    retry=Retry(NoBackoff(), REDIS_RETRIES),
+                )
+                self._sync_script = self._sync.register_script(TAKE_SCRIPT)
+            return self._sync, self._sync_script
+
     def take(self, key: str, rate: Rate) -> float:
         script = self._sync_script
         if script is None:
-            with self._lock:
-                if self._sync_script is None:
-                    self._sync = redis.Redis.from_url(
-                        self.url,
-                        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                        socket_timeout=REDIS_TIMEOUT_SECONDS,
-                        retry=Retry(NoBackoff(), REDIS_RETRIES),
-                    )
-                    self._sync_script = self._sync.register_script(TAKE_SCRIPT)
-                script = self._sync_script
+            script = self._sync_client()[1]
         return float(script(keys=[key], args=self._args(rate)))
+
+    def delete(self, key: str) -> None:
+        """Drop one bucket (raises RedisError / OSError when Redis is away)."""
+        self._sync_client()[0].delete(key)
 
     async def take_async(self, key: str, rate: Rate) -> float:
         script = self._async_script
@@ -321,6 +336,14 @@ class RedisLimiter:
         else:
             self.buckets.fell_back()
         return self.fallback.take(key)
+
+    def reset(self, key: str) -> None:
+        self.fallback.reset(key)
+        if self.buckets.available():
+            try:
+                self.buckets.delete(self.buckets.key(self.name, key))
+            except (RedisError, OSError) as exc:
+                self.buckets.failed(exc)
 
 
 def retry_after_header(wait_seconds: float) -> str:

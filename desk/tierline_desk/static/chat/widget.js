@@ -711,6 +711,37 @@
     scrollToBottomIfNear(wasNear);
   }
 
+  // A signed-in shopper named an address other than their account's: ask before sending
+  // (frame confirm_email {email, text}; docs/web-chat.md). Either answer removes the question.
+  function askEmailConfirmation(frame) {
+    const email = str(frame.email);
+    const text = str(frame.text);
+    if (!email || !text) return;
+    const wasNear = isNearBottom();
+    const box = el("div", { className: "tl-notice", "data-testid": "tierline-email-confirm", role: "group", "aria-label": "Confirm the email address" });
+    box.appendChild(el("p", { text }));
+    const answer = (sent) => {
+      if (!state.ready || !sendFrame(sent)) {
+        showError("We're reconnecting. Please try again in a moment.");
+        return;
+      }
+      box.remove();
+    };
+    const group = el("div", { className: "tl-quick-replies" });
+    group.appendChild(
+      el("button", { type: "button", className: "tl-quick-reply", "data-testid": "tierline-email-confirm-yes", text: `Send to ${email}` })
+    );
+    group.appendChild(
+      el("button", { type: "button", className: "tl-quick-reply", "data-testid": "tierline-email-confirm-account", text: "Use my account's email" })
+    );
+    group.children[0].addEventListener("click", () => answer({ type: "email_transcript", email, confirm: true }));
+    group.children[1].addEventListener("click", () => answer({ type: "email_transcript", email: null }));
+    box.appendChild(group);
+    messageList.appendChild(box);
+    scrollToBottomIfNear(wasNear);
+    group.children[0].focus();
+  }
+
   function refreshButtons() {
     // Only the latest bot or agent message's quick replies work, and only until the shopper
     // has said something after it.
@@ -966,6 +997,9 @@
         break;
       case "notice":
         addNotice(frame.text);
+        break;
+      case "confirm_email":
+        askEmailConfirmation(frame);
         break;
       case "error":
         onError(frame);
