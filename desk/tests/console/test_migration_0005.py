@@ -18,8 +18,10 @@ def test_0004_to_head_attributes_earlier_agent_refunds(empty_db: str) -> None:
         conn.execute(
             text(
                 "INSERT INTO agents (username, display_name, role, password_hash, active, "
-                "created_at) VALUES ('alex', 'Alex', 'associate', 'x', 1, '2026-11-20 10:00:00')"
-            )
+                "created_at) VALUES ('alex', 'Alex', 'associate', 'x', :active, "
+                "'2026-11-20 10:00:00')"
+            ),
+            {"active": True},  # a boolean on PostgreSQL, not the integer SQLite accepts
         )
         conn.execute(
             text(
