@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +34,11 @@ RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen
 PAUSE_EVENTS = [{"event": "pause"}]
 
 _async_client: httpx.AsyncClient | None = None
+# The console's sync handlers (pause, resume, transcripts) share one client from any thread:
+# a client per call built a TLS context each time (~10 ms of CPU, even for plain HTTP) and
+# kept no connection alive; a claim and a hand-back were most of a busy desk's CPU.
+_sync_client: httpx.Client | None = None
+_sync_lock = threading.Lock()
 
 
 def sign_customer_id(customer_id: str, secret: str) -> str:
@@ -60,11 +66,26 @@ def _client() -> httpx.AsyncClient:
     return _async_client
 
 
+def sync_client() -> httpx.Client:
+    """The shared client for calls from sync code; each call passes its own timeout."""
+    global _sync_client
+    with _sync_lock:
+        if _sync_client is None or _sync_client.is_closed:
+            _sync_client = httpx.Client(
+                limits=httpx.Limits(max_connections=50, max_keepalive_connections=10)
+            )
+        return _sync_client
+
+
 async def close() -> None:
-    global _async_client
+    global _async_client, _sync_client
     if _async_client is not None:
         await _async_client.aclose()
         _async_client = None
+    with _sync_lock:
+        if _sync_client is not None:
+            _sync_client.close()
+            _sync_client = None
 
 
 def bot_messages(payload: Any) -> list[dict[str, Any]]:
@@ -145,10 +166,12 @@ def pause_conversation(conversation_id: str) -> None:
     base, params = _api(conversation_id)
     settings = get_settings()
     try:
-        with httpx.Client(timeout=settings.rasa_timeout_seconds) as client:
-            client.post(
-                f"{base}/tracker/events", params=params, json=PAUSE_EVENTS
-            ).raise_for_status()
+        sync_client().post(
+            f"{base}/tracker/events",
+            params=params,
+            json=PAUSE_EVENTS,
+            timeout=settings.rasa_timeout_seconds,
+        ).raise_for_status()
     except httpx.HTTPStatusError as exc:
         raise RasaUnavailable(f"Rasa answered {exc.response.status_code} to the pause") from exc
     except httpx.HTTPError as exc:
@@ -166,16 +189,19 @@ def resume_conversation(conversation_id: str, outcome: str) -> list[dict[str, An
     """
     settings = get_settings()
     base, params = _api(conversation_id)
+    client, timeout = sync_client(), settings.chat_reply_timeout_seconds
     try:
-        with httpx.Client(timeout=settings.chat_reply_timeout_seconds) as client:
-            resp = client.post(f"{base}/tracker/events", params=params, json=RESUME_EVENTS)
-            resp.raise_for_status()
-            resp = client.post(
-                f"{base}/trigger_intent",
-                params=params,
-                json={"name": "EXTERNAL_handback", "entities": {"handback_outcome": outcome}},
-            )
-            resp.raise_for_status()
+        resp = client.post(
+            f"{base}/tracker/events", params=params, json=RESUME_EVENTS, timeout=timeout
+        )
+        resp.raise_for_status()
+        resp = client.post(
+            f"{base}/trigger_intent",
+            params=params,
+            json={"name": "EXTERNAL_handback", "entities": {"handback_outcome": outcome}},
+            timeout=timeout,
+        )
+        resp.raise_for_status()
     except httpx.HTTPStatusError as exc:
         raise RasaUnavailable(
             f"Rasa answered {exc.response.status_code} to {exc.request.url.path}"

@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from ..models import TranscriptRequest
-from ..rasa_client import RasaUnavailable
+from ..rasa_client import RasaUnavailable, sync_client
 from ..services import audit, chat
 from ..settings import get_settings
 from . import templates
@@ -42,10 +42,9 @@ def fetch_transcript(conversation_id: str) -> list[TranscriptLine]:
     token = settings.rasa_token.get_secret_value()
     params = {"token": token} if token else {}
     try:
-        with httpx.Client(timeout=settings.rasa_timeout_seconds) as client:
-            resp = client.get(url, params=params)
-            resp.raise_for_status()
-            tracker = resp.json()
+        resp = sync_client().get(url, params=params, timeout=settings.rasa_timeout_seconds)
+        resp.raise_for_status()
+        tracker = resp.json()
     except httpx.HTTPStatusError as exc:
         raise RasaUnavailable(f"Rasa answered {exc.response.status_code} to the tracker") from exc
     except httpx.HTTPError as exc:
