@@ -90,8 +90,10 @@ def _proof(tracker: Tracker) -> tuple[str | None, str | None]:
 
 
 def _read_this_turn(tracker: Tracker) -> bool:
-    """Whether the order snapshot was read from the desk since the shopper's latest message
-    (the order form verifies the number in the same turn): then it is as fresh as a new read."""
+    """Whether the order snapshot was read from the desk since the shopper's latest message.
+
+    The order form verifies the number in the same turn: then it is as fresh as a new read.
+    """
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return False
@@ -101,8 +103,11 @@ def _read_this_turn(tracker: Tracker) -> bool:
 
 
 async def _fresh(tracker: Tracker, order: dict[str, Any]) -> dict[str, Any]:
-    """The order as the desk has it now: the snapshot if it was read in this turn, else a new
-    read (a snapshot from an earlier turn may be minutes old)."""
+    """The order as the desk has it now.
+
+    The snapshot if it was read in this turn, else a new read (a snapshot from an earlier turn
+    may be minutes old).
+    """
     if _read_this_turn(tracker):
         return order
     email, customer_id = _proof(tracker)
