@@ -232,9 +232,12 @@ def test_numbers_on_a_seeded_week(login: LoginFn, seed: Seed, session: Session) 
 
 def test_top_reasons_keeps_eight(login: LoginFn, seed: Seed, session: Session) -> None:
     now = utcnow()
+    # Inside today's window (UTC calendar days) at any hour, even just after midnight.
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    within_today = midnight + (now - midnight) / 2
     for i in range(10):
         for j in range(i + 1):  # reason-9 10 times ... reason-0 once
-            seed.ticket(f"conv-r{i}-{j}", now - timedelta(hours=1), reason=f"reason-{i}")
+            seed.ticket(f"conv-r{i}-{j}", within_today, reason=f"reason-{i}")
     session.commit()
     top = login("admin").get(f"{URL}?days=1").json()["top_reasons"]
     assert [(r["reason"], r["count"]) for r in top] == [
