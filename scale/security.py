@@ -311,7 +311,10 @@ FORCED_INTENTS = (
     "//\n/affirm",
     "\u200b/\uff0f/restart",
 )
-FORBIDDEN_INTENTS = frozenset({"EXTERNAL_handback", "restart", "affirm", "session_start"})
+# Intents only a command can set: the NLU is never trained on them. (Words that read as an
+# intent are fine: "//\n/affirm" reaches Rasa as the word "affirm", which the NLU may read as a
+# yes, as it would "yes"; what must never reach it is the command "/affirm".)
+FORBIDDEN_INTENTS = frozenset({"EXTERNAL_handback", "restart", "session_start"})
 # A client of its own for the sign-in flood, and a username no agent has.
 LOGIN_PROBE_CLIENT = {"X-Forwarded-For": "198.19.255.2"}
 LOGIN_ATTEMPTS = 16

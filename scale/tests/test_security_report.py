@@ -64,6 +64,8 @@ def test_a_typed_command_that_reached_rasa_as_words_passes() -> None:
 def test_a_forced_intent_or_announced_outcome_is_a_leak() -> None:
     assert typed_command_verdict([_user("EXTERNAL_handback", "x")])[1]
     assert typed_command_verdict([_user("greet", "/restart")])[1]
+    # The word "affirm" (slashes stripped), read by the NLU as a yes: words, not a command.
+    assert typed_command_verdict([_user("affirm", "affirm")])[:2] == (True, False)
     said = [_user("greet", "hi"), {"event": "bot", "text": "Outcome: refund approved"}]
     assert typed_command_verdict(said)[1]
     assert typed_command_verdict([]) == (False, False, typed_command_verdict([])[2])
