@@ -366,6 +366,44 @@ def test_the_bots_answer_waits_for_the_database_to_come_back(
     assert shown == [("shopper", "where is my order"), ("bot", "You said: where is my order")]
 
 
+def test_a_message_stored_as_the_database_goes_away_is_still_relayed(
+    web: TestClient, rasa: FakeRasa, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the shopper's message is committed, the desk needs no further read to relay it:
+    the database failing right after the commit must not leave it stored but unanswered."""
+    from sqlalchemy.exc import OperationalError
+
+    from tierline_desk.services import chat as chat_service
+
+    real_insert, real_get = chat_service._insert, chat_service.get
+    armed = {"now": False, "failed": 0}
+
+    def insert(session: Session, message: Any) -> Any:
+        stored = real_insert(session, message)
+        if message.sender == "shopper":
+            armed["now"] = True  # the next read after this commit finds the database gone
+        return stored
+
+    def get(session: Session, conversation_id: str) -> Any:
+        if armed["now"]:
+            armed["now"] = False
+            armed["failed"] += 1
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return real_get(session, conversation_id)
+
+    monkeypatch.setattr(chat_service, "_insert", insert)
+    monkeypatch.setattr(chat_service, "get", get)
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order"})
+        answer = until(ws, bot_message)[-1]
+    assert answer["text"] == "You said: where is my order"
+    assert [m["message"] for m in rasa.received] == ["where is my order"]
+    shown = [(m.sender, m.text) for m in messages(session, sess["conversation_id"])]
+    assert shown == [("shopper", "where is my order"), ("bot", "You said: where is my order")]
+
+
 def test_reconnecting_replays_only_what_was_missed_and_retries_are_not_doubled(
     web: TestClient, rasa: FakeRasa, session: Session
 ) -> None:

@@ -48,17 +48,17 @@ def test_a_hello_while_the_database_is_down_gets_try_again_later(
 def test_a_message_the_database_could_not_store_is_stored_once_after_the_reconnect(
     app: FastAPI, rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_append = chat.append
+    real_store = chat.append_shopper_message
     with TestClient(app) as web:
         sess = start(web)
         with web.websocket_connect("/chat/ws") as ws:
             hello(ws, sess)
-            monkeypatch.setattr(chat, "append", _database_down)
+            monkeypatch.setattr(chat, "append_shopper_message", _database_down)
             ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order?"})
             frames = until(ws, lambda f: f["type"] == "error")
             assert frames[-1]["code"] == "unavailable"
             assert not any(f["type"] == "ack" for f in frames)  # not stored, so not acked
-        monkeypatch.setattr(chat, "append", real_append)
+        monkeypatch.setattr(chat, "append_shopper_message", real_store)
         with web.websocket_connect("/chat/ws") as ws:  # the widget reconnects and resends
             hello(ws, sess)
             for _ in range(2):  # even twice: the client_id makes it one message

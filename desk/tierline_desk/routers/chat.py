@@ -335,14 +335,10 @@ class ChatConnection:
             )
             return
 
-        def store(session: Session) -> tuple[int, bool, str]:
-            message, created = chat.append(
-                session, self.conversation_id, "shopper", shown, client_id=client_id
-            )
-            conversation = chat.get(session, self.conversation_id)
-            return message.seq, created, conversation.mode if conversation else "closed"
-
-        seq, created, mode = await db(store)
+        stored = await db(
+            lambda s: chat.append_shopper_message(s, self.conversation_id, shown, client_id)
+        )
+        seq, created, mode = stored.seq, stored.created, stored.mode
         # Stored: from here on the shopper is owed an answer, even if this socket closes.
         await self.try_send({"type": "ack", "client_id": client_id, "seq": seq})
         self.hub.notify(self.conversation_id)

@@ -13,6 +13,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -108,19 +109,7 @@ def append(
         if earlier is not None:
             return earlier, False
     now = utcnow()
-    # The row-locking increment hands out seq numbers in commit order, also across processes.
-    session.execute(
-        update(Conversation)
-        .where(Conversation.conversation_id == conversation_id)
-        .values(last_seq=Conversation.last_seq + 1, last_activity_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    seq = session.scalar(
-        select(Conversation.last_seq).where(Conversation.conversation_id == conversation_id)
-    )
-    if seq is None:
-        session.rollback()
-        raise LookupError(f"no conversation {conversation_id}")
+    seq, _mode = _claim_seq(session, conversation_id, now)
     return _insert(
         session,
         ChatMessage(
@@ -135,6 +124,66 @@ def append(
             created_at=now,
         ),
     )
+
+
+@dataclass(frozen=True)
+class StoredShopperMessage:
+    seq: int
+    created: bool  # False: a retry of a message stored before (same client_id)
+    mode: str  # the conversation's mode when it was stored: who answers it
+
+
+def append_shopper_message(
+    session: Session, conversation_id: str, text: str, client_id: str
+) -> StoredShopperMessage:
+    """Store a shopper's message like :func:`append`, and the mode it was stored in.
+
+    The mode is read under the conversation's row lock, before the commit: once the commit
+    succeeds the caller knows all it needs to answer the message, with no further read that
+    a database going away could make fail (the message stored, its relay never started).
+    """
+    earlier = _by_client_id(session, conversation_id, client_id)
+    if earlier is not None:
+        conversation = get(session, conversation_id)
+        mode = conversation.mode if conversation is not None else "closed"
+        return StoredShopperMessage(earlier.seq, False, mode)
+    now = utcnow()
+    seq, mode = _claim_seq(session, conversation_id, now)
+    message, created = _insert(
+        session,
+        ChatMessage(
+            conversation_id=conversation_id,
+            seq=seq,
+            sender="shopper",
+            text=text,
+            buttons=[],
+            client_id=client_id,
+            created_at=now,
+        ),
+    )
+    return StoredShopperMessage(message.seq, created, mode)
+
+
+def _claim_seq(session: Session, conversation_id: str, now: datetime) -> tuple[int, str]:
+    """The conversation's next ``seq`` and its mode, its row locked until the commit.
+
+    The row-locking increment hands out seq numbers in commit order, also across processes.
+    """
+    session.execute(
+        update(Conversation)
+        .where(Conversation.conversation_id == conversation_id)
+        .values(last_seq=Conversation.last_seq + 1, last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(
+        select(Conversation.last_seq, Conversation.mode).where(
+            Conversation.conversation_id == conversation_id
+        )
+    ).one_or_none()
+    if row is None:
+        session.rollback()
+        raise LookupError(f"no conversation {conversation_id}")
+    return int(row.last_seq), str(row.mode)
 
 
 def append_if_last(
