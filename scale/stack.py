@@ -266,7 +266,15 @@ class Stack:
 
     def base_env(self) -> dict[str, str]:
         keep = {k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")}
-        return {**keep, **self.secrets, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+        return {
+            **keep,
+            **self.secrets,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "PYTHONUNBUFFERED": "1",
+            # Libraries' deprecation notices at import are printed by Python's warnings module,
+            # not logged: untimestamped noise in the services' logs.
+            "PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::PendingDeprecationWarning",
+        }
 
     def db_password(self) -> str:
         password = self.secrets.get("SCALED_DB_PASSWORD")
