@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from channels.signed_rest import sign_customer_id
+from channels.signed_rest import sign_command, sign_customer_id
 
 ROOT = Path(__file__).resolve().parents[2]
 DESK = "http://127.0.0.1:8000"
@@ -67,6 +67,12 @@ class Stack:
         response.raise_for_status()
         body: dict[str, Any] = response.json()
         return body
+
+    def button_press(self, sender: str, payload: str) -> dict[str, str]:
+        """The metadata the desk sends with a button the bot offered: its signed payload (a
+        typed "/intent" without it reaches Rasa as words)."""
+        secret = self.env["TIERLINE_IDENTITY_SECRET"]
+        return {"command_signature": sign_command(sender, payload, secret)}
 
     def signed_metadata(self, customer_id: str) -> dict[str, str]:
         secret = self.env["TIERLINE_IDENTITY_SECRET"]

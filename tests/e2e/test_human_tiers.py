@@ -80,7 +80,8 @@ def test_nobody_online_offers_a_call_back_or_an_answer_by_email(stack: Stack, se
     assert button_payloads(messages) == ["/request_callback", "/request_email_follow_up"]
     assert not any(t["conversation_id"] == sender for t in waiting_tickets(stack))
 
-    assert "Which email address" in joined(say(sender, "/request_email_follow_up"))
+    pressed = stack.button_press(sender, "/request_email_follow_up")
+    assert "Which email address" in joined(say(sender, "/request_email_follow_up", pressed))
     answer = joined(say(sender, MAYA))
     assert f"answer you by email at {MAYA}" in answer
     case_number = answer.split("case ")[1].split(".")[0]
@@ -130,7 +131,7 @@ def test_a_long_wait_offers_to_wait_and_waiting_keeps_a_place(
     ]
     assert not any(t["conversation_id"] == sender for t in waiting_tickets(stack))
 
-    answer = joined(say(sender, "/wait_in_queue"))
+    answer = joined(say(sender, "/wait_in_queue", stack.button_press(sender, "/wait_in_queue")))
     assert "ticket T-" in answer
     ticket = next(t for t in waiting_tickets(stack) if t["conversation_id"] == sender)
     assert f"You're number {ticket['queue_position']} in the queue" in answer
