@@ -25,11 +25,17 @@ def agent() -> Agent:
     return Agent.load(model)
 
 
-def test_the_split_is_held_out() -> None:
+# Written by a helper that never saw data/nlu, from shopper situations (issue 16; its header
+# says how). Not gated yet: the NLU is not trained for it (docs/intents.md's order_policy).
+OUTSIDER_SPLIT = ROOT / "tests" / "nlu" / "outsider_split.yml"
+
+
+@pytest.mark.parametrize("split", [TEST_SPLIT, OUTSIDER_SPLIT], ids=["test_split", "outsider"])
+def test_the_split_is_held_out(split: Path) -> None:
     training = {
         m.get("text").strip().lower() for m in load_data(str(TRAINING_DATA)).intent_examples
     }
-    held_out = [m.get("text").strip().lower() for m in load_data(str(TEST_SPLIT)).intent_examples]
+    held_out = [m.get("text").strip().lower() for m in load_data(str(split)).intent_examples]
     assert held_out, "the test split is empty"
     assert not training & set(held_out), "the test split repeats training sentences"
 
