@@ -189,7 +189,7 @@ audit-ci: | $(UV)
 clean: ## Remove models, build output and test results (keeps environments and data)
 	rm -rf models build $(RASA_RESULTS) .pytest_cache
 
-# ---- distributed mode: PostgreSQL + Redis + nginx, 2 desks, 2 Rasa, 2 action servers
+# ---- distributed mode: PostgreSQL + Redis + nginx, 2 desks, 3 Rasa, 2 action servers
 SCALE := scale/.venv/bin
 
 scaled-deps: ## apt-get install PostgreSQL, Redis and nginx when missing (Debian packages)

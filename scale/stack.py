@@ -11,7 +11,7 @@ point at loopback ports:
     nginx          127.0.0.1:8080  the public door: /chat/ws, /desk, /console/api ... -> desks
                    127.0.0.1:5300  internal: Rasa's REST channel and HTTP API -> Rasa replicas
                    127.0.0.1:5350  internal: action calls -> action servers
-    desk           127.0.0.1:8201, :8202     Rasa 127.0.0.1:5301, :5302
+    desk           127.0.0.1:8201, :8202     Rasa 127.0.0.1:5301, :5302, :5303
     actions        127.0.0.1:5351, :5352     PostgreSQL 127.0.0.1:5433, Redis 127.0.0.1:6380
     mail catcher   127.0.0.1:8225
 
@@ -95,7 +95,10 @@ class Ports:
     rasa_lb: int = 5300
     actions_lb: int = 5350
     desks: tuple[int, ...] = (8201, 8202)
-    rasas: tuple[int, ...] = (5301, 5302)
+    # Three Rasa replicas: when one dies, two share its load. A replica serves on one event loop
+    # (one core at most): a lone survivor on this 2-core machine was at capacity under 500
+    # shoppers while its peer restarted, and queued messages past the reply timeout.
+    rasas: tuple[int, ...] = (5301, 5302, 5303)
     actions: tuple[int, ...] = (5351, 5352)
     postgres: int = 5433
     redis: int = 6380
@@ -590,7 +593,7 @@ class Stack:
             self.start(name)
         self._create_databases()
         self.migrate_desk()
-        slow = ["actions1", "actions2", "rasa1", "rasa2", "desk1", "desk2"]
+        slow = [name for name in self.services if name.startswith(("actions", "rasa", "desk"))]
         for name in slow:  # start together, then wait: Rasa takes a while to load its model
             self.services[name].start()
         for name in slow:
