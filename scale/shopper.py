@@ -304,16 +304,24 @@ class ShopperChat:
         self.log.replay = with_backoff(self._history, attempts, errors, first=0.5, cap=4.0)
 
     def _history(self) -> list[dict[str, Any]]:
+        """Every line the desk replays, until it has been quiet for 2 s after the first one.
+
+        The quiet window starts at the first line, not at the hello: a desk slow to answer is
+        not an empty history (that counted every turn of the conversation as lost). Every
+        audited conversation has lines, so a history with none is an error (retried).
+        """
         replay: list[dict[str, Any]] = []
         ws = websocket.create_connection(self.ws_url, timeout=15, header=self.headers)
         try:
             ws.send(self._hello(0))
-            ws.settimeout(2.0)
             while True:
+                ws.settimeout(2.0 if replay else READY_TIMEOUT_SECONDS)
                 try:
                     frame = json.loads(ws.recv())
                 except websocket.WebSocketTimeoutException:
-                    return replay
+                    if replay:
+                        return replay
+                    raise
                 if isinstance(frame, dict) and frame.get("type") == "message":
                     replay.append(frame)
         finally:
