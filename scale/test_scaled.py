@@ -427,8 +427,8 @@ def run_locust(
         started(locust.pid)
         try:
             return locust.wait()
-        except BaseException:
-            locust.terminate()
+        except BaseException:  # e.g. SIGTERM: stop now (Locust's own stop waits for shoppers)
+            locust.kill()
             raise
 
 
