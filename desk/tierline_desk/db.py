@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -33,12 +33,23 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _pool_options(url: str) -> dict[str, int]:
+    """A server database's pool size (settings); SQLite keeps SQLAlchemy's own pooling."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return {}
+    settings = get_settings()
+    return {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
+    }
+
+
 def get_engine(url: str | None = None) -> Engine:
     """The engine for ``url`` (default: the configured DATABASE_URL), one per URL."""
     url = url or get_settings().resolved_database_url()
     engine = _engines.get(url)
     if engine is None:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, **_pool_options(url))
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _configure_sqlite)
         _engines[url] = engine

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # Connections each desk keeps to a server database (PostgreSQL). Above the pool, SQLAlchemy
+    # opens a connection per use and closes it after: under load that was a new PostgreSQL
+    # backend and a SCRAM login per query (docs/reliability.md). Sized to the thread pool
+    # that runs the desk's database work (40), with some overflow.
+    database_pool_size: int = Field(default=30, ge=1, validation_alias="DATABASE_POOL_SIZE")
+    database_max_overflow: int = Field(default=10, ge=0, validation_alias="DATABASE_MAX_OVERFLOW")
     desk_api_token: SecretStr | None = Field(default=None, validation_alias="DESK_API_TOKEN")
     # Several desk replicas: Redis carries the web chat's wake-ups between them (chat_hub.py).
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
