@@ -1,0 +1,159 @@
+"""The store port: every read and write of the retailer's commerce data goes through here.
+
+Orders, customers, items, payments, shipments, returns, refunds, replacements, certificates and
+promo codes belong to the *store* (the retailer's commerce platform). The desk keeps Tierline's
+**index** of them in its own tables (``models.Customer``, ``Order``, ``OrderItem``, ``Refund``,
+``Return``, ``Reship``, ``Certificate``, ``PromoCode``): the rest of the desk (authority budgets,
+handoff cards, routing, emails, audit) reads those rows, exactly as before the port existed.
+
+Two adapters implement :class:`StorePort`:
+
+- ``builtin`` (``store/builtin.py``): the index *is* the store (the demo tables, loaded by the
+  importer). Reads are queries; a write has nothing to do beyond the rows the service changes.
+- ``medusa`` (``store/medusa/``): a Medusa v2 store through its Admin API. Reads refresh the index
+  from Medusa (always for ``fresh=True``, which every write path uses; otherwise when the row is
+  older than a short TTL or a store event marked it stale). A write happens in Medusa first and
+  returns Medusa's id; the index is then refreshed from what Medusa confirmed.
+
+The index rows carry ``store_ref`` (the store's own id: Medusa ``order_...``, ``cus_...``,
+``ref_...``, ``return_...``, ``claim_...``, ``promo_...``; None on builtin) and orders carry
+``synced_at`` (when the index last read the order from the store).
+
+Rules every adapter keeps (the contract suite, ``tests/store/``, checks them on both):
+
+- Tierline's own rules (authority, return window, "only before it ships", idempotency, audit)
+  are checked by the services *before* they call a write here; the adapter does the effect in
+  the store; the service then records it in the index rows as it always did (``Refund``,
+  ``Return``, ``Certificate``, ``Reship`` rows with the returned ``store_ref``; status, address
+  and quantity on ``Order``/``OrderItem``).
+- A write either happens in the store and in the index, or not at all: it raises
+  :class:`StoreUnavailable` / :class:`StoreRefused` and changes no row. The caller's transaction
+  is rolled back by the router, so nothing is half-done on Tierline's side either.
+- Each write carries an ``idempotency_key``; repeating it never repeats the effect in the store
+  (Medusa: check-before-write against what the store already has for that key).
+- Nothing commits: the router commits once per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from ..errors import ApiError
+from ..models import Customer, Order, PromoCode
+from ..schemas import AddressIn
+
+
+class StoreUnavailable(ApiError):
+    """The store did not answer (down, timeout, 5xx). Nothing was changed."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            503,
+            "store_unavailable",
+            f"The store is not answering right now, so {what} did not happen. Nothing was "
+            "changed; please try again in a few minutes, or ask for a person.",
+            headers={"Retry-After": "30"},
+        )
+
+
+class StoreRefused(ApiError):
+    """The store answered but refused the change (4xx). Nothing was changed."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(
+            409,
+            "store_refused",
+            f"The store refused {what}: {reason}. Nothing was changed.",
+            store_reason=reason,
+        )
+
+
+@dataclass(frozen=True)
+class ReshipLine:
+    sku: str
+    name: str
+    quantity: int
+
+
+class StorePort(Protocol):
+    """One interface, two adapters (``builtin``, ``medusa``); see the module docstring."""
+
+    name: str
+
+    # ---- reads: return Tierline's index rows, brought up to date by the adapter
+    def order(
+        self, session: Session, number: str, *, for_update: bool = False, fresh: bool = False
+    ) -> Order | None:
+        """The order with this 17-digit number, or None. ``fresh``: re-read from the store."""
+        ...
+
+    def customer(self, session: Session, customer_id: str) -> Customer | None: ...
+
+    def customer_orders(self, session: Session, customer_id: str) -> list[Order]:
+        """The customer's orders, newest first."""
+        ...
+
+    def promo_code(self, session: Session, code: str) -> PromoCode | None:
+        """The promo code (upper-cased), or None; evaluated by ``routers/promos.py``."""
+        ...
+
+    # ---- writes: the effect in the store, then in the index (same transaction, no commit)
+    def cancel_order(
+        self, session: Session, order: Order, reason: str | None, idempotency_key: str
+    ) -> str | None:
+        """Cancel the order in the store and refund what was captured; the store refund's id."""
+        ...
+
+    def change_address(
+        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
+    ) -> None: ...
+
+    def change_quantity(
+        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
+    ) -> None:
+        """Quantity 0 removes the line (the service refuses emptying the order)."""
+        ...
+
+    def request_return(
+        self, session: Session, order: Order, sku: str, reason: str, rma_number: str
+    ) -> str | None:
+        """Open a return of the line in the store; the store's reference (builtin: None).
+
+        The service has already checked delivery, the window and the returnable flag, and
+        writes the ``Return`` row; ``rma_number`` is Tierline's RMA, kept with the store's return
+        (Medusa: in the return's metadata, which is also how a repeat finds it).
+        """
+        ...
+
+    def refund(
+        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
+    ) -> str | None:
+        """Refund ``amount`` of the captured payment; the store's refund reference."""
+        ...
+
+    def issue_certificate(
+        self,
+        session: Session,
+        order: Order,
+        code: str,
+        amount: Decimal,
+        note: str,
+        idempotency_key: str,
+    ) -> str | None:
+        """A single-use promotion code worth ``amount`` for the order's customer only."""
+        ...
+
+    def reship(
+        self,
+        session: Session,
+        order: Order,
+        lines: list[ReshipLine],
+        note: str,
+        idempotency_key: str,
+    ) -> str | None:
+        """A replacement shipment of ``lines`` (Medusa: a claim of type ``replace``)."""
+        ...
