@@ -62,3 +62,97 @@ def test_invalid_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+STORE_VARS = (
+    "STORE",
+    "MEDUSA_URL",
+    "MEDUSA_ADMIN_EMAIL",
+    "MEDUSA_ADMIN_PASSWORD",
+    "MEDUSA_API_KEY",
+    "MEDUSA_TIMEOUT_SECONDS",
+    "STORE_CACHE_SECONDS",
+    "STORE_EVENTS_SECRET",
+)
+
+
+@pytest.fixture
+def no_store_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for var in STORE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+def test_store_defaults_to_the_builtin_tables(no_store_env: pytest.MonkeyPatch) -> None:
+    s = Settings()
+    assert s.store == "builtin"
+    assert s.medusa_url == "http://127.0.0.1:9000"
+    assert s.medusa_admin_email is None
+    assert s.medusa_admin_password is None and s.medusa_api_key is None
+    assert s.medusa_timeout_seconds == 5
+    assert s.store_cache_seconds == 15
+    assert s.store_events_secret is None
+
+
+def test_medusa_store_with_an_api_key(no_store_env: pytest.MonkeyPatch) -> None:
+    no_store_env.setenv("STORE", "medusa")
+    no_store_env.setenv("MEDUSA_URL", "http://medusa.test:9000")
+    no_store_env.setenv("MEDUSA_API_KEY", "sk_0123")
+    no_store_env.setenv("MEDUSA_TIMEOUT_SECONDS", "2.5")
+    no_store_env.setenv("STORE_CACHE_SECONDS", "0")
+    no_store_env.setenv("STORE_EVENTS_SECRET", "whsec")
+    s = Settings()
+    assert s.store == "medusa" and s.medusa_url == "http://medusa.test:9000"
+    assert s.medusa_api_key is not None and s.medusa_api_key.get_secret_value() == "sk_0123"
+    assert s.medusa_timeout_seconds == 2.5 and s.store_cache_seconds == 0
+    assert s.store_events_secret is not None
+    assert "sk_0123" not in repr(s) and "whsec" not in repr(s)
+
+
+def test_medusa_store_with_an_admin_login(no_store_env: pytest.MonkeyPatch) -> None:
+    no_store_env.setenv("STORE", "medusa")
+    no_store_env.setenv("MEDUSA_ADMIN_EMAIL", "admin@tierline.example")
+    no_store_env.setenv("MEDUSA_ADMIN_PASSWORD", "pw")
+    s = Settings()
+    assert s.medusa_admin_email == "admin@tierline.example"
+    assert s.medusa_admin_password is not None
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {},
+        {"MEDUSA_ADMIN_EMAIL": "admin@tierline.example"},
+        {"MEDUSA_ADMIN_PASSWORD": "pw"},
+        {"MEDUSA_API_KEY": " "},
+        {"MEDUSA_ADMIN_EMAIL": " ", "MEDUSA_ADMIN_PASSWORD": "pw"},
+    ],
+)
+def test_medusa_store_without_credentials_is_a_clear_error(
+    no_store_env: pytest.MonkeyPatch, given: dict[str, str]
+) -> None:
+    no_store_env.setenv("STORE", "medusa")
+    for var, value in given.items():
+        no_store_env.setenv(var, value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SettingsError, match="MEDUSA_API_KEY.*MEDUSA_ADMIN_EMAIL"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [("STORE", "shopify"), ("MEDUSA_TIMEOUT_SECONDS", "0"), ("STORE_CACHE_SECONDS", "-1")],
+)
+def test_invalid_store_setting_is_a_clear_error(
+    no_store_env: pytest.MonkeyPatch, var: str, value: str
+) -> None:
+    no_store_env.setenv(var, value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SettingsError, match=var):
+            get_settings()
+    finally:
+        get_settings.cache_clear()

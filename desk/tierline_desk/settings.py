@@ -8,8 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DESK_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +49,42 @@ class Settings(BaseSettings):
     console_session_minutes: int = Field(
         default=480, ge=1, le=10080, validation_alias="CONSOLE_SESSION_MINUTES"
     )
+
+    # ---- the store (tierline_desk/store, docs/store.md): where orders, customers, payments,
+    # returns and promo codes live. "builtin": the desk's own demo tables; "medusa": a Medusa v2
+    # store through its Admin API (a secret API key, or an admin's email and password).
+    store: Literal["builtin", "medusa"] = Field(default="builtin", validation_alias="STORE")
+    medusa_url: str = Field(default="http://127.0.0.1:9000", validation_alias="MEDUSA_URL")
+    medusa_admin_email: str | None = Field(default=None, validation_alias="MEDUSA_ADMIN_EMAIL")
+    medusa_admin_password: SecretStr | None = Field(
+        default=None, validation_alias="MEDUSA_ADMIN_PASSWORD"
+    )
+    medusa_api_key: SecretStr | None = Field(default=None, validation_alias="MEDUSA_API_KEY")
+    medusa_timeout_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="MEDUSA_TIMEOUT_SECONDS"
+    )
+    # How long an index row may answer a read-only lookup before the store is read again
+    # (writes always read the store first).
+    store_cache_seconds: float = Field(default=15.0, ge=0, validation_alias="STORE_CACHE_SECONDS")
+    # HMAC secret the store signs its webhooks (events marking index rows stale) with.
+    store_events_secret: SecretStr | None = Field(
+        default=None, validation_alias="STORE_EVENTS_SECRET"
+    )
+
+    @model_validator(mode="after")
+    def _store_credentials(self) -> Self:
+        """STORE=medusa needs a way in: a secret API key, or an admin's email and password."""
+        if self.store != "medusa":
+            return self
+        if _secret(self.medusa_api_key):
+            return self
+        if (self.medusa_admin_email or "").strip() and _secret(self.medusa_admin_password):
+            return self
+        # Not a ValueError: pydantic lets it through as it is, with this message.
+        raise SettingsError(
+            "STORE=medusa needs credentials for Medusa's Admin API: set MEDUSA_API_KEY (a "
+            "secret API key), or both MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD."
+        )
 
     def resolved_database_url(self) -> str:
         """DATABASE_URL, or the default SQLite file ``<repo>/var/desk.sqlite3`` (dir created)."""
@@ -167,6 +204,10 @@ class Settings(BaseSettings):
     transcript_per_address_per_hour: float = Field(
         default=6.0, gt=0, validation_alias="TRANSCRIPT_PER_ADDRESS_PER_HOUR"
     )
+
+
+def _secret(value: SecretStr | None) -> bool:
+    return bool(value is not None and value.get_secret_value().strip())
 
 
 @lru_cache(maxsize=1)
