@@ -136,7 +136,7 @@ def test_medusa_store_without_credentials_is_a_clear_error(
         no_store_env.setenv(var, value)
     get_settings.cache_clear()
     try:
-        with pytest.raises(SettingsError, match="MEDUSA_API_KEY.*MEDUSA_ADMIN_EMAIL"):
+        with pytest.raises(SettingsError, match=r"MEDUSA_API_KEY.*MEDUSA_ADMIN_EMAIL"):
             get_settings()
     finally:
         get_settings.cache_clear()

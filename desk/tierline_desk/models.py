@@ -84,6 +84,8 @@ class Customer(Base):
     postal_code: Mapped[str] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2), default="US")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The store's own id for this row (docs/store.md); None on the builtin store.
+    store_ref: Mapped[str | None] = mapped_column(String(64), index=True)
 
     orders: Mapped[list[Order]] = relationship(back_populates="customer")
 
@@ -117,6 +119,10 @@ class Order(Base):
     trade_in_status: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The store's own id for this row (docs/store.md); None on the builtin store.
+    store_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    # When the index last read this order from the store (None: never; the builtin store).
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
     items: Mapped[list[OrderItem]] = relationship(
@@ -164,6 +170,8 @@ class Refund(Base):
     # against the agents' authority budgets (services/authority_budget.py).
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     ticket_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The store's own id for this row (docs/store.md); None on the builtin store.
+    store_ref: Mapped[str | None] = mapped_column(String(64), index=True)
 
     order: Mapped[Order] = relationship(back_populates="refunds")
 
@@ -181,6 +189,8 @@ class Return(Base):
     refund_estimate: Mapped[Decimal] = mapped_column(Money)
     carrier: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The store's own id for this row (docs/store.md); None on the builtin store.
+    store_ref: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class PromoCode(Base):
@@ -194,6 +204,8 @@ class PromoCode(Base):
     min_spend: Mapped[Decimal | None] = mapped_column(Money)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The store's own id for this row (docs/store.md); None on the builtin store.
+    store_ref: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Callback(Base):
@@ -346,6 +358,8 @@ class Certificate(Base):
     issued_by: Mapped[int] = mapped_column(ForeignKey("agents.id"))
     ticket_number: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The store's own id for this row (docs/store.md); None on the builtin store.
+    store_ref: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class AuthorityGrant(Base):
@@ -377,6 +391,8 @@ class Reship(Base):
     ticket_number: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="requested")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The store's own id for this row (docs/store.md); None on the builtin store.
+    store_ref: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class IdempotencyKey(Base):
