@@ -16,6 +16,7 @@ from tierline_desk.migrate import upgrade_head
 from tierline_desk.models import AuditLog
 from tierline_desk.services.agents import seed_demo_agents
 from tierline_desk.settings import get_settings
+from tierline_desk.store import reset_store
 
 API_TOKEN = "test-desk-token-0123456789"
 RASA_URL = "http://rasa.test:5005"
@@ -48,6 +49,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     monkeypatch.setenv("MAILDIR", str(workdir / "mail"))
     get_settings.cache_clear()
     reset_engines()
+    reset_store()
     return url
 
 

@@ -119,13 +119,21 @@ class StorePort(Protocol):
         ...
 
     def request_return(
-        self, session: Session, order: Order, sku: str, reason: str, rma_number: str
+        self,
+        session: Session,
+        order: Order,
+        sku: str,
+        reason: str,
+        rma_number: str,
+        idempotency_key: str,
     ) -> str | None:
         """Open a return of the line in the store; the store's reference (builtin: None).
 
         The service has already checked delivery, the window and the returnable flag, and
         writes the ``Return`` row; ``rma_number`` is Tierline's RMA, kept with the store's return
-        (Medusa: in the return's metadata, which is also how a repeat finds it).
+        (Medusa: in the return's metadata). A repeat is found by ``idempotency_key``
+        (``return:<order>:<sku>``), not by the RMA: a retry after the desk's commit failed
+        carries a new RMA number, and then the store's return should take that one.
         """
         ...
 
