@@ -45,6 +45,7 @@ from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
 from .services.transcript_requests import TranscriptLimits
 from .settings import get_settings
+from .store import get_store
 
 
 @asynccontextmanager
@@ -94,6 +95,7 @@ def create_app() -> FastAPI:
     # Same for the agents' authority limits (AUTHORITY_FILE).
     get_policy()
     get_business_hours()  # and for the routing rules' BUSINESS_HOURS / BUSINESS_TIMEZONE
+    get_store()  # and for STORE (an adapter this desk lacks, or Medusa without credentials)
 
     app = FastAPI(
         title="Tierline desk",

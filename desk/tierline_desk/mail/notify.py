@@ -20,8 +20,8 @@ from typing import Any
 from fastapi import BackgroundTasks
 from sqlalchemy.orm import Session
 
-from ..models import Customer
 from ..schemas import CallbackOut, CaseOut, OrderOut, ReturnOut
+from ..store import get_store
 from . import templates
 from .sender import build_message, is_address, mask_email, send
 from .templates import Mail
@@ -49,7 +49,7 @@ def _recipient(
     session: Session, email: str | None, customer_id: str | None, name: str | None
 ) -> tuple[str | None, str | None]:
     """(address, name): the address the shopper gave, else their customer record's."""
-    customer = session.get(Customer, customer_id) if customer_id else None
+    customer = get_store().customer(session, customer_id) if customer_id else None
     if customer is not None:
         name = name or customer.name
     if email and is_address(email):

@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session
 from ..db import SessionDep, run_until_stored
 from ..db import run_in_session as db
 from ..errors import ApiError
-from ..models import Conversation, Customer
+from ..models import Conversation
 from ..services import audit, bot_relay, chat, shop_identity, transcript_requests
 from ..services.chat_hub import get_hub
 from ..services.rate_limits import FloodLimits, retry_after_header
 from ..services.typed_text import as_plain_text, clean_text
 from ..settings import get_settings
+from ..store import get_store
 
 log = logging.getLogger("tierline_desk.chat")
 router = APIRouter(tags=["web chat"])
@@ -85,7 +86,7 @@ def open_session(
             )
     elif tierline_shop:
         customer_id = shop_identity.verify_token(tierline_shop)
-    if customer_id is not None and session.get(Customer, customer_id) is None:
+    if customer_id is not None and get_store().customer(session, customer_id) is None:
         customer_id = None
     existing = chat.authenticate(session, body.conversation_id, body.token)
     # Someone else signed in on this browser: never show them the earlier shopper's chat.

@@ -11,6 +11,7 @@ from ..db import SessionDep
 from ..errors import ApiError
 from ..models import PromoCode, utcnow
 from ..schemas import PromoOut
+from ..store import get_store
 
 router = APIRouter(prefix="/promo-codes", tags=["promo codes"])
 
@@ -44,7 +45,7 @@ def check_code(
     session: SessionDep,
     subtotal: Annotated[Decimal | None, Query(ge=0, max_digits=12, decimal_places=2)] = None,
 ) -> PromoOut:
-    promo = session.get(PromoCode, code.strip().upper())
+    promo = get_store().promo_code(session, code.strip().upper())
     if promo is None:
         raise ApiError(404, "promo_not_found", f"There is no promo code {code.strip().upper()}.")
     return evaluate(promo, subtotal)

@@ -9,6 +9,8 @@ Rules:
 - Money and reship actions are checked against the role's authority (services/authority.py):
   refunds plus certificates add up per ticket, per order and per agent-day, reships per order,
   all counted under the agent's and the order's row locks (services/authority_budget.py).
+- Refunds, certificates and reships happen in the store first (store/port.py), on the order
+  as the store has it now; a store that fails or refuses leaves every row as it was.
 - Nothing here commits: the router commits once per request (one transaction per action).
 """
 
@@ -54,6 +56,7 @@ from ..models import (
     Reship,
     utcnow,
 )
+from ..store import ReshipLine, get_store, keys
 from . import audit, authority_budget, handoffs
 from . import cases as case_svc
 from .authority import MoneyAction, get_policy
@@ -110,7 +113,7 @@ def get_ticket(session: Session, agent: Agent, number: str) -> HandoffTicket:
 
 
 def _order_summary(session: Session, number: str | None) -> OrderSummary | None:
-    order = session.get(Order, number) if number else None
+    order = get_store().order(session, number) if number else None
     if order is None:
         return None
     return OrderSummary(
@@ -257,8 +260,10 @@ def require_worker(agent: Agent, ticket: HandoffTicket) -> None:
         )
 
 
-def _ticket_order(session: Session, ticket: HandoffTicket) -> Order:
-    order = session.get(Order, ticket.order_number) if ticket.order_number else None
+def _ticket_order(session: Session, ticket: HandoffTicket, *, fresh: bool = False) -> Order:
+    """The ticket's order; ``fresh`` (an action on it): as the store has it now."""
+    number = ticket.order_number
+    order = get_store().order(session, number, fresh=fresh) if number else None
     if order is None:
         raise ApiError(
             409, "no_order", f"Ticket {ticket.ticket_number} is not about a known order."
@@ -275,6 +280,14 @@ def _lock_for_action(session: Session, agent: Agent, order: Order) -> None:
     then read inside the locks.
     """
     authority_budget.lock(session, agent, order)
+
+
+def _order_for_action(session: Session, agent: Agent, ticket: HandoffTicket) -> Order:
+    """The ticket's order for a refund, certificate or reship: the agent's and the order's rows
+    locked first (:func:`_lock_for_action`), then the order read from the store, so what the
+    action checks is the store's state now, read inside the locks."""
+    _lock_for_action(session, agent, _ticket_order(session, ticket))
+    return _ticket_order(session, ticket, fresh=True)
 
 
 def _check_budget(
@@ -294,6 +307,11 @@ def _check_budget(
         ticket_number=ticket.ticket_number,
         order_number=order.order_number,
     )
+
+
+def _store_note(ticket: HandoffTicket, reason: str) -> str:
+    """What the store keeps with an agent's action: the ticket it came from, and why."""
+    return f"Tierline {ticket.ticket_number}: {reason}"
 
 
 def _refunded(order: Order) -> Decimal:
@@ -316,11 +334,17 @@ def _audit_action(
     )
 
 
-def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyActionIn) -> RefundOut:
+def refund(
+    session: Session,
+    agent: Agent,
+    ticket: HandoffTicket,
+    body: MoneyActionIn,
+    request_key: str | None = None,
+) -> RefundOut:
+    """``request_key``: the request's Idempotency-Key (the store's key is derived from it)."""
     get_policy().check_permitted(agent.role, "refund")
     require_worker(agent, ticket)
-    order = _ticket_order(session, ticket)
-    _lock_for_action(session, agent, order)
+    order = _order_for_action(session, agent, ticket)
     _check_budget(session, agent, ticket, order, "refund", body.amount)
     refundable = order.total - _refunded(order)
     if body.amount > refundable:
@@ -331,9 +355,17 @@ def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyAct
             "to refund.",
             refundable=f"{max(refundable, Decimal('0')):.2f}",
         )
+    refund_id = unique_random_id(session, Refund, "refund_id", "RF", 8)
+    store_ref = get_store().refund(
+        session,
+        order,
+        body.amount,
+        _store_note(ticket, body.reason),
+        keys.agent_action(agent.id, request_key, refund_id),
+    )
     now = utcnow()
     row = Refund(
-        refund_id=unique_random_id(session, Refund, "refund_id", "RF", 8),
+        refund_id=refund_id,
         amount=body.amount,
         status="pending",
         method=REFUND_METHOD,
@@ -341,6 +373,7 @@ def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyAct
         expected_by=(now + timedelta(days=REFUND_DAYS)).date(),
         issued_by=agent.id,
         ticket_number=ticket.ticket_number,
+        store_ref=store_ref,
     )
     order.refunds.append(row)
     _audit_action(
@@ -366,15 +399,27 @@ def refund(session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyAct
 
 
 def certificate(
-    session: Session, agent: Agent, ticket: HandoffTicket, body: MoneyActionIn
+    session: Session,
+    agent: Agent,
+    ticket: HandoffTicket,
+    body: MoneyActionIn,
+    request_key: str | None = None,
 ) -> CertificateOut:
     get_policy().check_permitted(agent.role, "certificate")
     require_worker(agent, ticket)
-    order = _ticket_order(session, ticket)
-    _lock_for_action(session, agent, order)
+    order = _order_for_action(session, agent, ticket)
     _check_budget(session, agent, ticket, order, "certificate", body.amount)
+    code = unique_random_id(session, Certificate, "code", "PC", 8)
+    store_ref = get_store().issue_certificate(
+        session,
+        order,
+        code,
+        body.amount,
+        _store_note(ticket, body.reason),
+        keys.agent_action(agent.id, request_key, code),
+    )
     row = Certificate(
-        code=unique_random_id(session, Certificate, "code", "PC", 8),
+        code=code,
         order_number=order.order_number,
         customer_id=order.customer_id,
         amount=body.amount,
@@ -382,6 +427,7 @@ def certificate(
         issued_by=agent.id,
         ticket_number=ticket.ticket_number,
         created_at=utcnow(),
+        store_ref=store_ref,
     )
     session.add(row)
     _audit_action(
@@ -404,10 +450,16 @@ def certificate(
     )
 
 
-def reship(session: Session, agent: Agent, ticket: HandoffTicket, body: ReshipIn) -> ReshipOut:
+def reship(
+    session: Session,
+    agent: Agent,
+    ticket: HandoffTicket,
+    body: ReshipIn,
+    request_key: str | None = None,
+) -> ReshipOut:
     get_policy().check_reship(agent.role)
     require_worker(agent, ticket)
-    order = _ticket_order(session, ticket)
+    order = _order_for_action(session, agent, ticket)
     if order.status not in RESHIPPABLE:
         raise ApiError(
             409,
@@ -434,14 +486,21 @@ def reship(session: Session, agent: Agent, ticket: HandoffTicket, body: ReshipIn
             )
         seen.add(wanted.sku)
         items.append({"sku": item.sku, "name": item.name, "quantity": wanted.quantity})
-    _lock_for_action(session, agent, order)
     get_policy().check_reship(
         agent.role,
         authority_budget.reships_on_order(session, order.order_number),
         order.order_number,
     )
+    reship_id = unique_random_id(session, Reship, "reship_id", "RS", 8)
+    store_ref = get_store().reship(
+        session,
+        order,
+        [ReshipLine(sku=i["sku"], name=i["name"], quantity=i["quantity"]) for i in items],
+        _store_note(ticket, body.reason),
+        keys.agent_action(agent.id, request_key, reship_id),
+    )
     row = Reship(
-        reship_id=unique_random_id(session, Reship, "reship_id", "RS", 8),
+        reship_id=reship_id,
         order_number=order.order_number,
         items=items,
         reason=body.reason,
@@ -449,6 +508,7 @@ def reship(session: Session, agent: Agent, ticket: HandoffTicket, body: ReshipIn
         ticket_number=ticket.ticket_number,
         status="requested",
         created_at=utcnow(),
+        store_ref=store_ref,
     )
     session.add(row)
     _audit_action(

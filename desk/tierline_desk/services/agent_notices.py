@@ -15,15 +15,16 @@ from sqlalchemy.orm import Session
 from ..console_schemas import CertificateOut, RefundOut, ReshipOut
 from ..mail import notify, templates
 from ..mail.templates import Mail
-from ..models import Agent, HandoffTicket, Order
+from ..models import Agent, HandoffTicket
 from ..schemas import CaseOut
+from ..store import get_store
 from .conversation_control import say
 
 log = logging.getLogger("tierline_desk.console")
 
 
 def _recipient(session: Session, order_number: str) -> tuple[str | None, str | None]:
-    order = session.get(Order, order_number)
+    order = get_store().order(session, order_number)
     if order is None:
         return None, None
     return order.customer.email, order.customer.name

@@ -33,8 +33,9 @@ from ..followup_schemas import (
 from ..mail import case_reply
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
-from ..models import INTEGER_MAX, Agent, Case, CaseMessage, Customer, utcnow
+from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
 from ..settings import get_settings
+from ..store import get_store
 from . import audit
 from .console_access import require_role
 
@@ -130,7 +131,7 @@ def customer_email(session: Session, c: Case) -> str | None:
     if isinstance(given, str) and is_address(given.strip()):
         return given.strip()
     customer_id = c.customer.get("id")
-    customer = session.get(Customer, customer_id) if isinstance(customer_id, str) else None
+    customer = get_store().customer(session, customer_id) if isinstance(customer_id, str) else None
     if customer is not None and is_address(customer.email):
         return customer.email
     return None

@@ -25,10 +25,10 @@ from ..models import (
     Agent,
     ChatMessage,
     Conversation,
-    Customer,
     HandoffTicket,
     utcnow,
 )
+from ..store import get_store
 from . import handoffs
 
 ROLE_LABELS = {
@@ -314,7 +314,7 @@ def first_name(name: str) -> str:
 
 
 def customer_card(session: Session, customer_id: str | None) -> dict[str, str] | None:
-    customer = session.get(Customer, customer_id) if customer_id else None
+    customer = get_store().customer(session, customer_id) if customer_id else None
     if customer is None:
         return None
     return {"name": customer.name, "first_name": first_name(customer.name)}

@@ -22,9 +22,10 @@ from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..errors import ApiError
-from ..models import Case, DeliveryReport, Order, utcnow
+from ..models import Case, DeliveryReport, utcnow
 from ..schemas import DeliveryReportCreated, DeliveryReportOut, DeliveryReportRequest
 from ..settings import get_settings
+from ..store import get_store
 from . import audit, cases
 
 ROUTE_CASE_KIND = "recurring_delivery_route"
@@ -42,7 +43,7 @@ def normalise_postal_code(value: str) -> str:
 def _postal_code_for(session: Session, req: DeliveryReportRequest) -> str:
     order = None
     if req.order_number is not None:
-        order = session.get(Order, req.order_number)
+        order = get_store().order(session, req.order_number)
         if order is None:
             raise ApiError(404, "order_not_found", f"No order {req.order_number}.")
     if req.postal_code:

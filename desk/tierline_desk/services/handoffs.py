@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..errors import ApiError
 from ..models import Case, HandoffTicket, Order, OrderItem, utcnow
 from ..schemas import CaseOut, HandoffCreated, HandoffOut, HandoffRequest
 from ..settings import get_settings
+from ..store import get_store
 from . import audit, cases, routing
 from .ids import placeholder_number, ticket_number
 
@@ -163,9 +164,7 @@ class Routed:
 
 
 def _order(session: Session, number: str) -> Order | None:
-    return session.scalar(
-        select(Order).where(Order.order_number == number).options(selectinload(Order.items))
-    )
+    return get_store().order(session, number)
 
 
 def shipping_error_item(session: Session, req: HandoffRequest) -> OrderItem | None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..errors import ApiError
 from ..models import Order, Refund, utcnow
@@ -23,6 +22,7 @@ from ..schemas import (
     is_order_number,
 )
 from ..settings import get_settings
+from ..store import get_store, keys
 from . import audit
 from .ids import unique_random_id
 
@@ -64,15 +64,10 @@ def check_ownership(order: Order, proof: Proof) -> None:
 def get_owned_order(
     session: Session, number: str, proof: Proof, *, for_update: bool = False
 ) -> Order:
+    """The order, if ``proof`` shows it is the shopper's. ``for_update`` (a change is coming):
+    locked, and read from the store itself rather than the index."""
     ensure_order_number(number)
-    stmt = (
-        select(Order)
-        .where(Order.order_number == number)
-        .options(selectinload(Order.items), selectinload(Order.refunds))
-    )
-    if for_update:
-        stmt = stmt.with_for_update()
-    order = session.scalar(stmt)
+    order = get_store().order(session, number, for_update=for_update, fresh=for_update)
     if order is None:
         raise ApiError(404, "order_not_found", f"No order {number}.")
     check_ownership(order, proof)
@@ -185,6 +180,8 @@ def cancel(session: Session, order: Order, reason: str | None, actor: str) -> Or
             f"Order {order.order_number} is {order.status} and cannot be cancelled.",
             status=order.status,
         )
+    # The store first: if it fails, nothing here has changed.
+    store_ref = get_store().cancel_order(session, order, reason, keys.cancel(order.order_number))
     now = utcnow()
     amount = order.total
     refund = Refund(
@@ -194,6 +191,7 @@ def cancel(session: Session, order: Order, reason: str | None, actor: str) -> Or
         method=REFUND_METHOD,
         created_at=now,
         expected_by=(now + timedelta(days=REFUND_DAYS)).date(),
+        store_ref=store_ref,
     )
     order.refunds.append(refund)
     order.status = "cancelled"
@@ -210,6 +208,7 @@ def cancel(session: Session, order: Order, reason: str | None, actor: str) -> Or
 
 def change_address(session: Session, order: Order, address: AddressIn, actor: str) -> Order:
     _require_processing(order, "the shipping address can no longer be changed")
+    get_store().change_address(session, order, address, keys.address(order.order_number, address))
     before = {
         "name": order.ship_name,
         "line1": order.ship_line1,
@@ -259,6 +258,9 @@ def change_quantity(session: Session, order: Order, sku: str, quantity: int, act
             "would_empty_order",
             "That is the only item on the order; cancel the order instead.",
         )
+    get_store().change_quantity(
+        session, order, sku, quantity, keys.quantity(order.order_number, sku, quantity)
+    )
     before = item.quantity
     if quantity == 0:
         order.items.remove(item)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..errors import ApiError
 from ..models import Order, Return, utcnow
 from ..schemas import ReturnOut
+from ..store import get_store, keys
 from . import audit
 from .ids import unique_random_id
 from .orders import return_deadline
@@ -70,8 +71,12 @@ def request_return(
             f"The return window for this order closed on {deadline.isoformat()}.",
             return_deadline=deadline.isoformat(),
         )
+    rma_number = unique_random_id(session, Return, "rma_number", "RMA", 6)
+    store_ref = get_store().request_return(
+        session, order, sku, reason, rma_number, keys.return_request(order.order_number, sku)
+    )
     ret = Return(
-        rma_number=unique_random_id(session, Return, "rma_number", "RMA", 6),
+        rma_number=rma_number,
         order_number=order.order_number,
         sku=sku,
         item_name=item.name,
@@ -80,6 +85,7 @@ def request_return(
         refund_estimate=item.unit_price * item.quantity,
         carrier="UPS",
         created_at=now,
+        store_ref=store_ref,
     )
     session.add(ret)
     item.return_status = "authorized"

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from ..mail import transcripts as transcript_mail
 from ..mail.sender import is_address, mask_email
-from ..models import Customer, TranscriptRequest, utcnow
+from ..models import TranscriptRequest, utcnow
 from ..settings import Settings
+from ..store import get_store
 from . import audit, chat, ids
 from .rate_limits import FloodLimiter, KeyedLimiter, Rate, RedisBuckets, RedisLimiter
 
@@ -74,7 +75,7 @@ def _account_email(session: Session, conversation_id: str) -> str | None:
     conversation = chat.get(session, conversation_id)
     if conversation is None or not conversation.customer_id:
         return None
-    customer = session.get(Customer, conversation.customer_id)
+    customer = get_store().customer(session, conversation.customer_id)
     return customer.email if customer and customer.email else None
 
 
