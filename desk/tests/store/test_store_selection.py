@@ -87,3 +87,14 @@ def test_importing_the_store_does_nothing() -> None:
         "assert 'tierline_desk.store.builtin' not in __import__('sys').modules\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=DESK_DIR, check=True, timeout=60)
+
+
+def test_the_desk_does_not_start_without_its_store_adapter(
+    fresh: pytest.MonkeyPatch, db: str
+) -> None:
+    from tierline_desk.main import create_app
+
+    _medusa(fresh)
+    fresh.setitem(sys.modules, ADAPTER_MODULE, None)
+    with pytest.raises(SettingsError, match="medusa adapter is not available"):
+        create_app()
