@@ -286,7 +286,7 @@ def refund(
         "refund",
         ticket,
         body,
-        lambda: svc.refund(session, agent, ticket, body, idempotency_key),
+        lambda: svc.refund(session, agent, ticket, body, request_key=idempotency_key),
         lambda result: agent_notices.refund(session, background, agent, ticket, result),
     )
 
@@ -312,7 +312,7 @@ def certificate(
         "certificate",
         ticket,
         body,
-        lambda: svc.certificate(session, agent, ticket, body, idempotency_key),
+        lambda: svc.certificate(session, agent, ticket, body, request_key=idempotency_key),
         lambda result: agent_notices.certificate(session, background, agent, ticket, result),
     )
 
@@ -338,7 +338,7 @@ def reship(
         "reship",
         ticket,
         body,
-        lambda: svc.reship(session, agent, ticket, body, idempotency_key),
+        lambda: svc.reship(session, agent, ticket, body, request_key=idempotency_key),
         lambda result: agent_notices.reship(session, background, agent, ticket, result),
     )
 
