@@ -93,5 +93,7 @@ def test_a_niced_start_serves_at_normal_priority_once_ready(
         assert os.getpriority(os.PRIO_PROCESS, service.process.pid) == 0
     finally:
         service.stop()
-    started_at = 10 if os.geteuid() == 0 else 0
+    # `nice -n 10` adds to the niceness the harness itself runs at (capped at 19).
+    own = os.nice(0)
+    started_at = min(own + 10, 19) if os.geteuid() == 0 else own
     assert f"nice at start {started_at}" in (tmp_path / "niced.log").read_text()
