@@ -53,12 +53,14 @@ def _cmd_medusa_up(args: argparse.Namespace) -> int:
         pg_port=args.pg_port or settings.pg_port,
     )
     try:
-        local.up()
+        return local.serve(
+            lambda: print(
+                f"medusa: ready at {local.url} ({local.timings.summary()}); Ctrl-C stops it"
+            )
+        )
     except MedusaSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 6
-    print(f"medusa: ready at {local.url} ({local.timings.summary()}); Ctrl-C stops it")
-    return local.serve()
 
 
 def _cmd_seed_medusa(args: argparse.Namespace) -> int:

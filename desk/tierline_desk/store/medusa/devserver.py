@@ -452,13 +452,15 @@ class LocalMedusa:
         finally:
             self.down()
 
-    def serve(self, poll_seconds: float = 0.5) -> int:
-        """In the foreground until SIGINT (Ctrl-C) or SIGTERM (honcho); then stop everything.
+    def serve(self, on_ready: Callable[[], None] = lambda: None, poll_seconds: float = 0.5) -> int:
+        """:meth:`up`, ``on_ready()``, then wait in the foreground until SIGINT (Ctrl-C) or
+        SIGTERM (honcho), and stop everything; a stop asked for during :meth:`up` stops what
+        had started.
 
-        0 on a stop asked for, 1 when Medusa exited by itself. A supervisor such as honcho
-        kills the whole group 5 s after its SIGTERM, so Medusa gets 2.5 s to stop before
-        SIGKILL (it takes under one when idle), and PostgreSQL is asked for a fast shutdown
-        that it finishes on its own.
+        0 on a stop asked for, 1 when Medusa exited by itself; MedusaSetupError when it could
+        not start. A supervisor such as honcho kills the whole group 5 s after its SIGTERM, so
+        Medusa gets 2.5 s to stop before SIGKILL (it takes under one when idle), and PostgreSQL
+        is asked for a fast shutdown that it finishes on its own.
         """
 
         def stop(signum: int, _frame: object) -> None:
@@ -466,6 +468,11 @@ class LocalMedusa:
 
         previous = signal.signal(signal.SIGTERM, stop)
         try:
+            try:
+                self.up()
+            except (KeyboardInterrupt, _StopRequested):
+                return 0  # up() has stopped what it started
+            on_ready()
             while self.medusa.running():
                 time.sleep(poll_seconds)
             print(f"medusa start exited; see {self.medusa.log}", flush=True)
