@@ -8,14 +8,14 @@ import pytest
 
 from tests.helpers.medusa_server import MedusaServer
 from tests.store.medusa.conftest import MEDUSA_TIMEOUT
-from tierline_desk.store.medusa import seed as s
+from tierline_desk.store.medusa import keys as k
 
 pytestmark = pytest.mark.timeout(MEDUSA_TIMEOUT)
 
 
 def order_ids(medusa: MedusaServer) -> dict[str, str]:
     rows = medusa.client().list_all("/admin/orders", "orders", {"fields": "id,metadata"})
-    return {r["metadata"][s.ORDER_NUMBER]: r["id"] for r in rows}
+    return {r["metadata"][k.ORDER_NUMBER]: r["id"] for r in rows}
 
 
 def test_seeding_posted_signed_events_naming_the_order(seeded_medusa: MedusaServer) -> None:

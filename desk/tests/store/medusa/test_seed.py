@@ -11,8 +11,10 @@ import pytest
 from tests.helpers.medusa_server import MedusaServer
 from tests.store.medusa.conftest import MEDUSA_TIMEOUT
 from tierline_desk.importer import OrderIn
+from tierline_desk.store.medusa import keys as k
 from tierline_desk.store.medusa import seed as s
 from tierline_desk.store.medusa.client import MedusaClient
+from tierline_desk.store.medusa.mapping import order_row
 
 pytestmark = pytest.mark.timeout(MEDUSA_TIMEOUT)
 
@@ -45,7 +47,7 @@ def orders(client: MedusaClient) -> dict[str, dict[str, Any]]:
     """Every Medusa order with a Tierline number, by that number."""
     out: dict[str, dict[str, Any]] = {}
     for row in client.list_all("/admin/orders", "orders", {"fields": FIELDS}):
-        number = (row.get("metadata") or {}).get(s.ORDER_NUMBER)
+        number = (row.get("metadata") or {}).get(k.ORDER_NUMBER)
         assert number not in out, f"two Medusa orders carry {number}"
         out[number] = row
     return out
@@ -82,14 +84,14 @@ def test_orders_belong_to_their_customers_with_their_items(
 ) -> None:
     customers = {c.id: c for c in DEMO.customers}
     medusa_customers = {
-        (c.get("metadata") or {}).get(s.CUSTOMER_ID): c
+        (c.get("metadata") or {}).get(k.CUSTOMER_ID): c
         for c in client.list_all("/admin/customers", "customers", {"fields": "id,email,metadata"})
     }
     for number, order in orders.items():
         demo = BY_NUMBER[number]
         assert order["email"] == customers[demo.customer_id].email
         assert order["customer_id"] == medusa_customers[demo.customer_id]["id"], number
-        assert order["metadata"][s.CUSTOMER_ID] == demo.customer_id
+        assert order["metadata"][k.CUSTOMER_ID] == demo.customer_id
         got = {
             i["variant_sku"]: (i["quantity"], Decimal(str(i["unit_price"]))) for i in order["items"]
         }
@@ -115,22 +117,22 @@ def test_shipped_orders_carry_their_tracking_label(
         assert fulfillment["shipped_at"], number
         labels = [label["tracking_number"] for label in fulfillment["labels"]]
         assert labels == [demo.tracking_number], number
-        assert order["metadata"][s.CARRIER] == demo.carrier
+        assert order["metadata"][k.CARRIER] == demo.carrier
         assert bool(fulfillment.get("delivered_at")) == (status in s.DELIVERED_STATES), number
 
 
 def test_carrier_states_and_facts_are_in_the_metadata(orders: dict[str, dict[str, Any]]) -> None:
-    for status in s.CARRIER_STATES:
+    for status in k.CARRIER_STATES:
         for number in numbers(status):
-            assert orders[number]["metadata"][s.CARRIER_STATUS] == status
+            assert orders[number]["metadata"][k.CARRIER_STATUS] == status
     for number in numbers("shipped") + numbers("delivered"):
-        assert s.CARRIER_STATUS not in orders[number]["metadata"]
+        assert k.CARRIER_STATUS not in orders[number]["metadata"]
     first = orders["112-4839201-5573910"]["metadata"]
-    assert first[s.LAST_SCAN]["location"] == "Louisville, KY"
-    estimated = date.fromisoformat(first[s.ESTIMATED_DELIVERY])
+    assert first[k.LAST_SCAN]["location"] == "Louisville, KY"
+    estimated = date.fromisoformat(first[k.ESTIMATED_DELIVERY])
     want = BY_NUMBER["112-4839201-5573910"].estimated_delivery
     assert want is not None and abs((estimated - want).days) <= 1  # seeded a moment ago
-    timeline = first[s.TIMELINE]
+    timeline = first[k.TIMELINE]
     assert set(timeline) == {"placed_at", "shipped_at"}
     placed = datetime.fromisoformat(timeline["placed_at"])
     assert abs((placed - BY_NUMBER["112-4839201-5573910"].placed_at).total_seconds()) < 3600
@@ -144,7 +146,7 @@ def test_cancelled_orders_are_canceled_with_their_refunds(
     for number in cancelled:
         demo, order = BY_NUMBER[number], orders[number]
         assert order["status"] == "canceled"
-        rows = order["metadata"][s.REFUNDS]
+        rows = order["metadata"][k.REFUNDS]
         assert [r["status"] for r in rows] == [r.status for r in demo.refunds]
         issued = [r for r in rows if r["status"] == "issued"]
         medusa_refunds = refunds_of(order)
@@ -155,7 +157,7 @@ def test_cancelled_orders_are_canceled_with_their_refunds(
     # The one whose refund is still pending was never charged.
     never_charged = orders["291-6240339-1571914"]
     assert refunds_of(never_charged) == []
-    assert never_charged["metadata"][s.REFUNDS][0]["store_ref"] is None
+    assert never_charged["metadata"][k.REFUNDS][0]["store_ref"] is None
 
 
 def total(o: OrderIn) -> Decimal:
@@ -168,11 +170,11 @@ def test_refunded_orders_have_a_refund_on_their_payment(orders: dict[str, dict[s
         (medusa_refund,) = refunds_of(order)
         (demo_refund,) = demo.refunds
         assert Decimal(str(medusa_refund["amount"])) == demo_refund.amount
-        (row,) = order["metadata"][s.REFUNDS]
+        (row,) = order["metadata"][k.REFUNDS]
         assert row["store_ref"] == medusa_refund["id"]
         assert row["refund_id"] in medusa_refund["note"]
         assert row["status"] == "issued"
-    assert orders["121-6666666-7777777"]["metadata"][s.REFUNDS][0]["refund_id"] == "RF-DEMO1210"
+    assert orders["121-6666666-7777777"]["metadata"][k.REFUNDS][0]["refund_id"] == "RF-DEMO1210"
 
 
 def test_returned_orders_have_a_pending_refund_and_no_medusa_refund(
@@ -181,8 +183,8 @@ def test_returned_orders_have_a_pending_refund_and_no_medusa_refund(
     for number in numbers("returned"):
         order = orders[number]
         assert refunds_of(order) == []
-        assert [r["status"] for r in order["metadata"][s.REFUNDS]] == ["pending"]
-        assert order["metadata"][s.REFUNDS][0]["store_ref"] is None
+        assert [r["status"] for r in order["metadata"][k.REFUNDS]] == ["pending"]
+        assert order["metadata"][k.REFUNDS][0]["store_ref"] is None
 
 
 def test_returns_exist_received_with_their_rma(
@@ -200,17 +202,17 @@ def test_returns_exist_received_with_their_rma(
         (ret,) = by_order[orders[demo.order_number]["id"]]
         assert ret["status"] == "received"
         meta = ret["metadata"]
-        assert meta[s.RETURN_SKU] == item.sku
-        assert meta[s.RETURN_REASON] == item.return_.reason  # type: ignore[union-attr]
+        assert meta[k.RETURN_SKU] == item.sku
+        assert meta[k.RETURN_REASON] == item.return_.reason  # type: ignore[union-attr]
         (ret_item,) = ret["items"]
         assert ret_item["quantity"] == ret_item["received_quantity"] == item.quantity
-    rma = {r["metadata"][s.RMA_NUMBER] for r in returns}
+    rma = {r["metadata"][k.RMA_NUMBER] for r in returns}
     assert {"RMA-LW4E20", "RMA-LW4F21"} <= rma
     assert len(rma) == 8
 
 
 def test_trade_in_and_the_laptop(orders: dict[str, dict[str, Any]]) -> None:
-    trade_in = orders["118-2718281-8284590"]["metadata"][s.TRADE_IN]
+    trade_in = orders["118-2718281-8284590"]["metadata"][k.TRADE_IN]
     assert trade_in == {
         "device": "iPhone 12, 128 GB",
         "quoted_credit": "350.00",
@@ -230,7 +232,7 @@ def test_customers_have_their_demo_id_and_address(client: MedusaClient) -> None:
     }
     for demo in DEMO.customers:
         row = rows[demo.email]
-        assert row["metadata"][s.CUSTOMER_ID] == demo.id
+        assert row["metadata"][k.CUSTOMER_ID] == demo.id
         assert row["phone"] == demo.phone
         (address,) = row["addresses"]
         assert address["address_1"] == demo.address.line1
@@ -244,9 +246,9 @@ def test_final_sale_products_are_marked(client: MedusaClient) -> None:
         for p in client.list_all("/admin/products", "products", {"fields": "id,handle,metadata"})
     }
     assert len(products) == 49
-    assert products["sku-eb-1700"]["metadata"][s.RETURNABLE] is False
-    assert products["sku-gc-2420"]["metadata"][s.RETURNABLE] is False
-    assert s.RETURNABLE not in products["sku-hp-1001"]["metadata"]
+    assert products["sku-eb-1700"]["metadata"][k.RETURNABLE] is False
+    assert products["sku-gc-2420"]["metadata"][k.RETURNABLE] is False
+    assert k.RETURNABLE not in products["sku-hp-1001"]["metadata"]
 
 
 def test_promotions_have_their_windows_and_minimum_spend(client: MedusaClient) -> None:
@@ -264,7 +266,7 @@ def test_promotions_have_their_windows_and_minimum_spend(client: MedusaClient) -
             assert abs((got - want).total_seconds()) < 3600, (demo.code, key)
         rules = {r["attribute"]: [v["value"] for v in r["values"]] for r in promo["rules"]}
         if demo.min_spend is not None:
-            assert promo["metadata"][s.MIN_SPEND] == str(demo.min_spend)
+            assert promo["metadata"][k.MIN_SPEND] == str(demo.min_spend)
             assert Decimal(rules["item_total"][0]) == demo.min_spend
         else:
             assert "item_total" not in rules
@@ -282,3 +284,31 @@ def test_a_second_seed_adds_nothing(seeded_medusa: MedusaServer, client: MedusaC
     after = sum(1 for _ in client.list_all("/admin/orders", "orders", {"fields": "id"}))
     assert after == before == 44
     print(f"\nsecond seed: {seeded_medusa.seed_seconds:.1f} s")
+
+
+def test_every_seeded_order_maps_back_to_its_demo_state(client: MedusaClient) -> None:
+    """mapping.py on the live store: each order reads back as the demo describes it."""
+    rows = client.list_all("/admin/orders", "orders", {"fields": k.ORDER_FIELDS})
+    returns = list(client.list_all("/admin/returns", "returns", {"fields": k.RETURN_FIELDS}))
+    seen = set()
+    for order in rows:
+        mine = [r for r in returns if r["order_id"] == order["id"]]
+        row = order_row(order, mine)
+        demo = BY_NUMBER[row.order_number]
+        seen.add(row.order_number)
+        assert (row.status, row.customer_id, row.carrier, row.tracking_number) == (
+            demo.status,
+            demo.customer_id,
+            demo.carrier,
+            demo.tracking_number,
+        )
+        assert sorted(
+            (i.sku, i.quantity, i.unit_price, i.returnable, i.return_status) for i in row.items
+        ) == sorted(
+            (i.sku, i.quantity, i.unit_price, i.returnable, i.return_status) for i in demo.items
+        )
+        assert [(r.status, r.amount) for r in row.refunds] == [
+            (r.status, r.amount if r.amount is not None else total(demo)) for r in demo.refunds
+        ]
+        assert row.total == total(demo)
+    assert seen == set(BY_NUMBER)

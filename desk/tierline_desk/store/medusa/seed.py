@@ -14,7 +14,6 @@ step by step, so a second run adds nothing and a run cut short is finished by th
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -26,6 +25,34 @@ from typing import Any
 from ...importer import DEMO_FILE, CustomerIn, ImportFile, ItemIn, OrderIn, PromoIn, load_file
 from ...importer import parse as parse_import
 from .client import MedusaClient
+from .keys import (
+    CARRIER,
+    CARRIER_STATES,
+    CARRIER_STATUS,
+    CUSTOMER_FIELDS,
+    CUSTOMER_ID,
+    ESTIMATED_DELIVERY,
+    LAST_SCAN,
+    MIN_SPEND,
+    ORDER_FIELDS,
+    ORDER_NUMBER,
+    PROMO_DESCRIPTION,
+    REFUNDS,
+    RETURN_BY,
+    RETURN_CARRIER,
+    RETURN_CARRIER_NAME,
+    RETURN_CREATED_AT,
+    RETURN_DAYS,
+    RETURN_FIELDS,
+    RETURN_REASON,
+    RETURN_SKU,
+    RETURNABLE,
+    RMA_NUMBER,
+    SKU,
+    TIMELINE,
+    TRADE_IN,
+    stable_id,
+)
 
 logger = logging.getLogger("tierline_desk.store.medusa.seed")
 
@@ -44,59 +71,15 @@ FULFILLMENT_PROVIDER = "manual_manual"
 CURRENCY = "usd"
 COUNTRY = "us"
 
-# ---- metadata keys (docs/store-medusa.md)
-ORDER_NUMBER = "tierline_order_number"
-CUSTOMER_ID = "tierline_customer_id"
-CARRIER = "tierline_carrier"
-CARRIER_STATUS = "tierline_carrier_status"
-LAST_SCAN = "tierline_last_scan"
-ESTIMATED_DELIVERY = "tierline_estimated_delivery"
-TIMELINE = "tierline_timeline"
-TRADE_IN = "tierline_trade_in"
-REFUNDS = "tierline_refunds"
-SKU = "tierline_sku"
-RETURNABLE = "tierline_returnable"
-RMA_NUMBER = "tierline_rma_number"
-RETURN_SKU = "tierline_sku"
-RETURN_REASON = "tierline_reason"
-RETURN_CREATED_AT = "tierline_created_at"
-RETURN_BY = "tierline_return_by"
-RETURN_CARRIER = "tierline_carrier"
-PROMO_DESCRIPTION = "tierline_description"
-MIN_SPEND = "tierline_min_spend"
-
-# The demo's states Medusa has no state for: a shipment the carrier reports on.
-CARRIER_STATES = ("out_for_delivery", "delayed", "lost")
+# The demo's states that are a shipment, and those after delivery.
 SHIPPED_STATES = ("shipped", *CARRIER_STATES, "delivered", "returned", "refunded")
 DELIVERED_STATES = ("delivered", "returned", "refunded")
-# As the importer does (importer._order_row): a return is due back 14 days after it was opened,
-# and returns travel back with UPS.
-RETURN_DAYS = 14
-RETURN_CARRIER_NAME = "UPS"
 
 TRACKING_URLS = {
     "UPS": "https://www.ups.com/track?tracknum={}",
     "FedEx": "https://www.fedex.com/fedextrack/?trknbr={}",
     "USPS": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
 }
-
-# Everything the seeder reads of an order in one call.
-ORDER_FIELDS = ",".join(
-    (
-        "id",
-        "status",
-        "email",
-        "customer_id",
-        "metadata",
-        "*items",
-        "*fulfillments",
-        "*fulfillments.labels",
-        "*payment_collections",
-        "*payment_collections.payments",
-        "*payment_collections.payments.captures",
-        "*payment_collections.payments.refunds",
-    )
-)
 
 
 class SeedError(RuntimeError):
@@ -164,12 +147,6 @@ class Setup:
     standard_option_id: str = ""
     return_option_id: str = ""
     variants: dict[str, str] = field(default_factory=dict)  # sku -> variant id
-
-
-def stable_id(prefix: str, length: int, *parts: str) -> str:
-    """A Tierline id (``RMA-XXXXXX``, ``RF-XXXXXXXX``) that is the same on every run."""
-    digest = hashlib.sha256(":".join(parts).encode()).hexdigest().upper()
-    return f"{prefix}-{digest[:length]}"
 
 
 def iso(value: datetime | None) -> str | None:
@@ -504,9 +481,7 @@ class Seeder:
     def customers(self) -> None:
         existing = {
             c["email"].lower(): c
-            for c in self._list(
-                "/admin/customers", "customers", fields="id,email,metadata,*addresses"
-            )
+            for c in self._list("/admin/customers", "customers", fields=CUSTOMER_FIELDS)
         }
         for c in self.data.customers:
             found = existing.get(c.email.lower())
@@ -821,7 +796,7 @@ class Seeder:
         if not wanted:
             return 0
         steps = 0
-        returns = self._list("/admin/returns", "returns", order_id=order_id, fields="*items")
+        returns = self._list("/admin/returns", "returns", order_id=order_id, fields=RETURN_FIELDS)
         by_rma = {
             (r.get("metadata") or {}).get(RMA_NUMBER): r
             for r in returns
