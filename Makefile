@@ -106,7 +106,7 @@ lint: install ## ruff and mypy on both projects
 	cd scale && .venv/bin/python -m mypy .
 	$(MAKE) --no-print-directory bench-lint
 
-unit: install spacy scaled-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API
+unit: install spacy scaled-deps medusa-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API (and a real Medusa)
 	$(BOT)/python -m pytest -m "not nlu and not e2e"
 	cd desk && .venv/bin/python -m pytest
 	cd scale && .venv/bin/python -m pytest
@@ -115,7 +115,7 @@ unit: install spacy scaled-deps ## Unit tests: actions (desk faked over HTTP), N
 # running server, and DESK_TEST_POSTGRES_URL in the environment naming a role that may CREATE
 # DATABASE, e.g. postgresql+psycopg://tierline:<password>@127.0.0.1:5433/postgres (the scaled
 # stack's PostgreSQL and its tierline role are one). Each test gets a database of its own.
-desk-unit-pg: desk/.venv/.synced ## Desk tests on PostgreSQL (DESK_TEST_POSTGRES_URL: a running server)
+desk-unit-pg: desk/.venv/.synced medusa-deps ## Desk tests on PostgreSQL (DESK_TEST_POSTGRES_URL: a running server)
 	@test -n "$$DESK_TEST_POSTGRES_URL" || { \
 	  echo "DESK_TEST_POSTGRES_URL is not set: the admin URL of a running PostgreSQL (a role with CREATEDB)"; \
 	  exit 1; }
@@ -147,7 +147,7 @@ e2e: train browser-deps ## End-to-end: real processes; REST channel, web chat, b
 screenshots: train browser-deps ## Run the browser tests, saving their screenshots into docs/screenshots
 	TIERLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BOT)/python -m pytest -m e2e tests/e2e/browser
 
-test: lint unit validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
+test: lint medusa-lint unit validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
 
 # ---- bench: NLU quality and speed against Rasa's default pipeline (writes bench/results.md)
 # The load generator (Locust), plots and report live in their own Python 3.12 environment
