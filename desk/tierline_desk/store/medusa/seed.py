@@ -190,7 +190,6 @@ class Seeder:
         self.setup_ids = Setup()
         self._progress = progress or (lambda _msg: None)
         self._customers = {c.id: c for c in self.data.customers}
-        self._medusa_customers: dict[str, str] = {}  # demo id -> cus_...
 
     # ---- small helpers
 
@@ -487,8 +486,7 @@ class Seeder:
             found = existing.get(c.email.lower())
             self.result.customers.count(found is None)
             if found is None:
-                found = self._create_customer(c)
-            self._medusa_customers[c.id] = found["id"]
+                self._create_customer(c)
 
     def _create_customer(self, c: CustomerIn) -> dict[str, Any]:
         first, last = split_name(c.name)
