@@ -43,14 +43,13 @@ def _cmd_seed_agents(_args: argparse.Namespace) -> int:
 
 def _cmd_medusa_up(args: argparse.Namespace) -> int:
     from .store.medusa.devserver import LocalMedusa, MedusaSetupError, config_from_settings
-    from .store.medusa.settings import get_medusa_settings
 
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    settings = get_medusa_settings()
+    settings = get_settings()
     local = LocalMedusa(
-        Path(args.workdir) if args.workdir else settings.workdir,
+        Path(args.workdir) if args.workdir else settings.medusa_workdir,
         config_from_settings(settings, args.port),
-        pg_port=args.pg_port or settings.pg_port,
+        pg_port=args.pg_port or settings.medusa_pg_port,
     )
     try:
         return local.serve(
@@ -67,18 +66,15 @@ def _cmd_seed_medusa(args: argparse.Namespace) -> int:
     from .store.medusa.client import MedusaClient
     from .store.medusa.devserver import wait_for_health
     from .store.medusa.seed import SeedError, seed
-    from .store.medusa.settings import get_medusa_settings
     from .store.port import StoreRefused, StoreUnavailable
 
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    settings = get_medusa_settings()
-    url = args.url or settings.base_url()
+    settings = get_settings()
+    url = args.url or settings.medusa_base_url()
     if args.wait and not wait_for_health(url, args.wait):
         print(f"error: Medusa did not answer {url}/health within {args.wait} s", file=sys.stderr)
         return 6
-    client = MedusaClient.from_settings(
-        settings.model_copy(update={"url": url, "timeout_seconds": args.timeout})
-    )
+    client = MedusaClient.from_settings(settings, url=url, timeout=args.timeout)
     try:
         result = seed(client, progress=lambda msg: print(f"seed-medusa: {msg}"))
     except (StoreUnavailable, StoreRefused) as exc:

@@ -12,8 +12,8 @@ from tests.helpers.medusa_server import ADMIN_EMAIL, MedusaServer
 from tests.redis_server import free_port
 from tests.store.medusa.conftest import MEDUSA_TIMEOUT
 from tierline_desk.cli import main
+from tierline_desk.settings import get_settings
 from tierline_desk.store.medusa import devserver
-from tierline_desk.store.medusa.settings import get_medusa_settings
 
 pytestmark = pytest.mark.timeout(MEDUSA_TIMEOUT)
 
@@ -23,9 +23,9 @@ def medusa_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in list(os.environ):
         if name.startswith(("MEDUSA_", "TIERLINE_EVENTS_")):
             monkeypatch.delenv(name)
-    get_medusa_settings.cache_clear()
+    get_settings.cache_clear()
     yield
-    get_medusa_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def test_missing_packages_say_to_run_make_medusa_deps(tmp_path: Path) -> None:

@@ -31,8 +31,8 @@ from typing import Any
 
 import httpx
 
+from ...settings import Settings, get_settings
 from ..port import StoreRefused, StoreUnavailable
-from .settings import MedusaSettings, get_medusa_settings
 
 logger = logging.getLogger("tierline_desk.store.medusa")
 
@@ -85,14 +85,17 @@ class MedusaClient:
         )
 
     @classmethod
-    def from_settings(cls, settings: MedusaSettings) -> MedusaClient:
-        key = settings.api_key.get_secret_value() if settings.api_key else None
-        if key:
-            return cls(settings.base_url(), api_key=key, timeout=settings.timeout_seconds)
-        email, password = settings.admin_credentials()
-        return cls(
-            settings.base_url(), email=email, password=password, timeout=settings.timeout_seconds
-        )
+    def from_settings(
+        cls, settings: Settings, *, url: str | None = None, timeout: float | None = None
+    ) -> MedusaClient:
+        """The client MEDUSA_* describe (``url``, ``timeout``: instead of theirs)."""
+        base = (url or settings.medusa_base_url()).rstrip("/")
+        seconds = timeout or settings.medusa_timeout_seconds
+        key = settings.medusa_api_key.get_secret_value() if settings.medusa_api_key else None
+        if key and key.strip():
+            return cls(base, api_key=key, timeout=seconds)
+        email, password = settings.medusa_admin_credentials()
+        return cls(base, email=email, password=password, timeout=seconds)
 
     def __repr__(self) -> str:  # no credentials, ever
         how = "api key" if self._api_key else "admin login"
@@ -253,7 +256,7 @@ def get_client() -> MedusaClient:
     global _client
     with _client_lock:
         if _client is None:
-            _client = MedusaClient.from_settings(get_medusa_settings())
+            _client = MedusaClient.from_settings(get_settings())
         return _client
 
 

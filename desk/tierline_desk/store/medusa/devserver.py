@@ -39,8 +39,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from ...settings import DESK_DIR
-from .settings import MedusaSettings
+from ...settings import DESK_DIR, Settings, require_secret
 
 MEDUSA_DIR = DESK_DIR / "medusa"
 DATABASE = "medusa"
@@ -226,15 +225,15 @@ class MedusaConfig:
         return f"http://{self.host}:{self.port}"
 
 
-def config_from_settings(settings: MedusaSettings, port: int | None = None) -> MedusaConfig:
+def config_from_settings(settings: Settings, port: int | None = None) -> MedusaConfig:
     """The local store's config from MEDUSA_* and TIERLINE_EVENTS_* (``.env``)."""
-    email, password = settings.admin_credentials()
+    email, password = settings.medusa_admin_credentials()
     return MedusaConfig(
-        port=port or settings.port(),
+        port=port or settings.medusa_port(),
         admin_email=email,
         admin_password=password,
-        jwt_secret=settings.require(settings.jwt_secret, "MEDUSA_JWT_SECRET"),
-        cookie_secret=settings.require(settings.cookie_secret, "MEDUSA_COOKIE_SECRET"),
+        jwt_secret=require_secret(settings.medusa_jwt_secret, "MEDUSA_JWT_SECRET"),
+        cookie_secret=require_secret(settings.medusa_cookie_secret, "MEDUSA_COOKIE_SECRET"),
         events_url=settings.events_url,
         events_secret=(
             settings.events_secret.get_secret_value() if settings.events_secret else None
