@@ -241,3 +241,28 @@ def test_an_order_without_a_tierline_number_is_refused() -> None:
     del order["metadata"][k.ORDER_NUMBER]
     with pytest.raises(MappingError, match=k.ORDER_NUMBER):
         order_row(order)
+
+
+def test_lines_keep_the_order_they_were_placed_in() -> None:
+    order = shipped_order()
+    first, second = order["items"]
+    for item in (first, second):
+        item["created_at"] = "2026-12-07T10:00:00.000Z"  # one cart: one created_at
+    first["id"], second["id"] = "ordli_B", "ordli_A"  # ids sort the other way
+    first.setdefault("metadata", {})[k.POSITION] = 0
+    second.setdefault("metadata", {})[k.POSITION] = 1
+    assert [i.sku for i in order_row(order).items] == [first["variant_sku"], second["variant_sku"]]
+    del first["metadata"][k.POSITION]  # without a position: after those that have one
+    assert [i.sku for i in order_row(order).items] == [second["variant_sku"], first["variant_sku"]]
+
+
+def test_a_claims_replacement_is_not_an_item_of_the_order() -> None:
+    order = shipped_order()
+    replacement = {**order["items"][0], "id": "ordli_REPLACEMENT"}
+    order["items"].append(replacement)
+    claim = {"id": "claim_1", "additional_items": [{"item_id": "ordli_REPLACEMENT"}]}
+    assert len(order_row(order).items) == 3
+    row = order_row(order, claims=[claim])
+    assert [i.sku for i in row.items] == [i.sku for i in order_row(shipped_order()).items]
+    assert row.total == order_row(shipped_order()).total
+    assert len(order_row(order, claims=[{**claim, "canceled_at": "2026-12-07"}]).items) == 3

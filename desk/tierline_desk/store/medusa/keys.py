@@ -23,6 +23,9 @@ REFUNDS = "tierline_refunds"  # [{"refund_id", "amount", "status", "method", "cr
 # ---- on a product, its variant and the order's line items
 SKU = "tierline_sku"
 RETURNABLE = "tierline_returnable"  # False: final sale (absent: returnable)
+# On a line item: its place in the order as placed (0, 1, ...). A cart's lines share one
+# created_at and Medusa lists them in no particular order; absent: after those that have one.
+POSITION = "tierline_position"
 
 # ---- on a return (``return.metadata``); one Medusa return per returned line
 RMA_NUMBER = "tierline_rma_number"  # "RMA-LW4E20"
@@ -35,6 +38,21 @@ RETURN_CARRIER = "tierline_carrier"
 # ---- on a promotion
 PROMO_DESCRIPTION = "tierline_description"
 MIN_SPEND = "tierline_min_spend"  # "25.00"; Medusa enforces it too (rule item_total gte)
+
+# ---- what the desk's writes leave in Medusa (adapter.py)
+# The write's idempotency key (store/keys.py) on what it made: a return, a claim (reship), a
+# certificate's promotion; an order's cancellation. Refunds have no metadata: the key goes in
+# the refund's note, in brackets (REFUND_KEY_NOTE). Order edits keep no metadata either: their
+# description is "Tierline <key>" (CHANGE_DESCRIPTION).
+IDEMPOTENCY_KEY = "tierline_idempotency_key"
+CANCEL = "tierline_cancel"  # on an order: {"key", "reason", "at"}, written before the cancel
+NOTE = "tierline_note"  # on a claim or a certificate's promotion: the ticket and the reason
+# (a certificate's promotion also carries ORDER_NUMBER and CUSTOMER_ID: whose it is, and why)
+CHANGE_DESCRIPTION = "Tierline {key}"
+REFUND_KEY_NOTE = "[{key}]"
+# A certificate's promotion sits in a campaign of its own, found by this identifier (a digest
+# of the key: Medusa lists campaigns by identifier, not promotions by metadata).
+CERTIFICATE_CAMPAIGN = "tierline-cert-{digest}"
 
 # The demo's states Medusa has no state for: a shipment the carrier reports on.
 CARRIER_STATES = ("out_for_delivery", "delayed", "lost")
@@ -53,6 +71,8 @@ ORDER_FIELDS = ",".join(
         "customer_id",
         "created_at",
         "canceled_at",
+        "updated_at",
+        "version",
         "metadata",
         "*items",
         "*shipping_address",
@@ -65,6 +85,8 @@ ORDER_FIELDS = ",".join(
     )
 )
 RETURN_FIELDS = "*items"
+# A claim's outbound (replacement) items become order items too: the index leaves them out.
+CLAIM_FIELDS = "id,order_id,type,metadata,canceled_at,created_at,*additional_items"
 CUSTOMER_FIELDS = "id,email,first_name,last_name,phone,metadata,created_at,*addresses"
 PROMOTION_FIELDS = "id,code,status,metadata,*application_method,*rules,*rules.values,*campaign"
 

@@ -31,6 +31,7 @@ from .keys import (
     LAST_SCAN,
     MIN_SPEND,
     ORDER_NUMBER,
+    POSITION,
     PROMO_DESCRIPTION,
     REFUNDS,
     RETURN_BY,
@@ -255,6 +256,12 @@ def _medusa_refunds(order: Json) -> list[Json]:
     ]
 
 
+def _position(item: Json) -> int:
+    """The line's place in the order as placed (``tierline_position``); last when absent."""
+    value = _meta(item).get(POSITION)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1_000_000
+
+
 def _item_sku(item: Json) -> str:
     return str(item.get("variant_sku") or item.get("id"))
 
@@ -362,9 +369,30 @@ def order_status(order: Json, returns: list[Json], refunds: list[RefundRow]) -> 
     return carrier_status if carrier_status in CARRIER_STATES else "shipped"
 
 
-def order_row(order: Json, returns: list[Json] | None = None) -> OrderRow:
-    """A Medusa order (fields ``keys.ORDER_FIELDS``) and its returns (``/admin/returns``)."""
+def claim_item_ids(claims: list[Json]) -> set[str]:
+    """The order items a claim (a reship) added: replacements, not what the shopper bought."""
+    return {
+        str(extra.get("item_id"))
+        for claim in claims
+        if not claim.get("canceled_at")
+        for extra in claim.get("additional_items") or []
+        if isinstance(extra, dict) and extra.get("item_id")
+    }
+
+
+def order_row(
+    order: Json, returns: list[Json] | None = None, claims: list[Json] | None = None
+) -> OrderRow:
+    """A Medusa order (fields ``keys.ORDER_FIELDS``), its returns (``/admin/returns``) and
+    claims (``/admin/claims``, fields ``keys.CLAIM_FIELDS``: their replacement items are
+    left out of the order's items)."""
     returns = returns or []
+    replacements = claim_item_ids(claims or [])
+    if replacements:
+        order = {
+            **order,
+            "items": [i for i in order.get("items") or [] if i.get("id") not in replacements],
+        }
     meta = _meta(order)
     store_ref = str(_required(order, "id", "the order"))
     number = _text(meta.get(ORDER_NUMBER))
@@ -392,7 +420,7 @@ def order_row(order: Json, returns: list[Json] | None = None) -> OrderRow:
                 status_of_sku[row.sku] = state
     items = sorted(
         (i for i in order.get("items") or [] if isinstance(i, dict)),
-        key=lambda i: (str(i.get("created_at") or ""), str(i.get("id") or "")),
+        key=lambda i: (str(i.get("created_at") or ""), _position(i), str(i.get("id") or "")),
     )
     refunds = refund_rows(order)
     delivered_at = None

@@ -36,6 +36,7 @@ from .keys import (
     MIN_SPEND,
     ORDER_FIELDS,
     ORDER_NUMBER,
+    POSITION,
     PROMO_DESCRIPTION,
     REFUNDS,
     RETURN_BY,
@@ -656,13 +657,14 @@ class Seeder:
             )
 
         items = []
-        for item in o.items:
+        for position, item in enumerate(o.items):
             line: dict[str, Any] = {
                 "variant_id": self.setup_ids.variants[item.sku],
                 "quantity": item.quantity,
+                "metadata": {POSITION: position},
             }
             if not item.returnable:
-                line["metadata"] = {RETURNABLE: False}
+                line["metadata"][RETURNABLE] = False
             items.append(line)
         cart = call(
             "/store/carts",
