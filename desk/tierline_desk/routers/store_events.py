@@ -18,6 +18,7 @@ import logging
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from ..db import get_session_factory
@@ -86,7 +87,15 @@ def _refresh(order_id: str) -> str:
     refresh = getattr(store, "refresh", None)
     if refresh is None:  # pragma: no cover - STORE=medusa always builds the medusa adapter
         raise ApiError(404, "store_events_off", "This desk's store takes no events.")
-    with get_session_factory()() as session:
-        number: str = refresh(session, order_id, what="the order's refresh")
-        session.commit()
-    return number
+    for attempt in (0, 1):
+        with get_session_factory()() as session:
+            try:
+                number: str = refresh(session, order_id, what="the order's refresh")
+                session.commit()
+                return number
+            except IntegrityError:
+                # Another desk (or event) inserted the same new row meanwhile: read it again.
+                session.rollback()
+                if attempt:
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -43,6 +43,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...models import Customer, Order, PromoCode
@@ -374,6 +375,9 @@ class MedusaStore:
                 except (MappingError, StoreRefused) as exc:
                     session.rollback()
                     logger.warning("medusa order %s not indexed: %s", snap.id, exc)
+                except IntegrityError:  # another desk wrote it first: theirs stands
+                    session.rollback()
+                    logger.info("medusa order %s: indexed by another desk meanwhile", snap.id)
         return written
 
     def index_all(self, session_factory: sessionmaker[Session] | None = None) -> int:

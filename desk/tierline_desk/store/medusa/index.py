@@ -12,7 +12,7 @@ Rules (docs/store.md, "The index"):
   ticket; only what Medusa has and the index lacks is added.
 - ``Skip`` names what a write in progress is about to record itself (the refund its cancel made,
   the return it opened, the line whose quantity it changed), so the service's own rows are the
-  only ones for it.
+  only ones for it (a row an earlier reading made of a skipped refund is removed).
 
 Nothing here talks to Medusa or commits.
 """
@@ -192,6 +192,11 @@ def write_order(
     by_id = {r.refund_id: r for r in order.refunds}
     for refund in row.refunds:
         if refund.store_ref and refund.store_ref in skip.refunds:
+            # The service records this one: a row an earlier reading made of it (a retry of
+            # a refund Medusa made while the desk's commit failed) gives way to the service's.
+            taken = by_ref.get(refund.store_ref)
+            if taken is not None and taken.refund_id == taken.store_ref:
+                order.refunds.remove(taken)
             continue
         known = (by_ref.get(refund.store_ref) if refund.store_ref else None) or by_id.get(
             refund.refund_id
