@@ -5,11 +5,17 @@ uses) in a temporary directory, with a small HTTP receiver standing in for the d
 endpoint, so the subscriber's signed POSTs can be checked too. Never a fake: when Medusa's
 ``node_modules`` are missing the fixture fails, telling to run ``make medusa-deps``.
 
-Usage (a session fixture, tests/store/medusa/conftest.py)::
+Usage: the session fixtures ``medusa`` (started) and ``seeded_medusa`` (the demo data in it),
+imported into tests/store/conftest.py, or directly::
 
     with running_medusa() as server:
         server.seed()
         client = server.client()
+
+The receiver can also pass each event on, byte for byte with its signature, to a desk the
+test started (``EventSink.forward_to``): Medusa's subscriber, through it, reaches the desk's
+``POST /store/events/medusa``. And :meth:`MedusaServer.stopped` stops Medusa (its PostgreSQL
+stays up) for a test of the store being down, starting it again after.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.redis_server import free_port
@@ -59,6 +66,9 @@ class EventSink:
     secret: str
     port: int = field(default_factory=free_port)
     events: list[ReceivedEvent] = field(default_factory=list)
+    # A desk's event URL to pass each event on to (the same bytes and signature), or None.
+    forward_to: str | None = None
+    forwarded: list[int] = field(default_factory=list)  # the desk's answers
     _server: ThreadingHTTPServer | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -79,7 +89,23 @@ class EventSink:
                 sink.events.append(
                     ReceivedEvent(json.loads(raw), hmac.compare_digest(given, expected))
                 )
-                self.send_response(204)
+                status = 204
+                target = sink.forward_to
+                if target is not None:
+                    try:
+                        status = httpx.post(
+                            target,
+                            content=raw,
+                            headers={
+                                "Content-Type": "application/json",
+                                "X-Tierline-Signature": given,
+                            },
+                            timeout=30,
+                        ).status_code
+                    except httpx.HTTPError:
+                        status = 502
+                    sink.forwarded.append(status)
+                self.send_response(status)
                 self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -145,6 +171,16 @@ class MedusaServer:
         self.seed_seconds = time.monotonic() - start
         return result
 
+    @contextlib.contextmanager
+    def stopped(self) -> Iterator[None]:
+        """Medusa stopped (its database stays up) inside the block, started again after."""
+        self.local.medusa.stop()
+        try:
+            yield
+        finally:
+            self.local.medusa.start()
+            self.local.medusa.wait_healthy(STARTUP_TIMEOUT)
+
     def close_clients(self) -> None:
         for client in self._clients:
             client.close()
@@ -191,3 +227,23 @@ def running_medusa() -> Iterator[MedusaServer]:
         local.down()
         events.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+# Starting Medusa (migrations included) and seeding it take minutes on a busy machine; the
+# session fixture's set-up runs inside whichever test asks first.
+MEDUSA_TIMEOUT = 1200
+
+
+@pytest.fixture(scope="session")
+def medusa() -> Iterator[MedusaServer]:
+    """One real Medusa for the whole session."""
+    with running_medusa() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def seeded_medusa(medusa: MedusaServer) -> MedusaServer:
+    """The session's Medusa with the demo data, seeded once."""
+    medusa.seed_result = medusa.seed()
+    print(f"\nmedusa seeded in {medusa.seed_seconds:.1f} s: {medusa.seed_result.summary()}")
+    return medusa

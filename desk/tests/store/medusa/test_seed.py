@@ -1,4 +1,9 @@
-"""The demo data seeded into a real Medusa, checked through Medusa's own Admin API."""
+"""The demo data seeded into a real Medusa, checked through Medusa's own Admin API.
+
+The session's Medusa is shared: other tests place orders, open returns and issue certificates
+in it (tests/helpers/store_orders.py, the contract suite). These tests look at the demo's own
+orders, returns and promotions among them, and check that a second seed adds nothing.
+"""
 
 from __future__ import annotations
 
@@ -44,12 +49,17 @@ def client(seeded_medusa: MedusaServer) -> MedusaClient:
 
 @pytest.fixture(scope="module")
 def orders(client: MedusaClient) -> dict[str, dict[str, Any]]:
-    """Every Medusa order with a Tierline number, by that number."""
+    """Every Medusa order with a demo order's number, by that number."""
     out: dict[str, dict[str, Any]] = {}
+    seen: set[str] = set()
     for row in client.list_all("/admin/orders", "orders", {"fields": FIELDS}):
         number = (row.get("metadata") or {}).get(k.ORDER_NUMBER)
-        assert number not in out, f"two Medusa orders carry {number}"
-        out[number] = row
+        if number is None:
+            continue
+        assert number not in seen, f"two Medusa orders carry {number}"
+        seen.add(number)
+        if number in BY_NUMBER:
+            out[number] = row
     return out
 
 
@@ -190,7 +200,12 @@ def test_returned_orders_have_a_pending_refund_and_no_medusa_refund(
 def test_returns_exist_received_with_their_rma(
     client: MedusaClient, orders: dict[str, dict[str, Any]]
 ) -> None:
-    returns = list(client.list_all("/admin/returns", "returns", {"fields": "*items"}))
+    demo_ids = {o["id"] for o in orders.values()}
+    returns = [
+        r
+        for r in client.list_all("/admin/returns", "returns", {"fields": "*items"})
+        if r["order_id"] in demo_ids
+    ]
     by_order: dict[str, list[dict[str, Any]]] = {}
     for ret in returns:
         by_order.setdefault(ret["order_id"], []).append(ret)
@@ -254,7 +269,9 @@ def test_final_sale_products_are_marked(client: MedusaClient) -> None:
 def test_promotions_have_their_windows_and_minimum_spend(client: MedusaClient) -> None:
     fields = "id,code,status,metadata,*application_method,*rules,*rules.values,*campaign"
     promos = {
-        p["code"]: p for p in client.list_all("/admin/promotions", "promotions", {"fields": fields})
+        p["code"]: p
+        for p in client.list_all("/admin/promotions", "promotions", {"fields": fields})
+        if k.IDEMPOTENCY_KEY not in (p.get("metadata") or {})  # not an agent's certificate
     }
     assert set(promos) == {p.code for p in DEMO.promo_codes}
     for demo in DEMO.promo_codes:
@@ -282,7 +299,7 @@ def test_a_second_seed_adds_nothing(seeded_medusa: MedusaServer, client: MedusaC
     assert again.orders.there == 44 and again.customers.there == 5
     assert again.promo_codes.there == 5 and again.products.there == 49
     after = sum(1 for _ in client.list_all("/admin/orders", "orders", {"fields": "id"}))
-    assert after == before == 44
+    assert after == before >= 44
     print(f"\nsecond seed: {seeded_medusa.seed_seconds:.1f} s")
 
 
@@ -292,6 +309,8 @@ def test_every_seeded_order_maps_back_to_its_demo_state(client: MedusaClient) ->
     returns = list(client.list_all("/admin/returns", "returns", {"fields": k.RETURN_FIELDS}))
     seen = set()
     for order in rows:
+        if (order.get("metadata") or {}).get(k.ORDER_NUMBER) not in BY_NUMBER:
+            continue  # placed by another test
         mine = [r for r in returns if r["order_id"] == order["id"]]
         row = order_row(order, mine)
         demo = BY_NUMBER[row.order_number]
