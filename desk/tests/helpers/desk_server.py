@@ -19,8 +19,18 @@ from tests.redis_server import free_port
 def serving(app: FastAPI, timeout: float = 60.0) -> Iterator[str]:
     """``app`` on 127.0.0.1 until the block ends; its base URL."""
     port = free_port()
+    # log_config and log_level None, the access log on (uvicorn's default): uvicorn then leaves
+    # the process's logging as it is. Its dictConfig, a level, or access_log=False would stop
+    # uvicorn.access records reaching pytest's capture in every later test.
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            lifespan="on",
+            log_config=None,
+            log_level=None,
+        )
     )
     thread = threading.Thread(target=server.run, name="desk-under-test", daemon=True)
     thread.start()
