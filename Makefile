@@ -107,7 +107,7 @@ lint: install ## ruff and mypy on both projects
 	$(MAKE) --no-print-directory bench-lint
 
 unit: install spacy scaled-deps medusa-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API (and a real Medusa)
-	$(BOT)/python -m pytest -m "not nlu and not e2e"
+	$(BOT)/python -m pytest -m "not nlu and not e2e and not e2e_medusa"
 	cd desk && .venv/bin/python -m pytest
 	cd scale && .venv/bin/python -m pytest
 
@@ -141,8 +141,9 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    --no-install-recommends chromium fonts-liberation >/dev/null; }
 
-e2e: train browser-deps ## End-to-end: real processes; REST channel, web chat, browser tests
+e2e: train browser-deps medusa-deps ## End-to-end: real processes; REST channel, web chat, browser tests; the REST conversations again on a real Medusa
 	$(BOT)/python -m pytest -m e2e
+	$(BOT)/python -m pytest -m e2e_medusa
 
 screenshots: train browser-deps ## Run the browser tests, saving their screenshots into docs/screenshots
 	TIERLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BOT)/python -m pytest -m e2e tests/e2e/browser
