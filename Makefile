@@ -64,12 +64,31 @@ spacy: $(SPACY_PIPELINE)/meta.json ## Build the offline spaCy pipeline
 train: install spacy ## Train the Rasa model (Rasa skips it when nothing changed)
 	$(BOT)/rasa train --quiet --out models
 
-desk-db: install ## Migrate the desk database and load the demo orders
-	set -a && source .env && set +a && cd desk && \
-	  .venv/bin/python -m tierline_desk.cli migrate && .venv/bin/python -m tierline_desk.cli seed-demo
+# The store Tierline runs on: builtin (the demo tables) or medusa (a local Medusa v2 store,
+# docs/store-medusa.md). With medusa the desk keeps its index in a database of its own
+# (var/desk-medusa.sqlite3 unless DATABASE_URL says otherwise), loads only the demo agents, and
+# the orders come from Medusa, seeded through its API.
+STORE ?= builtin
+ifeq ($(STORE),medusa)
+PROCFILE := Procfile.medusa
+STORE_ENV = STORE=medusa DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/var/desk-medusa.sqlite3}"
+DESK_SEED := seed-agents
+RUN_DEPS := medusa-deps
+else ifeq ($(STORE),builtin)
+PROCFILE := Procfile
+STORE_ENV =
+DESK_SEED := seed-demo
+RUN_DEPS :=
+else
+$(error STORE is builtin or medusa, not '$(STORE)')
+endif
 
-run: train desk-db ## Start desk (:8000), actions (:5055) and Rasa (:5005); Ctrl-C stops all
-	DEMO_SHOP_ENABLED=true $(BOT)/honcho start -f Procfile
+desk-db: install ## Migrate the desk database and load the demo orders (STORE=medusa: the demo agents)
+	set -a && source .env && $(if $(STORE_ENV),export $(STORE_ENV) &&) set +a && cd desk && \
+	  .venv/bin/python -m tierline_desk.cli migrate && .venv/bin/python -m tierline_desk.cli $(DESK_SEED)
+
+run: train desk-db $(RUN_DEPS) ## Start desk (:8000), actions (:5055) and Rasa (:5005); Ctrl-C stops all. STORE=medusa: on a local Medusa (:9000)
+	DEMO_SHOP_ENABLED=true $(STORE_ENV) $(BOT)/honcho start -f $(PROCFILE)
 
 shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk and actions up
 	$(WITH_SERVICES) -- $(BOT)/rasa shell --model models --endpoints endpoints.yml
@@ -87,8 +106,8 @@ lint: install ## ruff and mypy on both projects
 	cd scale && .venv/bin/python -m mypy .
 	$(MAKE) --no-print-directory bench-lint
 
-unit: install spacy scaled-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API
-	$(BOT)/python -m pytest -m "not nlu and not e2e"
+unit: install spacy scaled-deps medusa-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API (and a real Medusa)
+	$(BOT)/python -m pytest -m "not nlu and not e2e and not e2e_medusa"
 	cd desk && .venv/bin/python -m pytest
 	cd scale && .venv/bin/python -m pytest
 
@@ -96,7 +115,7 @@ unit: install spacy scaled-deps ## Unit tests: actions (desk faked over HTTP), N
 # running server, and DESK_TEST_POSTGRES_URL in the environment naming a role that may CREATE
 # DATABASE, e.g. postgresql+psycopg://tierline:<password>@127.0.0.1:5433/postgres (the scaled
 # stack's PostgreSQL and its tierline role are one). Each test gets a database of its own.
-desk-unit-pg: desk/.venv/.synced ## Desk tests on PostgreSQL (DESK_TEST_POSTGRES_URL: a running server)
+desk-unit-pg: desk/.venv/.synced medusa-deps ## Desk tests on PostgreSQL (DESK_TEST_POSTGRES_URL: a running server)
 	@test -n "$$DESK_TEST_POSTGRES_URL" || { \
 	  echo "DESK_TEST_POSTGRES_URL is not set: the admin URL of a running PostgreSQL (a role with CREATEDB)"; \
 	  exit 1; }
@@ -122,13 +141,14 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    --no-install-recommends chromium fonts-liberation >/dev/null; }
 
-e2e: train browser-deps ## End-to-end: real processes; REST channel, web chat, browser tests
+e2e: train browser-deps medusa-deps ## End-to-end: real processes; REST channel, web chat, browser tests; the REST conversations again on a real Medusa
 	$(BOT)/python -m pytest -m e2e
+	$(BOT)/python -m pytest -m e2e_medusa
 
 screenshots: train browser-deps ## Run the browser tests, saving their screenshots into docs/screenshots
 	TIERLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BOT)/python -m pytest -m e2e tests/e2e/browser
 
-test: lint unit validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
+test: lint medusa-lint unit validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
 
 # ---- bench: NLU quality and speed against Rasa's default pipeline (writes bench/results.md)
 # The load generator (Locust), plots and report live in their own Python 3.12 environment
@@ -189,6 +209,39 @@ audit-ci: | $(UV)
 clean: ## Remove models, build output and test results (keeps environments and data)
 	rm -rf models build $(RASA_RESULTS) .pytest_cache
 
+# ---- Medusa v2 (docs/store-medusa.md): desk/medusa's packages, and PostgreSQL from Debian
+MEDUSA_DIR := desk/medusa
+MEDUSA_STAMP := $(MEDUSA_DIR)/node_modules/.tierline-npm-ci
+
+# Medusa 2.21 needs Node.js ^20.19 or >=22.12 (its package.json engines).
+node-check:
+	@command -v node >/dev/null 2>&1 || { \
+	  echo "Node.js is not installed: Medusa needs Node.js 20.19 or newer (e.g. apt-get install nodejs, or https://nodejs.org)"; \
+	  exit 1; }
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' || { \
+	  echo "Node.js $$(node --version) is too old: Medusa needs Node.js 20.19 or newer"; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "npm is not installed (it comes with Node.js)"; exit 1; }
+
+# npm ci only when the lock changed or node_modules went away (the stamp lives inside it).
+$(MEDUSA_STAMP): $(MEDUSA_DIR)/package.json $(MEDUSA_DIR)/package-lock.json | node-check
+	cd $(MEDUSA_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+pg-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing PostgreSQL from Debian for the local Medusa store"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends postgresql >/dev/null; }
+
+medusa-deps: node-check pg-deps $(MEDUSA_STAMP) ## Medusa's npm packages (npm ci, once) and PostgreSQL (apt) for STORE=medusa
+
+medusa-up: medusa-deps desk/.venv/.synced .env ## Only the local Medusa store (:9000) and its PostgreSQL, in the foreground
+	set -a && source .env && set +a && cd desk && .venv/bin/python -m tierline_desk.cli medusa-up
+
+medusa-lint: medusa-deps ## Type-check desk/medusa (tsc --noEmit)
+	cd $(MEDUSA_DIR) && npm run --silent typecheck
+
 # ---- distributed mode: PostgreSQL + Redis + nginx, 2 desks, 3 Rasa, 2 action servers
 SCALE := scale/.venv/bin
 
@@ -204,4 +257,5 @@ test-scaled: train scaled-deps scale/.venv/.synced ## Load + faults on the distr
 
 FORCE:
 
+.PHONY: node-check pg-deps medusa-deps medusa-up medusa-lint
 .PHONY: help install spacy train desk-db run shell lint unit desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint audit audit-ci scaled-deps run-scaled test-scaled

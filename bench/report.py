@@ -61,6 +61,7 @@ def figures(results: Results) -> dict[str, float | None]:
         "rss_mb": _get(results, "load", "project", "rss_mb"),
         "train_s": _get(results, "train_s", "project"),
         "stack_p95_ms": _get(results, "load", "project", "stack", "p95_ms"),
+        "medusa_p95_ratio": _get(results, "stores", "medusa_p95_ratio"),
     }
 
 
@@ -76,6 +77,7 @@ def summary_line(results: Results) -> str:
         f" accuracy={_fmt(f['accuracy'], 3)} default_accuracy={_fmt(f['default_accuracy'], 3)}"
         f" turn300_ratio={_fmt(f['turn300_ratio'], 2)} rss_mb={_fmt(f['rss_mb'], 0)}"
         f" train_s={_fmt(f['train_s'], 1)} stack_p95_ms={_fmt(f['stack_p95_ms'], 0)}"
+        f" medusa_p95_ratio={_fmt(f['medusa_p95_ratio'], 2)}"
     )
 
 
@@ -99,6 +101,7 @@ def _targets(results: Results) -> list[str]:
         ("rss_mb", 600.0, 0),
         ("train_s", 60.0, 1),
         ("stack_p95_ms", 150.0, 0),
+        ("medusa_p95_ratio", 1.3, 2),
     ):
         value = f[key]
         rows.append(
@@ -387,6 +390,23 @@ def write(results: Results, outdir: Path, workdir: Path) -> None:
             f"errors {stack['error_rate']:.1%}",
             "",
         ]
+    stores = _get(results, "stores")
+    if stores:
+        lines += [
+            "The same web-chat shoppers on each store adapter (`STORE`), one run after the "
+            "other; the Medusa run includes Medusa and its PostgreSQL on the same machine:",
+            "",
+            "| Store | Turns | p50 | p95 | p99 | Errors |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name in ("builtin", "medusa"):
+            run = stores.get(name)
+            if run:
+                lines.append(
+                    f"| {name} | {run['turns']} | {run['p50_ms']:.0f} ms | {run['p95_ms']:.0f} ms"
+                    f" | {run['p99_ms']:.0f} ms | {run['error_rate']:.1%} |"
+                )
+        lines.append("")
     if long:
         lines += [
             f"{long['shoppers']} concurrent signed-in conversations of {long['turns']} turns each: "

@@ -6,6 +6,8 @@ Phases (all by default, in this order; --phases picks some):
   load   Locust over Rasa's REST channel at 1, 20 and 100 shoppers, both models; long
          conversations (turn 300 against turn 1) and the whole stack through the desk's web
          chat, for the project's model; start-up time and peak RSS of each Rasa server
+  stores the same web-chat conversations through the whole stack on each store adapter
+         (builtin demo tables, then a local Medusa seeded with the same demo data)
   cv     5-fold cross-validation of both configs on data/nlu (slowest: last)
 Figures go to var/bench/results.json (each phase merges its own), then bench/results.md and
 bench/*.png are written from it, and the last line printed is the summary line.
@@ -46,7 +48,8 @@ SHOPPERS = (1, 20, 100)
 STACK_SHOPPERS = 20
 STACK_MIN_SECONDS = 60
 LONG_SHOPPERS = 5
-ALL_PHASES = ("train", "nlu", "load", "cv")
+ALL_PHASES = ("train", "nlu", "load", "stores", "cv")
+STORES = ("builtin", "medusa")
 
 Results = dict[str, Any]
 
@@ -513,6 +516,51 @@ def load(workdir: Path, results: Results, seconds: int) -> None:
         services.stop()
 
 
+def stores(workdir: Path, results: Results, seconds: int) -> None:
+    """The web-chat shoppers through the whole stack on each store adapter, one after the other.
+
+    Same model, same conversations, same shoppers; only ``STORE`` differs. The Medusa run
+    includes the store's own work (Medusa and its PostgreSQL share the machine).
+    """
+    secrets = read_env_file(ROOT / ".env")
+    env = locust_env(secrets)
+    model = workdir / "models" / "project.tar.gz"
+    if not model.exists():  # the stores phase alone: the project's model from `make train`
+        trained = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+        if not trained:
+            raise RuntimeError("no trained model: run `make train` or the train phase first")
+        model = trained[-1]
+    figures: Results = {}
+    for store in STORES:
+        ports = Ports()
+        services = Services.create(
+            workdir / f"stores-{store}", ports, rasa_port=RASA_PORTS["project"], store=store
+        )
+        log(f"stores: desk on the {store} store")
+        services.start()
+        server = RasaServer(
+            name="project", model=model, port=RASA_PORTS["project"], services=services
+        )
+        try:
+            server.start()
+            samples = locust(
+                "WebChatShopper",
+                f"http://127.0.0.1:{ports.desk}",
+                STACK_SHOPPERS,
+                max(seconds, STACK_MIN_SECONDS),
+                workdir / f"webchat-{store}.jsonl",
+                env,
+            )
+            figures[store] = summarise(samples)
+            log(f"stores: {store}: {figures[store]}")
+        finally:
+            server.stop()
+            services.stop()
+    builtin_p95, medusa_p95 = figures["builtin"]["p95_ms"], figures["medusa"]["p95_ms"]
+    figures["medusa_p95_ratio"] = round(medusa_p95 / builtin_p95, 2) if builtin_p95 else None
+    results["stores"] = figures
+
+
 # ---------------------------------------------------------------- smoke (CI)
 
 
@@ -662,6 +710,7 @@ def main() -> int:
         "train": lambda: train(workdir, results, names),
         "nlu": lambda: nlu(workdir, results, names),
         "load": lambda: load(workdir, results, options.seconds),
+        "stores": lambda: stores(workdir, results, options.seconds),
         "cv": lambda: cross_validation(workdir, results, options.folds, names),
     }
     for phase in ALL_PHASES:
@@ -670,7 +719,7 @@ def main() -> int:
             steps[phase]()
             key = (
                 phase
-                if names == list(CONFIGS) or phase == "load"
+                if names == list(CONFIGS) or phase in ("load", "stores")
                 else f"{phase} ({','.join(names)})"
             )
             results["phases"][key] = {

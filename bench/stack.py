@@ -32,6 +32,8 @@ class Ports:
     desk: int = 8100
     mail: int = 8125
     actions: int = 5155
+    medusa: int = 9100
+    medusa_postgres: int = 5534
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -86,9 +88,15 @@ def start(name: str, args: list[str], cwd: Path, env: dict[str, str], logdir: Pa
     return Process(name=name, popen=popen, started=time.monotonic())
 
 
-def wait_until(check_url: str, process: Process, logdir: Path, model_loaded: bool = False) -> float:
+def wait_until(
+    check_url: str,
+    process: Process,
+    logdir: Path,
+    model_loaded: bool = False,
+    seconds: float = STARTUP_SECONDS,
+) -> float:
     """Polls check_url until it answers 200 (and, for Rasa, a model is loaded); seconds taken."""
-    deadline = time.monotonic() + STARTUP_SECONDS
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:
             log = (logdir / f"{process.name}.log").read_text(errors="replace")[-3000:]
@@ -102,7 +110,7 @@ def wait_until(check_url: str, process: Process, logdir: Path, model_loaded: boo
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{process.name} did not come up in {STARTUP_SECONDS}s")
+    raise RuntimeError(f"{process.name} did not come up in {seconds}s")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -158,15 +166,27 @@ class Services:
     workdir: Path
     ports: Ports
     env: dict[str, str]
+    store: str = "builtin"
     processes: list[Process] = field(default_factory=list)
 
     @classmethod
-    def create(cls, workdir: Path, ports: Ports, rasa_port: int) -> Services:
-        """The environment for a fresh stack whose desk relays web chat to Rasa on rasa_port."""
+    def create(
+        cls, workdir: Path, ports: Ports, rasa_port: int, store: str = "builtin"
+    ) -> Services:
+        """The environment for a fresh stack whose desk relays web chat to Rasa on rasa_port.
+
+        ``store="medusa"``: the desk runs on a local Medusa (started by :meth:`start`, seeded
+        with the demo data through its API) instead of the builtin demo tables.
+        """
         workdir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **read_env_file(ROOT / ".env")}
         env.update(
             {
+                "STORE": store,
+                "MEDUSA_URL": f"http://127.0.0.1:{ports.medusa}",
+                "MEDUSA_PG_PORT": str(ports.medusa_postgres),
+                "MEDUSA_WORKDIR": str(workdir / "medusa"),
+                "TIERLINE_EVENTS_URL": f"http://127.0.0.1:{ports.desk}/store/events/medusa",
                 "DATABASE_URL": f"sqlite:///{workdir / 'desk.sqlite3'}",
                 "MAILDIR": str(workdir / "mail"),
                 "SMTP_PORT": str(ports.mail),
@@ -180,15 +200,31 @@ class Services:
                 "CHAT_SESSIONS_PER_IP_PER_MINUTE": "1000000",
             }
         )
-        return cls(workdir=workdir, ports=ports, env=env)
+        return cls(workdir=workdir, ports=ports, env=env, store=store)
 
     def start(self) -> None:
-        """Fresh demo database, then mail catcher, desk and action server; waits for all."""
-        busy = [p for p in (self.ports.desk, self.ports.mail, self.ports.actions) if port_in_use(p)]
+        """Fresh demo database (and store), then mail catcher, desk and action server."""
+        ports = [self.ports.desk, self.ports.mail, self.ports.actions]
+        if self.store == "medusa":
+            ports += [self.ports.medusa, self.ports.medusa_postgres]
+        busy = [p for p in ports if port_in_use(p)]
         if busy:
             raise RuntimeError(f"ports {busy} are busy: is another bench running?")
         (self.workdir / "desk.sqlite3").unlink(missing_ok=True)
-        for command in ("migrate", "seed-demo"):
+        logs = self.workdir / "logs"
+        seed = ["seed-demo"]
+        if self.store == "medusa":
+            medusa = start(
+                "medusa",
+                [str(DESK_PYTHON), "-m", "tierline_desk.cli", "medusa-up"],
+                ROOT / "desk",
+                self.env,
+                logs,
+            )
+            self.processes.append(medusa)
+            wait_until(f"{self.env['MEDUSA_URL']}/health", medusa, logs, seconds=900)
+            seed = ["seed-agents", "seed-medusa"]
+        for command in ("migrate", *seed):
             subprocess.run(
                 [str(DESK_PYTHON), "-m", "tierline_desk.cli", command],
                 cwd=ROOT / "desk",
@@ -196,7 +232,6 @@ class Services:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        logs = self.workdir / "logs"
         mail = start(
             "mail",
             [
@@ -249,7 +284,7 @@ class Services:
             self.env,
             logs,
         )
-        self.processes = [mail, desk, actions]
+        self.processes += [mail, desk, actions]
         wait_until(f"http://127.0.0.1:{self.ports.desk}/healthz", desk, logs)
         wait_until(f"http://127.0.0.1:{self.ports.actions}/health", actions, logs)
 

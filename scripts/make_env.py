@@ -24,8 +24,19 @@ SECRETS = (
     "ACTION_SERVER_TOKEN",  # Rasa -> action server (endpoints.yml, actions/server_auth.py)
     # The distributed demo's PostgreSQL role (make run-scaled)
     "SCALED_DB_PASSWORD",
+    # The local Medusa store (make run STORE=medusa; docs/store-medusa.md): its admin user's
+    # password, its JWT and cookie secrets, and the key its order events are signed with.
+    "MEDUSA_ADMIN_PASSWORD",
+    "MEDUSA_JWT_SECRET",
+    "MEDUSA_COOKIE_SECRET",
+    "TIERLINE_EVENTS_SECRET",
 )
-PLAIN = {"DESK_URL": "http://127.0.0.1:8000", "RASA_URL": "http://127.0.0.1:5005"}
+PLAIN = {
+    "DESK_URL": "http://127.0.0.1:8000",
+    "RASA_URL": "http://127.0.0.1:5005",
+    "MEDUSA_URL": "http://127.0.0.1:9000",
+    "MEDUSA_ADMIN_EMAIL": "admin@tierline.example",
+}
 
 
 def present_keys(text: str) -> set[str]:

@@ -39,7 +39,17 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     for var in ("AUTHORITY_FILE", "CONSOLE_COOKIE_SECURE", "CONSOLE_SESSION_MINUTES"):
         monkeypatch.delenv(var, raising=False)
     # The builtin store (the demo tables) unless a test chooses another (tests/store).
-    for var in ("STORE", "MEDUSA_URL", "MEDUSA_API_KEY", "STORE_CACHE_SECONDS"):
+    for var in (
+        "STORE",
+        "MEDUSA_URL",
+        "MEDUSA_API_KEY",
+        "MEDUSA_ADMIN_EMAIL",
+        "MEDUSA_ADMIN_PASSWORD",
+        "MEDUSA_TIMEOUT_SECONDS",
+        "STORE_CACHE_SECONDS",
+        "STORE_POLL_SECONDS",
+        "TIERLINE_EVENTS_SECRET",
+    ):
         monkeypatch.delenv(var, raising=False)
     # No mail unless a test starts a catcher (tests/mail/catcher_fixture.py); never the real
     # Maildir or a developer's running catcher on :8025.

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tierline_desk import settings as settings_mod
-from tierline_desk.settings import Settings, SettingsError, get_settings
+from tierline_desk.settings import REPO_ROOT, Settings, SettingsError, get_settings, require_secret
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +72,13 @@ STORE_VARS = (
     "MEDUSA_API_KEY",
     "MEDUSA_TIMEOUT_SECONDS",
     "STORE_CACHE_SECONDS",
-    "STORE_EVENTS_SECRET",
+    "STORE_POLL_SECONDS",
+    "TIERLINE_EVENTS_SECRET",
+    "TIERLINE_EVENTS_URL",
+    "MEDUSA_WORKDIR",
+    "MEDUSA_PG_PORT",
+    "MEDUSA_JWT_SECRET",
+    "MEDUSA_COOKIE_SECRET",
 )
 
 
@@ -90,8 +96,10 @@ def test_store_defaults_to_the_builtin_tables(no_store_env: pytest.MonkeyPatch) 
     assert s.medusa_admin_email is None
     assert s.medusa_admin_password is None and s.medusa_api_key is None
     assert s.medusa_timeout_seconds == 5
-    assert s.store_cache_seconds == 15
-    assert s.store_events_secret is None
+    assert s.store_cache_seconds == 15 and s.store_poll_seconds == 30
+    assert s.events_secret is None and s.events_url is None
+    assert s.medusa_port() == 9000 and s.medusa_pg_port == 5434
+    assert s.medusa_workdir == REPO_ROOT / "var" / "medusa"
 
 
 def test_medusa_store_with_an_api_key(no_store_env: pytest.MonkeyPatch) -> None:
@@ -100,12 +108,13 @@ def test_medusa_store_with_an_api_key(no_store_env: pytest.MonkeyPatch) -> None:
     no_store_env.setenv("MEDUSA_API_KEY", "sk_0123")
     no_store_env.setenv("MEDUSA_TIMEOUT_SECONDS", "2.5")
     no_store_env.setenv("STORE_CACHE_SECONDS", "0")
-    no_store_env.setenv("STORE_EVENTS_SECRET", "whsec")
+    no_store_env.setenv("TIERLINE_EVENTS_SECRET", "whsec")
     s = Settings()
     assert s.store == "medusa" and s.medusa_url == "http://medusa.test:9000"
     assert s.medusa_api_key is not None and s.medusa_api_key.get_secret_value() == "sk_0123"
     assert s.medusa_timeout_seconds == 2.5 and s.store_cache_seconds == 0
-    assert s.store_events_secret is not None
+    assert s.events_secret is not None
+    assert s.medusa_base_url() == "http://medusa.test:9000" and s.medusa_port() == 9000
     assert "sk_0123" not in repr(s) and "whsec" not in repr(s)
 
 
@@ -144,7 +153,13 @@ def test_medusa_store_without_credentials_is_a_clear_error(
 
 @pytest.mark.parametrize(
     ("var", "value"),
-    [("STORE", "shopify"), ("MEDUSA_TIMEOUT_SECONDS", "0"), ("STORE_CACHE_SECONDS", "-1")],
+    [
+        ("STORE", "shopify"),
+        ("MEDUSA_TIMEOUT_SECONDS", "0"),
+        ("STORE_CACHE_SECONDS", "-1"),
+        ("STORE_POLL_SECONDS", "-1"),
+        ("MEDUSA_PG_PORT", "70000"),
+    ],
 )
 def test_invalid_store_setting_is_a_clear_error(
     no_store_env: pytest.MonkeyPatch, var: str, value: str
@@ -156,3 +171,19 @@ def test_invalid_store_setting_is_a_clear_error(
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_local_medusas_secrets_are_named_when_missing(
+    no_store_env: pytest.MonkeyPatch,
+) -> None:
+    no_store_env.setenv("MEDUSA_JWT_SECRET", " ")
+    s = Settings()
+    with pytest.raises(SettingsError, match="MEDUSA_JWT_SECRET is not set"):
+        require_secret(s.medusa_jwt_secret, "MEDUSA_JWT_SECRET")
+    with pytest.raises(SettingsError, match="MEDUSA_COOKIE_SECRET is not set"):
+        require_secret(s.medusa_cookie_secret, "MEDUSA_COOKIE_SECRET")
+    with pytest.raises(SettingsError, match="MEDUSA_ADMIN_EMAIL is not set"):
+        s.medusa_admin_credentials()
+    no_store_env.setenv("MEDUSA_ADMIN_EMAIL", "admin@tierline.example")
+    no_store_env.setenv("MEDUSA_ADMIN_PASSWORD", "pw")
+    assert Settings().medusa_admin_credentials() == ("admin@tierline.example", "pw")

@@ -1,5 +1,5 @@
-"""Command line: ``python -m tierline_desk.cli {migrate,seed-demo,import-orders FILE,create-user,
-mail-catcher,send-transcripts}``."""
+"""Command line: ``python -m tierline_desk.cli {migrate,seed-demo,seed-agents,import-orders FILE,
+create-user,mail-catcher,send-transcripts,medusa-up,seed-medusa}``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,61 @@ def _cmd_seed_demo(_args: argparse.Namespace) -> int:
         added_agents = seed_demo_agents(session)
     print(f"demo data: {result.summary()}")
     print(f"demo agents added: {', '.join(added_agents) or 'none (already there)'}")
+    return 0
+
+
+def _cmd_seed_agents(_args: argparse.Namespace) -> int:
+    with get_session_factory()() as session:
+        added_agents = seed_demo_agents(session)
+    print(f"demo agents added: {', '.join(added_agents) or 'none (already there)'}")
+    return 0
+
+
+def _cmd_medusa_up(args: argparse.Namespace) -> int:
+    from .store.medusa.devserver import LocalMedusa, MedusaSetupError, config_from_settings
+
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    settings = get_settings()
+    local = LocalMedusa(
+        Path(args.workdir) if args.workdir else settings.medusa_workdir,
+        config_from_settings(settings, args.port),
+        pg_port=args.pg_port or settings.medusa_pg_port,
+    )
+    try:
+        return local.serve(
+            lambda: print(
+                f"medusa: ready at {local.url} ({local.timings.summary()}); Ctrl-C stops it"
+            )
+        )
+    except MedusaSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 6
+
+
+def _cmd_seed_medusa(args: argparse.Namespace) -> int:
+    from .store.medusa.client import MedusaClient
+    from .store.medusa.devserver import wait_for_health
+    from .store.medusa.seed import SeedError, seed
+    from .store.port import StoreRefused, StoreUnavailable
+
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    settings = get_settings()
+    url = args.url or settings.medusa_base_url()
+    if args.wait and not wait_for_health(url, args.wait):
+        print(f"error: Medusa did not answer {url}/health within {args.wait} s", file=sys.stderr)
+        return 6
+    client = MedusaClient.from_settings(settings, url=url, timeout=args.timeout)
+    try:
+        result = seed(client, progress=lambda msg: print(f"seed-medusa: {msg}"))
+    except (StoreUnavailable, StoreRefused) as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 6
+    except SeedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 6
+    finally:
+        client.close()
+    print(f"medusa demo data: {result.summary()}")
     return 0
 
 
@@ -150,6 +205,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--maildir", default=None, help="Maildir to store messages in (default: MAILDIR)"
     )
     catcher.set_defaults(func=_cmd_mail_catcher)
+    sub.add_parser(
+        "seed-agents",
+        help="add the demo console agents only (a Medusa store brings its own orders)",
+    ).set_defaults(func=_cmd_seed_agents)
+    up = sub.add_parser(
+        "medusa-up",
+        help="run a local Medusa store and its PostgreSQL in the foreground (Ctrl-C stops both)",
+    )
+    up.add_argument("--port", type=int, default=None, help="Medusa's port (default: MEDUSA_URL's)")
+    up.add_argument(
+        "--pg-port", type=int, default=None, help="its PostgreSQL's port (default: MEDUSA_PG_PORT)"
+    )
+    up.add_argument(
+        "--workdir", default=None, help="data and logs (default: MEDUSA_WORKDIR, var/medusa)"
+    )
+    up.set_defaults(func=_cmd_medusa_up)
+    seed_medusa = sub.add_parser(
+        "seed-medusa",
+        help="load the demo data into a Medusa store through its API (idempotent)",
+    )
+    seed_medusa.add_argument("--url", default=None, help="Medusa's URL (default: MEDUSA_URL)")
+    seed_medusa.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait this long for Medusa's /health first (default: do not wait)",
+    )
+    seed_medusa.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="per request (default: 120; completing a checkout is slow on a busy machine)",
+    )
+    seed_medusa.set_defaults(func=_cmd_seed_medusa)
     sub.add_parser(
         "send-transcripts",
         help="retry mailing every pending transcript request (Rasa or SMTP was down)",

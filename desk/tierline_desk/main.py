@@ -33,6 +33,7 @@ from .routers import (
     promos,
     returns,
     shop,
+    store_events,
     transcripts,
 )
 from .routers import console as console_auth
@@ -59,6 +60,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         get_hub().attach(bridge)
         bridge_task = asyncio.create_task(bridge.run())
     owed_task = asyncio.create_task(bot_relay.keep_looking_for_owed_answers())
+    poll_task: asyncio.Task[None] | None = None
+    settings = get_settings()
+    if settings.store == "medusa" and settings.store_poll_seconds > 0:
+        # The safety net under Medusa's order events (store/medusa/poller.py).
+        from .store.medusa.poller import poll_forever
+
+        poll_task = asyncio.create_task(poll_forever(get_store(), settings.store_poll_seconds))
     # Start-up objects live as long as the process: keep full garbage collections (40 ms and
     # more here, a stall for every open chat) from walking them again and again.
     gc.collect()
@@ -70,6 +78,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     owed_task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await owed_task
+    if poll_task is not None:
+        poll_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poll_task
     if bridge_task is not None:
         get_hub().attach(None)
         bridge_task.cancel()
@@ -150,6 +162,8 @@ def create_app() -> FastAPI:
     app.include_router(analytics.router)
     # Browser pages: the agent console (/desk), the shopper's web chat and the demo shop (/).
     app.include_router(console_pages.router)
+    # The store's signed order events (STORE=medusa; the signature is the proof, no token).
+    app.include_router(store_events.router)
     app.include_router(chat.router)
     app.include_router(shop.router)
     return app

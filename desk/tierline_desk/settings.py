@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,16 +60,31 @@ class Settings(BaseSettings):
     medusa_admin_password: SecretStr | None = Field(
         default=None, validation_alias="MEDUSA_ADMIN_PASSWORD"
     )
+    # A secret API key (``sk_...``) instead of the admin's email and password.
     medusa_api_key: SecretStr | None = Field(default=None, validation_alias="MEDUSA_API_KEY")
+    # Per request to Medusa; under the bot's own wait for the desk (DESK_TIMEOUT_SECONDS, 4 s)
+    # would be better still, but a write is several calls and the bot retries nothing itself.
     medusa_timeout_seconds: float = Field(
         default=5.0, gt=0, validation_alias="MEDUSA_TIMEOUT_SECONDS"
     )
     # How long an index row may answer a read-only lookup before the store is read again
     # (writes always read the store first).
     store_cache_seconds: float = Field(default=15.0, ge=0, validation_alias="STORE_CACHE_SECONDS")
-    # HMAC secret the store signs its webhooks (events marking index rows stale) with.
-    store_events_secret: SecretStr | None = Field(
-        default=None, validation_alias="STORE_EVENTS_SECRET"
+    # The safety net under the store's events (STORE=medusa): every this many seconds the desk
+    # reads the orders changed since its last pass into the index; 0 turns polling off.
+    store_poll_seconds: float = Field(default=30.0, ge=0, validation_alias="STORE_POLL_SECONDS")
+    # The key Medusa's subscriber signs its order events with (desk/medusa/src/subscribers),
+    # checked by POST /store/events/medusa; and where that subscriber posts them.
+    events_secret: SecretStr | None = Field(default=None, validation_alias="TIERLINE_EVENTS_SECRET")
+    events_url: str | None = Field(default=None, validation_alias="TIERLINE_EVENTS_URL")
+    # ---- a local Medusa for development and tests (store/medusa/devserver.py, cli medusa-up)
+    medusa_workdir: Path = Field(
+        default=REPO_ROOT / "var" / "medusa", validation_alias="MEDUSA_WORKDIR"
+    )
+    medusa_pg_port: int = Field(default=5434, ge=1, le=65535, validation_alias="MEDUSA_PG_PORT")
+    medusa_jwt_secret: SecretStr | None = Field(default=None, validation_alias="MEDUSA_JWT_SECRET")
+    medusa_cookie_secret: SecretStr | None = Field(
+        default=None, validation_alias="MEDUSA_COOKIE_SECRET"
     )
 
     @model_validator(mode="after")
@@ -84,6 +100,24 @@ class Settings(BaseSettings):
         raise SettingsError(
             "STORE=medusa needs credentials for Medusa's Admin API: set MEDUSA_API_KEY (a "
             "secret API key), or both MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD."
+        )
+
+    def medusa_base_url(self) -> str:
+        return self.medusa_url.rstrip("/")
+
+    def medusa_port(self) -> int:
+        """The port of MEDUSA_URL (what a local ``medusa start`` listens on)."""
+        parts = urlsplit(self.medusa_url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    def medusa_admin_credentials(self) -> tuple[str, str]:
+        """MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD; a clear error naming a missing one."""
+        if not (self.medusa_admin_email or "").strip():
+            raise SettingsError(
+                "MEDUSA_ADMIN_EMAIL is not set: `make .env` generates it, or export it"
+            )
+        return self.medusa_admin_email or "", require_secret(
+            self.medusa_admin_password, "MEDUSA_ADMIN_PASSWORD"
         )
 
     def resolved_database_url(self) -> str:
@@ -208,6 +242,16 @@ class Settings(BaseSettings):
 
 def _secret(value: SecretStr | None) -> bool:
     return bool(value is not None and value.get_secret_value().strip())
+
+
+def require_secret(value: SecretStr | None, name: str) -> str:
+    """The secret's value; a clear error naming the variable when it is unset or empty."""
+    if not _secret(value):
+        raise SettingsError(
+            f"{name} is not set: `make .env` generates it (scripts/make_env.py), or export it"
+        )
+    assert value is not None
+    return value.get_secret_value()
 
 
 @lru_cache(maxsize=1)

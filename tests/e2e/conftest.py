@@ -39,8 +39,13 @@ def _port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _wait_until_up(check: Callable[[], bool], runner: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def _wait_until_up(
+    check: Callable[[], bool],
+    runner: subprocess.Popen[bytes],
+    log: Path,
+    seconds: float = STARTUP_SECONDS,
+) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if runner.poll() is not None:
             pytest.fail(f"the stack exited early:\n{log.read_text()[-4000:]}")
@@ -50,7 +55,7 @@ def _wait_until_up(check: Callable[[], bool], runner: subprocess.Popen[bytes], l
         except httpx.HTTPError:
             pass
         time.sleep(1)
-    pytest.fail(f"the stack did not come up in {STARTUP_SECONDS}s:\n{log.read_text()[-4000:]}")
+    pytest.fail(f"the stack did not come up in {seconds}s:\n{log.read_text()[-4000:]}")
 
 
 @dataclass

@@ -88,3 +88,26 @@ def test_a_failed_write_leaves_no_temporary_file(
     with pytest.raises(OSError, match="disk full"):
         run(tmp_path / ".env", monkeypatch)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_env_from_before_medusa_gets_its_keys_and_keeps_its_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / ".env"
+    old = "".join(
+        f"{key}=old-{key.lower()}\n"
+        for key in ("DESK_API_TOKEN", "RASA_TOKEN", "SCALED_DB_PASSWORD")
+    )
+    path.write_text(old)
+    path.chmod(0o600)
+    run(path, monkeypatch)
+    text = path.read_text()
+    assert text.startswith(old)
+    values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    for key in ("MEDUSA_ADMIN_PASSWORD", "MEDUSA_JWT_SECRET", "MEDUSA_COOKIE_SECRET"):
+        assert len(values[key]) >= 32
+    assert values["TIERLINE_EVENTS_SECRET"] != values["MEDUSA_JWT_SECRET"]
+    assert values["MEDUSA_ADMIN_EMAIL"] == "admin@tierline.example"
+    assert values["MEDUSA_URL"] == "http://127.0.0.1:9000"
+    run(path, monkeypatch)
+    assert path.read_text() == text  # a second run adds nothing

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy.orm import Session
 
 from tierline_desk.schemas import AddressIn
 from tierline_desk.store import ReshipLine
 from tierline_desk.store.builtin import BuiltinStore
+
+# The services and stand-in adapters: nothing here depends on the store under test.
+pytestmark = pytest.mark.parametrize("store_name", ["builtin"], indirect=True)
 
 PROCESSING = "114-2093847-1122334"  # C-1001, two lines
 CANCELLED = "122-8888888-9999999"  # C-1005, one issued refund

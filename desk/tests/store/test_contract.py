@@ -1,7 +1,9 @@
 """What holds on every store adapter (tests/store/conftest.py: ``store_name``), through the
 desk's own API: the bot's side (bearer token) and the agent console (session cookie + CSRF).
 
-Runs on the demo orders (tierline_desk/demo/orders.json), which every adapter's store holds.
+Reads run on the demo orders (tierline_desk/demo/orders.json), which every adapter's store
+holds; a test that changes an order makes its own, like a demo order (``new_order``,
+tests/helpers/store_orders.py): a real store is shared by every test of the session.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import JORDAN, MAYA, PRIYA, code_of
 from tests.console.conftest import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.helpers.store_orders import OrderMaker
 from tierline_desk.models import HandoffTicket
 from tierline_desk.store import get_store
 
@@ -58,12 +61,16 @@ def test_lookup_refuses_another_shopper_and_knows_no_unknown_order(client: TestC
     assert unknown.status_code == 404 and code_of(unknown) == "order_not_found"
 
 
-def test_a_customers_orders_newest_first(store_name: str, session: Session) -> None:
+def test_a_customers_orders_newest_first(
+    store_name: str, session: Session, new_order: OrderMaker
+) -> None:
     store = get_store()
     customer = store.customer(session, "C-1001")
     assert customer is not None and customer.email == MAYA["email"]
     orders = store.customer_orders(session, "C-1001")
     expected = {o["order_number"] for o in demo_orders() if o["customer_id"] == "C-1001"}
+    # and those other tests placed for her in a store the session shares
+    expected |= {number for who, number in new_order.placed if who == "C-1001"}
     assert {o.order_number for o in orders} == expected
     placed = [o.placed_at for o in orders]
     assert placed == sorted(placed, reverse=True)
@@ -101,17 +108,18 @@ def test_unknown_promo_code(client: TestClient) -> None:
 
 
 # ------------------------------------------------------------------ a shopper's changes
-def test_cancel_a_processing_order_once(client: TestClient) -> None:
-    first = order_action(client, PROCESSING, "cancel", {**MAYA, "reason": "changed my mind"})
+def test_cancel_a_processing_order_once(client: TestClient, new_order: OrderMaker) -> None:
+    processing = new_order(like=PROCESSING)
+    first = order_action(client, processing, "cancel", {**MAYA, "reason": "changed my mind"})
     assert first.status_code == 200, first.text
     body = first.json()
     assert body["status"] == "cancelled"
     (refund,) = body["refunds"]
     assert refund["status"] == "pending" and Decimal(refund["amount"]) == Decimal("77.99")
-    again = order_action(client, PROCESSING, "cancel", MAYA)
+    again = order_action(client, processing, "cancel", MAYA)
     assert again.status_code == 200
     assert [r["refund_id"] for r in again.json()["refunds"]] == [refund["refund_id"]]
-    now = lookup(client, PROCESSING, **MAYA).json()
+    now = lookup(client, processing, **MAYA).json()
     assert now["status"] == "cancelled" and len(now["refunds"]) == 1
 
 
@@ -122,57 +130,63 @@ def test_cancel_a_shipped_order_is_refused(client: TestClient) -> None:
     assert now["status"] == "shipped" and now["refunds"] == []
 
 
-def test_change_the_shipping_address(client: TestClient) -> None:
-    resp = order_action(client, PROCESSING, "shipping-address", {**MAYA, "address": NEW_ADDRESS})
+def test_change_the_shipping_address(client: TestClient, new_order: OrderMaker) -> None:
+    processing = new_order(like=PROCESSING)
+    resp = order_action(client, processing, "shipping-address", {**MAYA, "address": NEW_ADDRESS})
     assert resp.status_code == 200, resp.text
     expected = {**NEW_ADDRESS, "country": "US"}
     assert resp.json()["shipping_address"] == expected
-    assert lookup(client, PROCESSING, **MAYA).json()["shipping_address"] == expected
+    assert lookup(client, processing, **MAYA).json()["shipping_address"] == expected
 
 
-def test_change_a_quantity(client: TestClient) -> None:
-    resp = order_action(client, PROCESSING, "items/SKU-CF-5200/quantity", {**MAYA, "quantity": 3})
+def test_change_a_quantity(client: TestClient, new_order: OrderMaker) -> None:
+    processing = new_order(like=PROCESSING)
+    resp = order_action(client, processing, "items/SKU-CF-5200/quantity", {**MAYA, "quantity": 3})
     assert resp.status_code == 200, resp.text
     items = {i["sku"]: i["quantity"] for i in resp.json()["items"]}
     assert items == {"SKU-CG-5100": 1, "SKU-CF-5200": 3}
     assert resp.json()["total"] == "91.99"
-    assert lookup(client, PROCESSING, **MAYA).json()["total"] == "91.99"
+    assert lookup(client, processing, **MAYA).json()["total"] == "91.99"
 
 
-def test_return_authorisation_once(client: TestClient) -> None:
-    first = ask_return(client, DELIVERED, "SKU-RS-3310", **MAYA)
+def test_return_authorisation_once(client: TestClient, new_order: OrderMaker) -> None:
+    delivered = new_order(like=DELIVERED)
+    first = ask_return(client, delivered, "SKU-RS-3310", **MAYA)
     assert first.status_code == 201, first.text
     rma = first.json()["rma_number"]
     assert rma.startswith("RMA-") and first.json()["refund_estimate"] == "89.95"
-    again = ask_return(client, DELIVERED, "SKU-RS-3310", **MAYA)
+    again = ask_return(client, delivered, "SKU-RS-3310", **MAYA)
     assert again.status_code == 200 and again.json()["rma_number"] == rma
     items = {
-        i["sku"]: i["return_status"] for i in lookup(client, DELIVERED, **MAYA).json()["items"]
+        i["sku"]: i["return_status"] for i in lookup(client, delivered, **MAYA).json()["items"]
     }
     assert items == {"SKU-RS-3310": "authorized", "SKU-RJ-4420": None}
 
 
 # ------------------------------------------------------------------ an agent's actions
-def _claimed_by_alex(login: LoginFn, make_ticket: TicketFn) -> tuple[AgentClient, HandoffTicket]:
+def _claimed_by_alex(
+    login: LoginFn, make_ticket: TicketFn, order_number: str
+) -> tuple[AgentClient, HandoffTicket]:
     alex = login("alex")
-    ticket = make_ticket(tier=1, order_number=BIG_ORDER)  # Priya's delivered 1928.99 order
+    ticket = make_ticket(tier=1, order_number=order_number)
     assert alex.post(ticket_url(ticket, "claim")).status_code == 200
     return alex, ticket
 
 
 def test_an_agent_refund_within_authority(
-    client: TestClient, login: LoginFn, make_ticket: TicketFn
+    client: TestClient, login: LoginFn, make_ticket: TicketFn, new_order: OrderMaker
 ) -> None:
-    alex, ticket = _claimed_by_alex(login, make_ticket)
+    big = new_order(like=BIG_ORDER)  # Priya's delivered 1928.99 order
+    alex, ticket = _claimed_by_alex(login, make_ticket, big)
     body = {"amount": "49.99", "reason": "Arrived scratched"}
     first = alex.post(ticket_url(ticket, "refund"), body, key="refund-1")
     assert first.status_code == 201, first.text
     out = first.json()
-    assert out["order_number"] == BIG_ORDER and out["amount"] == "49.99"
+    assert out["order_number"] == big and out["amount"] == "49.99"
     assert out["status"] == "pending"
     again = alex.post(ticket_url(ticket, "refund"), body, key="refund-1")
     assert again.status_code == 201 and again.json()["refund_id"] == out["refund_id"]
-    refunds = lookup(client, BIG_ORDER, **PRIYA).json()["refunds"]
+    refunds = lookup(client, big, **PRIYA).json()["refunds"]
     assert [(r["refund_id"], r["amount"]) for r in refunds] == [(out["refund_id"], "49.99")]
 
 
@@ -189,20 +203,21 @@ def test_an_agent_refund_above_what_is_left_is_refused(
     assert lookup(client, DELIVERED, **MAYA).json()["refunds"] == []
 
 
-def test_an_agent_certificate(login: LoginFn, make_ticket: TicketFn) -> None:
-    alex, ticket = _claimed_by_alex(login, make_ticket)
+def test_an_agent_certificate(login: LoginFn, make_ticket: TicketFn, new_order: OrderMaker) -> None:
+    big = new_order(like=BIG_ORDER)
+    alex, ticket = _claimed_by_alex(login, make_ticket, big)
     body = {"amount": "20.00", "reason": "Sorry for the wait"}
     first = alex.post(ticket_url(ticket, "certificate"), body, key="cert-1")
     assert first.status_code == 201, first.text
     out = first.json()
     assert out["code"].startswith("PC-") and out["customer_id"] == "C-1003"
-    assert out["amount"] == "20.00" and out["order_number"] == BIG_ORDER
+    assert out["amount"] == "20.00" and out["order_number"] == big
     again = alex.post(ticket_url(ticket, "certificate"), body, key="cert-1")
     assert again.json()["code"] == out["code"]
 
 
-def test_an_agent_reship(login: LoginFn, make_ticket: TicketFn) -> None:
-    alex, ticket = _claimed_by_alex(login, make_ticket)
+def test_an_agent_reship(login: LoginFn, make_ticket: TicketFn, new_order: OrderMaker) -> None:
+    alex, ticket = _claimed_by_alex(login, make_ticket, new_order(like=BIG_ORDER))
     body = {"items": [{"sku": "SKU-LS-9110", "quantity": 1}], "reason": "Lost in the post"}
     first = alex.post(ticket_url(ticket, "reship"), body, key="reship-1")
     assert first.status_code == 201, first.text

@@ -34,6 +34,9 @@ from tierline_desk.store.builtin import BuiltinStore
 
 from .helpers import FailingStore, RecordingStore, ask_return, lookup, order_action, ticket_url
 
+# The services and stand-in adapters: nothing here depends on the store under test.
+pytestmark = pytest.mark.parametrize("store_name", ["builtin"], indirect=True)
+
 UseStore = Callable[[StorePort], None]
 DELIVERED = "113-5550192-7781234"
 PROCESSING = "114-2093847-1122334"

@@ -21,7 +21,9 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 
 @router.post("/lookup", response_model=OrderOut)
 def lookup(body: LookupRequest, session: SessionDep) -> OrderOut:
-    return svc.to_out(svc.get_owned_order(session, body.order_number, body))
+    out = svc.to_out(svc.get_owned_order(session, body.order_number, body))
+    session.commit()  # what the store's adapter refreshed in its index (docs/store.md)
+    return out
 
 
 @router.post("/{order_number}/cancel", response_model=OrderOut)

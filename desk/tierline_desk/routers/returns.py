@@ -24,9 +24,10 @@ def create_return(
 ) -> ReturnOut:
     order = order_svc.get_owned_order(session, body.order_number, body, for_update=True)
     ret, created = svc.request_return(session, order, body.sku, body.reason, actor)
-    if created:
-        session.commit()
-    else:
+    # The new return; or, for a repeat, what the store's fresh read put in the index (a return
+    # the store has, which a failed commit kept from the desk).
+    session.commit()
+    if not created:
         response.status_code = status.HTTP_200_OK
     out = svc.to_out(ret)
     if created:  # mailed after the commit and the response; a repeat mails nothing

@@ -271,22 +271,24 @@ def _ticket_order(session: Session, ticket: HandoffTicket, *, fresh: bool = Fals
     return order
 
 
-def _lock_for_action(session: Session, agent: Agent, order: Order) -> None:
+def _lock_for_action(session: Session, agent: Agent, order_number: str) -> None:
     """Serialise money and reship actions of one order (and of one agent) until commit.
 
     Writing the agent's and the order's rows first takes their locks (row locks on PostgreSQL,
     the write lock on SQLite), so two requests at once with different idempotency keys cannot
     both pass the "left to refund" or the authority budget checks; everything they check is
-    then read inside the locks.
+    then read inside the locks. Nothing is read before: a store adapter refreshing its index
+    would otherwise lock the order's row before the agent's.
     """
-    authority_budget.lock(session, agent, order)
+    authority_budget.lock(session, agent, order_number)
 
 
 def _order_for_action(session: Session, agent: Agent, ticket: HandoffTicket) -> Order:
     """The ticket's order for a refund, certificate or reship: the agent's and the order's rows
     locked first (:func:`_lock_for_action`), then the order read from the store, so what the
     action checks is the store's state now, read inside the locks."""
-    _lock_for_action(session, agent, _ticket_order(session, ticket))
+    if ticket.order_number:
+        _lock_for_action(session, agent, ticket.order_number)
     return _ticket_order(session, ticket, fresh=True)
 
 

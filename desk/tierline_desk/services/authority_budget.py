@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..console_schemas import ApprovalOut, ApproveIn, BudgetOut
 from ..errors import ApiError
@@ -32,12 +33,13 @@ ZERO = Decimal("0.00")
 APPROVERS = ("supervisor", "specialist")
 
 
-def lock(session: Session, agent: Agent, order: Order) -> None:
+def lock(session: Session, agent: Agent, order_number: str) -> None:
     """Serialise authority checks: the agent's row (daily cap), then the order's row.
 
     A write takes a row lock on PostgreSQL (the database write lock on SQLite) held until the
     transaction ends, so concurrent actions by one agent, or on one order, check one at a time.
-    Always agent first, then order, so two transactions cannot wait on each other.
+    Always agent first, then order, so two transactions cannot wait on each other. By the
+    order's number: the order is read (from the store) only once both locks are held.
     """
     session.execute(
         update(Agent)
@@ -45,16 +47,24 @@ def lock(session: Session, agent: Agent, order: Order) -> None:
         .values(last_seen_at=Agent.last_seen_at)
         .execution_options(synchronize_session=False)
     )
-    lock_order(session, order)
+    _lock_order_row(session, order_number)
+    # What this session read of the order before the lock is read again inside it.
+    loaded = session.identity_map.get(identity_key(Order, order_number))
+    if loaded is not None:
+        session.expire(loaded)
 
 
-def lock_order(session: Session, order: Order) -> None:
+def _lock_order_row(session: Session, order_number: str) -> None:
     session.execute(
         update(Order)
-        .where(Order.order_number == order.order_number)
+        .where(Order.order_number == order_number)
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+
+
+def lock_order(session: Session, order: Order) -> None:
+    _lock_order_row(session, order.order_number)
     session.expire(order, ["refunds"])
 
 

@@ -1,0 +1,1 @@
+"""Helpers shared by the desk's tests: real services started for them."""

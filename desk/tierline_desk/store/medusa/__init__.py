@@ -1,0 +1,1 @@
+"""Tierline on a Medusa v2 store: the local dev server, the Admin API client, the seeder."""
