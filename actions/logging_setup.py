@@ -33,7 +33,8 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9])[A-Za-z0-9._%+-]*?(@|%40)((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})"
 )
 # No digit look-behind: in a URL-encoded path "%20112-..." the order number follows "20".
-_ORDER = re.compile(r"([0-9]{3})-([0-9]{7})-([0-9]{3})([0-9]{4})")
+# Groups joined by dashes, dots or spaces, as shoppers type them (actions/order_numbers.py).
+_ORDER = re.compile(r"([0-9]{3})([-. ])([0-9]{7})([-. ])([0-9]{3})([0-9]{4})")
 _ORDER_RUN = re.compile(r"[0-9]{13}([0-9]{4})(?![0-9])")
 _DIGITS = re.compile(r"[0-9]")
 PHONE_REGION = "US"  # numbers written without a country code are read as this region's
@@ -74,7 +75,7 @@ def _mask_phones(text: str) -> str:
 
 def mask(text: str) -> str:
     """``text`` with every email, phone number and order number masked."""
-    text = _ORDER.sub(lambda m: f"***-*******-***{m[4]}", text)
+    text = _ORDER.sub(lambda m: f"***{m[2]}*******{m[4]}***{m[6]}", text)
     text = _ORDER_RUN.sub(lambda m: "*" * 13 + m[1], text)
     text = _EMAIL.sub(lambda m: f"{m[1]}***{m[2]}{m[3]}", text)
     return _mask_phones(text)

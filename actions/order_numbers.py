@@ -1,9 +1,10 @@
 """Reading order numbers the way shoppers type them, and saying precisely what is wrong.
 
 Order numbers are 17 digits written 3-7-7 (``112-4839201-5573910``). Shoppers also type them
-without separators, with spaces, with a ``#`` in front, in the middle of a sentence, with
-en dashes, or in non-ASCII digits; all of those are accepted. Wrong lengths and letters are
-rejected with a reason the shopper can act on.
+without separators, with spaces or dots between the groups (``112.4839201.5573910``), with a
+``#`` in front, in the middle of a sentence, with en dashes, or in non-ASCII digits; all of
+those are accepted. Wrong lengths and letters are rejected with a reason the shopper can act
+on.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ DIGIT_COUNT = 17
 EXAMPLE = "112-4839201-5573910"
 
 # A group is a run of letters and digits holding at least one digit; groups are joined by
-# spaces or dashes. Letters are kept so that "48392O1" can be reported as a typo.
+# spaces, dashes or dots. Letters are kept so that "48392O1" can be reported as a typo.
 _GROUP = r"[^\W_]*\d[^\W_]*"
-_SEPARATORS = r"[ \t\-‐‑‒–—−]"
+_SEPARATORS = r"[ \t.\-‐‑‒–—−]"
 _CANDIDATE = re.compile(rf"{_GROUP}(?:{_SEPARATORS}+{_GROUP})*")
 # A well-formed number inside a longer run ("112-4839201-5573910 2 days late").
-_WELL_FORMED = re.compile(rf"(?<!\d)(?:\d{{3}}{_SEPARATORS}?\d{{7}}{_SEPARATORS}?\d{{7}})(?!\d)")
+_JOIN = rf"{_SEPARATORS}{{0,3}}"  # "-", "." or nothing; ". " and " - " too
+_WELL_FORMED = re.compile(rf"(?<!\d)(?:\d{{3}}{_JOIN}\d{{7}}{_JOIN}\d{{7}})(?!\d)")
 
 
 @dataclass(frozen=True)

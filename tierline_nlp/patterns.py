@@ -1,7 +1,8 @@
 """EntityRuler token patterns for the entities Tierline's NLU finds by rule.
 
 spaCy's English tokenizer splits ``112-4839201-5573910`` into five tokens and
-``112 4839201 5573910`` into three, so each written form has its own pattern. Near-miss
+``112 4839201 5573910`` into three, but keeps ``112.4839201.5573910`` whole (and splits
+``112. 4839201. 5573910`` into five), so each written form has its own pattern. Near-miss
 order numbers (wrong group lengths, a letter among the digits) are labelled ``order_id``
 too: the bot then explains exactly what is wrong instead of ignoring the number.
 """
@@ -21,6 +22,8 @@ ENTITY_LABELS = (ORDER_ID, EMAIL, PHONE_NUMBER, AMOUNT, PROMO_CODE)
 Pattern = dict[str, Any]
 
 _DASH = {"ORTH": {"IN": ["-", "–", "—"]}}
+# Between the groups of an order number: a dash, or a dot (112.4839201.5573910).
+_ORDER_SEPARATOR = {"ORTH": {"IN": ["-", "–", "—", "."]}}
 # A group an order number is made of: digits, possibly with a stray letter typed in.
 _GROUP = r"^(?=[^\W_]*\d)[^\W_]{%d,%d}$"
 
@@ -32,18 +35,19 @@ def _regex(expression: str) -> dict[str, Any]:
 def _order_patterns() -> list[list[dict[str, Any]]]:
     well_formed = [_regex(r"^\d{3}$"), _regex(r"^\d{7}$"), _regex(r"^\d{7}$")]
     near_miss = [_regex(_GROUP % (2, 4)), _regex(_GROUP % (5, 9)), _regex(_GROUP % (5, 9))]
+    sep = _ORDER_SEPARATOR
     return [
-        # 112-4839201-5573910 / 112 4839201 5573910
-        [well_formed[0], _DASH, well_formed[1], _DASH, well_formed[2]],
+        # 112-4839201-5573910 / 112. 4839201. 5573910 / 112 4839201 5573910
+        [well_formed[0], sep, well_formed[1], sep, well_formed[2]],
         well_formed,
-        # 11248392015573910, and the dashed form when the tokenizer keeps it whole
-        # (en dashes, non-ASCII digits).
+        # 11248392015573910, and the dashed or dotted forms the tokenizer keeps whole
+        # (112.4839201.5573910; en dashes, non-ASCII digits).
         [_regex(r"^\d{17}$")],
-        [_regex(r"^\d{3}[-–—]\d{7}[-–—]\d{7}$")],
+        [_regex(r"^\d{3}[-–—.]\d{7}[-–—.]\d{7}$")],
         # Near misses: wrong group lengths or a letter inside a group.
-        [near_miss[0], _DASH, near_miss[1], _DASH, near_miss[2]],
+        [near_miss[0], sep, near_miss[1], sep, near_miss[2]],
         near_miss,
-        [_regex(r"^[^\W_]{2,4}[-–—][^\W_]{5,9}[-–—][^\W_]{5,9}$")],
+        [_regex(r"^[^\W_]{2,4}[-–—.][^\W_]{5,9}[-–—.][^\W_]{5,9}$")],
         # A long run of digits that is not a phone number.
         [_regex(r"^\d{14,22}$")],
     ]

@@ -30,6 +30,13 @@ CANONICAL = "112-4839201-5573910"
         "１１２-４８３９２０１-５５７３９１０",  # full-width digits
         "order 112-4839201-5573910 placed on 2026-11-23",
         "I bought 2 things, order 112-4839201-5573910",
+        # Dots between the groups, as some shoppers and some receipts write them.
+        "112.4839201.5573910",
+        "order 112.4839201.5573910.",
+        "ref. 112.4839201.5573910, thanks",
+        "#112.4839201.5573910",
+        "112. 4839201. 5573910",
+        "１１２．４８３９２０１．５５７３９１０",  # full-width digits and full stops
     ],
 )
 def test_accepted_forms_give_the_canonical_number(text: str) -> None:
@@ -53,6 +60,15 @@ def test_a_small_number_right_after_the_order_number_is_not_glued_to_it() -> Non
     assert parse_order_number("order 112-4839201-5573910 2 days late").formatted == CANONICAL
 
 
+def test_a_small_number_after_a_dotted_order_number_is_not_glued_to_it() -> None:
+    text = "order 112. 4839201. 5573910. 2 items missing"
+    assert parse_order_number(text).formatted == CANONICAL
+
+
+def test_a_price_next_to_a_dotted_order_number_is_not_taken_for_it() -> None:
+    assert parse_order_number("paid 49.99 on 112.4839201.5573910").formatted == CANONICAL
+
+
 def test_the_candidate_closest_to_17_digits_wins() -> None:
     text = "call 4155550123 about 112-4839201-5573910"
     assert parse_order_number(text).formatted == CANONICAL
@@ -66,6 +82,8 @@ def test_the_candidate_closest_to_17_digits_wins() -> None:
         ("112-4839201-55739100", 18),
         ("112483920155739100", 18),
         ("12-4839201-5573910", 16),
+        ("112.4839201.557391", 16),
+        ("112.48392011.5573910", 18),
     ],
 )
 def test_wrong_length_says_how_many_digits(text: str, count: int) -> None:

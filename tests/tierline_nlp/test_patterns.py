@@ -36,6 +36,14 @@ def labelled(nlp: Language, text: str, label: str) -> list[str]:
         ("112-4839201-5573910.", "112-4839201-5573910"),
         ("112–4839201–5573910", "112–4839201–5573910"),
         ("order ١١٢-٤٨٣٩٢٠١-٥٥٧٣٩١٠ please", "١١٢-٤٨٣٩٢٠١-٥٥٧٣٩١٠"),
+        # Dots between the groups: spaCy keeps "112.4839201.5573910" as one token and splits
+        # it at a dot followed by a space.
+        ("112.4839201.5573910", "112.4839201.5573910"),
+        ("my order is 112.4839201.5573910.", "112.4839201.5573910"),
+        ("ref. 112.4839201.5573910, thanks", "112.4839201.5573910"),
+        ("#112.4839201.5573910", "112.4839201.5573910"),
+        ("112. 4839201. 5573910", "112. 4839201. 5573910"),
+        ("112 . 4839201 . 5573910", "112 . 4839201 . 5573910"),
     ],
 )
 def test_order_numbers(nlp: Language, text: str, order_id: str) -> None:
@@ -50,6 +58,9 @@ def test_order_numbers(nlp: Language, text: str, order_id: str) -> None:
         "112483920155739100",  # 18 digits together
         "112-48392O1-5573910",  # a letter O
         "112 48392O1 5573910",
+        "112.4839201.557391",  # 16 digits, dotted
+        "112.48392O1.5573910",
+        "112. 48392O1. 5573910",
     ],
 )
 def test_near_misses_are_still_order_ids(nlp: Language, text: str) -> None:
@@ -86,6 +97,21 @@ def test_phone_numbers_are_not_order_ids(nlp: Language, text: str) -> None:
     ["I want 2 of them", "order 3 items", "my zip is 62704", "year 2024", "I have 12345678 here"],
 )
 def test_small_numbers_are_not_order_ids(nlp: Language, text: str) -> None:
+    assert labelled(nlp, text, "order_id") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it cost $49.99",
+        "version 2.10.3",
+        "delivered on 12.05.2026",
+        "my cell is 312.555.0166",
+        "the ip is 192.168.10.254",
+        "I ordered 2. 1234567 is my account",
+    ],
+)
+def test_dotted_numbers_that_are_not_order_numbers(nlp: Language, text: str) -> None:
     assert labelled(nlp, text, "order_id") == []
 
 
