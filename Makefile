@@ -130,7 +130,7 @@ conversations: train ## Conversation tests: rasa test --fail-on-prediction-error
 	$(BOT)/rasa test core --model models --stories tests/conversations \
 	  --out $(RASA_RESULTS) --fail-on-prediction-errors
 
-nlu-check: train ## NLU accuracy on the held-out split (fails below 90%)
+nlu-check: train ## NLU accuracy on both held-out splits, ours and the outsiders' (fails below 90%)
 	$(BOT)/python -m pytest -m nlu
 
 # The browser tests drive Debian's chromium through Playwright (no browser download).

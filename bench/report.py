@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ def figures(results: Results) -> dict[str, float | None]:
         "throughput_ratio": ratio,
         "accuracy": _get(results, "test_split", "project", "accuracy"),
         "default_accuracy": _get(results, "test_split", "default", "accuracy"),
+        "outsider_accuracy": _get(results, "outsider_split", "project", "accuracy"),
         "turn300_ratio": _get(results, "load", "project", "long", "ratio"),
         "rss_mb": _get(results, "load", "project", "rss_mb"),
         "train_s": _get(results, "train_s", "project"),
@@ -75,6 +77,7 @@ def summary_line(results: Results) -> str:
     return (
         f"bench: throughput_ratio={_fmt(f['throughput_ratio'], 2)}"
         f" accuracy={_fmt(f['accuracy'], 3)} default_accuracy={_fmt(f['default_accuracy'], 3)}"
+        f" outsider_accuracy={_fmt(f['outsider_accuracy'], 3)}"
         f" turn300_ratio={_fmt(f['turn300_ratio'], 2)} rss_mb={_fmt(f['rss_mb'], 0)}"
         f" train_s={_fmt(f['train_s'], 1)} stack_p95_ms={_fmt(f['stack_p95_ms'], 0)}"
         f" medusa_p95_ratio={_fmt(f['medusa_p95_ratio'], 2)}"
@@ -94,6 +97,11 @@ def _targets(results: Results) -> list[str]:
             "accuracy ≥ default_accuracy",
             f"{_fmt(acc, 3)} vs {_fmt(dacc, 3)}",
             None if acc is None or dacc is None else acc >= dacc,
+        ),
+        (
+            "outsider_accuracy ≥ 0.9",
+            _fmt(f["outsider_accuracy"], 3),
+            None if f["outsider_accuracy"] is None else f["outsider_accuracy"] >= 0.9,
         ),
     ]
     for key, limit, digits in (
@@ -318,20 +326,34 @@ def write(results: Results, outdir: Path, workdir: Path) -> None:
         "",
     ]
     missing = [
-        p for p in ("train", "nlu", "load", "cv") if not any(k.split(" ")[0] == p for k in phases)
+        p
+        for p in ("train", "nlu", "load", "stores", "cv")
+        if not any(k.split(" ")[0] == p for k in phases)
     ]
     if missing:
         lines += [f"**Missing:** phases not run for this report: {', '.join(missing)}.", ""]
 
     lines += ["## NLU quality", ""]
     lines += _nlu_tables(results, "test_split", "Held-out split (tests/nlu/test_split.yml)")
+    lines += _nlu_tables(
+        results,
+        "outsider_split",
+        "Outsiders' held-out split (tests/nlu/outsider_split.yml, never tuned on)",
+    )
     lines += _nlu_tables(results, "cross_validation", "Cross-validation on data/nlu")
     for name in ("project", "default"):
-        if (outdir / f"confusion-{name}.png").exists():
-            lines += [
-                f"Confusion matrix, {name}, held-out split: ![{name}](confusion-{name}.png)",
-                "",
-            ]
+        for split, suffix, label in (
+            ("test_split", "", "held-out split"),
+            ("outsider_split", "-outsider", "outsiders' split"),
+        ):
+            matrix = workdir / "nlu" / f"{name}-{split}" / "intent_confusion_matrix.png"
+            if matrix.exists():
+                shutil.copyfile(matrix, outdir / f"confusion-{name}{suffix}.png")
+            if (outdir / f"confusion-{name}{suffix}.png").exists():
+                lines += [
+                    f"Confusion matrix, {name}, {label}: ![{name}](confusion-{name}{suffix}.png)",
+                    "",
+                ]
     f1_plot = _plot_f1(results, outdir)
     if f1_plot:
         lines += [f"![F1 per intent]({f1_plot})", ""]
