@@ -117,8 +117,7 @@ def medusa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MedusaSta
         pytest.fail("Medusa's packages are missing: run `make medusa-deps`")
     workdir = tmp_path_factory.mktemp("medusa-stack")
     medusa_url = f"http://127.0.0.1:{free_port()}"
-    env = {**os.environ, **_read_env_file(ROOT / ".env")}
-    env.update(
+    overrides = dict(
         STORE="medusa",
         MEDUSA_URL=medusa_url,
         MEDUSA_WORKDIR=str(workdir / "medusa"),
@@ -126,6 +125,14 @@ def medusa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MedusaSta
         TIERLINE_EVENTS_URL=f"{DESK}/store/events/medusa",
         DATABASE_URL=f"sqlite:///{workdir / 'desk-index.sqlite3'}",
         MAILDIR=str(workdir / "mail"),
+    )
+    dotenv = _read_env_file(ROOT / ".env")
+    env = {**os.environ, **dotenv, **overrides}
+    # honcho loads an env file over the environment it is given (.env by default, which holds
+    # MEDUSA_URL for `make run`), so the stack gets one with this fixture's settings.
+    stack_env = workdir / "stack.env"
+    stack_env.write_text(
+        "".join(f"{key}={value}\n" for key, value in {**dotenv, **overrides}.items())
     )
     medusa = MedusaProcess(env=env, url=medusa_url, log=workdir / "medusa.log")
     medusa.start()
@@ -140,7 +147,15 @@ def medusa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MedusaSta
         log = workdir / "stack.log"
         with log.open("wb") as sink:
             runner = subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile", "--no-prefix"],
+                [
+                    str(ROOT / ".venv" / "bin" / "honcho"),
+                    "start",
+                    "-f",
+                    "Procfile",
+                    "-e",
+                    str(stack_env),
+                    "--no-prefix",
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=sink,
