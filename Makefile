@@ -239,6 +239,10 @@ medusa-deps: node-check pg-deps $(MEDUSA_STAMP) ## Medusa's npm packages (npm ci
 medusa-up: medusa-deps desk/.venv/.synced .env ## Only the local Medusa store (:9000) and its PostgreSQL, in the foreground
 	set -a && source .env && set +a && cd desk && .venv/bin/python -m tierline_desk.cli medusa-up
 
+medusa-order: desk/.venv/.synced .env ## What Medusa itself holds for ORDER=112-4839201-5573910 (status, tracking, refunds, returns, claims)
+	@test -n "$(ORDER)" || { echo "usage: make medusa-order ORDER=112-4839201-5573910"; exit 2; }
+	@set -a && source .env && set +a && cd desk && .venv/bin/python -m tierline_desk.cli medusa-order "$(ORDER)"
+
 medusa-lint: medusa-deps ## Type-check desk/medusa (tsc --noEmit)
 	cd $(MEDUSA_DIR) && npm run --silent typecheck
 
@@ -252,10 +256,10 @@ run-scaled: train scaled-deps scale/.venv/.synced ## Distributed demo on one mac
 	DEMO_SHOP_ENABLED=true $(SCALE)/python scale/stack.py run
 
 # CI's scale: 500 shoppers (SCALE_SHOPPERS), every fault (SCALE_FAULTS); see scale/test_scaled.py.
-test-scaled: train scaled-deps scale/.venv/.synced ## Load + faults on the distributed stack; prints the scaled: line
+test-scaled: train scaled-deps medusa-deps scale/.venv/.synced ## Load + faults on the distributed stack; prints the scaled: line
 	$(SCALE)/python scale/test_scaled.py
 
 FORCE:
 
-.PHONY: node-check pg-deps medusa-deps medusa-up medusa-lint
+.PHONY: node-check pg-deps medusa-deps medusa-up medusa-order medusa-lint
 .PHONY: help install spacy train desk-db run shell lint unit desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint audit audit-ci scaled-deps run-scaled test-scaled

@@ -89,6 +89,26 @@ def _cmd_seed_medusa(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_medusa_order(args: argparse.Namespace) -> int:
+    from .store.medusa.adapter import MedusaStore
+    from .store.medusa.inspect import describe
+    from .store.port import StoreRefused, StoreUnavailable
+
+    store = MedusaStore.from_settings(get_settings())
+    try:
+        snap = store.snapshot(args.number)
+    except (StoreUnavailable, StoreRefused) as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 6
+    finally:
+        store.close()
+    if snap is None:
+        print(f"error: no Medusa order carries the Tierline number {args.number}", file=sys.stderr)
+        return 1
+    print("\n".join(describe(snap)))
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -221,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--workdir", default=None, help="data and logs (default: MEDUSA_WORKDIR, var/medusa)"
     )
     up.set_defaults(func=_cmd_medusa_up)
+    show = sub.add_parser(
+        "medusa-order",
+        help="what Medusa itself holds for an order (status, tracking, refunds, returns, claims)",
+    )
+    show.add_argument("number", help="the order's 17-digit Tierline number, 112-4839201-5573910")
+    show.set_defaults(func=_cmd_medusa_order)
     seed_medusa = sub.add_parser(
         "seed-medusa",
         help="load the demo data into a Medusa store through its API (idempotent)",
