@@ -46,6 +46,7 @@ def check_code(
     subtotal: Annotated[Decimal | None, Query(ge=0, max_digits=12, decimal_places=2)] = None,
 ) -> PromoOut:
     promo = get_store().promo_code(session, code.strip().upper())
+    session.commit()  # what the store's adapter refreshed in its index (docs/store.md)
     if promo is None:
         raise ApiError(404, "promo_not_found", f"There is no promo code {code.strip().upper()}.")
     return evaluate(promo, subtotal)

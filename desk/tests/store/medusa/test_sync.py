@@ -5,6 +5,8 @@
   by Medusa's subscriber, gets a Tierline number and is found by the bot within seconds.
 - The poller (store/medusa/poller.py) brings a change no event told the desk about.
 - Two desks numbering one new order at once give it one number.
+- A promo code checked is kept in the index: within STORE_CACHE_SECONDS it is answered from
+  there, not asked of Medusa again.
 - Medusa stopped: lookups and changes answer 503 ``store_unavailable`` and change nothing,
   in the index or the audit log; Medusa started again: the same request works.
 """
@@ -228,3 +230,17 @@ def test_medusa_down_is_503_with_nothing_changed_then_the_same_request_works(
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     refunded = alex.post(ticket_url(ticket, "refund"), refund, key="down-1")
     assert refunded.status_code == 201, refunded.text
+
+
+def test_a_checked_promo_code_is_answered_from_the_index_within_the_cache_time(
+    client: TestClient, seeded_medusa: MedusaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORE_CACHE_SECONDS", "600")
+    get_settings.cache_clear()
+    reset_store()
+    first = client.get("/api/v1/promo-codes/WELCOME10", params={"subtotal": "30.00"})
+    assert first.status_code == 200 and first.json()["valid"], first.text
+    with seeded_medusa.stopped():
+        again = client.get("/api/v1/promo-codes/WELCOME10", params={"subtotal": "30.00"})
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
