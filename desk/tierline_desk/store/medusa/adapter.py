@@ -37,6 +37,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -178,6 +179,7 @@ class MedusaStore:
         # the next is a full one.
         self._since: str | None = None
         self._options: dict[str, str] = {}
+        self._reads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="medusa-read")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MedusaStore:
@@ -186,6 +188,7 @@ class MedusaStore:
 
     def close(self) -> None:
         self._closing.set()
+        self._reads.shutdown(wait=True)
         self.client.close()
 
     def __repr__(self) -> str:
@@ -194,26 +197,20 @@ class MedusaStore:
     # ================================================================ reading Medusa
 
     def _read(self, order_id: str, what: str) -> Snapshot:
-        order = self.client.get(f"/admin/orders/{order_id}", {"fields": k.ORDER_FIELDS}, what=what)[
-            "order"
-        ]
-        returns = list(
-            self.client.list_all(
-                "/admin/returns",
-                "returns",
-                {"order_id": order_id, "fields": k.RETURN_FIELDS},
-                what=what,
-            )
+        """The order, its returns and its claims: three Admin API reads, made at once (a
+        shopper waits for them when the index's copy is stale)."""
+        returns = self._reads.submit(
+            self._list, "/admin/returns", "returns", order_id, k.RETURN_FIELDS, what
         )
-        claims = list(
-            self.client.list_all(
-                "/admin/claims",
-                "claims",
-                {"order_id": order_id, "fields": k.CLAIM_FIELDS},
-                what=what,
-            )
+        claims = self._reads.submit(
+            self._list, "/admin/claims", "claims", order_id, k.CLAIM_FIELDS, what
         )
-        return Snapshot(order, returns, claims)
+        order = self.client.get(f"/admin/orders/{order_id}", {"fields": k.ORDER_FIELDS}, what=what)
+        return Snapshot(order["order"], returns.result(), claims.result())
+
+    def _list(self, path: str, key: str, order_id: str, fields: str, what: str) -> list[Json]:
+        params = {"order_id": order_id, "fields": fields}
+        return list(self.client.list_all(path, key, params, what=what))
 
     def _read_many(self, order_ids: list[str], what: str) -> Iterator[Snapshot]:
         """Orders by id, :data:`BATCH` per call (with their returns and claims)."""
@@ -399,6 +396,11 @@ class MedusaStore:
             if _number_of(order) == number:
                 return str(order["id"])
         return None
+
+    def snapshot(self, number: str, *, what: str = "the order") -> Snapshot | None:
+        """Medusa's own view of the order carrying ``number`` (not the index's), or None."""
+        order_id = self._find(number, what)
+        return None if order_id is None else self._read(order_id, what)
 
     # ================================================================ reads
 
