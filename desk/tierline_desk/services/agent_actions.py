@@ -316,8 +316,10 @@ def _store_note(ticket: HandoffTicket, reason: str) -> str:
     return f"Tierline {ticket.ticket_number}: {reason}"
 
 
-def _refunded(order: Order) -> Decimal:
-    return sum((r.amount for r in order.refunds), Decimal("0.00"))
+def _refunded(order: Order, leaving_out: str | None = None) -> Decimal:
+    """What was refunded on the order, but the store's refund ``leaving_out``."""
+    refunds = (r for r in order.refunds if leaving_out is None or r.store_ref != leaving_out)
+    return sum((r.amount for r in refunds), Decimal("0.00"))
 
 
 def _audit_action(
@@ -348,7 +350,12 @@ def refund(
     require_worker(agent, ticket)
     order = _order_for_action(session, agent, ticket)
     _check_budget(session, agent, ticket, order, "refund", body.amount)
-    refundable = order.total - _refunded(order)
+    refund_id = unique_random_id(session, Refund, "refund_id", "RF", 8)
+    store_key = keys.agent_action(agent.id, request_key, refund_id)
+    # A retry after the store refunded and the desk's commit failed: the index now shows that
+    # refund, and it must not count against the retry, which is the same refund.
+    earlier = get_store().refund_made(session, order, store_key) if request_key else None
+    refundable = order.total - _refunded(order, leaving_out=earlier)
     if body.amount > refundable:
         raise ApiError(
             409,
@@ -357,13 +364,8 @@ def refund(
             "to refund.",
             refundable=f"{max(refundable, Decimal('0')):.2f}",
         )
-    refund_id = unique_random_id(session, Refund, "refund_id", "RF", 8)
     store_ref = get_store().refund(
-        session,
-        order,
-        body.amount,
-        _store_note(ticket, body.reason),
-        keys.agent_action(agent.id, request_key, refund_id),
+        session, order, body.amount, _store_note(ticket, body.reason), store_key
     )
     now = utcnow()
     row = Refund(

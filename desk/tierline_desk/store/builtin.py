@@ -83,6 +83,11 @@ class BuiltinStore:
     ) -> str | None:
         return None
 
+    def refund_made(self, session: Session, order: Order, idempotency_key: str) -> str | None:
+        return (
+            None  # a builtin refund is the desk's own row: it commits with the desk or not at all
+        )
+
     def issue_certificate(
         self,
         session: Session,

@@ -143,6 +143,12 @@ class StorePort(Protocol):
         """Refund ``amount`` of the captured payment; the store's refund reference."""
         ...
 
+    def refund_made(self, session: Session, order: Order, idempotency_key: str) -> str | None:
+        """The store's reference of a refund it already made under ``idempotency_key`` (a
+        retry after the desk's commit failed), or None. Its amount is then not "already
+        refunded" for the retry: the retry is the same refund."""
+        ...
+
     def issue_certificate(
         self,
         session: Session,

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import MAYA, PRIYA
+from tests.conftest import MAYA, PRIYA, code_of
 from tests.console.conftest import BIG_ORDER, LoginFn, TicketFn
 from tests.helpers.medusa_server import MEDUSA_TIMEOUT
 from tests.helpers.store_orders import MedusaOrders
@@ -212,6 +212,31 @@ def test_an_agent_refund_is_a_refund_on_the_payment_once(
     assert refund is not None and refund.store_ref == medusa_refund["id"]
     refunds = lookup(client, number, **PRIYA).json()["refunds"]
     assert [(r["refund_id"], r["amount"]) for r in refunds] == [(refund.refund_id, "49.99")]
+
+
+def test_a_retried_full_refund_is_the_same_refund_not_one_above_the_total(
+    login: LoginFn,
+    make_ticket: TicketFn,
+    new_order: Any,
+    medusa_orders: MedusaOrders,
+    session: Session,
+) -> None:
+    number = new_order(like=PROCESSING)  # 77.99, all of it refunded
+    alex, ticket = _agent_and_ticket(login, make_ticket, number)
+    body = {"amount": "77.99", "reason": "Never arrived"}
+    _lost_attempt(ticket, "refund", MoneyActionIn.model_validate(body), "refund-all")
+    resp = alex.post(ticket_url(ticket, "refund"), body, key="refund-all")
+    assert resp.status_code == 201, resp.text
+    (medusa_refund,) = refunds_of(medusa_order(medusa_orders, number))
+    assert Decimal(str(medusa_refund["amount"])) == Decimal("77.99")
+    session.expire_all()
+    rows = session.scalars(select(Refund).where(Refund.order_number == number)).all()
+    assert [(r.refund_id, r.store_ref) for r in rows] == [
+        (resp.json()["refund_id"], medusa_refund["id"])
+    ]
+    # Another refund (another key) finds nothing left.
+    again = alex.post(ticket_url(ticket, "refund"), {**body, "amount": "1.00"}, key="refund-2")
+    assert again.status_code == 409 and code_of(again) == "exceeds_refundable", again.text
 
 
 def test_an_agent_certificate_is_a_single_use_promotion_for_the_customer(

@@ -755,13 +755,22 @@ class MedusaStore:
 
     # ---- refund (on the captured payment; the key in the refund's note)
 
+    @staticmethod
+    def _refund_with_key(snap: Snapshot, idempotency_key: str) -> Json | None:
+        tag = k.REFUND_KEY_NOTE.format(key=idempotency_key)
+        return next((r for r in snap.refunds() if tag in str(r.get("note") or "")), None)
+
+    def refund_made(self, session: Session, order: Order, idempotency_key: str) -> str | None:
+        found = self._refund_with_key(self._fresh_snapshot(order, "the refund"), idempotency_key)
+        return None if found is None else str(found["id"])
+
     def refund(
         self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
     ) -> str | None:
         what = "the refund"
         snap = self._fresh_snapshot(order, what)
         tag = k.REFUND_KEY_NOTE.format(key=idempotency_key)
-        found = next((r for r in snap.refunds() if tag in str(r.get("note") or "")), None)
+        found = self._refund_with_key(snap, idempotency_key)
         if found is None:
             payment = self._refundable_payment(snap, amount, what)
             paid = self.client.post(
@@ -773,8 +782,7 @@ class MedusaStore:
                 (r for r in paid.get("refunds") or [] if tag in str(r.get("note") or "")), None
             )
             if found is None:
-                snap = self._read(snap.id, what)
-                found = next((r for r in snap.refunds() if tag in str(r.get("note") or "")), None)
+                found = self._refund_with_key(self._read(snap.id, what), idempotency_key)
             if found is None:
                 raise StoreUnavailable(what)  # refunded, but Medusa does not show it: retry
         self._reread(session, snap.id, what, Skip(refunds=frozenset({str(found["id"])})))
