@@ -122,6 +122,11 @@ async def create_handoff(payload: JSON) -> JSON:
     return await _request("POST", "/api/v1/handoffs", json=payload)
 
 
+async def get_handoff(ticket_number: str) -> JSON:
+    """The ticket as the desk sees it now: status, queue_position, estimated_wait_minutes."""
+    return await _request("GET", f"/api/v1/handoffs/{ticket_number}")
+
+
 async def create_case(payload: JSON) -> JSON:
     return await _request("POST", "/api/v1/cases", json=payload)
 

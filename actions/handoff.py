@@ -29,6 +29,7 @@ ACTION_HANDOFF = "action_handoff"
 ACTION_DECLINE_HANDOFF = "action_decline_handoff"
 ACTION_HANDBACK = "action_handback"
 ACTION_WAIT_IN_QUEUE = "action_wait_in_queue"
+ACTION_REPORT_QUEUE_PLACE = "action_report_queue_place"
 
 ASSOCIATE_TIER = 1
 SUPERVISOR_TIER = 2
@@ -167,14 +168,17 @@ async def hand_off(
     return events
 
 
+def _who(tier: Any) -> str:
+    return "a supervisor" if tier == SUPERVISOR_TIER else "a customer-service associate"
+
+
 def _queued(
     dispatcher: CollectingDispatcher,
     request: HandoffRequest,
     answer: dict[str, Any],
     tried: list[str],
 ) -> list[EventType]:
-    tier = answer.get("tier") or request.tier
-    who = "a supervisor" if tier == SUPERVISOR_TIER else "a customer-service associate"
+    who = _who(answer.get("tier") or request.tier)
     ticket = str(answer["ticket_number"])
     position, wait = answer.get("queue_position"), answer.get("estimated_wait_minutes")
     if position is None or wait is None:
@@ -311,6 +315,59 @@ async def _record_complaint(tracker: Tracker) -> str | None:
     return str(case["case_number"])
 
 
+async def report_queue_place(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> tuple[bool, list[EventType]]:
+    """Tells a shopper waiting for a person their place in the queue and the wait, as now.
+
+    Returns (whether they were told, events). They are not told when they are not waiting
+    (any more): then the events forget the ticket and the caller answers instead.
+    """
+    ticket = tracker.get_slot("handoff_ticket")
+    if not isinstance(ticket, str) or not ticket:
+        return False, []
+    try:
+        current = await desk_client.get_handoff(ticket)
+    except desk_client.DeskUnavailable:
+        dispatcher.utter_message(response="utter_still_in_queue")
+        return True, []
+    except desk_client.DeskError:
+        return False, [SlotSet("handoff_ticket", None)]
+    if current.get("status") not in ("waiting", "claimed"):
+        # Resolved, or the shopper left the queue for a call back.
+        return False, [SlotSet("handoff_ticket", None)]
+    position, wait = current.get("queue_position"), current.get("estimated_wait_minutes")
+    if position is None or wait is None:
+        dispatcher.utter_message(response="utter_still_in_queue")
+    else:
+        dispatcher.utter_message(
+            response="utter_queue_place",
+            who=_who(current.get("tier")),
+            ticket_number=ticket,
+            queue_position=position,
+            estimated_wait_minutes=wait,
+        )
+    return True, []
+
+
+class ActionReportQueuePlace(Action):
+    """A greeting from a shopper in the queue ("hello? anyone there?"): place and wait.
+
+    The welcome instead when they are no longer waiting.
+    """
+
+    def name(self) -> str:
+        return ACTION_REPORT_QUEUE_PLACE
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        told, events = await report_queue_place(dispatcher, tracker)
+        if not told:
+            dispatcher.utter_message(response="utter_greet")
+        return events
+
+
 class ActionWaitInQueue(Action):
     """The shopper will wait: join the queue after all, even when the wait is long."""
 
@@ -323,9 +380,9 @@ class ActionWaitInQueue(Action):
         pending = HandoffRequest.from_slot(tracker.get_slot(PENDING_SLOT))
         if pending is not None:
             return await hand_off(dispatcher, tracker, pending, wait_anyway=True)
-        declined: list[EventType] = [SlotSet("handoff_offered", False)]
-        if tracker.get_slot("handoff_ticket"):
-            dispatcher.utter_message(response="utter_still_in_queue")
+        told, events = await report_queue_place(dispatcher, tracker)
+        declined: list[EventType] = [*events, SlotSet("handoff_offered", False)]
+        if told:
             return declined
         if tracker.get_slot("handoff_offered"):
             # "No, I'll wait" to an offered associate: they will wait for the order instead.

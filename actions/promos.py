@@ -1,4 +1,4 @@
-"""Promo codes: how they work, and whether a given code can be used."""
+"""Promo codes: how they work, and whether a given code can be used (and if not, why)."""
 
 from __future__ import annotations
 
@@ -13,50 +13,18 @@ from rasa_sdk.types import DomainDict
 
 from actions import desk_client
 from actions.formatting import day, money
+from tierline_nlp.promo_codes import find_promo_code
 
 VALIDATE_PROMO_FORM = "validate_promo_form"
 ACTION_CHECK_PROMO_CODE = "action_check_promo_code"
 
-_CODE = re.compile(r"\b[A-Za-z]{3,15}\d{0,3}\b")
-_NOT_CODES = {
-    "THE",
-    "AND",
-    "CODE",
-    "PROMO",
-    "IS",
-    "THIS",
-    "VALID",
-    "CHECK",
-    "MY",
-    "DOES",
-    "WORK",
-    "CAN",
-    "USE",
-    "COUPON",
-    "DISCOUNT",
-    "PLEASE",
-    "PLS",
-    "HAVE",
-    "WHAT",
-    "ABOUT",
-    "TRY",
-}
 _AMOUNT = re.compile(r"\$?\s*(\d{1,6}(?:,\d{3})*(?:\.\d{1,2})?)")
 
 
 def find_code(text: str) -> str | None:
-    """The promo code in ``text``: a word with digits, else an all-caps word, else a lone word."""
-    words: list[str] = [w for w in _CODE.findall(text) if w.upper() not in _NOT_CODES]
-    with_digits = [w for w in words if any(ch.isdigit() for ch in w)]
-    capitals = [w for w in words if w.isupper() and len(w) >= 4]
-    if with_digits:
-        return with_digits[0].upper()
-    if capitals:
-        return capitals[0]
-    stripped = text.strip()
-    if len(words) == 1 and words[0] == stripped:
-        return stripped.upper()
-    return None
+    """The promo code in an answer to "what's the code?" (a single word counts)."""
+    found = find_promo_code(text, expecting_code=True)
+    return found.code if found else None
 
 
 def parse_amount(text: str | None) -> str | None:
@@ -99,6 +67,10 @@ class ActionCheckPromoCode(Action):
         code = str(tracker.get_slot("promo_code") or "")
         subtotal = parse_amount(tracker.get_slot("promo_subtotal"))
         reset: list[EventType] = [SlotSet("promo_code", None), SlotSet("promo_subtotal", None)]
+        if not code:
+            # A question about promo codes in the middle of another task, naming none.
+            dispatcher.utter_message(response="utter_promo_codes_explained")
+            return reset
         try:
             promo = await desk_client.check_promo_code(code, subtotal)
         except desk_client.DeskUnavailable:

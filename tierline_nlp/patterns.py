@@ -15,9 +15,10 @@ ORDER_ID = "order_id"
 EMAIL = "email"
 PHONE_NUMBER = "phone_number"
 AMOUNT = "amount"
+# Found by tierline_nlp.promo_extractor, which reads the whole message, not by the ruler.
 PROMO_CODE = "promo_code"
 
-ENTITY_LABELS = (ORDER_ID, EMAIL, PHONE_NUMBER, AMOUNT, PROMO_CODE)
+ENTITY_LABELS = (ORDER_ID, EMAIL, PHONE_NUMBER, AMOUNT)
 
 Pattern = dict[str, Any]
 
@@ -77,12 +78,6 @@ def _amount_patterns() -> list[list[dict[str, Any]]]:
     ]
 
 
-def _promo_patterns() -> list[list[dict[str, Any]]]:
-    # Codes are a word and a number (WELCOME10, SAVE50). Codes without digits (FREESHIP) are
-    # left to the promo flow, which reads them from the text: an all-caps rant is not a code.
-    return [[_regex(r"^[A-Za-z]{3,15}\d{1,3}$")]]
-
-
 def entity_ruler_patterns() -> list[Pattern]:
     """All EntityRuler patterns, labelled with the Rasa entity names."""
     groups = {
@@ -90,7 +85,6 @@ def entity_ruler_patterns() -> list[Pattern]:
         EMAIL: [[{"LIKE_EMAIL": True}]],
         PHONE_NUMBER: _phone_patterns(),
         AMOUNT: _amount_patterns(),
-        PROMO_CODE: _promo_patterns(),
     }
     return [
         {"label": label, "pattern": pattern}

@@ -12,6 +12,7 @@ from actions.handoff import (
     ActionDeclineHandoff,
     ActionHandback,
     ActionHandoff,
+    ActionReportQueuePlace,
     ActionWaitInQueue,
     HandoffRequest,
     hand_off,
@@ -74,6 +75,7 @@ HISTORY = [
 
 action = ActionHandoff()
 wait = ActionWaitInQueue()
+queue_place = ActionReportQueuePlace()
 
 
 def buttons(domain: dict[str, Any], response: str) -> list[tuple[str, str]]:
@@ -546,14 +548,97 @@ async def test_waiting_when_nobody_is_online_anymore(
     assert slot_events(events)["handoff_request"] == PENDING
 
 
-async def test_waiting_while_already_queued_needs_no_new_ticket(
+def desk_ticket(**overrides: Any) -> dict[str, Any]:
+    """The ticket as GET /api/v1/handoffs/{ticket} answers it."""
+    body = {
+        "ticket_number": "T-000123",
+        "tier": 1,
+        "status": "waiting",
+        "queue_position": 2,
+        "estimated_wait_minutes": 8,
+        "conversation_id": "conv-1",
+        "reason": "Shopper asked to talk to a person",
+    }
+    return {**body, **overrides}
+
+
+async def test_waiting_while_already_queued_tells_the_place_and_needs_no_new_ticket(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter
 ) -> None:
+    desk.get(f"{HANDOFFS}/T-000123").respond(200, json=desk_ticket())
     tracker = make_tracker(slots={"handoff_ticket": "T-000123"}, intent="wait_in_queue")
     events = await wait.run(dispatcher, tracker, {})
-    assert responses(dispatcher) == ["utter_still_in_queue"]
+    assert responses(dispatcher) == ["utter_queue_place"]
+    assert dispatcher.messages[0]["queue_position"] == 2
     assert slot_events(events) == {"handoff_offered": False}
-    assert not desk.calls
+    # No new ticket: the only call to the desk reads the existing one.
+    assert [call.request.method for call in desk.calls] == ["GET"]
+
+
+async def test_waiting_after_leaving_the_queue_is_nothing_to_wait_for(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    desk.get(f"{HANDOFFS}/T-000123").respond(200, json=desk_ticket(status="withdrawn"))
+    tracker = make_tracker(slots={"handoff_ticket": "T-000123"}, intent="wait_in_queue")
+    events = await wait.run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_nothing_to_wait_for"]
+    assert slot_events(events) == {"handoff_ticket": None, "handoff_offered": False}
+
+
+async def test_a_greeting_in_the_queue_gets_the_place_and_the_wait(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    desk.get(f"{HANDOFFS}/T-000123").respond(
+        200, json=desk_ticket(tier=2, queue_position=4, estimated_wait_minutes=16)
+    )
+    tracker = make_tracker(
+        slots={"handoff_ticket": "T-000123"}, intent="greet", text="hello? anyone there?"
+    )
+    events = await queue_place.run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_queue_place"]
+    told = dispatcher.messages[0]
+    assert told["ticket_number"] == "T-000123"
+    assert (told["queue_position"], told["estimated_wait_minutes"]) == (4, 16)
+    assert told["who"] == "a supervisor"
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, json=desk_ticket(status="resolved", queue_position=None)),
+        httpx.Response(404, json=desk_error(404, "ticket_not_found")),
+    ],
+)
+async def test_a_greeting_after_the_queue_is_the_welcome(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, answer: httpx.Response
+) -> None:
+    desk.get(f"{HANDOFFS}/T-000123").mock(return_value=answer)
+    tracker = make_tracker(slots={"handoff_ticket": "T-000123"}, intent="greet", text="hi")
+    events = await queue_place.run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_greet"]
+    assert slot_events(events) == {"handoff_ticket": None}
+
+
+async def test_a_greeting_in_the_queue_when_the_desk_is_down_keeps_the_place(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    desk.get(f"{HANDOFFS}/T-000123").respond(503)
+    tracker = make_tracker(slots={"handoff_ticket": "T-000123"}, intent="greet", text="hi?")
+    events = await queue_place.run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_still_in_queue"]
+    assert events == []
+
+
+async def test_a_waiting_ticket_without_an_estimate_is_still_in_the_queue(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    desk.get(f"{HANDOFFS}/T-000123").respond(
+        200, json=desk_ticket(status="claimed", queue_position=None, estimated_wait_minutes=None)
+    )
+    tracker = make_tracker(slots={"handoff_ticket": "T-000123"}, intent="greet", text="hello")
+    await queue_place.run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_still_in_queue"]
 
 
 async def test_no_ill_wait_to_an_offered_associate_declines_it(

@@ -157,3 +157,13 @@ async def test_desk_down(dispatcher: CollectingDispatcher, desk: respx.MockRoute
     desk.get("/api/v1/promo-codes/WELCOME10").respond(500)
     await check(dispatcher, "WELCOME10")
     assert responses(dispatcher) == ["utter_desk_unavailable"]
+
+
+async def test_a_promo_question_naming_no_code_is_explained(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    tracker = make_tracker(intent="promo_code", text="do you have any discount codes?")
+    events = await ActionCheckPromoCode().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_promo_codes_explained"]
+    assert slot_events(events) == {"promo_code": None, "promo_subtotal": None}
+    assert not desk.calls

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.conftest import Console, Stack, button_payloads, say, say_with_buttons
+from tests.e2e.helpers import joined, resume, waiting_tickets
 
 pytestmark = pytest.mark.e2e
 
@@ -19,23 +20,6 @@ MAYA = "maya.chen@example.com"
 # Desk defaults (desk/tierline_desk/settings.py): a wait above this many minutes is "long".
 MAX_WAIT_MINUTES = 20
 AVG_HANDLE_MINUTES = 4
-
-
-def joined(replies: list[str]) -> str:
-    assert replies, "the bot answered nothing"
-    return "\n".join(replies)
-
-
-def waiting_tickets(stack: Stack, tier: int = 1) -> list[dict[str, object]]:
-    tickets = stack.desk("GET", "/api/v1/handoffs", params={"status": "waiting"}).json()
-    return [t for t in tickets if t["tier"] == tier]
-
-
-def resume(stack: Stack, ticket_number: str) -> None:
-    response = stack.desk(
-        "POST", f"/api/v1/handoffs/{ticket_number}/resume", json={"outcome": "Sorted."}
-    )
-    assert response.status_code in (200, 409), response.text
 
 
 def test_waiting_for_a_person_the_bot_keeps_helping_until_an_agent_claims(

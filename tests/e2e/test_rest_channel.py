@@ -7,15 +7,11 @@ import time
 import pytest
 
 from tests.e2e.conftest import Stack, say
+from tests.e2e.helpers import joined
 
 pytestmark = pytest.mark.e2e
 
 MAYA = "maya.chen@example.com"
-
-
-def joined(replies: list[str]) -> str:
-    assert replies, "the bot answered nothing"
-    return "\n".join(replies)
 
 
 def test_tracking_a_package_after_proving_ownership(stack: Stack, sender: str) -> None:

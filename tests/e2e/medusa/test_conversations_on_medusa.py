@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import console_login, say
+from tests.e2e.helpers import joined
 from tests.e2e.medusa.conftest import MedusaStack
 
 pytestmark = pytest.mark.e2e_medusa
@@ -28,11 +29,6 @@ PAYMENTS = ",".join(
         "*payment_collections.payments.refunds",
     ]
 )
-
-
-def joined(replies: list[str]) -> str:
-    assert replies, "the bot answered nothing"
-    return "\n".join(replies)
 
 
 def refunded_in_medusa(stack: MedusaStack, number: str) -> list[Decimal]:
