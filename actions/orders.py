@@ -186,7 +186,8 @@ class ValidateOrderForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         given = _as_text(slot_value)
-        several = order_numbers_in(f"{given} {tracker.latest_message.get('text') or ''}")
+        # The message first: the numbers are offered in the order the shopper wrote them.
+        several = order_numbers_in(f"{tracker.latest_message.get('text') or ''} {given}")
         if len(several) > 1:
             # Which one? The ask action offers them; the task stays the one asked for.
             return {"order_id": None, ORDER_CHOICES_SLOT: [n.formatted for n in several]}

@@ -721,8 +721,9 @@ async def test_two_numbers_in_one_message_ask_which(
 ) -> None:
     text = f"track {ORDER_NUMBER} and {SECOND_NUMBER}"
     tracker = make_tracker(slots={"order_task": "track"}, intent="track_package", text=text)
-    # Rasa fills a text slot with a list when a message holds two order_id entities.
-    result = await form.validate_order_id([ORDER_NUMBER, SECOND_NUMBER], dispatcher, tracker, {})
+    # Rasa fills a text slot with a list (in any order) when a message holds two order_id
+    # entities; they are offered in the order the shopper wrote them.
+    result = await form.validate_order_id([SECOND_NUMBER, ORDER_NUMBER], dispatcher, tracker, {})
     assert result == {"order_id": None, "order_choices": [ORDER_NUMBER, SECOND_NUMBER]}
     assert not desk.calls
     # One entity found, the other only in the words: still a choice.
