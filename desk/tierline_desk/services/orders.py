@@ -78,9 +78,7 @@ def get_owned_order(
 def recent_orders(session: Session, customer_id: str | None, limit: int) -> list[Order]:
     """A signed-in customer's newest orders, each checked like any other read of an order."""
     if not _norm(customer_id):
-        raise ApiError(
-            403, "verification_required", "Only a verified customer id can list orders."
-        )
+        raise ApiError(403, "verification_required", "Only a verified customer id can list orders.")
     proof = Proof(customer_id=customer_id)
     orders = get_store().customer_orders(session, _norm(customer_id))[:limit]
     for order in orders:
