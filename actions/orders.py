@@ -39,7 +39,7 @@ MAX_VERIFICATION_ATTEMPTS = 3
 RECENT_ORDERS_OFFERED = 5
 # The order numbers the shopper gave at once, offered as a choice while the form asks which.
 ORDER_CHOICES_SLOT = "order_choices"
-# "no, I meant the jacket": domain.yml maps it into return_item whatever the form asks.
+# "no, I meant the jacket": ValidateOrderForm.extract_return_item, whatever the form asks.
 CORRECTION_INTENT = "correct_detail"
 PRE_SHIPMENT = "processing"
 
@@ -263,6 +263,18 @@ class ValidateOrderForm(FormValidationAction):
             "order_email": email,
         }
 
+    async def extract_return_item(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A correction names the item while the form asks something else (the reason, say).
+
+        rasa-sdk extracts (and then validates) only the slots the form requires, so this runs
+        only while the order has several returnable items.
+        """
+        if tracker.get_intent_of_latest_message() != CORRECTION_INTENT:
+            return {}
+        return {"return_item": tracker.latest_message.get("text")}
+
     async def validate_return_item(
         self,
         slot_value: Any,
@@ -350,9 +362,9 @@ def _chosen_item(
 ) -> dict[str, Any]:
     """The item ``text`` names, for ``slot``.
 
-    The form fills the slot from a correction ("no, I meant the jacket") whatever it is
-    asking: then the item is confirmed, and a correction naming no item (a new order number,
-    say) just clears the slot so the form asks again if it has to.
+    A correction ("no, I meant the jacket") fills the slot whatever the form is asking: then
+    the item is confirmed, and a correction naming no item just clears the slot so the form
+    asks which item.
     """
     item = match_item(text, items)
     correcting = tracker.get_intent_of_latest_message() == CORRECTION_INTENT

@@ -845,9 +845,72 @@ async def test_a_correction_naming_no_item_clears_it_quietly(
     dispatcher: CollectingDispatcher,
 ) -> None:
     slots = verified_slots(make_order("delivered"), order_task="return", return_item="SKU-1")
-    text = f"no wait, the other order {OTHER_ORDER_NUMBER}"
+    text = "no, I meant the hat"
     tracker = make_tracker(slots=slots, intent="correct_detail", text=text)
     assert await form.validate_return_item(text, dispatcher, tracker, {}) == {"return_item": None}
+    assert dispatcher.messages == []
+
+
+async def test_form_run_takes_a_correction_while_asking_the_reason(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = verified_slots(
+        make_order("delivered"),
+        order_task="return",
+        return_item="SKU-1",
+        requested_slot="return_reason",
+    )
+    tracker = make_tracker(
+        slots=slots,
+        intent="correct_detail",
+        text="no, I meant the socks",
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events)["return_item"] == "SKU-2"
+    assert requested_slot(events) == "return_reason"
+    assert responses(dispatcher) == ["utter_item_corrected"]
+
+
+async def test_form_run_ignores_an_item_correction_when_there_is_no_choice(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    order = make_order("delivered", items=[make_item("SKU-1", "Trail Running Shoes")])
+    slots = verified_slots(order, order_task="return", requested_slot="return_reason")
+    tracker = make_tracker(
+        slots=slots,
+        intent="correct_detail",
+        text="no, I meant the jacket",
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert "return_item" not in slot_events(events)
+
+
+async def test_form_run_takes_a_switch_to_another_order(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
+) -> None:
+    other = make_order("delivered", order_number=OTHER_ORDER_NUMBER)
+    desk.post(LOOKUP).respond(200, json=other)
+    slots = verified_slots(
+        make_order("delivered"),
+        order_task="return",
+        return_item="SKU-1",
+        requested_slot="return_reason",
+    )
+    text = f"no wait, the other order {OTHER_ORDER_NUMBER}"
+    tracker = make_tracker(
+        slots=slots,
+        intent="correct_detail",
+        text=text,
+        new_slots={"order_id": OTHER_ORDER_NUMBER},
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    slots_set = slot_events(events)
+    assert slots_set["verified_order"] == OTHER_ORDER_NUMBER
+    assert slots_set["return_item"] is None
+    assert requested_slot(events) == "return_item"  # asked again, on the new order
     assert dispatcher.messages == []
 
 

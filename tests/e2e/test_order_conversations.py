@@ -35,6 +35,10 @@ def test_a_recent_order_button_carries_on_a_return(stack: Stack, sender: str) ->
     messages = say_with_buttons(sender, "I want to return something", metadata)
     assert "849-9513935-5428937" in button_payloads(messages)
     assert "reason for the return" in "\n".join(say(sender, "849-9513935-5428937", metadata))
+    # One item on the order: a correction naming another is not understood, the ask goes on.
+    unusable = "\n".join(say(sender, "no, I meant the jacket", metadata))
+    assert "couldn't tell which item" in unusable
+    assert "reason for the return" in unusable
     answer = "\n".join(say(sender, "two pieces are missing", metadata))
     assert "return authorization is RMA-" in answer
     assert "Board Game: Harbor Traders" in answer
