@@ -83,6 +83,13 @@ async def lookup_order(order_number: str, email: str | None, customer_id: str | 
     return await _request("POST", "/api/v1/orders/lookup", json=body)
 
 
+async def recent_orders(customer_id: str, limit: int) -> list[JSON]:
+    """A signed-in customer's newest orders (number, status, date, first item, item count)."""
+    body = {"customer_id": customer_id, "limit": limit}
+    orders = (await _request("POST", "/api/v1/orders/recent", json=body)).get("orders", [])
+    return [order for order in orders if isinstance(order, dict)]
+
+
 async def cancel_order(order_number: str, email: str | None, customer_id: str | None) -> JSON:
     body = {**_proof(email, customer_id), "reason": "requested by shopper in chat"}
     return await _request("POST", f"/api/v1/orders/{order_number}/cancel", json=body)

@@ -21,15 +21,24 @@ def _parse(value: str) -> date | datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def day(value: str | None) -> str:
-    """'Thursday, November 26' for an ISO date or datetime."""
+def _say_day(value: str | None, month_format: str) -> str:
     if not value:
         return "unknown"
     try:
         parsed = _parse(value)
     except ValueError:
         return value
-    return f"{parsed:%A, %B} {parsed.day}"
+    return f"{parsed:{month_format}} {parsed.day}"
+
+
+def day(value: str | None) -> str:
+    """'Thursday, November 26' for an ISO date or datetime."""
+    return _say_day(value, "%A, %B")
+
+
+def short_day(value: str | None) -> str:
+    """'Nov 26' for an ISO date or datetime."""
+    return _say_day(value, "%b")
 
 
 def moment(value: str | None) -> str:

@@ -88,3 +88,13 @@ def parse_order_number(text: str) -> OrderNumber:
             f"written like {EXAMPLE}."
         )
     return OrderNumber(digits)
+
+
+def order_numbers_in(text: str) -> list[OrderNumber]:
+    """Every well-formed order number in ``text``, each once, in the order they were written."""
+    found: list[OrderNumber] = []
+    for match in _WELL_FORMED.finditer(_ascii_digits(text)):
+        number = OrderNumber("".join(ch for ch in match.group(0) if ch.isdigit()))
+        if number not in found:
+            found.append(number)
+    return found

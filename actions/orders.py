@@ -22,19 +22,25 @@ from actions import desk_client
 from actions.addresses import one_line, parse_address
 from actions.conversation import bot_log, signed_in_customer
 from actions.emails import find_email
-from actions.formatting import money
+from actions.formatting import money, short_day
 from actions.items import item_named_in, match_item, parse_quantity
-from actions.order_numbers import OrderNumberError, parse_order_number
+from actions.order_numbers import OrderNumberError, order_numbers_in, parse_order_number
 
 logger = logging.getLogger(__name__)
 
 ACTION_START_ORDER_TASK = "action_start_order_task"
 VALIDATE_ORDER_FORM = "validate_order_form"
+ACTION_ASK_ORDER_ID = "action_ask_order_id"
 ACTION_ASK_CANCEL_CONFIRMED = "action_ask_cancel_confirmed"
 ACTION_ASK_RETURN_ITEM = "action_ask_return_item"
 ACTION_ASK_CHANGE_ITEM = "action_ask_change_item"
 
 MAX_VERIFICATION_ATTEMPTS = 3
+RECENT_ORDERS_OFFERED = 5
+# The order numbers the shopper gave at once, offered as a choice while the form asks which.
+ORDER_CHOICES_SLOT = "order_choices"
+# "no, I meant the jacket": ValidateOrderForm.extract_return_item, whatever the form asks.
+CORRECTION_INTENT = "correct_detail"
 PRE_SHIPMENT = "processing"
 
 TASK_BY_INTENT = {
@@ -113,10 +119,18 @@ class ActionStartOrderTask(Action):
     ) -> list[EventType]:
         intent = tracker.get_intent_of_latest_message() or ""
         task = TASK_BY_INTENT.get(intent, tracker.get_slot("order_task") or "track")
-        events: list[EventType] = [SlotSet("order_task", task), SlotSet("handoff_offered", False)]
+        events: list[EventType] = [
+            SlotSet("order_task", task),
+            SlotSet("handoff_offered", False),
+            SlotSet(ORDER_CHOICES_SLOT, None),
+        ]
         customer_id = signed_in_customer(tracker)
         if customer_id:
             events.append(SlotSet("customer_id", customer_id))
+        # "my email is … and I want to check on an order": the proof for the number to come.
+        email = find_email(str(tracker.latest_message.get("text") or ""))
+        if email:
+            events.append(SlotSet("order_email", email))
         return events + reset_task_slots()
 
 
@@ -171,17 +185,31 @@ class ValidateOrderForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        given = _as_text(slot_value)
+        # The message first: the numbers are offered in the order the shopper wrote them.
+        several = order_numbers_in(f"{tracker.latest_message.get('text') or ''} {given}")
+        if len(several) > 1:
+            # Which one? The ask action offers them; the task stays the one asked for.
+            return {"order_id": None, ORDER_CHOICES_SLOT: [n.formatted for n in several]}
         try:
-            order_number = parse_order_number(str(slot_value)).formatted
+            order_number = parse_order_number(given).formatted
         except OrderNumberError as error:
             dispatcher.utter_message(text=str(error))
             return {"order_id": None}
+        chosen = _other_order_resets(tracker, order_number)
+        if tracker.get_slot(ORDER_CHOICES_SLOT):
+            chosen[ORDER_CHOICES_SLOT] = None
         snapshot = tracker.get_slot("order_snapshot")
         if order_number == tracker.get_slot("verified_order") and isinstance(snapshot, dict):
-            return {"order_id": order_number, **_items_named_when_asking(tracker, snapshot)}
+            return {
+                "order_id": order_number,
+                **chosen,
+                **_items_named_when_asking(tracker, snapshot),
+            }
         customer_id = signed_in_customer(tracker)
         known_email = tracker.get_slot("order_email")
         unverified = {
+            **chosen,
             "order_id": order_number,
             "verified_order": None,
             "order_snapshot": None,
@@ -199,7 +227,11 @@ class ValidateOrderForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_order_not_found", order_id=order_number)
                 return {"order_id": None}
             return unverified
-        return {**_verified(order, customer_id), **_items_named_when_asking(tracker, order)}
+        return {
+            **chosen,
+            **_verified(order, customer_id),
+            **_items_named_when_asking(tracker, order),
+        }
 
     async def validate_order_email(
         self,
@@ -231,6 +263,18 @@ class ValidateOrderForm(FormValidationAction):
             "order_email": email,
         }
 
+    async def extract_return_item(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A correction names the item while the form asks something else (the reason, say).
+
+        rasa-sdk extracts (and then validates) only the slots the form requires, so this runs
+        only while the order has several returnable items.
+        """
+        if tracker.get_intent_of_latest_message() != CORRECTION_INTENT:
+            return {}
+        return {"return_item": tracker.latest_message.get("text")}
+
     async def validate_return_item(
         self,
         slot_value: Any,
@@ -238,12 +282,8 @@ class ValidateOrderForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        order = current_order(tracker) or {}
-        item = match_item(str(slot_value), returnable_items(order))
-        if item is None:
-            dispatcher.utter_message(response="utter_item_not_understood")
-            return {"return_item": None}
-        return {"return_item": item["sku"]}
+        items = returnable_items(current_order(tracker) or {})
+        return _chosen_item("return_item", str(slot_value), items, dispatcher, tracker)
 
     async def validate_return_reason(
         self,
@@ -278,12 +318,8 @@ class ValidateOrderForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        order = current_order(tracker) or {}
-        item = match_item(str(slot_value), order.get("items", []))
-        if item is None:
-            dispatcher.utter_message(response="utter_item_not_understood")
-            return {"change_item": None}
-        return {"change_item": item["sku"]}
+        items = list((current_order(tracker) or {}).get("items", []))
+        return _chosen_item("change_item", str(slot_value), items, dispatcher, tracker)
 
     async def validate_change_quantity(
         self,
@@ -297,6 +333,48 @@ class ValidateOrderForm(FormValidationAction):
             dispatcher.utter_message(response="utter_quantity_not_understood")
             return {"change_quantity": None}
         return {"change_quantity": str(quantity)}
+
+
+def _as_text(slot_value: Any) -> str:
+    """The slot's value as text: a list when the shopper's message held two order numbers."""
+    if isinstance(slot_value, list):
+        return " ".join(str(value) for value in slot_value)
+    return str(slot_value)
+
+
+def _other_order_resets(tracker: Tracker, order_number: str) -> dict[str, Any]:
+    """Clears the task's answers when the shopper switches orders mid-task.
+
+    After "no wait, the other order …" the first order's items mean nothing.
+    """
+    previous = tracker.get_slot("verified_order")
+    if previous and previous != order_number:
+        return {slot: None for slot in TASK_SLOTS}
+    return {}
+
+
+def _chosen_item(
+    slot: str,
+    text: str,
+    items: list[dict[str, Any]],
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> dict[str, Any]:
+    """The item ``text`` names, for ``slot``.
+
+    A correction ("no, I meant the jacket") fills the slot whatever the form is asking: then
+    the item is confirmed, and a correction naming no item just clears the slot so the form
+    asks which item.
+    """
+    item = match_item(text, items)
+    correcting = tracker.get_intent_of_latest_message() == CORRECTION_INTENT
+    if item is None:
+        if not correcting:
+            dispatcher.utter_message(response="utter_item_not_understood")
+        return {slot: None}
+    if correcting:
+        dispatcher.utter_message(response="utter_item_corrected", item=item["name"])
+    return {slot: item["sku"]}
 
 
 def task_message(tracker: Tracker) -> str:
@@ -357,6 +435,55 @@ def _failed_verification(
         attempts_left=MAX_VERIFICATION_ATTEMPTS - attempts,
     )
     return {"order_email": None, "verification_attempts": attempts}
+
+
+def order_button_title(order: dict[str, Any]) -> str:
+    """'114-2093847-1122334 · Dec 7 · Burr Coffee Grinder (3 items)'."""
+    first = str(order.get("first_item") or "no items")
+    count = int(order.get("item_count") or 0)
+    summary = first if count <= 1 else f"{first} ({count} items)"
+    return f"{order['order_number']} · {short_day(order.get('placed_at'))} · {summary}"
+
+
+async def _recent_orders(customer_id: str | None) -> list[dict[str, Any]]:
+    if not customer_id:
+        return []
+    try:
+        return await desk_client.recent_orders(customer_id, RECENT_ORDERS_OFFERED)
+    except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
+        # Asking for the number still works: the list is only a shortcut.
+        logger.warning("recent orders unavailable: %s", error)
+        return []
+
+
+class ActionAskOrderId(Action):
+    """Asks which order, offering what is known: the numbers just given, or recent orders.
+
+    Two numbers in one message are offered as a choice; a signed-in shopper sees their recent
+    orders; anyone else is asked for the number.
+    A button's payload is the order number, so choosing one is the same as typing it.
+    """
+
+    def name(self) -> str:
+        return ACTION_ASK_ORDER_ID
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        choices = tracker.get_slot(ORDER_CHOICES_SLOT)
+        if isinstance(choices, list) and len(choices) > 1:
+            buttons = [{"title": str(n), "payload": str(n)} for n in choices]
+            dispatcher.utter_message(response="utter_ask_which_order", buttons=buttons)
+            return []
+        orders = await _recent_orders(signed_in_customer(tracker))
+        if orders:
+            buttons = [
+                {"title": order_button_title(o), "payload": str(o["order_number"])} for o in orders
+            ]
+            dispatcher.utter_message(response="utter_ask_order_id_recent", buttons=buttons)
+            return []
+        dispatcher.utter_message(response="utter_ask_order_id")
+        return []
 
 
 class ActionAskCancelConfirmed(Action):

@@ -109,6 +109,14 @@ class LookupRequest(Proof):
     order_number: OrderNumber
 
 
+class RecentOrdersRequest(In):
+    """A signed-in customer's own orders: only a channel-verified customer id proves an account
+    (an email proves one order, not the account)."""
+
+    customer_id: Annotated[str, Field(max_length=64)] | None = None
+    limit: Annotated[int, Field(ge=1, le=10)] = 5
+
+
 class CancelRequest(Proof):
     reason: Annotated[str, Field(max_length=2000)] | None = None
 
@@ -195,6 +203,20 @@ class OrderOut(BaseModel):
     return_deadline: date | None
     trade_in: TradeInOut | None
     refunds: list[RefundOut]
+
+
+class OrderSummaryOut(BaseModel):
+    """One line of a customer's order list: enough to tell the orders apart."""
+
+    order_number: str
+    status: OrderStatus
+    placed_at: datetime
+    first_item: str | None
+    item_count: int
+
+
+class RecentOrdersOut(BaseModel):
+    orders: list[OrderSummaryOut]
 
 
 # ---------------------------------------------------------------- returns

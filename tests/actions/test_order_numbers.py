@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from actions.order_numbers import EXAMPLE, OrderNumber, OrderNumberError, parse_order_number
+from actions.order_numbers import (
+    EXAMPLE,
+    OrderNumber,
+    OrderNumberError,
+    order_numbers_in,
+    parse_order_number,
+)
 
 CANONICAL = "112-4839201-5573910"
 
@@ -116,3 +122,24 @@ def test_no_number_at_all(text: str) -> None:
         parse_order_number(text)
     assert str(caught.value).startswith("I couldn't find an order number in that.")
     assert "17 digits" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "track 112-4839201-5573910 and 114-2093847-1122334",
+            ["112-4839201-5573910", "114-2093847-1122334"],
+        ),
+        (
+            "112 4839201 5573910 114.2093847.1122334",
+            ["112-4839201-5573910", "114-2093847-1122334"],
+        ),
+        ("112-4839201-5573910 or 11248392015573910?", ["112-4839201-5573910"]),
+        ("where is 112-4839201-5573910", ["112-4839201-5573910"]),
+        ("order 112-4839201-557391", []),
+        ("where's my stuff", []),
+    ],
+)
+def test_every_order_number_in_a_message_once(text: str, expected: list[str]) -> None:
+    assert [number.formatted for number in order_numbers_in(text)] == expected

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.orders import (
     ActionAskCancelConfirmed,
     ActionAskChangeItem,
+    ActionAskOrderId,
     ActionAskReturnItem,
     ActionStartOrderTask,
     ValidateOrderForm,
@@ -35,6 +36,8 @@ from tests.conftest import (
 )
 
 LOOKUP = "/api/v1/orders/lookup"
+RECENT = "/api/v1/orders/recent"
+SECOND_NUMBER = "114-2093847-1122334"
 
 form = ValidateOrderForm()
 
@@ -708,3 +711,232 @@ async def test_an_item_named_when_asking_to_change_the_order_is_used(
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events)["change_item"] == "SKU-2"
     assert requested_slot(events) == "change_quantity"
+
+
+# ------------------------------------------------------------------ which order
+
+
+async def test_two_numbers_in_one_message_ask_which(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    text = f"track {ORDER_NUMBER} and {SECOND_NUMBER}"
+    tracker = make_tracker(slots={"order_task": "track"}, intent="track_package", text=text)
+    # Rasa fills a text slot with a list (in any order) when a message holds two order_id
+    # entities; they are offered in the order the shopper wrote them.
+    result = await form.validate_order_id([SECOND_NUMBER, ORDER_NUMBER], dispatcher, tracker, {})
+    assert result == {"order_id": None, "order_choices": [ORDER_NUMBER, SECOND_NUMBER]}
+    assert not desk.calls
+    # One entity found, the other only in the words: still a choice.
+    result = await form.validate_order_id(ORDER_NUMBER, dispatcher, tracker, {})
+    assert result["order_choices"] == [ORDER_NUMBER, SECOND_NUMBER]
+
+
+async def test_choosing_one_of_the_numbers_carries_on(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    desk.post(LOOKUP).respond(200, json=make_order("processing", order_number=SECOND_NUMBER))
+    tracker = make_tracker(
+        slots={"order_task": "track", "order_choices": [ORDER_NUMBER, SECOND_NUMBER]},
+        intent="provide_order_id",
+        text=SECOND_NUMBER,
+        metadata={"customer_id": CUSTOMER_ID},
+    )
+    result = await form.validate_order_id(SECOND_NUMBER, dispatcher, tracker, {})
+    assert result["verified_order"] == SECOND_NUMBER
+    assert result["order_choices"] is None
+
+
+async def test_switching_orders_mid_task_clears_the_first_orders_answers(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    other = make_order("delivered", order_number=OTHER_ORDER_NUMBER)
+    route = desk.post(LOOKUP).respond(200, json=other)
+    slots = verified_slots(
+        make_order("delivered"), order_task="return", return_item="SKU-1", return_reason="late"
+    )
+    text = f"no wait, the other order {OTHER_ORDER_NUMBER}"
+    tracker = make_tracker(slots=slots, intent="correct_detail", text=text)
+    result = await form.validate_order_id(OTHER_ORDER_NUMBER, dispatcher, tracker, {})
+    assert sent_json(route)["email"] == EMAIL
+    assert result["verified_order"] == OTHER_ORDER_NUMBER
+    assert result["return_item"] is None
+    assert result["return_reason"] is None
+
+
+async def test_ask_order_id_offers_the_numbers_given(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    tracker = make_tracker(
+        slots={"order_choices": [ORDER_NUMBER, SECOND_NUMBER]},
+        metadata={"customer_id": CUSTOMER_ID},
+    )
+    await ActionAskOrderId().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_ask_which_order"]
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": ORDER_NUMBER, "payload": ORDER_NUMBER},
+        {"title": SECOND_NUMBER, "payload": SECOND_NUMBER},
+    ]
+    assert not desk.calls
+
+
+async def test_ask_order_id_offers_a_signed_in_shoppers_recent_orders(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    recent = [
+        {
+            "order_number": SECOND_NUMBER,
+            "status": "processing",
+            "placed_at": "2026-12-07T09:00:00Z",
+            "first_item": "Burr Coffee Grinder",
+            "item_count": 3,
+        },
+        {
+            "order_number": ORDER_NUMBER,
+            "status": "shipped",
+            "placed_at": "2026-12-04T09:00:00Z",
+            "first_item": "Wireless Headphones",
+            "item_count": 1,
+        },
+    ]
+    route = desk.post(RECENT).respond(200, json={"orders": recent})
+    tracker = make_tracker(
+        intent="track_package", text="where's my stuff", metadata={"customer_id": CUSTOMER_ID}
+    )
+    await ActionAskOrderId().run(dispatcher, tracker, {})
+    assert sent_json(route) == {"customer_id": CUSTOMER_ID, "limit": 5}
+    assert responses(dispatcher) == ["utter_ask_order_id_recent"]
+    assert dispatcher.messages[0]["buttons"] == [
+        {
+            "title": f"{SECOND_NUMBER} · Dec 7 · Burr Coffee Grinder (3 items)",
+            "payload": SECOND_NUMBER,
+        },
+        {"title": f"{ORDER_NUMBER} · Dec 4 · Wireless Headphones", "payload": ORDER_NUMBER},
+    ]
+
+
+async def test_ask_order_id_asks_for_the_number_otherwise(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    await ActionAskOrderId().run(dispatcher, make_tracker(intent="track_package", text="hi"), {})
+    assert not desk.calls  # not signed in: no list to offer
+    desk.post(RECENT).respond(200, json={"orders": []})
+    signed_in = make_tracker(intent="track_package", metadata={"customer_id": CUSTOMER_ID})
+    await ActionAskOrderId().run(dispatcher, signed_in, {})
+    desk.post(RECENT).respond(503)
+    await ActionAskOrderId().run(dispatcher, signed_in, {})
+    assert responses(dispatcher) == ["utter_ask_order_id"] * 3
+
+
+async def test_a_correction_names_another_item(dispatcher: CollectingDispatcher) -> None:
+    slots = verified_slots(
+        make_order("delivered"),
+        order_task="return",
+        return_item="SKU-1",
+        requested_slot="return_reason",
+    )
+    tracker = make_tracker(slots=slots, intent="correct_detail", text="no, I meant the socks")
+    result = await form.validate_return_item("no, I meant the socks", dispatcher, tracker, {})
+    assert result == {"return_item": "SKU-2"}
+    assert responses(dispatcher) == ["utter_item_corrected"]
+    assert dispatcher.messages[0]["item"] == "Wool Hiking Socks"
+
+
+async def test_a_correction_naming_no_item_clears_it_quietly(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    slots = verified_slots(make_order("delivered"), order_task="return", return_item="SKU-1")
+    text = "no, I meant the hat"
+    tracker = make_tracker(slots=slots, intent="correct_detail", text=text)
+    assert await form.validate_return_item(text, dispatcher, tracker, {}) == {"return_item": None}
+    assert dispatcher.messages == []
+
+
+async def test_form_run_takes_a_correction_while_asking_the_reason(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = verified_slots(
+        make_order("delivered"),
+        order_task="return",
+        return_item="SKU-1",
+        requested_slot="return_reason",
+    )
+    tracker = make_tracker(
+        slots=slots,
+        intent="correct_detail",
+        text="no, I meant the socks",
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events)["return_item"] == "SKU-2"
+    assert requested_slot(events) == "return_reason"
+    assert responses(dispatcher) == ["utter_item_corrected"]
+
+
+async def test_form_run_ignores_an_item_correction_when_there_is_no_choice(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    order = make_order("delivered", items=[make_item("SKU-1", "Trail Running Shoes")])
+    slots = verified_slots(order, order_task="return", requested_slot="return_reason")
+    tracker = make_tracker(
+        slots=slots,
+        intent="correct_detail",
+        text="no, I meant the jacket",
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert "return_item" not in slot_events(events)
+
+
+async def test_form_run_takes_a_switch_to_another_order(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
+) -> None:
+    other = make_order("delivered", order_number=OTHER_ORDER_NUMBER)
+    desk.post(LOOKUP).respond(200, json=other)
+    slots = verified_slots(
+        make_order("delivered"),
+        order_task="return",
+        return_item="SKU-1",
+        requested_slot="return_reason",
+    )
+    text = f"no wait, the other order {OTHER_ORDER_NUMBER}"
+    tracker = make_tracker(
+        slots=slots,
+        intent="correct_detail",
+        text=text,
+        new_slots={"order_id": OTHER_ORDER_NUMBER},
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    slots_set = slot_events(events)
+    assert slots_set["verified_order"] == OTHER_ORDER_NUMBER
+    assert slots_set["return_item"] is None
+    assert requested_slot(events) == "return_item"  # asked again, on the new order
+    assert dispatcher.messages == []
+
+
+async def test_an_email_given_with_the_request_is_kept_for_the_order(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter
+) -> None:
+    text = "hi, my email is Priya.N@example.com and i want to check on an order"
+    tracker = make_tracker(intent="track_package", text=text)
+    events = await ActionStartOrderTask().run(dispatcher, tracker, {})
+    assert slot_events(events)["order_email"] == "priya.n@example.com"
+    # The number comes next, and the email is its proof: no second ask.
+    order = make_order("delivered", order_number=OTHER_ORDER_NUMBER)
+    route = desk.post(LOOKUP).respond(200, json=order)
+    later = make_tracker(
+        slots={"order_task": "track", "order_email": "priya.n@example.com"},
+        intent="provide_order_id",
+        text=OTHER_ORDER_NUMBER,
+    )
+    result = await form.validate_order_id(OTHER_ORDER_NUMBER, dispatcher, later, {})
+    assert sent_json(route)["email"] == "priya.n@example.com"
+    assert result["verified_order"] == OTHER_ORDER_NUMBER
+
+
+async def test_start_order_task_without_an_email_sets_none(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    tracker = make_tracker(intent="track_package", text="where's my stuff")
+    events = await ActionStartOrderTask().run(dispatcher, tracker, {})
+    assert "order_email" not in slot_events(events)

@@ -212,3 +212,8 @@ def say(sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[
 
 def button_payloads(messages: list[dict[str, Any]]) -> list[str]:
     return [str(b["payload"]) for message in messages for b in message.get("buttons") or []]
+
+
+def texts_of(messages: list[dict[str, Any]]) -> str:
+    """The bot's texts in ``messages``, one per line."""
+    return "\n".join(str(message.get("text", "")) for message in messages)

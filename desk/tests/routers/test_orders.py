@@ -77,6 +77,60 @@ def test_lookup_without_proof(client: TestClient, proof: dict[str, str]) -> None
     assert code_of(resp) == "verification_required"
 
 
+# ------------------------------------------------------------------ a customer's recent orders
+def recent(client: TestClient, **body: object):  # type: ignore[no-untyped-def]
+    return client.post("/api/v1/orders/recent", json=body)
+
+
+def test_recent_orders_are_the_customers_own_newest_first(client: TestClient) -> None:
+    resp = recent(client, customer_id="C-1003", limit=3)
+    assert resp.status_code == 200
+    orders = resp.json()["orders"]
+    assert len(orders) == 3
+    assert orders[0]["order_number"] == "560-9207156-5416404"
+    assert orders[0]["first_item"] == "Merino Wool Socks (3 pack)"
+    assert orders[0]["item_count"] == 1
+    assert orders[0]["status"] == "processing"
+    placed = [o["placed_at"] for o in orders]
+    assert placed == sorted(placed, reverse=True)
+    for order in orders:
+        owned = lookup(client, order["order_number"], customer_id="C-1003")
+        assert owned.status_code == 200
+
+
+def test_recent_orders_count_every_item(client: TestClient) -> None:
+    orders = recent(client, customer_id="C-1002", limit=10).json()["orders"]
+    jeans_order = next(o for o in orders if o["order_number"] == "398-0454914-9109027")
+    assert jeans_order["first_item"] == "Slim Fit Jeans, 32x32"
+    assert jeans_order["item_count"] == 4
+    assert all(lookup(client, o["order_number"], **JORDAN).status_code == 200 for o in orders)
+
+
+def test_recent_orders_default_to_five(client: TestClient) -> None:
+    assert len(recent(client, customer_id="C-1001").json()["orders"]) == 5
+
+
+@pytest.mark.parametrize("body", [{}, {"customer_id": ""}, {"email": "maya.chen@example.com"}])
+def test_recent_orders_need_a_verified_customer_id(
+    client: TestClient, body: dict[str, str]
+) -> None:
+    resp = recent(client, **body)
+    assert resp.status_code == 403
+    assert code_of(resp) == "verification_required"
+    assert "order_number" not in resp.text
+
+
+def test_recent_orders_of_an_unknown_customer_are_none(client: TestClient) -> None:
+    resp = recent(client, customer_id="C-9999")
+    assert resp.status_code == 200
+    assert resp.json() == {"orders": []}
+
+
+def test_recent_orders_limit_is_bounded(client: TestClient) -> None:
+    assert recent(client, customer_id="C-1001", limit=0).status_code == 422
+    assert recent(client, customer_id="C-1001", limit=11).status_code == 422
+
+
 def test_lookup_unknown_order(client: TestClient) -> None:
     resp = lookup(client, "999-0000000-0000000", **MAYA)
     assert resp.status_code == 404

@@ -13,6 +13,8 @@ from ..schemas import (
     LookupRequest,
     OrderOut,
     QuantityRequest,
+    RecentOrdersOut,
+    RecentOrdersRequest,
 )
 from ..services import orders as svc
 
@@ -22,6 +24,16 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 @router.post("/lookup", response_model=OrderOut)
 def lookup(body: LookupRequest, session: SessionDep) -> OrderOut:
     out = svc.to_out(svc.get_owned_order(session, body.order_number, body))
+    session.commit()  # what the store's adapter refreshed in its index (docs/store.md)
+    return out
+
+
+@router.post("/recent", response_model=RecentOrdersOut)
+def recent(body: RecentOrdersRequest, session: SessionDep) -> RecentOrdersOut:
+    """The signed-in customer's newest orders, for the bot to offer instead of asking for a
+    number."""
+    orders = svc.recent_orders(session, body.customer_id, body.limit)
+    out = RecentOrdersOut(orders=[svc.to_summary(order) for order in orders])
     session.commit()  # what the store's adapter refreshed in its index (docs/store.md)
     return out
 

@@ -16,6 +16,7 @@ from ..schemas import (
     ItemOut,
     LastScan,
     OrderOut,
+    OrderSummaryOut,
     Proof,
     RefundOut,
     TradeInOut,
@@ -72,6 +73,27 @@ def get_owned_order(
         raise ApiError(404, "order_not_found", f"No order {number}.")
     check_ownership(order, proof)
     return order
+
+
+def recent_orders(session: Session, customer_id: str | None, limit: int) -> list[Order]:
+    """A signed-in customer's newest orders, each checked like any other read of an order."""
+    if not _norm(customer_id):
+        raise ApiError(403, "verification_required", "Only a verified customer id can list orders.")
+    proof = Proof(customer_id=customer_id)
+    orders = get_store().customer_orders(session, _norm(customer_id))[:limit]
+    for order in orders:
+        check_ownership(order, proof)
+    return orders
+
+
+def to_summary(order: Order) -> OrderSummaryOut:
+    return OrderSummaryOut(
+        order_number=order.order_number,
+        status=order.status,
+        placed_at=order.placed_at,
+        first_item=order.items[0].name if order.items else None,
+        item_count=sum(item.quantity for item in order.items),
+    )
 
 
 def return_deadline(order: Order, window_days: int | None = None) -> date | None:
