@@ -328,14 +328,15 @@ def _plot_f1(results: Results, outdir: Path) -> str | None:
     return "f1.png"
 
 
-def write(results: Results, outdir: Path, workdir: Path) -> None:
-    """Writes results.md and the plots into outdir."""
+def write(results: Results, outdir: Path, workdir: Path, raw: str = "") -> None:
+    """Writes results.md and the plots into outdir; raw names the results file, if not the usual."""
     m = results.get("machine") or machine()
+    raw = raw or f"var/{workdir.name}/results.json"
     lines = [
         "# Tierline benchmarks",
         "",
         f"Written by `make bench` on {m['date']}: {m['cores']} cores ({m['cpu']}), "
-        f"{m['memory_gb']} GB, {m['os']}. Raw figures: `var/{workdir.name}/results.json`.",
+        f"{m['memory_gb']} GB, {m['os']}. Raw figures: `{raw}`.",
         "",
         "`project` is config.yml (spaCy EntityRuler + count vectors + logistic regression, "
         "RulePolicy); `default` is Rasa 3.6's default pipeline and policies "

@@ -845,7 +845,13 @@ def main() -> int:
             results_path.write_text(json.dumps(results, indent=1))
     results_path.write_text(json.dumps(results, indent=1))
     options.report_dir.mkdir(parents=True, exist_ok=True)
-    report.write(results, options.report_dir, workdir)
+    raw = results_path.resolve()
+    report.write(
+        results,
+        options.report_dir,
+        workdir,
+        str(raw.relative_to(ROOT) if raw.is_relative_to(ROOT) else raw),
+    )
     print(report.summary_line(results))
     return 0
 
