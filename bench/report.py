@@ -159,6 +159,44 @@ def _nlu_tables(results: Results, key: str, title: str) -> list[str]:
     return lines
 
 
+def _pipelines_table(results: Results) -> list[str]:
+    """The pipelines phase: one row per candidate config."""
+    block = _get(results, "pipelines")
+    if not block:
+        return []
+    lines = [
+        "## Candidate NLU pipelines",
+        "",
+        "Each candidate (config.yml and bench/pipelines/*.yml) trained from scratch (full "
+        "`rasa train`, timed), cross-validated on data/nlu, and scored on both held-out splits. "
+        "Choose by cross-validation, test_split and training time (≤ 60 s); the outsiders' "
+        "split is reported, never used to choose. Parse time: `Agent.parse_message` per "
+        "message of both splits, after a warm-up.",
+        "",
+        "| Config | Train s | CV accuracy | CV macro-F1 | test_split accuracy | test_split "
+        "macro-F1 | outsider accuracy | outsider macro-F1 | Parse ms p50 / p95 | Load before |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, row in block.items():
+        cv, test, outsider = row["cross_validation"], row["test_split"], row["outsider_split"]
+        parse = row.get("parse") or {}
+        lines.append(
+            f"| {label} | {row['train_s']:.1f} | {cv['accuracy']:.3f} | {cv['macro_f1']:.3f} "
+            f"| {test['accuracy']:.3f} | {test['macro_f1']:.3f} | {outsider['accuracy']:.3f} "
+            f"| {outsider['macro_f1']:.3f} "
+            f"| {_fmt(parse.get('p50_ms'), 1)} / {_fmt(parse.get('p95_ms'), 1)} "
+            f"| {row['load_average_before']:.2f} |"
+        )
+    lines.append("")
+    for label, row in block.items():
+        confusions = ", ".join(
+            f"{pair} ({count})" for pair, count in row["cross_validation"]["top_confusions"][:4]
+        )
+        lines.append(f"- {label} (`{row['config']}`), most frequent CV confusions: {confusions}")
+    lines.append("")
+    return lines
+
+
 def _load_tables(results: Results) -> list[str]:
     load = _get(results, "load")
     if not load:
@@ -290,14 +328,15 @@ def _plot_f1(results: Results, outdir: Path) -> str | None:
     return "f1.png"
 
 
-def write(results: Results, outdir: Path, workdir: Path) -> None:
-    """Writes results.md and the plots into outdir."""
+def write(results: Results, outdir: Path, workdir: Path, raw: str = "") -> None:
+    """Writes results.md and the plots into outdir; raw names the results file, if not the usual."""
     m = results.get("machine") or machine()
+    raw = raw or f"var/{workdir.name}/results.json"
     lines = [
         "# Tierline benchmarks",
         "",
         f"Written by `make bench` on {m['date']}: {m['cores']} cores ({m['cpu']}), "
-        f"{m['memory_gb']} GB, {m['os']}. Raw figures: `var/{workdir.name}/results.json`.",
+        f"{m['memory_gb']} GB, {m['os']}. Raw figures: `{raw}`.",
         "",
         "`project` is config.yml (spaCy EntityRuler + count vectors + logistic regression, "
         "RulePolicy); `default` is Rasa 3.6's default pipeline and policies "
@@ -357,6 +396,7 @@ def write(results: Results, outdir: Path, workdir: Path) -> None:
     f1_plot = _plot_f1(results, outdir)
     if f1_plot:
         lines += [f"![F1 per intent]({f1_plot})", ""]
+    lines += _pipelines_table(results)
 
     lines += [
         "## Speed: Rasa's REST channel under Locust",

@@ -10,6 +10,10 @@ Phases (all by default, in this order; --phases picks some):
   stores the same web-chat conversations through the whole stack on each store adapter
          (builtin demo tables, then a local Medusa seeded with the same demo data)
   cv     5-fold cross-validation of both configs on data/nlu (slowest: last)
+  pipelines  (only when asked for) candidate NLU pipelines, config.yml and bench/pipelines/*.yml:
+         each trained (timed), scored on both held-out splits, cross-validated on data/nlu, and
+         its parse time per message measured; chosen by cross-validation, test_split and
+         training time, never by the outsiders' split (docs/benchmarks.md)
 Figures go to var/bench/results.json (each phase merges its own), then bench/results.md and
 bench/*.png are written from it, and the last line printed is the summary line.
 `--smoke` runs the harness end to end in seconds against a fake Rasa (CI), writing to var/.
@@ -34,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report
@@ -49,7 +54,10 @@ SHOPPERS = (1, 20, 100)
 STACK_SHOPPERS = 20
 STACK_MIN_SECONDS = 60
 LONG_SHOPPERS = 5
-ALL_PHASES = ("train", "nlu", "load", "stores", "cv")
+DEFAULT_PHASES = ("train", "nlu", "load", "stores", "cv")
+ALL_PHASES = (*DEFAULT_PHASES, "pipelines")
+PIPELINES = BENCH / "pipelines"
+BOT_PYTHON = ROOT / ".venv" / "bin" / "python"
 STORES = ("builtin", "medusa")
 
 Results = dict[str, Any]
@@ -83,33 +91,37 @@ def run_logged(args: list[str], logfile: Path, env: dict[str, str]) -> float:
 def train(workdir: Path, results: Results, names: list[str]) -> None:
     """Full training of the models: --force and an empty cache, so nothing is reused."""
     for name in names:
-        config = CONFIGS[name]
-        cache = workdir / f"cache-{name}"
-        shutil.rmtree(cache, ignore_errors=True)
-        log(f"training {name} ({config.relative_to(ROOT)})")
-        seconds = run_logged(
-            [
-                str(RASA),
-                "train",
-                "--config",
-                str(config),
-                "--domain",
-                "domain.yml",
-                "--data",
-                "data",
-                "--out",
-                str(workdir / "models"),
-                "--fixed-model-name",
-                name,
-                "--force",
-            ],
-            workdir / "logs" / f"train-{name}.log",
-            rasa_env(cache),
-        )
-        results.setdefault("train_s", {})[name] = round(seconds, 1)
-        log_path = workdir / "logs" / f"train-{name}.log"
-        results.setdefault("train_steps", {})[name] = training_steps(log_path, seconds)
-        log(f"trained {name} in {seconds:.1f}s")
+        seconds, steps = train_model(workdir, name, CONFIGS[name])
+        results.setdefault("train_s", {})[name] = seconds
+        results.setdefault("train_steps", {})[name] = steps
+
+
+def train_model(workdir: Path, name: str, config: Path) -> tuple[float, dict[str, float]]:
+    """Trains workdir/models/<name>.tar.gz from scratch; seconds, and seconds per component."""
+    cache = workdir / f"cache-{name}"
+    shutil.rmtree(cache, ignore_errors=True)
+    log(f"training {name} ({config.relative_to(ROOT)})")
+    seconds = run_logged(
+        [
+            str(RASA),
+            "train",
+            "--config",
+            str(config),
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(workdir / "models"),
+            "--fixed-model-name",
+            name,
+            "--force",
+        ],
+        workdir / "logs" / f"train-{name}.log",
+        rasa_env(cache),
+    )
+    log(f"trained {name} in {seconds:.1f}s")
+    return round(seconds, 1), training_steps(workdir / "logs" / f"train-{name}.log", seconds)
 
 
 def training_steps(log_path: Path, total_s: float) -> dict[str, float]:
@@ -172,60 +184,126 @@ HELD_OUT_SPLITS = {
 def nlu(workdir: Path, results: Results, names: list[str]) -> None:
     """The trained models on both held-out splits (rasa test nlu), with confusion matrices."""
     for name in names:
-        for split, path in HELD_OUT_SPLITS.items():
-            out = workdir / "nlu" / f"{name}-{split}"
-            shutil.rmtree(out, ignore_errors=True)
-            log(f"testing {name} on {path.relative_to(ROOT)}")
-            run_logged(
-                [
-                    str(RASA),
-                    "test",
-                    "nlu",
-                    "--model",
-                    str(workdir / "models" / f"{name}.tar.gz"),
-                    "--nlu",
-                    str(path),
-                    "--out",
-                    str(out),
-                ],
-                workdir / "logs" / f"test-{name}-{split}.log",
-                rasa_env(workdir / f"cache-{name}"),
-            )
-            results.setdefault(split, {})[name] = intent_summary(
-                out / "intent_report.json", out / "intent_errors.json"
-            )
+        for split, summary in test_model(workdir, name).items():
+            results.setdefault(split, {})[name] = summary
+
+
+def test_model(workdir: Path, name: str) -> dict[str, Results]:
+    """workdir/models/<name>.tar.gz on each held-out split: split → intent_summary."""
+    summaries: dict[str, Results] = {}
+    for split, path in HELD_OUT_SPLITS.items():
+        out = workdir / "nlu" / f"{name}-{split}"
+        shutil.rmtree(out, ignore_errors=True)
+        log(f"testing {name} on {path.relative_to(ROOT)}")
+        run_logged(
+            [
+                str(RASA),
+                "test",
+                "nlu",
+                "--model",
+                str(workdir / "models" / f"{name}.tar.gz"),
+                "--nlu",
+                str(path),
+                "--out",
+                str(out),
+            ],
+            workdir / "logs" / f"test-{name}-{split}.log",
+            rasa_env(workdir / f"cache-{name}"),
+        )
+        summaries[split] = intent_summary(out / "intent_report.json", out / "intent_errors.json")
+    return summaries
 
 
 def cross_validation(workdir: Path, results: Results, folds: int, names: list[str]) -> None:
     """k-fold cross-validation of the configs on data/nlu (rasa test nlu --cross-validation)."""
     for name in names:
-        config = CONFIGS[name]
-        out = workdir / "nlu" / f"{name}-cv"
-        shutil.rmtree(out, ignore_errors=True)
-        log(f"{folds}-fold cross-validation of {name}")
-        seconds = run_logged(
-            [
-                str(RASA),
-                "test",
-                "nlu",
-                "--nlu",
-                "data/nlu",
-                "--config",
-                str(config),
-                "--cross-validation",
-                "--folds",
-                str(folds),
-                "--out",
-                str(out),
-            ],
-            workdir / "logs" / f"cv-{name}.log",
-            rasa_env(workdir / f"cache-cv-{name}"),
-        )
-        summary = intent_summary(out / "intent_report.json", out / "intent_errors.json")
-        summary["folds"] = folds
-        summary["seconds"] = round(seconds, 1)
+        summary = cross_validate(workdir, name, CONFIGS[name], folds)
         results.setdefault("cross_validation", {})[name] = summary
-        log(f"cross-validated {name} in {seconds:.0f}s: accuracy {summary['accuracy']:.3f}")
+
+
+def cross_validate(workdir: Path, name: str, config: Path, folds: int) -> Results:
+    """k-fold cross-validation of one config on data/nlu: intent_summary, folds, seconds."""
+    out = workdir / "nlu" / f"{name}-cv"
+    shutil.rmtree(out, ignore_errors=True)
+    log(f"{folds}-fold cross-validation of {name}")
+    seconds = run_logged(
+        [
+            str(RASA),
+            "test",
+            "nlu",
+            "--nlu",
+            "data/nlu",
+            "--config",
+            str(config),
+            "--cross-validation",
+            "--folds",
+            str(folds),
+            "--out",
+            str(out),
+        ],
+        workdir / "logs" / f"cv-{name}.log",
+        rasa_env(workdir / f"cache-cv-{name}"),
+    )
+    summary = intent_summary(out / "intent_report.json", out / "intent_errors.json")
+    summary["folds"] = folds
+    summary["seconds"] = round(seconds, 1)
+    log(f"cross-validated {name} in {seconds:.0f}s: accuracy {summary['accuracy']:.3f}")
+    return summary
+
+
+def candidates() -> dict[str, Path]:
+    """The pipelines the pipelines phase compares: config.yml, then bench/pipelines/*.yml."""
+    return {
+        "config.yml": ROOT / "config.yml",
+        **{p.stem: p for p in sorted(PIPELINES.glob("*.yml"))},
+    }
+
+
+def parse_timing(workdir: Path, name: str) -> Results:
+    """Milliseconds per message for workdir/models/<name>.tar.gz on both held-out splits.
+
+    bench/parse_timing.py runs in the bot's venv (it imports Rasa) and prints one duration per
+    message, each the model's parse_message as the Rasa server calls it, after a warm-up.
+    """
+    model = workdir / "models" / f"{name}.tar.gz"
+    done = subprocess.run(
+        [str(BOT_PYTHON), str(BENCH / "parse_timing.py"), str(model)]
+        + [str(path) for path in HELD_OUT_SPLITS.values()],
+        cwd=ROOT,
+        env={**rasa_env(workdir / f"cache-{name}"), "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"parse timing of {name} failed:\n{done.stderr[-3000:]}")
+    durations = [float(ms) for ms in json.loads(done.stdout.splitlines()[-1])]
+    return {
+        "messages": len(durations),
+        "p50_ms": round(percentile(durations, 50), 2),
+        "p95_ms": round(percentile(durations, 95), 2),
+    }
+
+
+def pipelines(workdir: Path, results: Results, folds: int, results_path: Path) -> None:
+    """Each candidate pipeline trained, tested on both splits, cross-validated and timed.
+
+    The figures of each candidate are saved as soon as it is done (the phase is long).
+    """
+    for label, config in candidates().items():
+        name = f"pipeline-{Path(label).stem}"
+        load_before = os.getloadavg()[0]
+        seconds, steps = train_model(workdir, name, config)
+        entry: Results = {
+            "config": str(config.relative_to(ROOT)),
+            "load_average_before": round(load_before, 2),
+            "train_s": seconds,
+            "train_steps": steps,
+            **test_model(workdir, name),
+            "cross_validation": cross_validate(workdir, name, config, folds),
+            "parse": parse_timing(workdir, name),
+        }
+        results.setdefault("pipelines", {})[label] = entry
+        results_path.write_text(json.dumps(results, indent=1))
 
 
 # ---------------------------------------------------------------- load
@@ -617,8 +695,24 @@ def smoke(workdir: Path) -> Results:
         "per_intent": {"greet": {"f1": 1.0, "precision": 1.0, "recall": 1.0, "support": 1}},
         "top_confusions": [],
     }
+    for label, config in candidates().items():
+        parsed = yaml.safe_load(config.read_text())
+        assert parsed.get("pipeline") and parsed.get("policies"), f"{label}: not a full config"
     level = {str(users): rest for users in SHOPPERS}
+    fake_candidate = {
+        "load_average_before": 0.0,
+        "train_s": 0.0,
+        "train_steps": {},
+        "test_split": fake_nlu,
+        "outsider_split": fake_nlu,
+        "cross_validation": {**fake_nlu, "folds": 5, "seconds": 0.0},
+        "parse": {"messages": 1, "p50_ms": 0.0, "p95_ms": 0.0},
+    }
     return {
+        "pipelines": {
+            label: {**fake_candidate, "config": str(config.relative_to(ROOT))}
+            for label, config in candidates().items()
+        },
         "train_s": {"project": 0.0, "default": 0.0},
         "test_split": {"project": fake_nlu, "default": fake_nlu},
         "outsider_split": {"project": fake_nlu, "default": fake_nlu},
@@ -664,7 +758,11 @@ def merge(into: Results, other: Results) -> None:
 def main() -> int:
     """Runs the phases asked for, then writes the report and prints the summary line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phases", default=",".join(ALL_PHASES))
+    parser.add_argument(
+        "--phases",
+        default=",".join(DEFAULT_PHASES),
+        help=f"comma-separated, from {','.join(ALL_PHASES)} (pipelines only when named)",
+    )
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "30")))
     parser.add_argument("--folds", type=int, default=int(os.environ.get("BENCH_FOLDS", "5")))
     parser.add_argument("--models", default=",".join(CONFIGS), help="for train, nlu and cv")
@@ -692,6 +790,8 @@ def main() -> int:
         workdir = Path(tempfile.mkdtemp(prefix="bench-smoke-", dir=ROOT / "var"))
         figures = smoke(workdir)
         report.write(figures, workdir, workdir)
+        written = (workdir / "results.md").read_text()
+        assert all(f"| {label} |" in written for label in candidates()), "pipelines table"
         print(report.summary_line(figures))
         shutil.rmtree(workdir)
         return 0
@@ -704,7 +804,7 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown phases {sorted(unknown)}; choose from {ALL_PHASES}")
     names = [n for n in options.models.split(",") if n in CONFIGS]
-    full_run = phases == list(ALL_PHASES) and names == list(CONFIGS)
+    full_run = phases == list(DEFAULT_PHASES) and names == list(CONFIGS)
     # A full run starts from nothing; a partial one adds to the results file.
     results: Results = {}
     if results_path.exists() and not full_run:
@@ -726,6 +826,7 @@ def main() -> int:
         "load": lambda: load(workdir, results, options.seconds),
         "stores": lambda: stores(workdir, results, options.seconds),
         "cv": lambda: cross_validation(workdir, results, options.folds, names),
+        "pipelines": lambda: pipelines(workdir, results, options.folds, results_path),
     }
     for phase in ALL_PHASES:
         if phase in phases:
@@ -733,7 +834,7 @@ def main() -> int:
             steps[phase]()
             key = (
                 phase
-                if names == list(CONFIGS) or phase in ("load", "stores")
+                if names == list(CONFIGS) or phase in ("load", "stores", "pipelines")
                 else f"{phase} ({','.join(names)})"
             )
             results["phases"][key] = {
@@ -744,7 +845,13 @@ def main() -> int:
             results_path.write_text(json.dumps(results, indent=1))
     results_path.write_text(json.dumps(results, indent=1))
     options.report_dir.mkdir(parents=True, exist_ok=True)
-    report.write(results, options.report_dir, workdir)
+    raw = results_path.resolve()
+    report.write(
+        results,
+        options.report_dir,
+        workdir,
+        str(raw.relative_to(ROOT) if raw.is_relative_to(ROOT) else raw),
+    )
     print(report.summary_line(results))
     return 0
 
