@@ -41,6 +41,7 @@ RECENT_ORDERS_OFFERED = 5
 ORDER_CHOICES_SLOT = "order_choices"
 # "no, I meant the jacket": ValidateOrderForm.extract_return_item, whatever the form asks.
 CORRECTION_INTENT = "correct_detail"
+CANCEL_INTENT = "cancel_order"
 PRE_SHIPMENT = "processing"
 
 TASK_BY_INTENT = {
@@ -262,6 +263,23 @@ class ValidateOrderForm(FormValidationAction):
             **_items_named_when_asking(tracker, order),
             "order_email": email,
         }
+
+    async def extract_cancel_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Typed "yes, cancel it" (the confirm button's words) confirms the cancel asked about.
+
+        Read as a new cancel request, it would only ask the same question again. A cancel that
+        names another order is not a yes for this one.
+        """
+        if tracker.get_slot("requested_slot") != "cancel_confirmed":
+            return {}
+        if tracker.get_intent_of_latest_message() != CANCEL_INTENT:
+            return {}
+        named = {str(n) for n in order_numbers_in(tracker.latest_message.get("text") or "")}
+        if named - {tracker.get_slot("order_id")}:
+            return {}
+        return {"cancel_confirmed": True}
 
     async def extract_return_item(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

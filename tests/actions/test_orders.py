@@ -940,3 +940,32 @@ async def test_start_order_task_without_an_email_sets_none(
     tracker = make_tracker(intent="track_package", text="where's my stuff")
     events = await ActionStartOrderTask().run(dispatcher, tracker, {})
     assert "order_email" not in slot_events(events)
+
+
+async def test_form_run_takes_yes_cancel_it_typed_as_the_confirmation(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = verified_slots(
+        make_order("processing"), order_task="cancel", requested_slot="cancel_confirmed"
+    )
+    tracker = make_tracker(
+        slots=slots, intent="cancel_order", text="Yes, cancel it", active_loop="order_form"
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events)["cancel_confirmed"] is True
+
+
+async def test_form_run_does_not_take_a_cancel_of_another_order_as_the_confirmation(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = verified_slots(
+        make_order("processing"), order_task="cancel", requested_slot="cancel_confirmed"
+    )
+    tracker = make_tracker(
+        slots=slots,
+        intent="cancel_order",
+        text="no, cancel 999-1234567-1234567 instead",
+        active_loop="order_form",
+    )
+    events = await form.run(dispatcher, tracker, domain)
+    assert slot_events(events).get("cancel_confirmed") is not True

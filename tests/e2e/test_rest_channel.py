@@ -55,6 +55,13 @@ def test_cancelling_an_unshipped_order(stack: Stack, sender: str) -> None:
     assert MAYA in str(mail["to"])
 
 
+def test_the_confirm_buttons_words_typed_confirm_the_cancel(stack: Stack, sender: str) -> None:
+    number = "998-7804124-8214187"  # Maya's, processing; no other end-to-end test uses it
+    say(sender, f"please cancel order {number}")
+    assert "Just to confirm" in joined(say(sender, MAYA))
+    assert f"Order {number} is cancelled" in joined(say(sender, "Yes, cancel it"))
+
+
 def test_cancelling_after_shipping_is_refused(stack: Stack, sender: str) -> None:
     say(sender, "cancel order 112-4839201-5573910 please")
     assert "can't cancel it anymore" in joined(say(sender, MAYA))
