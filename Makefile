@@ -60,8 +60,8 @@ build/.spacy-base: FORCE
 	@mkdir -p build
 	@echo '$(SPACY_BASE)' | cmp -s - $@ || echo '$(SPACY_BASE)' > $@
 
-$(SPACY_PIPELINE)/meta.json: $(wildcard tierline_nlp/*.py) .venv/.synced build/.spacy-base
-	$(BOT)/python -m tierline_nlp.build $(SPACY_PIPELINE) $(if $(SPACY_BASE),--base $(SPACY_BASE))
+$(SPACY_PIPELINE)/meta.json: $(wildcard rasa_extensions/nlp/*.py) .venv/.synced build/.spacy-base
+	$(BOT)/python -m rasa_extensions.nlp.build $(SPACY_PIPELINE) $(if $(SPACY_BASE),--base $(SPACY_BASE))
 
 spacy: $(SPACY_PIPELINE)/meta.json ## Build the offline spaCy pipeline
 
@@ -97,8 +97,9 @@ run: train desk-db $(RUN_DEPS) ## Start desk (:8000), actions (:5055) and Rasa (
 shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk and actions up
 	$(WITH_SERVICES) -- $(BOT)/rasa shell --model models --endpoints endpoints.yml
 
-# The bot's own packages: actions, the channel, NLU components, the tracker store and Rasa runtime.
-BOT_PACKAGES := actions channels tierline_nlp rasa_sdk_plugins rasa_runtime tracker_stores
+# The bot's own packages: actions, its Rasa extensions (channel, tracker stores, runtime, NLU
+# components) and the rasa-sdk plugin shim.
+BOT_PACKAGES := actions rasa_extensions rasa_sdk_plugins
 
 lint: install ## ruff and mypy on both projects
 	$(BOT)/python -m ruff check $(BOT_PACKAGES) tests scripts

@@ -24,8 +24,8 @@ def latest_user_metadata(tracker: Tracker) -> dict[str, Any]:
 def signed_in_customer(tracker: Tracker) -> str | None:
     """The customer id the channel verified (signed metadata), if the shopper is signed in.
 
-    Only the channel may set it: ``channels.signed_rest`` drops ids whose signature fails,
-    so an id in metadata here has been checked.
+    Only the channel may set it: ``rasa_extensions.channels.signed_rest`` drops ids whose
+    signature fails, so an id in metadata here has been checked.
     """
     customer_id = latest_user_metadata(tracker).get("customer_id")
     if isinstance(customer_id, str) and customer_id:

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import desk_client
 from actions.formatting import day, money
-from tierline_nlp.promo_codes import find_promo_code
+from rasa_extensions.nlp.promo_codes import find_promo_code
 
 VALIDATE_PROMO_FORM = "validate_promo_form"
 ACTION_CHECK_PROMO_CODE = "action_check_promo_code"

@@ -43,7 +43,10 @@ _long_finished = 0
 
 
 def signed_metadata(customer_id: str) -> dict[str, str]:
-    """What the desk passes to Rasa for a signed-in shopper (channels/signed_rest.py checks it)."""
+    """What the desk passes to Rasa for a signed-in shopper.
+
+    rasa_extensions/channels/signed_rest.py checks it.
+    """
     secret = os.environ["BENCH_IDENTITY_SECRET"].encode()
     signature = hmac.new(secret, customer_id.encode(), hashlib.sha256).hexdigest()
     return {"customer_id": customer_id, "customer_signature": signature}

@@ -485,7 +485,8 @@ def write(results: Results, outdir: Path, workdir: Path, raw: str = "") -> None:
                 f"with each action call, holds {tracker['session_events']} events "
                 f"({tracker['session_bytes'] / 1e3:.0f} kB). The tracker store starts a new "
                 "session when one passes max_session_events (endpoints.yml), carrying the "
-                "slots and the last messages over (tracker_stores/session_bounded.py).",
+                "slots and the last messages over "
+                "(rasa_extensions/tracker_stores/session_bounded.py).",
                 "",
             ]
         elif tracker:

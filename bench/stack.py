@@ -330,9 +330,9 @@ class RasaServer:
         """Starts Rasa like the Procfile does (same credentials); records the start-up time."""
         if port_in_use(self.port):
             raise RuntimeError(f"port {self.port} is busy")
-        # The token reaches Rasa from the environment (rasa_runtime/serve.py), not argv.
-        args = [str(BOT_BIN / "python"), "-m", "rasa_runtime.serve", "run", "--enable-api"]
-        args += ["--interface", "127.0.0.1"]
+        # The token reaches Rasa from the environment (rasa_extensions/runtime/serve.py), not argv.
+        args = [str(BOT_BIN / "python"), "-m", "rasa_extensions.runtime.serve", "run"]
+        args += ["--enable-api", "--interface", "127.0.0.1"]
         args += ["--port", str(self.port), "--credentials", "credentials.yml"]
         args += ["--endpoints", str(self.endpoints_file()), "--model", str(self.model)]
         logs = self.services.workdir / "logs"

@@ -1,18 +1,6 @@
-"""rasa-sdk's plugin package: ``rasa_sdk/plugin.py`` imports it when the action server starts.
+"""rasa-sdk's plugin hook; the hooks themselves live in rasa_extensions/sdk_plugins.py.
 
-It registers Tierline's start-up hooks: log masking (actions/logging_setup.py) and the shared
-secret Rasa must send (actions/server_auth.py). It must be
-importable from the directory the action server starts in (the repo root: Procfile).
+It stays at the root: rasa_sdk/plugin.py imports a top-level package of exactly this name.
 """
 
-from __future__ import annotations
-
-from typing import Any
-
-from actions import logging_setup, server_auth
-
-
-def init_hooks(manager: Any) -> None:
-    """Called once by rasa-sdk's plugin manager with its pluggy PluginManager."""
-    manager.register(logging_setup)
-    manager.register(server_auth)
+from rasa_extensions.sdk_plugins import init_hooks as init_hooks

@@ -416,7 +416,7 @@ class Stack:
                         # RASA_TOKEN reaches Rasa through the environment, never argv.
                         str(ROOT / ".venv/bin/python"),
                         "-m",
-                        "rasa_runtime.serve",
+                        "rasa_extensions.runtime.serve",
                         "run",
                         "--enable-api",
                         "--interface",

@@ -151,7 +151,8 @@ class Settings(BaseSettings):
     maildir: Path = Field(default=REPO_ROOT / "var" / "mail", validation_alias="MAILDIR")
 
     # ---- web chat (the public door): identity and relay to Rasa's REST channel
-    # Signs the customer id the desk passes to Rasa (channels/signed_rest.py checks it).
+    # Signs the customer id the desk passes to Rasa (rasa_extensions/channels/signed_rest.py
+    # checks it).
     identity_secret: SecretStr = Field(
         default=SecretStr(""), validation_alias="TIERLINE_IDENTITY_SECRET"
     )

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rasa_runtime.garbage_collection import freeze_startup_objects
+from rasa_extensions.runtime.garbage_collection import freeze_startup_objects
 
 
 @pytest.fixture

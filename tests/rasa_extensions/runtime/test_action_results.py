@@ -8,8 +8,8 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 
-from rasa_runtime import action_results
-from rasa_runtime.action_results import ActionResultChecker
+from rasa_extensions.runtime import action_results
+from rasa_extensions.runtime.action_results import ActionResultChecker
 
 SCHEMA = RemoteAction.action_response_format_spec()
 

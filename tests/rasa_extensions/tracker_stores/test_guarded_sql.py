@@ -21,9 +21,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels.signed_rest import SignedRestInput
+from rasa_extensions.channels.signed_rest import SignedRestInput
+from rasa_extensions.tracker_stores.guarded_sql import (
+    GuardedSQLTrackerStore,
+    active_store,
+    run_to_end,
+)
 from tests.pg_server import PostgresServer
-from tracker_stores.guarded_sql import GuardedSQLTrackerStore, active_store, run_to_end
 
 DOMAIN = Domain.from_dict({"slots": {"order_number": {"type": "text", "mappings": []}}})
 SENDER = "web-0123456789abcdef01234567"

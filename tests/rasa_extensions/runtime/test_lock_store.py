@@ -11,7 +11,7 @@ import redis
 from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from rasa_runtime.lock_store import OffLoopRedisLockStore
+from rasa_extensions.runtime.lock_store import OffLoopRedisLockStore
 from tests.redis_server import RedisServer
 
 

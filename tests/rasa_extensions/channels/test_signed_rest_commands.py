@@ -14,7 +14,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from tierline_common.signing import sign_command
 
-from channels.signed_rest import SignedRestInput, is_command_like, plain_text
+from rasa_extensions.channels.signed_rest import SignedRestInput, is_command_like, plain_text
 
 SECRET = "identity-secret"
 SENDER = "web-0123456789abcdef01234567"

@@ -6,8 +6,8 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from tierline_nlp.build import PIPELINE_NAME, build_pipeline
-from tierline_nlp.patterns import ENTITY_LABELS, entity_ruler_patterns
+from rasa_extensions.nlp.build import PIPELINE_NAME, build_pipeline
+from rasa_extensions.nlp.patterns import ENTITY_LABELS, entity_ruler_patterns
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def test_amounts(nlp: Language, text: str, amount: str) -> None:
 
 
 def test_promo_codes_are_not_the_rulers(nlp: Language) -> None:
-    # tierline_nlp.promo_extractor finds them, reading the whole message.
+    # rasa_extensions.nlp.promo_extractor finds them, reading the whole message.
     assert entities(nlp, "is WELCOME10 valid") == []
 
 

@@ -12,9 +12,9 @@ and nobody is told.
 - the store keeps its health (down since when, failures, last error); going down and coming
   back are logged once each, at ERROR with ``ALERT tracker_store_down`` and at WARNING with
   ``tracker_store_recovered``;
-- :func:`active_store` lets the REST channel (channels/signed_rest.py) refuse a message while
-  the store is down and answer 503 when the store failed during a message, so the desk tells
-  the shopper and offers a person instead of relaying a reset conversation;
+- :func:`active_store` lets the REST channel (rasa_extensions/channels/signed_rest.py) refuse a
+  message while the store is down and answer 503 when the store failed during a message, so the desk
+  tells the shopper and offers a person instead of relaying a reset conversation;
 - connections are checked before use (``pool_pre_ping``), so after PostgreSQL restarts the
   first message reconnects instead of failing on a dead pooled connection;
 - reads and writes run on a small thread pool, not on the event loop. Rasa's SQL store queries
@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from tracker_stores.session_bounded import SessionBoundedSQLTrackerStore
+from rasa_extensions.tracker_stores.session_bounded import SessionBoundedSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 

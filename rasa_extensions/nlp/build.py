@@ -1,10 +1,10 @@
 """Build the offline spaCy pipeline that Rasa's ``SpacyNLP`` loads from a path.
 
-Usage: ``python -m tierline_nlp.build OUTPUT_DIR [--base PIPELINE]``. By default nothing is
+Usage: ``python -m rasa_extensions.nlp.build OUTPUT_DIR [--base PIPELINE]``. By default nothing is
 downloaded: the pipeline is a blank English tokenizer plus an EntityRuler whose patterns live in
-:mod:`tierline_nlp.patterns`. ``--base en_core_web_md`` (or any installed pipeline or path) puts
-the same rules on top of a pretrained pipeline instead, ahead of its statistical NER; the bot
-never requires one.
+:mod:`rasa_extensions.nlp.patterns`. ``--base en_core_web_md`` (or any installed pipeline or
+path) puts the same rules on top of a pretrained pipeline instead, ahead of its statistical NER;
+the bot never requires one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from tierline_nlp.patterns import entity_ruler_patterns
+from rasa_extensions.nlp.patterns import entity_ruler_patterns
 
 PIPELINE_NAME = "tierline_rules"
 

@@ -18,7 +18,7 @@ The store adds two indexes so the current session is read without walking the wh
 and on SQLite (the embedded default) it turns on the write-ahead log.
 
 Rasa creates the tracker store once per server process, so this is also where Tierline's
-other runtime changes are installed (rasa_runtime/).
+other runtime changes are installed (rasa_extensions/runtime/).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rasa_runtime import action_results
+from rasa_extensions.runtime import action_results
 
 logger = logging.getLogger(__name__)
 

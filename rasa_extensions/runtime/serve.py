@@ -1,7 +1,7 @@
 """Start ``rasa`` with its API token from the environment, never from the command line.
 
-``rasa run --auth-token TOKEN`` puts the token in ``/proc/<pid>/cmdline``, which any local
-user can read (``ps``). Run ``python -m rasa_runtime.serve run --enable-api ...`` instead: this
+``rasa run --auth-token TOKEN`` puts the token in ``/proc/<pid>/cmdline``, which any local user can
+read (``ps``). Run ``python -m rasa_extensions.runtime.serve run --enable-api ...`` instead: this
 module reads ``RASA_TOKEN`` and hands it to Rasa's own command line parser in this process
 (``sys.argv`` is the interpreter's copy; the kernel's cmdline stays as it was exec'd).
 """
@@ -47,7 +47,7 @@ def main(args: Sequence[str] | None = None) -> None:
     try:
         argv = rasa_argv(sys.argv[1:] if args is None else args, os.environ)
     except LaunchError as error:
-        raise SystemExit(f"rasa_runtime.serve: {error}") from None
+        raise SystemExit(f"rasa_extensions.runtime.serve: {error}") from None
     from rasa.__main__ import main as rasa_main  # heavy: only once the arguments are checked
 
     sys.argv = argv

@@ -1,6 +1,6 @@
 """Promo codes in what a shopper wrote: WELCOME10, save50, 10OFF, FREESHIP, "the code freeship".
 
-The one reading of a code, used by the NLU (:mod:`tierline_nlp.promo_extractor`, the
+The one reading of a code, used by the NLU (:mod:`rasa_extensions.nlp.promo_extractor`, the
 ``promo_code`` entity) and by the promo form (:mod:`actions.promos`, a code typed on its own).
 Pure Python: importing it loads neither spaCy nor Rasa.
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from rasa_runtime import serve
+from rasa_extensions.runtime import serve
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RUN = ["run", "--enable-api", "--port", "5005", "--model", "models"]
 
 
@@ -60,7 +60,7 @@ def rasa_command(text: str) -> str:
 
 def test_the_procfile_keeps_the_token_off_the_command_line() -> None:
     line = rasa_command((ROOT / "Procfile").read_text())
-    assert "rasa_runtime.serve run" in line
+    assert "rasa_extensions.runtime.serve run" in line
     assert "auth-token" not in line and "RASA_TOKEN" not in line
 
 
@@ -69,7 +69,7 @@ def test_the_token_is_not_in_the_launched_process_cmdline(tmp_path: Path) -> Non
     script = (
         "import sys, rasa.__main__\n"
         "rasa.__main__.main = lambda: print(open('/proc/self/cmdline').read())\n"
-        "from rasa_runtime import serve\n"
+        "from rasa_extensions.runtime import serve\n"
         "serve.main()\n"
     )
     env = {**os.environ, "RASA_TOKEN": "token-that-must-not-show", "PYTHONPATH": str(ROOT)}

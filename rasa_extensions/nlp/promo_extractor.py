@@ -1,4 +1,4 @@
-"""A Rasa NLU component that finds the ``promo_code`` entity (see :mod:`tierline_nlp.promo_codes`).
+"""A Rasa NLU component that finds the ``promo_code`` entity (see :mod:`.promo_codes`).
 
 A promo code is read from the whole message (is it shouted? is it beside the word "code"?),
 which token patterns in the spaCy EntityRuler cannot see.
@@ -16,8 +16,8 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from tierline_nlp.patterns import PROMO_CODE
-from tierline_nlp.promo_codes import find_promo_code
+from rasa_extensions.nlp.patterns import PROMO_CODE
+from rasa_extensions.nlp.promo_codes import find_promo_code
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

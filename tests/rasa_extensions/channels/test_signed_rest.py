@@ -10,7 +10,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from tierline_common.signing import sign_customer_id
 
-from channels.signed_rest import SignedRestInput, verified_customer_id
+from rasa_extensions.channels.signed_rest import SignedRestInput, verified_customer_id
 
 SECRET = "identity-secret"
 CUSTOMER = "C-1001"
@@ -149,7 +149,7 @@ async def test_a_failure_in_another_message_does_not_leak_into_this_one() -> Non
 
 
 def test_blueprint_freezes_the_heap_once_the_server_has_started() -> None:
-    from rasa_runtime.garbage_collection import freeze_startup_objects
+    from rasa_extensions.runtime.garbage_collection import freeze_startup_objects
 
     async def on_new_message(message: UserMessage) -> None:
         return None

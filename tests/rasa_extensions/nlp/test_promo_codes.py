@@ -4,8 +4,8 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from tierline_nlp.promo_codes import PromoCode, find_promo_code
-from tierline_nlp.promo_extractor import PromoCodeExtractor
+from rasa_extensions.nlp.promo_codes import PromoCode, find_promo_code
+from rasa_extensions.nlp.promo_extractor import PromoCodeExtractor
 
 
 @pytest.mark.parametrize(

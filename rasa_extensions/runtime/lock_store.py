@@ -7,8 +7,9 @@ docs/reliability.md). ``OffLoopRedisLockStore`` makes the same calls, with the s
 semantics, on a small thread pool, and polls for a busy conversation's turn every
 :data:`POLL_SECONDS` instead of every second.
 
-endpoints-scaled.yml: ``lock_store: {type: rasa_runtime.lock_store.OffLoopRedisLockStore, url:
-..., port: ..., db: ..., key_prefix: ...}``; the lifetime of a ticket still comes from
+endpoints-scaled.yml: ``lock_store: {type:
+rasa_extensions.runtime.lock_store.OffLoopRedisLockStore, url: ..., port: ..., db: ...,
+key_prefix: ...}``; the lifetime of a ticket still comes from
 ``TICKET_LOCK_LIFETIME`` (Rasa's own variable).
 """
 

@@ -15,7 +15,7 @@ ORDER_ID = "order_id"
 EMAIL = "email"
 PHONE_NUMBER = "phone_number"
 AMOUNT = "amount"
-# Found by tierline_nlp.promo_extractor, which reads the whole message, not by the ruler.
+# Found by rasa_extensions.nlp.promo_extractor, which reads the whole message, not by the ruler.
 PROMO_CODE = "promo_code"
 
 ENTITY_LABELS = (ORDER_ID, EMAIL, PHONE_NUMBER, AMOUNT)

@@ -19,8 +19,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rasa_runtime import action_results
-from tracker_stores.session_bounded import (
+from rasa_extensions.runtime import action_results
+from rasa_extensions.tracker_stores.session_bounded import (
     SessionBoundedSQLTrackerStore,
     carried_events,
     is_quiet,
@@ -241,7 +241,9 @@ def test_limits_must_leave_room_for_the_carried_messages(tmp_path: Path) -> None
 def test_store_installs_the_fast_action_result_check(
     store: SessionBoundedSQLTrackerStore,
 ) -> None:
-    assert RemoteAction._validate_action_result.__module__ == "rasa_runtime.action_results"
+    assert (
+        RemoteAction._validate_action_result.__module__ == "rasa_extensions.runtime.action_results"
+    )
 
 
 async def test_sqlite_runs_in_write_ahead_log_mode(store: SessionBoundedSQLTrackerStore) -> None:

@@ -5,13 +5,13 @@ it sends ``metadata: {"customer_id": ..., "customer_signature": ...}``, the sign
 ``tierline_common.signing.sign_customer_id``. This channel passes ``customer_id`` on to the
 tracker only when the signature matches, so actions can trust it as proof of who the shopper is.
 
-Unlike Rasa's REST channel, a message that fails inside Rasa is answered with an error status,
-never with a 200 and whatever was said before the failure, and the shopper's text is never
-logged: 500 when handling it raised, 503 while the conversation database is down (see
-tracker_stores/guarded_sql.py), and 502 ``{"error": "action_failed", "messages": [...]}`` when
-a custom action failed (the action server died or answered an error): Rasa only logs that and
-carries on without the action, so the channel watches for that log record while it handles the
-message. The desk shows what was said, then apologises and offers a person.
+Unlike Rasa's REST channel, a message that fails inside Rasa is answered with an error status, never
+with a 200 and whatever was said before the failure, and the shopper's text is never logged: 500
+when handling it raised, 503 while the conversation database is down (see
+rasa_extensions/tracker_stores/guarded_sql.py), and 502 ``{"error": "action_failed", "messages":
+[...]}`` when a custom action failed (the action server died or answered an error): Rasa only logs
+that and carries on without the action, so the channel watches for that log record while it handles
+the message. The desk shows what was said, then apologises and offers a person.
 ``GET /webhooks/rest/health`` reports the tracker store's health.
 
 A text that starts like a command (``/intent{...}``, after spaces, invisible characters or
@@ -37,8 +37,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from tierline_common.signing import sign_command, sign_customer_id
 
-from rasa_runtime.garbage_collection import freeze_startup_objects
-from tracker_stores.guarded_sql import active_store
+from rasa_extensions.runtime.garbage_collection import freeze_startup_objects
+from rasa_extensions.tracker_stores.guarded_sql import active_store
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class SignedRestInput(RestInput):
         """``/webhook`` (no streaming) and ``/health``, with honest failure statuses.
 
         Once the server has started (model loaded), start-up objects are frozen out of the
-        garbage collector (rasa_runtime/garbage_collection.py).
+        garbage collector (rasa_extensions/runtime/garbage_collection.py).
         """
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
         watch_action_failures()
