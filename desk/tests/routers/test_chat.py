@@ -766,7 +766,7 @@ def test_certificates_and_reships_are_told_in_the_chat_and_emailed(
 def test_sockets_look_often_only_while_queued_or_with_a_person(
     mode: str, queue: dict[str, Any], seconds: float
 ) -> None:
-    from tierline_desk.routers.chat import recheck_seconds
+    from tierline_desk.public.chat import recheck_seconds
     from tierline_desk.services.chat import ChatState
 
     assert recheck_seconds(ChatState(mode=mode, agent=None, queue=queue)) == seconds
@@ -775,7 +775,7 @@ def test_sockets_look_often_only_while_queued_or_with_a_person(
 
 def test_a_socket_awaiting_the_bots_answer_looks_often() -> None:
     """The answer may be stored by another replica while wake-ups can't travel (Redis away)."""
-    from tierline_desk.routers.chat import recheck_seconds
+    from tierline_desk.public.chat import recheck_seconds
     from tierline_desk.services.chat import ChatState
 
     idle = ChatState(mode="bot", agent=None, queue={"ticket_number": None})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tierline_desk.routers.console_pages import STATIC_DIR
+from tierline_desk.console.pages import STATIC_DIR
 
 CONSOLE = Path(STATIC_DIR)
 OWN_JS = sorted(p for p in CONSOLE.rglob("*.js") if "vendor" not in p.relative_to(CONSOLE).parts)
@@ -106,7 +106,7 @@ def test_static_files_are_served_with_their_type(
         "/desk/static/js/",
         "/desk/static/%2e%2e/%2e%2e/main.py",
         "/desk/static/..%2f..%2fmain.py",
-        "/desk/static/js/%2e%2e/%2e%2e/%2e%2e/routers/console_pages.py",
+        "/desk/static/js/%2e%2e/%2e%2e/%2e%2e/console/pages.py",
         "/desk/static/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fpyproject.toml",
         "/desk/static/..%5c..%5cmain.py",
         "/desk/static/%2fetc%2fpasswd",
@@ -126,7 +126,7 @@ def test_traversal_and_unknown_paths_are_404(client: TestClient, path: str) -> N
 def test_files_outside_the_console_folder_or_of_unknown_type_are_404(
     client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tierline_desk.routers import console_pages
+    from tierline_desk.console import pages as console_pages
 
     root = tmp_path / "console"
     (root / "js").mkdir(parents=True)

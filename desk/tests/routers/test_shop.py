@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from tierline_desk.routers.shop import SHOP_COOKIE
+from tierline_desk.public.shop import SHOP_COOKIE
 from tierline_desk.services.shop_identity import issue_token, verify_token
 from tierline_desk.settings import get_settings
 

@@ -1,6 +1,6 @@
 """How Medusa's orders reach the desk's index, and the desk when Medusa is down.
 
-- The signed events route (routers/store_events.py): a post without the right signature is
+- The signed events route (public/store_events.py): a post without the right signature is
   refused before anything is read; a new order placed through Medusa's Store API, announced
   by Medusa's subscriber, gets a Tierline number and is found by the bot within seconds.
 - The poller (store/medusa/poller.py) brings a change no event told the desk about.
@@ -33,7 +33,7 @@ from tests.store.helpers import lookup, order_action, ticket_url
 from tierline_desk.db import get_session_factory
 from tierline_desk.main import create_app
 from tierline_desk.models import IdempotencyKey, Order, Refund
-from tierline_desk.routers.store_events import signature
+from tierline_desk.public.store_events import signature
 from tierline_desk.settings import get_settings
 from tierline_desk.store import get_store, reset_store
 from tierline_desk.store.medusa import keys as k

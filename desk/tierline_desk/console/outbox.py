@@ -11,12 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ..agent_auth import AgentDep
+from ..api.outbox import OutboxItem, OutboxMessage, outbox_item
 from ..errors import ApiError
 from ..mail import outbox
 from ..models import Agent
 from ..services.console_access import require_role
 from ..settings import get_settings
-from .outbox import OutboxItem, OutboxMessage, outbox_item
 
 router = APIRouter(prefix="/console/api/outbox", tags=["console"])
 
