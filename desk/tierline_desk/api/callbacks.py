@@ -8,8 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth import ActorDep
-from ..db import SessionDep
+from ..deps import ActorDep, SessionDep
 from ..mail import notify
 from ..models import Callback, utcnow
 from ..schemas import CallbackOut, CallbackRequest

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, status
 from sqlalchemy import select
 
-from ..auth import ActorDep
-from ..db import SessionDep
+from ..deps import ActorDep, SessionDep
 from ..errors import ApiError
 from ..mail import notify
 from ..models import Case

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from ..auth import ActorDep
-from ..db import SessionDep
+from ..deps import ActorDep, SessionDep
 from ..schemas import DeliveryReportCreated, DeliveryReportOut, DeliveryReportRequest
 from ..services import delivery_reports as svc
 

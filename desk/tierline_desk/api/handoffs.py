@@ -8,8 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth import ActorDep
-from ..db import SessionDep
+from ..deps import ActorDep, SessionDep
 from ..errors import ApiError
 from ..mail import notify
 from ..models import HandoffTicket, utcnow

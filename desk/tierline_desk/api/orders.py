@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks
 
-from ..auth import ActorDep
-from ..db import SessionDep
+from ..deps import ActorDep, SessionDep
 from ..mail import notify
 from ..schemas import (
     AddressChangeRequest,

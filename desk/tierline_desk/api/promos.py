@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..db import SessionDep
+from ..deps import SessionDep
 from ..errors import ApiError
 from ..models import PromoCode, utcnow
 from ..schemas import PromoOut

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from ..auth import ActorDep
-from ..db import SessionDep
+from ..deps import ActorDep, SessionDep
 from ..errors import ApiError
 from ..schemas import TranscriptRequestIn, TranscriptRequestOut
 from ..services import transcript_requests

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..agent_auth import AgentDep
-from ..db import SessionDep
+from ..deps import AgentDep, SessionDep
 from ..followup_schemas import AnalyticsOut
 from ..models import utcnow
 from ..services import analytics as svc

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query
 
-from ..agent_auth import AgentDep, WritingAgentDep
-from ..db import SessionDep
+from ..deps import AgentDep, SessionDep, WritingAgentDep
 from ..followup_schemas import CallbackListOut, CallbackOutcomeIn, CallbackOutcomeOut, CallbackView
 from ..mail import notify
 from ..models import utcnow

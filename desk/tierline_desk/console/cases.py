@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from ..agent_auth import AgentDep, WritingAgentDep
-from ..db import SessionDep
+from ..deps import AgentDep, SessionDep, WritingAgentDep
 from ..followup_schemas import (
     CaseCloseIn,
     CaseCloseOut,

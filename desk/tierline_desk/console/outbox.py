@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..agent_auth import AgentDep
 from ..api.outbox import OutboxItem, OutboxMessage, outbox_item
+from ..deps import AgentDep
 from ..errors import ApiError
 from ..mail import outbox
 from ..models import Agent

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..agent_auth import WritingAgentDep
-from ..db import SessionDep
+from ..deps import SessionDep, WritingAgentDep
 from ..schemas import PresenceOut
 from ..services import routing
 

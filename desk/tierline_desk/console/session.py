@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ..agent_auth import SESSION_COOKIE, ConsoleSessionDep, CsrfSessionDep, mark_offline
+from ..agent_auth import SESSION_COOKIE, mark_offline
 from ..console_schemas import LoginIn, SessionOut
-from ..db import SessionDep
+from ..deps import ConsoleSessionDep, CsrfSessionDep, SessionDep
 from ..errors import ApiError
 from ..models import AgentSession
 from ..services import agents, audit

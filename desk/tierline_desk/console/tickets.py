@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..agent_auth import AgentDep, WritingAgentDep
 from ..console_schemas import (
     ApprovalOut,
     ApproveIn,
@@ -28,7 +27,7 @@ from ..console_schemas import (
     ResolveIn,
     TicketCard,
 )
-from ..db import SessionDep
+from ..deps import AgentDep, SessionDep, WritingAgentDep
 from ..errors import ApiError
 from ..mail import notify
 from ..models import Agent, HandoffTicket

@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from ..db import SessionDep, run_until_stored
 from ..db import run_in_session as db
+from ..db import run_until_stored
+from ..deps import SessionDep
 from ..errors import ApiError
 from ..models import Conversation
 from ..services import audit, bot_relay, chat, shop_identity, transcript_requests

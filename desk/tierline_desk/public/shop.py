@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import SessionDep
+from ..deps import SessionDep
 from ..models import Customer
 from ..services.shop_identity import DEFAULT_TTL_SECONDS, issue_token, verify_token
 from ..settings import SettingsError, get_settings
