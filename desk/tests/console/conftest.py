@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tierline_desk.api.schemas import HandoffRequest
 from tierline_desk.models import HandoffTicket
-from tierline_desk.schemas import HandoffRequest
 from tierline_desk.services import handoffs
 
 BIG_ORDER = "117-3141592-6535897"  # delivered, 1928.99, no refunds (demo data)

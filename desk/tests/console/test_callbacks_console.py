@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.mail.catcher_fixture import Catcher, catcher, text_of
+from tierline_desk.console.schemas import CallbackOutcomeIn
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
-from tierline_desk.followup_schemas import CallbackOutcomeIn
 from tierline_desk.models import Agent, Callback, utcnow
 from tierline_desk.services import callback_followup
 from tierline_desk.settings import get_settings

@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 
 from tests.console.conftest import BIG_ORDER, PASSWORDS, AgentClient, login
 from tests.routers.test_chat import FakeRasa, app, hello, rasa, start
+from tierline_desk.api.schemas import HandoffRequest
 from tierline_desk.models import Agent, Callback, Case, Order, utcnow
-from tierline_desk.schemas import HandoffRequest
 from tierline_desk.services import agent_actions, case_followup, chat, handoffs
 from tierline_desk.services.authority import get_policy
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tierline_desk.console_schemas import MoneyActionIn
+from tierline_desk.console.schemas import MoneyActionIn
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
 from tierline_desk.models import Agent, Certificate, Order, Refund

@@ -22,8 +22,8 @@ from starlette.testclient import WebSocketTestSession
 from tests.conftest import RASA_URL
 from tests.console.conftest import AgentClient, login
 from tests.mail.catcher_fixture import Catcher, catcher, text_of
+from tierline_desk.api.schemas import HandoffRequest
 from tierline_desk.models import ChatMessage, Conversation, HandoffTicket
-from tierline_desk.schemas import HandoffRequest
 from tierline_desk.services import handoffs, shop_identity
 from tierline_desk.settings import get_settings
 

@@ -10,8 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tierline_desk.api.schemas import AddressIn
 from tierline_desk.models import HandoffTicket, Order
-from tierline_desk.schemas import AddressIn
 from tierline_desk.settings import DESK_DIR
 from tierline_desk.store import ReshipLine, StoreRefused, StoreUnavailable
 from tierline_desk.store.builtin import BuiltinStore

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import MAYA, audit_rows, code_of
 from tests.console.conftest import BIG_ORDER, AgentClient, LoginFn, TicketFn
-from tierline_desk.console_schemas import MoneyActionIn
+from tierline_desk.api.schemas import AddressIn
+from tierline_desk.console.schemas import MoneyActionIn
 from tierline_desk.models import (
     Agent,
     Certificate,
@@ -27,7 +28,6 @@ from tierline_desk.models import (
     Reship,
     Return,
 )
-from tierline_desk.schemas import AddressIn
 from tierline_desk.services import agent_actions
 from tierline_desk.store import StorePort, StoreRefused, StoreUnavailable, keys
 from tierline_desk.store.builtin import BuiltinStore

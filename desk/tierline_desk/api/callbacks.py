@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from ..deps import ActorDep, SessionDep
 from ..mail import notify
 from ..models import Callback, utcnow
-from ..schemas import CallbackOut, CallbackRequest
 from ..services import audit, handoffs
 from ..services.callback_followup import booked_out as to_out
 from ..services.ids import unique_random_id
+from .schemas import CallbackOut, CallbackRequest
 
 router = APIRouter(prefix="/callbacks", tags=["callbacks"])
 

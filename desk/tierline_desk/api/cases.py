@@ -11,8 +11,8 @@ from ..deps import ActorDep, SessionDep
 from ..errors import ApiError
 from ..mail import notify
 from ..models import Case
-from ..schemas import CaseCreated, CaseOut, CaseRequest
 from ..services import cases as svc
+from .schemas import CaseCreated, CaseOut, CaseRequest
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from ..deps import ActorDep, SessionDep
-from ..schemas import DeliveryReportCreated, DeliveryReportOut, DeliveryReportRequest
 from ..services import delivery_reports as svc
+from .schemas import DeliveryReportCreated, DeliveryReportOut, DeliveryReportRequest
 
 router = APIRouter(prefix="/delivery-reports", tags=["delivery reports"])
 

@@ -13,9 +13,9 @@ from ..errors import ApiError
 from ..mail import notify
 from ..models import HandoffTicket, utcnow
 from ..rasa_client import RasaUnavailable
-from ..schemas import HandoffCreated, HandoffOut, HandoffRequest, ResumeRequest
 from ..services import audit, conversation_control
 from ..services import handoffs as svc
+from .schemas import HandoffCreated, HandoffOut, HandoffRequest, ResumeRequest
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"])
 

@@ -6,7 +6,8 @@ from fastapi import APIRouter, BackgroundTasks
 
 from ..deps import ActorDep, SessionDep
 from ..mail import notify
-from ..schemas import (
+from ..services import orders as svc
+from .schemas import (
     AddressChangeRequest,
     CancelRequest,
     LookupRequest,
@@ -15,7 +16,6 @@ from ..schemas import (
     RecentOrdersOut,
     RecentOrdersRequest,
 )
-from ..services import orders as svc
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from ..errors import ApiError
 from ..mail import outbox
 from ..settings import get_settings
+from .schemas import OutboxItem, OutboxMessage
 
 router = APIRouter(prefix="/outbox", tags=["outbox"])
-
-
-class OutboxItem(BaseModel):
-    message_id: str
-    to: str
-    sender: str
-    subject: str
-    date: datetime | None
-    delivered_at: datetime
-    kind: str | None
-    reference: str | None
-
-
-class OutboxMessage(OutboxItem):
-    text: str
-    html: str | None
 
 
 def outbox_item(m: outbox.StoredMail) -> OutboxItem:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from ..settings import get_settings
+from .schemas import ReturnPolicyOut
 
 router = APIRouter(prefix="/policies", tags=["policies"])
-
-
-class ReturnPolicyOut(BaseModel):
-    window_days: int
 
 
 @router.get("/returns", response_model=ReturnPolicyOut)

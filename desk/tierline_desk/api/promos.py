@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from ..deps import SessionDep
 from ..errors import ApiError
 from ..models import PromoCode, utcnow
-from ..schemas import PromoOut
 from ..store import get_store
+from .schemas import PromoOut
 
 router = APIRouter(prefix="/promo-codes", tags=["promo codes"])
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, BackgroundTasks, Response, status
 
 from ..deps import ActorDep, SessionDep
 from ..mail import notify
-from ..schemas import ReturnOut, ReturnRequest
 from ..services import orders as order_svc
 from ..services import returns as svc
+from .schemas import ReturnOut, ReturnRequest
 
 router = APIRouter(prefix="/returns", tags=["returns"])
 

@@ -11,14 +11,10 @@ from fastapi import APIRouter, Request, status
 
 from ..deps import ActorDep, SessionDep
 from ..errors import ApiError
-from ..schemas import TranscriptRequestIn, TranscriptRequestOut
 from ..services import transcript_requests
+from .schemas import TranscriptRequestIn, TranscriptRequestResult
 
 router = APIRouter(prefix="/transcript-requests", tags=["transcripts"])
-
-
-class TranscriptRequestResult(TranscriptRequestOut):
-    message: str
 
 
 def limits(request: Request) -> transcript_requests.TranscriptLimits:

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ..deps import AgentDep, SessionDep
-from ..followup_schemas import AnalyticsOut
 from ..models import utcnow
 from ..services import analytics as svc
+from .schemas import AnalyticsOut
 
 router = APIRouter(prefix="/console/api/analytics", tags=["console"])
 

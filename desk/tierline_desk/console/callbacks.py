@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query
 
 from ..deps import AgentDep, SessionDep, WritingAgentDep
-from ..followup_schemas import CallbackListOut, CallbackOutcomeIn, CallbackOutcomeOut, CallbackView
 from ..mail import notify
 from ..models import utcnow
 from ..services import callback_followup as svc
+from .schemas import CallbackListOut, CallbackOutcomeIn, CallbackOutcomeOut, CallbackView
 
 router = APIRouter(prefix="/console/api/callbacks", tags=["console"])
 

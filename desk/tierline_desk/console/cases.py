@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from ..deps import AgentDep, SessionDep, WritingAgentDep
-from ..followup_schemas import (
+from ..mail import sender
+from ..services import case_followup as svc
+from .schemas import (
     CaseCloseIn,
     CaseCloseOut,
     CaseDetailOut,
@@ -16,8 +18,6 @@ from ..followup_schemas import (
     CaseReplyOut,
     CaseStatusFilter,
 )
-from ..mail import sender
-from ..services import case_followup as svc
 
 router = APIRouter(prefix="/console/api/cases", tags=["console"])
 

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..api.outbox import OutboxItem, OutboxMessage, outbox_item
+from ..api.outbox import outbox_item
+from ..api.schemas import OutboxItem, OutboxMessage
 from ..deps import AgentDep
 from ..errors import ApiError
 from ..mail import outbox

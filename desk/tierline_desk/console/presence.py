@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..deps import SessionDep, WritingAgentDep
-from ..schemas import PresenceOut
 from ..services import routing
+from .schemas import PresenceOut
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ..agent_auth import SESSION_COOKIE, mark_offline
-from ..console_schemas import LoginIn, SessionOut
 from ..deps import ConsoleSessionDep, CsrfSessionDep, SessionDep
 from ..errors import ApiError
 from ..models import AgentSession
@@ -14,6 +13,7 @@ from ..services.agent_actions import agent_out
 from ..services.login_throttle import LoginThrottle
 from ..services.rate_limits import retry_after_header
 from ..settings import get_settings
+from .schemas import LoginIn, SessionOut
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 

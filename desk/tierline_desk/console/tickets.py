@@ -8,83 +8,47 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..console_schemas import (
-    ApprovalOut,
-    ApproveIn,
-    BudgetOut,
-    CertificateOut,
-    EscalateIn,
-    MoneyActionIn,
-    QueuesOut,
-    ReferIn,
-    RefundOut,
-    ReshipIn,
-    ReshipOut,
-    ResolveIn,
-    TicketCard,
-)
 from ..deps import AgentDep, SessionDep, WritingAgentDep
 from ..errors import ApiError
 from ..mail import notify
 from ..models import Agent, HandoffTicket
 from ..rasa_client import RasaUnavailable
-from ..schemas import CaseOut
 from ..services import agent_actions as svc
 from ..services import agent_notices, chat
 from ..services import cases as case_svc
 from ..services import conversation_control as control
 from ..services.authority import Limit, MoneyAction, get_policy
 from ..services.chat_hub import get_hub
+from .schemas import (
+    AgentMessageIn,
+    ApprovalOut,
+    ApproveIn,
+    AuthorityOut,
+    BudgetOut,
+    CertificateOut,
+    ChatMessageOut,
+    EscalateIn,
+    HandbackIn,
+    MoneyActionIn,
+    QueuesOut,
+    ReferIn,
+    ReferralOut,
+    RefundOut,
+    ReshipIn,
+    ReshipOut,
+    ResolveIn,
+    TicketCard,
+    TicketChatOut,
+)
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
 IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
-
-
-class ReferralOut(BaseModel):
-    ticket: TicketCard
-    case: CaseOut
-
-
-class AuthorityOut(BaseModel):
-    role: str
-    refund: str | None = Field(description='"200.00", "unlimited", or null: not allowed')
-    certificate: str | None
-    reship: bool
-    budget: str | None = Field(description="refunds + certificates per ticket and per order")
-    daily: str | None = Field(description="refunds + certificates per agent per UTC day")
-    reships_per_order: int | None = Field(description="null: no limit")
-
-
-class ChatMessageOut(BaseModel):
-    seq: int
-    sender: str
-    author: str | None
-    author_role: str | None
-    text: str
-    buttons: list[dict[str, str]]
-    created_at: str
-
-
-class TicketChatOut(BaseModel):
-    conversation_id: str
-    web_chat: bool = Field(description="false for conversations outside the web chat")
-    mode: str | None
-    messages: list[ChatMessageOut]
-    shopper_typing: bool
-
-
-class AgentMessageIn(BaseModel):
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-
-
-class HandbackIn(BaseModel):
-    outcome: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 @router.get("/authority", response_model=AuthorityOut)

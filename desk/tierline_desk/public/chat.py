@@ -16,7 +16,6 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, FastAPI, Request, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -31,8 +30,10 @@ from ..services.rate_limits import FloodLimits, retry_after_header
 from ..services.typed_text import as_plain_text, clean_text
 from ..settings import get_settings
 from ..store import get_store
+from .schemas import CustomerCard, SessionIn, SessionOut
 
 log = logging.getLogger("tierline_desk.chat")
+
 router = APIRouter(tags=["web chat"])
 
 SHOP_COOKIE = "tierline_shop"
@@ -44,26 +45,6 @@ RECHECK_SECONDS = 2.0
 IDLE_RECHECK_SECONDS = 30.0
 NOT_WORDS = "I can only read words, not commands. Could you tell me in a few words what you need?"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class SessionIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    conversation_id: Annotated[str, Field(max_length=64)] | None = None
-    token: Annotated[str, Field(max_length=200)] | None = None
-    identity: Annotated[str, Field(max_length=500)] | None = None
-
-
-class CustomerCard(BaseModel):
-    name: str
-    first_name: str
-
-
-class SessionOut(BaseModel):
-    conversation_id: str
-    token: str | None
-    customer: CustomerCard | None
-    resumed: bool
 
 
 @router.post("/chat/api/session", response_model=SessionOut)

@@ -17,7 +17,7 @@ import hmac
 import logging
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -25,26 +25,13 @@ from ..db import get_session_factory
 from ..errors import ApiError
 from ..settings import get_settings
 from ..store import get_store
+from .schemas import StoreEvent, StoreEventOut
 
 router = APIRouter(prefix="/store/events", tags=["store events"])
 log = logging.getLogger("tierline_desk.store_events")
 
 SIGNATURE_HEADER = "X-Tierline-Signature"
 MAX_BODY = 16 * 1024  # the subscriber's bodies are ~100 bytes
-
-
-class StoreEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    event: str = Field(min_length=1, max_length=100)
-    id: str | None = Field(default=None, max_length=100)
-    order_id: str | None = Field(default=None, max_length=100)
-
-
-class StoreEventOut(BaseModel):
-    event: str
-    order_id: str | None
-    order_number: str | None
 
 
 def signature(secret: str, body: bytes) -> str:

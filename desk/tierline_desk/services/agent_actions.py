@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from ..console_schemas import (
+from ..console.schemas import (
     AgentOut,
     ApprovalOut,
     ApproveIn,

@@ -22,14 +22,14 @@ from email.utils import make_msgid
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
-from ..followup_schemas import (
+from ..console.schemas import (
     CaseCard,
     CaseDetailOut,
     CaseListOut,
     CaseMessageOut,
     CaseStatusFilter,
 )
+from ..errors import ApiError
 from ..mail import case_reply
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address

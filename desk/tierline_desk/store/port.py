@@ -42,9 +42,9 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from ..api.schemas import AddressIn
 from ..errors import ApiError
 from ..models import Customer, Order, PromoCode
-from ..schemas import AddressIn
 
 
 class StoreUnavailable(ApiError):

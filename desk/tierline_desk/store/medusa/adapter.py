@@ -47,8 +47,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ...api.schemas import AddressIn
 from ...models import Customer, Order, PromoCode
-from ...schemas import AddressIn
 from ...settings import Settings
 from .. import keys as store_keys
 from ..port import ReshipLine, StoreRefused, StoreUnavailable
