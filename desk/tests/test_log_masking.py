@@ -7,7 +7,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import API_TOKEN
+from tests.utils.desk import API_TOKEN
 from tierline_desk import log_masking
 from tierline_desk.log_masking import MaskingFilter, mask
 

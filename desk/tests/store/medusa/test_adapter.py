@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import MAYA, PRIYA, code_of
-from tests.console.conftest import BIG_ORDER, LoginFn, TicketFn
-from tests.helpers.medusa_server import MEDUSA_TIMEOUT
-from tests.helpers.store_orders import MedusaOrders
-from tests.store.helpers import ask_return, lookup, order_action, ticket_url
+from tests.utils.console import BIG_ORDER, LoginFn, TicketFn
+from tests.utils.desk import MAYA, PRIYA, code_of
+from tests.utils.medusa_server import MEDUSA_TIMEOUT
+from tests.utils.store_actions import ask_return, lookup, order_action, ticket_url
+from tests.utils.store_orders import MedusaOrders
 from tierline_desk.api.schemas import AddressIn
 from tierline_desk.console.schemas import MoneyActionIn, ReshipIn
 from tierline_desk.db import get_session_factory

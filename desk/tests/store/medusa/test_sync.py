@@ -24,12 +24,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import API_TOKEN, MAYA, PRIYA, audit_rows, code_of
-from tests.console.conftest import BIG_ORDER, LoginFn, TicketFn
-from tests.helpers.desk_server import serving
-from tests.helpers.medusa_server import MEDUSA_TIMEOUT, MedusaServer
-from tests.helpers.store_orders import MedusaOrders
-from tests.store.helpers import lookup, order_action, ticket_url
+from tests.utils.console import BIG_ORDER, LoginFn, TicketFn
+from tests.utils.desk import API_TOKEN, MAYA, PRIYA, audit_rows, code_of
+from tests.utils.desk_server import serving
+from tests.utils.medusa_server import MEDUSA_TIMEOUT, MedusaServer
+from tests.utils.store_actions import lookup, order_action, ticket_url
+from tests.utils.store_orders import MedusaOrders
 from tierline_desk.db import get_session_factory
 from tierline_desk.main import create_app
 from tierline_desk.models import IdempotencyKey, Order, Refund

@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.redis_server import free_port
+from tests.utils.redis_server import free_port
 from tierline_desk.store.medusa.client import MedusaClient
 from tierline_desk.store.medusa.devserver import (
     LocalMedusa,

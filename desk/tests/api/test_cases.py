@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import audit_rows, code_of
+from tests.utils.desk import audit_rows, code_of
 
 CUSTOMER = {"id": "C-1004", "email": "sam.oconnor@example.com", "name": "Sam O'Connor"}
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import JORDAN, LEE, MAYA, PRIYA, SAM, audit_rows, code_of
+from tests.utils.desk import JORDAN, LEE, MAYA, PRIYA, SAM, audit_rows, code_of
 from tierline_desk.models import Order
 
 SHIPPED = "112-4839201-5573910"

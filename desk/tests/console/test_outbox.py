@@ -7,11 +7,10 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.mail.catcher_fixture import Catcher, catcher
+from tests.utils.console import LoginFn
+from tests.utils.desk import code_of
+from tests.utils.mail_catcher import Catcher, catcher
 from tierline_desk.mail import sender, templates
-
-from ..conftest import code_of
-from .conftest import LoginFn
 
 __all__ = ["catcher"]  # the fixture, imported for use here
 

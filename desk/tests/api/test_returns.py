@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import JORDAN, LEE, MAYA, PRIYA, audit_rows, code_of
+from tests.utils.desk import JORDAN, LEE, MAYA, PRIYA, audit_rows, code_of
 from tierline_desk.models import Return
 from tierline_desk.settings import get_settings
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.routers.test_chat import (
+from tests.utils.web_chat import (
     IDENTITY_SECRET,
     FakeRasa,
     app,

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import audit_rows, code_of
+from tests.utils.desk import audit_rows, code_of
 from tierline_desk.api.schemas import HandoffRequest
 from tierline_desk.models import Callback, HandoffTicket
 from tierline_desk.services import handoffs

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import API_TOKEN, audit_rows, code_of
+from tests.utils.desk import API_TOKEN, audit_rows, code_of
 from tierline_desk.models import Case, DeliveryReport
 from tierline_desk.settings import get_settings
 

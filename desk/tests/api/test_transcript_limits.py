@@ -9,9 +9,9 @@ import httpx
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
-from tests.conftest import API_TOKEN
-from tests.mail.catcher_fixture import Catcher, catcher
-from tests.routers.test_chat import (
+from tests.utils.desk import API_TOKEN
+from tests.utils.mail_catcher import Catcher, catcher
+from tests.utils.web_chat import (
     MAYA_ID,
     FakeRasa,
     Frame,

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import MAYA, code_of
-from tests.mail.catcher_fixture import Catcher, catcher
+from tests.utils.desk import MAYA, code_of
+from tests.utils.mail_catcher import Catcher, catcher
 from tierline_desk.settings import get_settings
 
 __all__ = ["catcher"]  # the fixture, imported for use here

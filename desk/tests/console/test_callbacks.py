@@ -10,16 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.mail.catcher_fixture import Catcher, catcher, text_of
+from tests.utils.console import LoginFn
+from tests.utils.desk import audit_rows, code_of
+from tests.utils.mail_catcher import Catcher, catcher, text_of
 from tierline_desk.console.schemas import CallbackOutcomeIn
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
 from tierline_desk.models import Agent, Callback, utcnow
 from tierline_desk.services import callback_followup
 from tierline_desk.settings import get_settings
-
-from ..conftest import audit_rows, code_of
-from .conftest import LoginFn
 
 __all__ = ["catcher"]  # the fixture, imported for use here
 

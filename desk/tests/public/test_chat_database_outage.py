@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect
 
-from tests.routers.test_chat import FakeRasa, app, hello, rasa, start, until
+from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until
 from tierline_desk.services import chat
 
 __all__ = ["app", "rasa"]

@@ -1,6 +1,6 @@
 """The desk served over real HTTP (uvicorn on a free port, in a thread), for a test that needs
 something outside the test process to reach it: Medusa's subscriber posting order events (through
-tests/helpers/medusa_server.py's receiver), with the desk's lifespan (the store poller) running."""
+tests/utils/medusa_server.py's receiver), with the desk's lifespan (the store poller) running."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI
 
-from tests.redis_server import free_port
+from tests.utils.redis_server import free_port
 
 
 @contextlib.contextmanager

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import code_of
+from tests.utils.desk import code_of
 
 
 def promo(client: TestClient, code: str, subtotal: str | None = None):  # type: ignore[no-untyped-def]

@@ -11,12 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.mail.catcher_fixture import Catcher, catcher, dead_smtp, free_port, text_of, use_smtp
+from tests.utils.console import LoginFn
+from tests.utils.desk import audit_rows, code_of
+from tests.utils.mail_catcher import Catcher, catcher, dead_smtp, free_port, text_of, use_smtp
 from tierline_desk.models import Case, CaseMessage, utcnow
 from tierline_desk.settings import get_settings
-
-from ..conftest import audit_rows, code_of
-from .conftest import LoginFn
 
 __all__ = ["catcher", "dead_smtp"]  # the fixtures, imported for use here
 

@@ -1,6 +1,6 @@
 """A fresh order for a test that changes one, in the store under test.
 
-The session's Medusa is shared by every test (tests/helpers/medusa_server.py), so a test that
+The session's Medusa is shared by every test (tests/utils/medusa_server.py), so a test that
 cancels, edits, returns, refunds or reships must not touch the demo orders other tests read:
 it asks for a new order "like" a demo order (same customer, items and state, a new number),
 placed in the store under test:

@@ -7,7 +7,7 @@ import respx
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import RASA_URL, audit_rows, code_of
+from tests.utils.desk import RASA_URL, audit_rows, code_of
 from tierline_desk.models import TranscriptRequest
 
 

@@ -8,8 +8,8 @@ import respx
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import RASA_TOKEN, RASA_URL, audit_rows, code_of
-from tests.routers.test_handoff_routing import put_online
+from tests.utils.console import put_online
+from tests.utils.desk import RASA_TOKEN, RASA_URL, audit_rows, code_of
 from tierline_desk.settings import get_settings
 
 

@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import SAM, audit_rows, code_of
-from tests.mail.catcher_fixture import Catcher, catcher, text_of
-from tierline_desk.models import Agent, Case, HandoffTicket, Order
+from tests.utils.console import put_online
+from tests.utils.desk import SAM, audit_rows, code_of
+from tests.utils.mail_catcher import Catcher, catcher, text_of
+from tierline_desk.models import Case, HandoffTicket, Order
 from tierline_desk.settings import get_settings
 
 __all__ = ["catcher"]  # the fixture, imported for use here
@@ -47,14 +48,6 @@ def routing_defaults(db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
         avg_handle_minutes="4",
     )
     yield
-
-
-def put_online(session: Session, *usernames: str, seconds_ago: int = 0) -> None:
-    """Agents whose console was last seen ``seconds_ago`` seconds ago."""
-    for username in usernames:
-        agent = session.scalars(select(Agent).where(Agent.username == username)).one()
-        agent.last_seen_at = datetime.now(UTC) - timedelta(seconds=seconds_ago)
-    session.commit()
 
 
 def handoff(client: TestClient, conversation_id: str, tier: int = 1, **extra: Any) -> Any:
