@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -228,6 +228,42 @@ def _idempotent(
     )
 
 
+MoneyActionName = Literal["refund", "certificate", "reship"]
+MoneyNotice = Callable[[Session, BackgroundTasks, Agent, HandoffTicket, object], None]
+_MONEY_ACTIONS: dict[MoneyActionName, tuple[Callable[..., BaseModel], MoneyNotice]] = {
+    "refund": (svc.refund, agent_notices.refund),
+    "certificate": (svc.certificate, agent_notices.certificate),
+    "reship": (svc.reship, agent_notices.reship),
+}
+"""Each money action: what the service does (in the request's transaction) and what the
+shopper is told once it committed (agent_notices.py)."""
+
+
+def _money_action(
+    action: MoneyActionName,
+    ticket_number: str,
+    body: BaseModel,
+    agent: Agent,
+    session: Session,
+    background: BackgroundTasks,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    """The one path of a refund, certificate or reship: once per Idempotency-Key, then the
+    shopper's notice after the commit."""
+    act, tell = _MONEY_ACTIONS[action]
+    ticket = svc.get_ticket(session, agent, ticket_number)
+    return _idempotent(
+        session,
+        agent,
+        idempotency_key,
+        action,
+        ticket,
+        body,
+        lambda: act(session, agent, ticket, body, request_key=idempotency_key),
+        lambda result: tell(session, background, agent, ticket, result),
+    )
+
+
 @router.post(
     "/tickets/{ticket_number}/refund",
     response_model=RefundOut,
@@ -241,17 +277,7 @@ def refund(
     background: BackgroundTasks,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
-    ticket = svc.get_ticket(session, agent, ticket_number)
-    return _idempotent(
-        session,
-        agent,
-        idempotency_key,
-        "refund",
-        ticket,
-        body,
-        lambda: svc.refund(session, agent, ticket, body, request_key=idempotency_key),
-        lambda result: agent_notices.refund(session, background, agent, ticket, result),
-    )
+    return _money_action("refund", ticket_number, body, agent, session, background, idempotency_key)
 
 
 @router.post(
@@ -267,16 +293,8 @@ def certificate(
     background: BackgroundTasks,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
-    ticket = svc.get_ticket(session, agent, ticket_number)
-    return _idempotent(
-        session,
-        agent,
-        idempotency_key,
-        "certificate",
-        ticket,
-        body,
-        lambda: svc.certificate(session, agent, ticket, body, request_key=idempotency_key),
-        lambda result: agent_notices.certificate(session, background, agent, ticket, result),
+    return _money_action(
+        "certificate", ticket_number, body, agent, session, background, idempotency_key
     )
 
 
@@ -293,17 +311,7 @@ def reship(
     background: BackgroundTasks,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
-    ticket = svc.get_ticket(session, agent, ticket_number)
-    return _idempotent(
-        session,
-        agent,
-        idempotency_key,
-        "reship",
-        ticket,
-        body,
-        lambda: svc.reship(session, agent, ticket, body, request_key=idempotency_key),
-        lambda result: agent_notices.reship(session, background, agent, ticket, result),
-    )
+    return _money_action("reship", ticket_number, body, agent, session, background, idempotency_key)
 
 
 @router.get("/tickets/{ticket_number}/budget", response_model=BudgetOut)
