@@ -17,13 +17,6 @@ from .schemas import TranscriptRequestIn, TranscriptRequestResult
 router = APIRouter(prefix="/transcript-requests", tags=["transcripts"])
 
 
-def limits(request: Request) -> transcript_requests.TranscriptLimits:
-    """The app's transcript limits (made in ``create_app``)."""
-    made = request.app.state.transcript_limits
-    assert isinstance(made, transcript_requests.TranscriptLimits)
-    return made
-
-
 @router.post("", response_model=TranscriptRequestResult, status_code=status.HTTP_201_CREATED)
 def request_transcript(
     body: TranscriptRequestIn, request: Request, session: SessionDep, actor: ActorDep
@@ -34,7 +27,9 @@ def request_transcript(
     ask = transcript_requests.Ask(
         conversation_id=body.conversation_id, email=body.email, actor=actor
     )
-    answer = transcript_requests.request_transcript(session, limits(request), ask)
+    answer = transcript_requests.request_transcript(
+        session, transcript_requests.limits_of(request.app), ask
+    )
     if answer.status == "refused":
         retry_after = str(answer.retry_after or 1)
         raise ApiError(

@@ -20,14 +20,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..db import run_in_session as db
-from ..db import run_until_stored
 from ..deps import SessionDep
 from ..errors import ApiError
 from ..models import Conversation
-from ..services import audit, bot_relay, chat, shop_identity, transcript_requests
+from ..services import audit, chat, shop_identity, shopper_messages, transcript_requests
 from ..services.chat_hub import get_hub
 from ..services.rate_limits import FloodLimits, retry_after_header
-from ..services.typed_text import as_plain_text, clean_text
+from ..services.typed_text import clean_text
 from ..settings import get_settings
 from ..store import get_store
 from .schemas import CustomerCard, SessionIn, SessionOut
@@ -43,7 +42,6 @@ RECHECK_SECONDS = 2.0
 # socket), so the safety-net look at the database can be rare: polling every open chat every
 # two seconds was as much database work as the messages themselves.
 IDLE_RECHECK_SECONDS = 30.0
-NOT_WORDS = "I can only read words, not commands. Could you tell me in a few words what you need?"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -268,7 +266,7 @@ class ChatConnection:
                 "bad_frame", "Each message needs a client_id (1-64 letters, digits, - or _)."
             )
             return
-        limit = get_settings().chat_max_message_chars
+        read: shopper_messages.Message | shopper_messages.Refused
         if is_button:
             payload, title = frame.get("payload"), frame.get("title")
             if not isinstance(payload, str) or not isinstance(title, str):
@@ -276,67 +274,31 @@ class ChatConnection:
                     "bad_frame", "A button needs a payload and a title.", client_id=client_id
                 )
                 return
-            # The title stored and shown is the one the bot offered, never the one sent.
-            offered = await db(lambda s: chat.offered_title(s, self.conversation_id, payload))
-            if offered is None:
-                await self.error(
-                    "unknown_button",
-                    "That option isn't available any more; please type your question instead.",
-                    client_id=client_id,
-                )
-                return
-            shown, for_bot = clean_text(offered)[:200] or payload, payload
+            read = await shopper_messages.read_button(self.conversation_id, payload)
         else:
             text = frame.get("text")
             if not isinstance(text, str):
                 await self.error("bad_frame", "A message needs text.", client_id=client_id)
                 return
-            shown = clean_text(text)
-            if not shown:
-                await self.error("empty_message", "Your message is empty.", client_id=client_id)
-                return
-            if len(shown) > limit:
-                await self.error(
-                    "too_long",
-                    f"Messages can be up to {limit} characters; yours has {len(shown)}. "
-                    "Please shorten it or send it in parts.",
-                    client_id=client_id,
-                    limit=limit,
-                )
-                return
-            for_bot = as_plain_text(shown)
-        wait = self.limiter.take("connection") or await self.limits.per_conversation.take_async(
-            self.conversation_id
-        )
-        if wait:
-            await self.error(
-                "rate_limited",
-                "You're sending messages faster than we can read them. Please wait a few "
-                f"seconds (about {retry_after_header(wait)}) and send it again.",
-                client_id=client_id,
-                retry_after=int(retry_after_header(wait)),
-            )
+            read = shopper_messages.read_text(text)
+        if isinstance(read, shopper_messages.Refused):
+            await self.refuse(read, client_id)
             return
-
-        stored = await db(
-            lambda s: chat.append_shopper_message(s, self.conversation_id, shown, client_id)
+        refused = await shopper_messages.check_flood(
+            self.limits, self.limiter, self.conversation_id
         )
-        seq, created, mode = stored.seq, stored.created, stored.mode
+        if refused is not None:
+            await self.refuse(refused, client_id)
+            return
+        stored = await shopper_messages.store(self.conversation_id, read, client_id)
         # Stored: from here on the shopper is owed an answer, even if this socket closes.
-        await self.try_send({"type": "ack", "client_id": client_id, "seq": seq})
-        self.hub.notify(self.conversation_id)
-        if created and mode == "bot" and for_bot:
-            await self.relay(for_bot, command=is_button)
-        elif created and mode == "bot":
-            # Only slashes (a would-be command): nothing to relay, but never leave it unanswered.
-            await run_until_stored(lambda s: chat.append(s, self.conversation_id, "bot", NOT_WORDS))
-            self.hub.notify(self.conversation_id)
-
-    async def relay(self, text: str, *, command: bool = False) -> None:
-        """Relay to Rasa; ``command``: an offered button's payload (signed as one)."""
-        await bot_relay.relay(
-            self.conversation_id, self.customer_id, text, self.bot_typing, command=command
+        await self.try_send({"type": "ack", "client_id": client_id, "seq": stored.seq})
+        await shopper_messages.answer(
+            self.conversation_id, self.customer_id, read, stored, self.bot_typing
         )
+
+    async def refuse(self, refused: shopper_messages.Refused, client_id: str) -> None:
+        await self.error(refused.code, refused.message, client_id=client_id, **refused.extra)
 
     async def bot_typing(self, on: bool) -> None:
         await self.try_send({"type": "typing", "who": "bot", "name": None, "on": on})
@@ -352,7 +314,7 @@ class ChatConnection:
             confirmed=confirm is True,
             client_address=self.ws.client.host if self.ws.client else "unknown",
         )
-        limits = self.ws.app.state.transcript_limits
+        limits = transcript_requests.limits_of(self.ws.app)
         answer = await db(lambda s: transcript_requests.request_transcript(s, limits, ask))
         if answer.status == "confirm":
             await self.send(
