@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from ..deps import AgentDep, SessionDep, WritingAgentDep
-from ..mail import sender
 from ..services import case_followup as svc
 from .schemas import (
     CaseCloseIn,
@@ -48,16 +47,7 @@ def reply(
     case = svc.get_case(session, agent, case_number)
     row, email = svc.reply(session, agent, case, body.body, body.close)
     session.commit()
-    sent = sender.send(email)
-    if sent:
-        svc.mark_sent(session, agent, case, row, resend=False)
-        session.commit()
-    return CaseReplyOut(
-        case=svc.card(session, case),
-        reply=svc.message_out(row),
-        email_sent=sent,
-        message=svc.send_result(case, row, sent),
-    )
+    return svc.deliver(session, agent, case, row, email, resend=False)
 
 
 @router.post("/{case_number}/messages/{message_pk}/resend", response_model=CaseReplyOut)
@@ -67,16 +57,7 @@ def resend(
     """Email a stored reply the mail server refused earlier (same text and Message-ID)."""
     case = svc.get_case(session, agent, case_number)
     row = svc.get_message(session, case, message_pk)
-    sent = sender.send(svc.resend_email(row))
-    if sent:
-        svc.mark_sent(session, agent, case, row, resend=True)
-        session.commit()
-    return CaseReplyOut(
-        case=svc.card(session, case),
-        reply=svc.message_out(row),
-        email_sent=sent,
-        message=svc.send_result(case, row, sent),
-    )
+    return svc.deliver(session, agent, case, row, svc.resend_email(row), resend=True)
 
 
 @router.post("/{case_number}/close", response_model=CaseCloseOut)

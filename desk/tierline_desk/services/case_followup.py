@@ -27,10 +27,11 @@ from ..console.schemas import (
     CaseDetailOut,
     CaseListOut,
     CaseMessageOut,
+    CaseReplyOut,
     CaseStatusFilter,
 )
 from ..errors import ApiError
-from ..mail import case_reply
+from ..mail import case_reply, sender
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
 from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
@@ -292,6 +293,28 @@ def get_message(session: Session, c: Case, message_pk: int) -> CaseMessage:
     if row is None or row.case_number != c.case_number:
         raise ApiError(404, "message_not_found", f"No message {message_pk} on {c.case_number}.")
     return row
+
+
+def deliver(
+    session: Session,
+    agent: Agent,
+    case: Case,
+    row: CaseMessage,
+    email: EmailMessage,
+    *,
+    resend: bool,
+) -> CaseReplyOut:
+    """Email a stored reply; marked sent (committed) only when the mail server took it."""
+    sent = sender.send(email)
+    if sent:
+        mark_sent(session, agent, case, row, resend=resend)
+        session.commit()
+    return CaseReplyOut(
+        case=card(session, case),
+        reply=message_out(row),
+        email_sent=sent,
+        message=send_result(case, row, sent),
+    )
 
 
 def resend_email(row: CaseMessage) -> EmailMessage:
