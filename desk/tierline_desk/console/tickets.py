@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
@@ -239,79 +240,70 @@ _MONEY_ACTIONS: dict[MoneyActionName, tuple[Callable[..., BaseModel], MoneyNotic
 shopper is told once it committed (agent_notices.py)."""
 
 
-def _money_action(
-    action: MoneyActionName,
-    ticket_number: str,
-    body: BaseModel,
-    agent: Agent,
-    session: Session,
+@dataclass(frozen=True)
+class MoneyRequest:
+    """What every money action's request carries besides its ticket and body."""
+
+    agent: Agent
+    session: Session
+    background: BackgroundTasks
+    idempotency_key: str | None
+
+
+def money_request(
+    agent: WritingAgentDep,
+    session: SessionDep,
     background: BackgroundTasks,
-    idempotency_key: str | None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> MoneyRequest:
+    return MoneyRequest(agent, session, background, idempotency_key)
+
+
+MoneyRequestDep = Annotated[MoneyRequest, Depends(money_request)]
+
+
+def _money_action(
+    action: MoneyActionName, ticket_number: str, body: BaseModel, request: MoneyRequest
 ) -> JSONResponse:
     """The one path of a refund, certificate or reship: once per Idempotency-Key, then the
     shopper's notice after the commit."""
     act, tell = _MONEY_ACTIONS[action]
+    session, agent, key = request.session, request.agent, request.idempotency_key
     ticket = svc.get_ticket(session, agent, ticket_number)
     return _idempotent(
         session,
         agent,
-        idempotency_key,
+        key,
         action,
         ticket,
         body,
-        lambda: act(session, agent, ticket, body, request_key=idempotency_key),
-        lambda result: tell(session, background, agent, ticket, result),
+        lambda: act(session, agent, ticket, body, request_key=key),
+        lambda result: tell(session, request.background, agent, ticket, result),
     )
 
 
-@router.post(
-    "/tickets/{ticket_number}/refund",
-    response_model=RefundOut,
-    status_code=status.HTTP_201_CREATED,
-)
-def refund(
-    ticket_number: str,
-    body: MoneyActionIn,
-    agent: WritingAgentDep,
-    session: SessionDep,
-    background: BackgroundTasks,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return _money_action("refund", ticket_number, body, agent, session, background, idempotency_key)
+def _add_money_route(
+    action: MoneyActionName, body_model: type[BaseModel], response_model: type[BaseModel]
+) -> None:
+    """``POST /tickets/{ticket_number}/<action>``: 201 with ``response_model``."""
 
+    def endpoint(ticket_number: str, body: BaseModel, request: MoneyRequestDep) -> JSONResponse:
+        return _money_action(action, ticket_number, body, request)
 
-@router.post(
-    "/tickets/{ticket_number}/certificate",
-    response_model=CertificateOut,
-    status_code=status.HTTP_201_CREATED,
-)
-def certificate(
-    ticket_number: str,
-    body: MoneyActionIn,
-    agent: WritingAgentDep,
-    session: SessionDep,
-    background: BackgroundTasks,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return _money_action(
-        "certificate", ticket_number, body, agent, session, background, idempotency_key
+    endpoint.__annotations__["body"] = body_model  # the body FastAPI validates and documents
+    endpoint.__name__ = action  # the route's name and OpenAPI operation id, as before
+    router.add_api_route(
+        f"/tickets/{{ticket_number}}/{action}",
+        endpoint,
+        methods=["POST"],
+        response_model=response_model,
+        status_code=status.HTTP_201_CREATED,
     )
 
 
-@router.post(
-    "/tickets/{ticket_number}/reship",
-    response_model=ReshipOut,
-    status_code=status.HTTP_201_CREATED,
-)
-def reship(
-    ticket_number: str,
-    body: ReshipIn,
-    agent: WritingAgentDep,
-    session: SessionDep,
-    background: BackgroundTasks,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return _money_action("reship", ticket_number, body, agent, session, background, idempotency_key)
+_add_money_route("refund", MoneyActionIn, RefundOut)
+_add_money_route("certificate", MoneyActionIn, CertificateOut)
+_add_money_route("reship", ReshipIn, ReshipOut)
 
 
 @router.get("/tickets/{ticket_number}/budget", response_model=BudgetOut)
