@@ -242,7 +242,7 @@ shopper is told once it committed (agent_notices.py)."""
 
 @dataclass(frozen=True)
 class MoneyRequest:
-    """What every money action's request carries besides its ticket and body."""
+    """What a money action's request (and an approval's) carries besides its ticket and body."""
 
     agent: Agent
     session: Session
@@ -317,19 +317,14 @@ def budget(ticket_number: str, agent: AgentDep, session: SessionDep) -> BudgetOu
     response_model=ApprovalOut,
     status_code=status.HTTP_201_CREATED,
 )
-def approve(
-    ticket_number: str,
-    body: ApproveIn,
-    agent: WritingAgentDep,
-    session: SessionDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+def approve(ticket_number: str, body: ApproveIn, request: MoneyRequestDep) -> JSONResponse:
     """A supervisor or specialist approves more money on this ticket only, with a note."""
+    session, agent = request.session, request.agent
     ticket = svc.get_ticket(session, agent, ticket_number)
     return _idempotent(
         session,
         agent,
-        idempotency_key,
+        request.idempotency_key,
         "approve",
         ticket,
         body,
