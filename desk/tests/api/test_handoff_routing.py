@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.utils.console import put_online
-from tests.utils.desk import SAM, audit_rows, code_of
+from tests.utils.desk import SAM, audit_rows, code_of, handoff
 from tests.utils.mail_catcher import Catcher, catcher, text_of
 from tierline_desk.models import Case, HandoffTicket, Order
 from tierline_desk.settings import get_settings
@@ -48,20 +48,6 @@ def routing_defaults(db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
         avg_handle_minutes="4",
     )
     yield
-
-
-def handoff(client: TestClient, conversation_id: str, tier: int = 1, **extra: Any) -> Any:
-    return client.post(
-        "/api/v1/handoffs",
-        json={
-            "conversation_id": conversation_id,
-            "tier": tier,
-            "reason": "Shopper asked for a human",
-            "customer": {"id": "C-1001", "email": "maya.chen@example.com", "name": "Maya Chen"},
-            "bot_attempts": ["looked up the order"],
-            **extra,
-        },
-    )
 
 
 def set_price(session: Session, order_number: str, sku: str, price: str) -> None:

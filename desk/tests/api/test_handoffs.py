@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tests.utils.console import put_online
 from tests.utils.desk import RASA_TOKEN, RASA_URL, audit_rows, code_of
+from tests.utils.desk import handoff as post_handoff
 from tierline_desk.settings import get_settings
 
 
@@ -24,23 +26,19 @@ def desk_open_and_staffed(db: str, session: Session, monkeypatch: pytest.MonkeyP
     put_online(session, "alex", "sam.lead")
 
 
-def handoff(client: TestClient, conversation_id: str, tier: int = 1, **extra: object):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/api/v1/handoffs",
-        json={
-            "conversation_id": conversation_id,
-            "tier": tier,
-            "reason": "Shopper asked for a human",
-            "customer": {"id": "C-1001", "email": "maya.chen@example.com", "name": "Maya Chen"},
-            "order_number": "112-4839201-5573910",
-            "bot_attempts": ["looked up order 112-4839201-5573910", "shared tracking"],
-            "recent_messages": [
-                {"sender": "user", "text": "where is my stuff", "at": "2026-11-24T10:00:00Z"},
-                {"sender": "bot", "text": "It is in Louisville, KY."},
-            ],
-            **extra,
-        },
-    )
+TRACKED_ORDER = {
+    "order_number": "112-4839201-5573910",
+    "bot_attempts": ["looked up order 112-4839201-5573910", "shared tracking"],
+    "recent_messages": [
+        {"sender": "user", "text": "where is my stuff", "at": "2026-11-24T10:00:00Z"},
+        {"sender": "bot", "text": "It is in Louisville, KY."},
+    ],
+}
+
+
+def handoff(client: TestClient, conversation_id: str, tier: int = 1, **extra: Any) -> Any:
+    """A handoff about an order the bot already tracked with the shopper."""
+    return post_handoff(client, conversation_id, tier, **{**TRACKED_ORDER, **extra})
 
 
 def test_first_ticket(client: TestClient, session: Session) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,3 +32,18 @@ def code_of(resp: Any) -> str:
     detail = resp.json()["detail"]
     assert set(detail) >= {"code", "message"}, detail
     return str(detail["code"])
+
+
+def handoff(client: TestClient, conversation_id: str, tier: int = 1, **extra: Any) -> Any:
+    """The bot asks for a person (``POST /api/v1/handoffs``); ``extra`` adds or overrides fields."""
+    return client.post(
+        "/api/v1/handoffs",
+        json={
+            "conversation_id": conversation_id,
+            "tier": tier,
+            "reason": "Shopper asked for a human",
+            "customer": {"id": "C-1001", "email": "maya.chen@example.com", "name": "Maya Chen"},
+            "bot_attempts": ["looked up the order"],
+            **extra,
+        },
+    )
