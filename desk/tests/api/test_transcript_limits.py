@@ -132,7 +132,8 @@ def test_the_bots_path_shares_the_service_and_the_conversations_limit(
 
 
 def test_the_widget_answers_the_confirmation() -> None:
-    widget = (ROOT / "desk/tierline_desk/static/chat/widget.js").read_text()
+    chat = ROOT / "desk/tierline_desk/static/chat"
+    widget = "\n".join(path.read_text() for path in sorted(chat.rglob("*.js")))
     assert 'case "confirm_email":' in widget
     assert '{ type: "email_transcript", email, confirm: true }' in widget
     assert '{ type: "email_transcript", email: null }' in widget

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from tierline_desk.public.shop import SHOP_COOKIE
+from tierline_desk.public.shop import SHOP_COOKIE, STATIC_DIR
 from tierline_desk.services.shop_identity import issue_token, verify_token
 from tierline_desk.settings import get_settings
 
@@ -194,7 +194,8 @@ def test_disabled_demo_shop_is_404(shop: TestClient, monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize(
     ("path", "content_type", "marker"),
     [
-        ("/chat/widget.js", "text/javascript; charset=utf-8", "/chat/api/session"),
+        ("/chat/widget.js", "text/javascript; charset=utf-8", "/chat/js/main.js"),
+        ("/chat/js/connection.js", "text/javascript; charset=utf-8", "/chat/api/session"),
         ("/chat/widget.css", "text/css; charset=utf-8", ".tl-launcher"),
         ("/shop/shop.css", "text/css; charset=utf-8", ".shop-header"),
     ],
@@ -208,7 +209,25 @@ def test_static_files(shop: TestClient, path: str, content_type: str, marker: st
     assert marker in resp.text
 
 
+def _widget_scripts() -> list[str]:
+    """widget.js and the ES modules it loads, as URL paths."""
+    chat = STATIC_DIR / "chat"
+    return sorted("/chat/" + path.relative_to(chat).as_posix() for path in chat.rglob("*.js"))
+
+
 def test_widget_never_writes_html(shop: TestClient) -> None:
-    script = shop.get("/chat/widget.js").text
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in script
+    assert len(_widget_scripts()) > 2
+    for path in _widget_scripts():
+        script = shop.get(path).text
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in script, path
+
+
+def test_widget_modules_load_cross_origin_and_nothing_else(shop: TestClient) -> None:
+    module = shop.get("/chat/js/views/messages.js")
+    assert module.status_code == 200
+    assert module.headers["access-control-allow-origin"] == "*"
+    assert module.headers["cross-origin-resource-policy"] == "cross-origin"
+    refused = ("/chat/js/missing.js", "/chat/js/%2e%2e/widget.js", "/chat/js/views/%2e%2e/main.js")
+    for path in refused:
+        assert shop.get(path).status_code == 404, path

@@ -1,4 +1,5 @@
-"""The demo storefront (``/``) and the embeddable chat widget's files (``/chat/widget.*``).
+"""The demo storefront (``/``) and the embeddable chat widget's files (``/chat/widget.*``, and
+the ES modules it loads, ``/chat/js/...``).
 
 The demo shop signs a customer in with a ``tierline_shop`` cookie holding a shop identity token
 (services/shop_identity.py); the widget on the page sends it along when it opens a chat session.
@@ -35,27 +36,36 @@ _HOST_PATTERN = re.compile(
     r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
 )
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# A widget module's path under static/chat/js: "connection.js", "views/panel.js".
+_WIDGET_MODULE = re.compile(r"(?:views/)?[a-z_]+\.js")
 
 router = APIRouter(tags=["shop"])
 
 
 # ---------------------------------------------------------------- the widget's static files
-def _static_file(relative: str, media_type: str) -> FileResponse:
-    return FileResponse(
-        STATIC_DIR / relative,
-        media_type=media_type,
-        headers={
-            "Cache-Control": STATIC_CACHE,
-            "X-Content-Type-Options": "nosniff",
-            # Shops embed the widget from another origin, even under a strict COEP.
-            "Cross-Origin-Resource-Policy": "cross-origin",
-        },
-    )
+def _static_file(relative: str, media_type: str, *, cors: bool = False) -> FileResponse:
+    headers = {
+        "Cache-Control": STATIC_CACHE,
+        "X-Content-Type-Options": "nosniff",
+        # Shops embed the widget from another origin, even under a strict COEP.
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
+    if cors:
+        # Browsers fetch ES modules in CORS mode: a shop's page on another origin needs this.
+        headers["Access-Control-Allow-Origin"] = "*"
+    return FileResponse(STATIC_DIR / relative, media_type=media_type, headers=headers)
 
 
 @router.get("/chat/widget.js", include_in_schema=False)
 def widget_js() -> FileResponse:
     return _static_file("chat/widget.js", "text/javascript; charset=utf-8")
+
+
+@router.get("/chat/js/{path:path}", include_in_schema=False)
+def widget_module(path: str) -> FileResponse:
+    if not _WIDGET_MODULE.fullmatch(path) or not (STATIC_DIR / "chat" / "js" / path).is_file():
+        raise HTTPException(status_code=404, detail="Not Found")
+    return _static_file(f"chat/js/{path}", "text/javascript; charset=utf-8", cors=True)
 
 
 @router.get("/chat/widget.css", include_in_schema=False)
