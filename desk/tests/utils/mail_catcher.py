@@ -1,6 +1,6 @@
 """A real aiosmtpd server on a free port, writing to a temp Maildir, for the mail tests.
 
-Imported by tests/mail/conftest.py and tests/routers/test_outbox.py.
+Imported by tests/mail/conftest.py and tests/api/test_outbox.py.
 """
 
 from __future__ import annotations
