@@ -119,10 +119,10 @@ unit: install spacy scaled-deps medusa-deps ## Unit tests: common code, actions 
 	cd desk && .venv/bin/python -m pytest
 	cd scale && .venv/bin/python -m pytest
 
-# The desk's tests on PostgreSQL instead of SQLite files (desk/tests/databases.py): expects a
-# running server, and DESK_TEST_POSTGRES_URL in the environment naming a role that may CREATE
-# DATABASE, e.g. postgresql+psycopg://tierline:<password>@127.0.0.1:5433/postgres (the scaled
-# stack's PostgreSQL and its tierline role are one). Each test gets a database of its own.
+# The desk's tests on PostgreSQL instead of SQLite files (desk/tests/utils/databases.py):
+# expects a running server, and DESK_TEST_POSTGRES_URL in the environment naming a role that may
+# CREATE DATABASE, e.g. postgresql+psycopg://tierline:<password>@127.0.0.1:5433/postgres (the
+# scaled stack's PostgreSQL and its tierline role are one). Each test gets a database of its own.
 desk-unit-pg: desk/.venv/.synced medusa-deps ## Desk tests on PostgreSQL (DESK_TEST_POSTGRES_URL: a running server)
 	@test -n "$$DESK_TEST_POSTGRES_URL" || { \
 	  echo "DESK_TEST_POSTGRES_URL is not set: the admin URL of a running PostgreSQL (a role with CREATEDB)"; \

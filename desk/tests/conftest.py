@@ -2,31 +2,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.databases import DeskDatabases, Template
+from tests.utils.databases import DeskDatabases, Template
+from tests.utils.desk import API_TOKEN, RASA_TOKEN, RASA_URL
 from tierline_desk.db import get_session_factory, reset_engines
 from tierline_desk.importer import seed_demo
 from tierline_desk.migrate import upgrade_head
-from tierline_desk.models import AuditLog
 from tierline_desk.services.agents import seed_demo_agents
 from tierline_desk.settings import get_settings
 from tierline_desk.store import reset_store
-
-API_TOKEN = "test-desk-token-0123456789"
-RASA_URL = "http://rasa.test:5005"
-RASA_TOKEN = "rasa-secret-token"
-
-MAYA = {"email": "maya.chen@example.com"}
-JORDAN = {"email": "jordan.alvarez@example.com"}
-PRIYA = {"email": "priya.n@example.com"}
-SAM = {"email": "sam.oconnor@example.com"}
-LEE = {"email": "lee.wong@example.com"}
 
 
 def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
@@ -51,7 +39,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
         "TIERLINE_EVENTS_SECRET",
     ):
         monkeypatch.delenv(var, raising=False)
-    # No mail unless a test starts a catcher (tests/mail/catcher_fixture.py); never the real
+    # No mail unless a test starts a catcher (tests/utils/mail_catcher.py); never the
     # Maildir or a developer's running catcher on :8025.
     monkeypatch.setenv("MAIL_ENABLED", "false")
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
@@ -65,7 +53,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
 
 @pytest.fixture(scope="session")
 def databases() -> Iterator[DeskDatabases]:
-    """SQLite files, or PostgreSQL databases when DESK_TEST_POSTGRES_URL is set (databases.py)."""
+    """SQLite files, or PostgreSQL databases when DESK_TEST_POSTGRES_URL is set (utils/)."""
     provider = DeskDatabases.from_environment()
     yield provider
     provider.close()
@@ -130,17 +118,3 @@ def client(db: str) -> Iterator[TestClient]:
 
     with TestClient(create_app(), headers={"Authorization": f"Bearer {API_TOKEN}"}) as c:
         yield c
-
-
-def audit_rows(session: Session, action: str | None = None) -> list[AuditLog]:
-    session.expire_all()
-    stmt = select(AuditLog).order_by(AuditLog.id)
-    if action:
-        stmt = stmt.where(AuditLog.action == action)
-    return list(session.scalars(stmt))
-
-
-def code_of(resp: Any) -> str:
-    detail = resp.json()["detail"]
-    assert set(detail) >= {"code", "message"}, detail
-    return str(detail["code"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import MAYA, code_of
+from tests.utils.desk import MAYA, code_of
 
 LOOKUP = {"order_number": "112-4839201-5573910", **MAYA}
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.console.conftest import PASSWORDS
+from tests.utils.console import PASSWORDS
 from tierline_desk.settings import get_settings
 
 SHOP = "https://shop.example"

@@ -15,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import API_TOKEN
-from tests.routers.test_chat import FakeRasa, app, hello, rasa, start, until
+from tests.utils.desk import API_TOKEN
+from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until
 from tierline_desk.settings import get_settings
 
 # scale/ lives at the repository root (it also runs against a live desk); appended, so the

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tierline_common import log_masking
 
-from tests.conftest import API_TOKEN
+from tests.utils.desk import API_TOKEN
 
 
 def test_the_app_masks_every_record_including_uvicorns_access_log(

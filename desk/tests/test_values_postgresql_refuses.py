@@ -1,6 +1,6 @@
 """Values SQLite took and PostgreSQL refuses: a clear 4xx (or the same answer) on both, never a 500.
 
-Found by running the suite on PostgreSQL (DESK_TEST_POSTGRES_URL, tests/databases.py): text
+Found by running the suite on PostgreSQL (DESK_TEST_POSTGRES_URL, tests/utils/databases.py): text
 with a NUL character, a customer id longer than its column, numbers beyond an Integer column.
 These tests run on whichever database the suite runs on.
 """
@@ -19,10 +19,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
-from tests.conftest import API_TOKEN, code_of
-from tests.console.conftest import AgentClient, login
-from tests.console.test_rbac_matrix import World
-from tests.routers.test_chat import FakeRasa, app, rasa
+from tests.utils.console import AgentClient, World, login
+from tests.utils.desk import API_TOKEN, code_of
+from tests.utils.web_chat import FakeRasa, app, rasa
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import install_error_handlers
 from tierline_desk.importer import ImportFailed, import_file

@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Cookie, Depends, Header
 from sqlalchemy.orm import Session
 
-from .db import SessionDep
+from .db import get_session
 from .errors import ApiError
 from .models import Agent, AgentSession, utcnow
 from .services import agents
@@ -52,7 +52,7 @@ def mark_offline(agent: Agent) -> None:
 
 
 def current_session(
-    session: SessionDep,
+    session: Annotated[Session, Depends(get_session)],
     tierline_console: Annotated[str | None, Cookie()] = None,
 ) -> AgentSession:
     row = agents.session_for_token(session, tierline_console) if tierline_console else None
@@ -62,11 +62,8 @@ def current_session(
     return row
 
 
-ConsoleSessionDep = Annotated[AgentSession, Depends(current_session)]
-
-
 def require_csrf(
-    row: ConsoleSessionDep,
+    row: Annotated[AgentSession, Depends(current_session)],
     x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> AgentSession:
     if not x_csrf_token or not secrets.compare_digest(
@@ -80,18 +77,9 @@ def require_csrf(
     return row
 
 
-CsrfSessionDep = Annotated[AgentSession, Depends(require_csrf)]
-
-
-def current_agent(row: ConsoleSessionDep) -> Agent:
+def current_agent(row: Annotated[AgentSession, Depends(current_session)]) -> Agent:
     return row.agent
 
 
-def csrf_agent(row: CsrfSessionDep) -> Agent:
+def csrf_agent(row: Annotated[AgentSession, Depends(require_csrf)]) -> Agent:
     return row.agent
-
-
-AgentDep = Annotated[Agent, Depends(current_agent)]
-"""The logged-in agent (read-only calls)."""
-WritingAgentDep = Annotated[Agent, Depends(csrf_agent)]
-"""The logged-in agent, CSRF token checked (state-changing calls)."""

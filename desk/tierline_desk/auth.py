@@ -6,7 +6,7 @@ import re
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Header
 
 from .errors import ApiError
 from .settings import get_settings
@@ -34,6 +34,3 @@ def get_actor(x_desk_actor: Annotated[str | None, Header()] = None) -> str:
     if x_desk_actor and _ACTOR_RE.fullmatch(x_desk_actor.strip()):
         return x_desk_actor.strip()
     return "bot"
-
-
-ActorDep = Annotated[str, Depends(get_actor)]

@@ -3,7 +3,7 @@
 Only these paths answer cross-origin requests (``CHAT_ALLOWED_ORIGINS``, with credentials:
 the demo shop's sign-in cookie). Everything else, the agent console's API above all, sends no
 CORS headers to any origin, so an allowed shop page can never read a console response or its
-CSRF token. The websocket checks its ``Origin`` itself (routers/chat.py).
+CSRF token. The websocket checks its ``Origin`` itself (public/chat.py).
 """
 
 from __future__ import annotations

@@ -6,9 +6,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -107,6 +106,3 @@ def reset_engines() -> None:
         engine.dispose()
     _engines.clear()
     _factories.clear()
-
-
-SessionDep = Annotated[Session, Depends(get_session)]

@@ -9,36 +9,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import FastAPI
 from tierline_common import log_masking
 
 from . import rasa_client
-from .auth import require_token
+from .api.router import router as api_router
+from .console.router import router as console_router
 from .cors import WidgetCORS
 from .errors import install_error_handlers
-from .routers import agent_actions as console_work
-from .routers import (
-    analytics,
-    callbacks,
-    cases,
-    chat,
-    console_callbacks,
-    console_cases,
-    console_outbox,
-    console_pages,
-    console_presence,
-    delivery_reports,
-    handoffs,
-    orders,
-    policies,
-    promos,
-    returns,
-    shop,
-    store_events,
-    transcripts,
-)
-from .routers import console as console_auth
-from .routers.outbox import router as outbox_router
+from .public.router import router as public_router
 from .services import bot_relay
 from .services.authority import get_policy
 from .services.chat_hub import RedisBridge, get_hub
@@ -138,33 +117,10 @@ def create_app() -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
-    for module in (
-        orders,
-        returns,
-        promos,
-        callbacks,
-        handoffs,
-        cases,
-        transcripts,
-        policies,
-        delivery_reports,
-    ):
-        api.include_router(module.router)
-    api.include_router(outbox_router)  # the mail catcher's Maildir (tierline_desk/mail)
-    app.include_router(api)
-    # The agent console's API: session cookie + CSRF, not the bot's bearer token.
-    app.include_router(console_auth.router)
-    app.include_router(console_work.router)
-    app.include_router(console_callbacks.router)
-    app.include_router(console_cases.router)
-    app.include_router(console_presence.router)
-    app.include_router(console_outbox.router)
-    app.include_router(analytics.router)
-    # Browser pages: the agent console (/desk), the shopper's web chat and the demo shop (/).
-    app.include_router(console_pages.router)
-    # The store's signed order events (STORE=medusa; the signature is the proof, no token).
-    app.include_router(store_events.router)
-    app.include_router(chat.router)
-    app.include_router(shop.router)
+    # The bot's door: /api/v1, behind the shared bearer token.
+    app.include_router(api_router)
+    # The agents' door: the console API (session cookie + CSRF) and its page (/desk).
+    app.include_router(console_router)
+    # The public door: the store's signed events, the shopper's web chat and the demo shop (/).
+    app.include_router(public_router)
     return app

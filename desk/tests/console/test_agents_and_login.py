@@ -7,12 +7,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.utils.console import PASSWORDS, AgentClient, LoginFn, TicketFn
+from tests.utils.desk import audit_rows, code_of
 from tierline_desk import cli
 from tierline_desk.models import Agent, AgentSession
 from tierline_desk.services import agents
-
-from ..conftest import audit_rows, code_of
-from .conftest import PASSWORDS, AgentClient, LoginFn, TicketFn
 
 
 def test_passwords_are_argon2_hashed_never_plain(session: Session) -> None:

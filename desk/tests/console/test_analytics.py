@@ -9,11 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tests.utils.console import LoginFn
+from tests.utils.desk import code_of
 from tierline_desk.models import AuditLog, Case, Conversation, HandoffTicket, utcnow
 from tierline_desk.services import analytics
-
-from ..conftest import code_of
-from .conftest import LoginFn
 
 URL = "/console/api/analytics"
 

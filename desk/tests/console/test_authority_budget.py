@@ -15,11 +15,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.desk import audit_rows, code_of
 from tierline_desk.models import Certificate, HandoffTicket, Order, Refund, Reship
 from tierline_desk.settings import DESK_DIR, get_settings
-
-from ..conftest import audit_rows, code_of
-from .conftest import BIG_ORDER, AgentClient, LoginFn, TicketFn
 
 P = "/console/api"
 OTHER_ORDER = "113-5550192-7781234"  # delivered (demo data)

@@ -1,5 +1,5 @@
 """Two agents claim the same ticket at the same moment: exactly one wins (a real database: SQLite
-file or PostgreSQL, see tests/databases.py)."""
+file or PostgreSQL, see tests/utils/databases.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.utils.console import TicketFn
+from tests.utils.desk import audit_rows
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
 from tierline_desk.models import Agent, HandoffTicket
 from tierline_desk.services import agent_actions
-
-from ..conftest import audit_rows
-from .conftest import TicketFn
 
 
 def _race(ticket_number: str, usernames: list[str]) -> dict[str, str]:

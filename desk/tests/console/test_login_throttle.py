@@ -10,8 +10,8 @@ import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.console.conftest import PASSWORDS
-from tests.redis_server import running_redis
+from tests.utils.console import PASSWORDS
+from tests.utils.redis_server import running_redis
 from tierline_desk.services import agents
 from tierline_desk.services.login_throttle import LoginThrottle
 from tierline_desk.services.rate_limits import KeyedLimiter, Rate, RedisBuckets

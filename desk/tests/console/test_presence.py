@@ -10,11 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import code_of
+from tests.utils.console import LoginFn
+from tests.utils.desk import code_of
 from tierline_desk.models import Agent
 from tierline_desk.settings import get_settings
-
-from .conftest import LoginFn
 
 
 def last_seen(session: Session, username: str) -> datetime | None:

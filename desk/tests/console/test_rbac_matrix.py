@@ -15,12 +15,10 @@ conversation token never opening another conversation (session resume and websoc
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +26,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.console.conftest import BIG_ORDER, PASSWORDS, AgentClient, login
-from tests.routers.test_chat import FakeRasa, app, hello, rasa, start
-from tierline_desk.models import Agent, Callback, Case, Order, utcnow
-from tierline_desk.schemas import HandoffRequest
-from tierline_desk.services import agent_actions, case_followup, chat, handoffs
+from tests.utils.console import PASSWORDS, AgentClient, World, login
+from tests.utils.web_chat import FakeRasa, app, hello, rasa, start
+from tierline_desk.services import case_followup
 from tierline_desk.services.authority import get_policy
 
 __all__ = ["app", "login", "rasa"]
@@ -141,81 +136,6 @@ class Call:
     url: str
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class World:
-    session: Session
-    keys: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-
-    def agent(self, username: str) -> Agent:
-        agent = self.session.scalar(select(Agent).where(Agent.username == username))
-        assert agent is not None
-        return agent
-
-    def ticket(self, claimer: str | None, tier: int = 1) -> str:
-        """A handoff ticket on a real web conversation, claimed by ``claimer``."""
-        conversation, _ = chat.create_conversation(self.session, None)
-        request = HandoffRequest.model_validate(
-            {
-                "conversation_id": conversation.conversation_id,
-                "tier": tier,
-                "reason": "Package arrived damaged",
-                "customer": {"email": "priya.n@example.com", "name": "Priya"},
-                "order_number": BIG_ORDER,
-                "bot_attempts": ["looked up the order"],
-                "recent_messages": [{"sender": "user", "text": "It arrived broken"}],
-            }
-        )
-        ticket, _ = handoffs.create(self.session, request, "bot")
-        self.session.commit()
-        if claimer is not None:
-            agent_actions.claim(self.session, self.agent(claimer), ticket)
-            self.session.commit()
-        return ticket.ticket_number
-
-    def case(self, team: str) -> Case:
-        n = next(self.keys)
-        case = Case(
-            case_number=f"CASE-8{n:05d}",
-            kind="trade_in_credit" if team != "associates" else "complaint",
-            team=team,
-            status="open",
-            response_channel="email",
-            conversation_id=f"conv-rbac-{n}",
-            order_number="118-2718281-8284590",
-            customer={"email": "priya.n@example.com", "name": "Priya"},
-            description="Trade-in credit never arrived",
-            created_at=utcnow() - timedelta(hours=1),
-        )
-        self.session.add(case)
-        self.session.commit()
-        return case
-
-    def callback(self) -> str:
-        n = next(self.keys)
-        now = utcnow()
-        cb = Callback(
-            callback_id=f"CB-RBAC{n:04d}",
-            conversation_id=f"conv-rbac-cb-{n}",
-            phone="+14155550123",
-            window_start=now - timedelta(minutes=5),
-            window_end=now + timedelta(minutes=25),
-            reason="Wants to talk about a late refund",
-            email="maya.chen@example.com",
-            order_number="112-4839201-5573910",
-            status="scheduled",
-            attempts=0,
-            created_at=now - timedelta(hours=1),
-        )
-        self.session.add(cb)
-        self.session.commit()
-        return cb.callback_id
-
-    def sku(self) -> str:
-        order = self.session.get(Order, BIG_ORDER)
-        assert order is not None
-        return order.items[0].sku
 
 
 def _claimer(role: str) -> str:

@@ -1,6 +1,6 @@
 """Two refunds of one order at the same moment, with different idempotency keys: never more
 than the order's total goes back (a real database, SQLite file or PostgreSQL: see
-tests/databases.py; one session per thread)."""
+tests/utils/databases.py; one session per thread)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tierline_desk.console_schemas import MoneyActionIn
+from tests.utils.console import BIG_ORDER, TicketFn
+from tierline_desk.console.schemas import MoneyActionIn
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
 from tierline_desk.models import Agent, Certificate, Order, Refund
 from tierline_desk.services import agent_actions
 from tierline_desk.settings import DESK_DIR, get_settings
-
-from .conftest import BIG_ORDER, TicketFn
 
 
 def _claimed_by_sam(make_ticket: TicketFn, session: Session, username: str = "sam.lead") -> str:

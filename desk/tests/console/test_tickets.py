@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.desk import audit_rows, code_of
 from tierline_desk.models import (
     Case,
     Certificate,
@@ -16,9 +18,6 @@ from tierline_desk.models import (
     Refund,
     Reship,
 )
-
-from ..conftest import audit_rows, code_of
-from .conftest import BIG_ORDER, AgentClient, LoginFn, TicketFn
 
 
 def _url(ticket: HandoffTicket, action: str) -> str:

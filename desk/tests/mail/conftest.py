@@ -1,3 +1,3 @@
-from tests.mail.catcher_fixture import catcher, dead_smtp
+from tests.utils.mail_catcher import catcher, dead_smtp
 
 __all__ = ["catcher", "dead_smtp"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mail.catcher_fixture import free_port
+from tests.utils.mail_catcher import free_port
 from tierline_desk.settings import DESK_DIR
 
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import JORDAN, MAYA, SAM, audit_rows
-from tests.mail.catcher_fixture import Catcher, html_of, text_of, use_smtp
+from tests.utils.desk import JORDAN, MAYA, SAM, audit_rows
+from tests.utils.mail_catcher import Catcher, html_of, text_of, use_smtp
 from tierline_desk.models import Callback, Case, Order, Return
 from tierline_desk.settings import get_settings
 

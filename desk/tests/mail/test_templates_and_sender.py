@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from fastapi import BackgroundTasks
 
-from tests.mail.catcher_fixture import Catcher, html_of, text_of
+from tests.utils.mail_catcher import Catcher, html_of, text_of
 from tierline_desk.mail import notify, templates
 from tierline_desk.mail.sender import build_message, is_address, mask_email, send
 from tierline_desk.settings import get_settings

@@ -10,8 +10,8 @@ import respx
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import RASA_TOKEN, RASA_URL, audit_rows
-from tests.mail.catcher_fixture import Catcher, html_of, text_of, use_smtp
+from tests.utils.desk import RASA_TOKEN, RASA_URL, audit_rows
+from tests.utils.mail_catcher import Catcher, html_of, text_of, use_smtp
 from tierline_desk.cli import main as cli_main
 from tierline_desk.mail.transcripts import parse_events
 from tierline_desk.models import TranscriptRequest

@@ -16,7 +16,7 @@ import respx
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from tests.conftest import RASA_URL
+from tests.utils.desk import RASA_URL
 from tierline_desk import rasa_client
 from tierline_desk.db import run_in_session
 from tierline_desk.models import Conversation, utcnow

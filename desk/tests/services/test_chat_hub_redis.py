@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import RedisServer, running_redis
+from tests.utils.redis_server import RedisServer, running_redis
 from tierline_desk.services.chat_hub import ChatHub, RedisBridge
 
 CONVERSATION = "web-0123456789abcdef01234567"

@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.routers.test_chat import FakeRasa, app, hello, rasa, start, until
+from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until
 from tierline_desk.services.rate_limits import KeyedLimiter, Rate, retry_after_header
 from tierline_desk.settings import get_settings
 

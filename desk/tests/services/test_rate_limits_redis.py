@@ -14,8 +14,8 @@ import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.redis_server import RedisServer, running_redis
-from tests.routers.test_chat import (
+from tests.utils.redis_server import RedisServer, running_redis
+from tests.utils.web_chat import (
     IDENTITY_SECRET,
     SHOP_SECRET,
     FakeRasa,

@@ -4,10 +4,10 @@
 Adding an adapter is one entry in ``ADAPTERS``: its name (the STORE setting) and the fixture
 that makes it ready (starts the store with the demo data, sets its settings), imported from a
 helpers module into this conftest. The builtin store needs nothing: the index is the store.
-The medusa store is the session's real Medusa (tests/helpers/medusa_server.py), seeded once;
+The medusa store is the session's real Medusa (tests/utils/medusa_server.py), seeded once;
 each test gets its own desk database, a copy of one whose index was filled from that Medusa.
 
-A test that changes an order uses its own (``new_order``, tests/helpers/store_orders.py): the
+A test that changes an order uses its own (``new_order``, tests/utils/store_orders.py): the
 session's Medusa is shared by every test.
 """
 
@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import API_TOKEN
-from tests.console.conftest import login, make_ticket
-from tests.databases import DeskDatabases, Template
-from tests.helpers.medusa_server import (
+from tests.utils.console import login, make_ticket
+from tests.utils.databases import DeskDatabases, Template
+from tests.utils.desk import API_TOKEN
+from tests.utils.medusa_server import (
     ADMIN_EMAIL,
     CLIENT_TIMEOUT,
     MEDUSA_TIMEOUT,
@@ -32,7 +32,7 @@ from tests.helpers.medusa_server import (
     medusa,
     seeded_medusa,
 )
-from tests.helpers.store_orders import BuiltinOrders, MedusaOrders, OrderMaker
+from tests.utils.store_orders import BuiltinOrders, MedusaOrders, OrderMaker
 from tierline_desk import store as store_package
 from tierline_desk.db import get_session_factory, reset_engines
 from tierline_desk.migrate import upgrade_head
@@ -144,7 +144,7 @@ def medusa_orders(seeded_medusa: MedusaServer) -> MedusaOrders:
 
 @pytest.fixture
 def new_order(request: pytest.FixtureRequest, store_name: str, session: Session) -> OrderMaker:
-    """New orders in the store under test (tests/helpers/store_orders.py)."""
+    """New orders in the store under test (tests/utils/store_orders.py)."""
     if store_name == "medusa":
         maker: OrderMaker = request.getfixturevalue("medusa_orders")
         return maker
@@ -168,7 +168,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def use_store(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Callable[[StorePort], None]:
-    """Put a stand-in adapter (tests/store/helpers.py) behind ``get_store()`` for this test."""
+    """Put a stand-in adapter (utils/store_actions.py) behind ``get_store()`` for this test."""
 
     def _use(store: StorePort) -> None:
         monkeypatch.setattr(store_package, "_store", store)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from tierline_desk.schemas import AddressIn
+from tierline_desk.api.schemas import AddressIn
 from tierline_desk.store import ReshipLine
 from tierline_desk.store.builtin import BuiltinStore
 

@@ -3,7 +3,7 @@ desk's own API: the bot's side (bearer token) and the agent console (session coo
 
 Reads run on the demo orders (tierline_desk/demo/orders.json), which every adapter's store
 holds; a test that changes an order makes its own, like a demo order (``new_order``,
-tests/helpers/store_orders.py): a real store is shared by every test of the session.
+tests/utils/store_orders.py): a real store is shared by every test of the session.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import JORDAN, MAYA, PRIYA, code_of
-from tests.console.conftest import BIG_ORDER, AgentClient, LoginFn, TicketFn
-from tests.helpers.store_orders import OrderMaker
+from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.desk import JORDAN, MAYA, PRIYA, code_of
+from tests.utils.store_actions import ask_return, demo_orders, lookup, order_action, ticket_url
+from tests.utils.store_orders import OrderMaker
 from tierline_desk.models import HandoffTicket
 from tierline_desk.store import get_store
-
-from .helpers import ask_return, demo_orders, lookup, order_action, ticket_url
 
 SHIPPED = "112-4839201-5573910"  # C-1001 (Maya), 142.98
 DELIVERED = "113-5550192-7781234"  # C-1001, delivered 10 days ago

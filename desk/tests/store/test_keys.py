@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tierline_desk.schemas import AddressIn
+from tierline_desk.api.schemas import AddressIn
 from tierline_desk.store import keys
 
 ORDER = "114-2093847-1122334"

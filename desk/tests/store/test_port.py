@@ -14,9 +14,18 @@ from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import MAYA, audit_rows, code_of
-from tests.console.conftest import BIG_ORDER, AgentClient, LoginFn, TicketFn
-from tierline_desk.console_schemas import MoneyActionIn
+from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.desk import MAYA, audit_rows, code_of
+from tests.utils.store_actions import (
+    FailingStore,
+    RecordingStore,
+    ask_return,
+    lookup,
+    order_action,
+    ticket_url,
+)
+from tierline_desk.api.schemas import AddressIn
+from tierline_desk.console.schemas import MoneyActionIn
 from tierline_desk.models import (
     Agent,
     Certificate,
@@ -27,12 +36,9 @@ from tierline_desk.models import (
     Reship,
     Return,
 )
-from tierline_desk.schemas import AddressIn
 from tierline_desk.services import agent_actions
 from tierline_desk.store import StorePort, StoreRefused, StoreUnavailable, keys
 from tierline_desk.store.builtin import BuiltinStore
-
-from .helpers import FailingStore, RecordingStore, ask_return, lookup, order_action, ticket_url
 
 # The services and stand-in adapters: nothing here depends on the store under test.
 pytestmark = pytest.mark.parametrize("store_name", ["builtin"], indirect=True)

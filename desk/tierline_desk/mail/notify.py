@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import BackgroundTasks
 from sqlalchemy.orm import Session
 
-from ..schemas import CallbackOut, CaseOut, OrderOut, ReturnOut
+from ..api.schemas import CallbackOut, CaseOut, OrderOut, ReturnOut
 from ..store import get_store
 from . import templates
 from .sender import build_message, is_address, mask_email, send

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from ..schemas import CallbackOut, CaseOut, OrderOut, ReturnOut
+from ..api.schemas import CallbackOut, CaseOut, OrderOut, ReturnOut
 
 SIGNATURE = "Warm regards,\nThe Tierline Support team"
 WIDTH = 72

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from ..console_schemas import (
+from ..console.schemas import (
     AgentOut,
     ApprovalOut,
     ApproveIn,
@@ -311,6 +311,18 @@ def _check_budget(
     )
 
 
+def _money_order(
+    session: Session, agent: Agent, ticket: HandoffTicket, action: MoneyAction, amount: Decimal
+) -> Order:
+    """The checks before a refund or certificate, in order: the role may do it at all, the agent
+    works the ticket, then the order (locked, fresh from the store) and the budgets left."""
+    get_policy().check_permitted(agent.role, action)
+    require_worker(agent, ticket)
+    order = _order_for_action(session, agent, ticket)
+    _check_budget(session, agent, ticket, order, action, amount)
+    return order
+
+
 def _store_note(ticket: HandoffTicket, reason: str) -> str:
     """What the store keeps with an agent's action: the ticket it came from, and why."""
     return f"Tierline {ticket.ticket_number}: {reason}"
@@ -346,10 +358,7 @@ def refund(
     request_key: str | None = None,
 ) -> RefundOut:
     """``request_key``: the request's Idempotency-Key (the store's key is derived from it)."""
-    get_policy().check_permitted(agent.role, "refund")
-    require_worker(agent, ticket)
-    order = _order_for_action(session, agent, ticket)
-    _check_budget(session, agent, ticket, order, "refund", body.amount)
+    order = _money_order(session, agent, ticket, "refund", body.amount)
     refund_id = unique_random_id(session, Refund, "refund_id", "RF", 8)
     store_key = keys.agent_action(agent.id, request_key, refund_id)
     # A retry after the store refunded and the desk's commit failed: the index now shows that
@@ -409,10 +418,7 @@ def certificate(
     body: MoneyActionIn,
     request_key: str | None = None,
 ) -> CertificateOut:
-    get_policy().check_permitted(agent.role, "certificate")
-    require_worker(agent, ticket)
-    order = _order_for_action(session, agent, ticket)
-    _check_budget(session, agent, ticket, order, "certificate", body.amount)
+    order = _money_order(session, agent, ticket, "certificate", body.amount)
     code = unique_random_id(session, Certificate, "code", "PC", 8)
     store_ref = get_store().issue_certificate(
         session,

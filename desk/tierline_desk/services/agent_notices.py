@@ -12,11 +12,11 @@ from collections.abc import Callable
 from fastapi import BackgroundTasks
 from sqlalchemy.orm import Session
 
-from ..console_schemas import CertificateOut, RefundOut, ReshipOut
+from ..api.schemas import CaseOut
+from ..console.schemas import CertificateOut, RefundOut, ReshipOut
 from ..mail import notify, templates
 from ..mail.templates import Mail
 from ..models import Agent, HandoffTicket
-from ..schemas import CaseOut
 from ..store import get_store
 from .conversation_control import say
 

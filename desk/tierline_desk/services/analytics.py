@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
-from ..followup_schemas import (
+from ..console.schemas import (
     AnalyticsOut,
     DailyPoint,
     Durations,

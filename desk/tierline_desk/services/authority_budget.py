@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from ..console_schemas import ApprovalOut, ApproveIn, BudgetOut
+from ..console.schemas import ApprovalOut, ApproveIn, BudgetOut
 from ..errors import ApiError
 from ..models import (
     Agent,

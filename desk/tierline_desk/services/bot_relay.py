@@ -30,10 +30,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..api.schemas import HandoffRequest
 from ..db import run_in_session, run_until_stored
 from ..models import ChatMessage, Conversation, utcnow
 from ..rasa_client import RasaUnavailable, send_message
-from ..schemas import HandoffRequest
 from ..settings import get_settings
 from . import chat, handoffs
 from .chat_hub import get_hub

@@ -14,15 +14,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
-from ..followup_schemas import (
+from ..api.schemas import CallbackOut
+from ..console.schemas import (
     CallbackListOut,
     CallbackOutcomeIn,
     ConsoleCallback,
     DueState,
 )
+from ..errors import ApiError
 from ..models import Agent, Callback
-from ..schemas import CallbackOut
 from ..settings import get_settings
 from . import audit
 from .console_access import require_role

@@ -22,15 +22,16 @@ from email.utils import make_msgid
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
-from ..followup_schemas import (
+from ..console.schemas import (
     CaseCard,
     CaseDetailOut,
     CaseListOut,
     CaseMessageOut,
+    CaseReplyOut,
     CaseStatusFilter,
 )
-from ..mail import case_reply
+from ..errors import ApiError
+from ..mail import case_reply, sender
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
 from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
@@ -292,6 +293,28 @@ def get_message(session: Session, c: Case, message_pk: int) -> CaseMessage:
     if row is None or row.case_number != c.case_number:
         raise ApiError(404, "message_not_found", f"No message {message_pk} on {c.case_number}.")
     return row
+
+
+def deliver(
+    session: Session,
+    agent: Agent,
+    case: Case,
+    row: CaseMessage,
+    email: EmailMessage,
+    *,
+    resend: bool,
+) -> CaseReplyOut:
+    """Email a stored reply; marked sent (committed) only when the mail server took it."""
+    sent = sender.send(email)
+    if sent:
+        mark_sent(session, agent, case, row, resend=resend)
+        session.commit()
+    return CaseReplyOut(
+        case=card(session, case),
+        reply=message_out(row),
+        email_sent=sent,
+        message=send_result(case, row, sent),
+    )
 
 
 def resend_email(row: CaseMessage) -> EmailMessage:

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..api.schemas import CaseOut, CaseRequest
 from ..models import Case, utcnow
-from ..schemas import CaseOut, CaseRequest
 from . import audit
 from .ids import case_number, placeholder_number
 

@@ -77,15 +77,22 @@ def on_escalate(session: Session, ticket: HandoffTicket, agent: Agent, note: str
     )
 
 
-def hand_back(session: Session, ticket: HandoffTicket, outcome: str, agent: Agent | None) -> None:
-    """Resume the bot with the outcome, then show what it said. Raises RasaUnavailable."""
-    replies = resume_conversation(ticket.conversation_id, outcome)
-    conversation = chat.get(session, ticket.conversation_id)
+def _bot_takes_over(session: Session, conversation_id: str) -> bool:
+    """Give the web chat back to the bot (committed); False when it is no web chat."""
+    conversation = chat.get(session, conversation_id)
     if conversation is None:
-        return
+        return False
     conversation.mode = "bot"
     conversation.agent_id = None
     session.commit()
+    return True
+
+
+def hand_back(session: Session, ticket: HandoffTicket, outcome: str, agent: Agent | None) -> None:
+    """Resume the bot with the outcome, then show what it said. Raises RasaUnavailable."""
+    replies = resume_conversation(ticket.conversation_id, outcome)
+    if not _bot_takes_over(session, ticket.conversation_id):
+        return
     if agent is not None:
         say(
             session,
@@ -104,10 +111,6 @@ def hand_back(session: Session, ticket: HandoffTicket, outcome: str, agent: Agen
 
 def release_to_bot(session: Session, ticket: HandoffTicket, agent: Agent, outcome: str) -> None:
     """Rasa couldn't be resumed: still give the web chat back and tell the shopper the outcome."""
-    conversation = chat.get(session, ticket.conversation_id)
-    if conversation is None:
+    if not _bot_takes_over(session, ticket.conversation_id):
         return
-    conversation.mode = "bot"
-    conversation.agent_id = None
-    session.commit()
     say(session, ticket.conversation_id, f"{agent.display_name} closed this request: {outcome}")

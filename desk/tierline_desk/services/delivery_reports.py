@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.orm import Session
 
+from ..api.schemas import DeliveryReportCreated, DeliveryReportOut, DeliveryReportRequest
 from ..errors import ApiError
 from ..models import Case, DeliveryReport, utcnow
-from ..schemas import DeliveryReportCreated, DeliveryReportOut, DeliveryReportRequest
 from ..settings import get_settings
 from ..store import get_store
 from . import audit, cases

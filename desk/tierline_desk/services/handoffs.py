@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..api.schemas import CaseOut, HandoffCreated, HandoffOut, HandoffRequest
 from ..errors import ApiError
 from ..models import Case, HandoffTicket, Order, OrderItem, utcnow
-from ..schemas import CaseOut, HandoffCreated, HandoffOut, HandoffRequest
 from ..settings import get_settings
 from ..store import get_store
 from . import audit, cases, routing

@@ -7,9 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
-from ..models import Order, Refund, utcnow
-from ..schemas import (
+from ..api.schemas import (
     AddressIn,
     AddressOut,
     CustomerOut,
@@ -20,8 +18,10 @@ from ..schemas import (
     Proof,
     RefundOut,
     TradeInOut,
-    is_order_number,
 )
+from ..errors import ApiError
+from ..models import Order, Refund, utcnow
+from ..schemas import is_order_number
 from ..settings import get_settings
 from ..store import get_store, keys
 from . import audit

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..api.schemas import ReturnOut
 from ..errors import ApiError
 from ..models import Order, Return, utcnow
-from ..schemas import ReturnOut
 from ..store import get_store, keys
 from . import audit
 from .ids import unique_random_id

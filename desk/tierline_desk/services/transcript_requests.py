@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy.orm import Session
+from starlette.applications import Starlette
 
 from ..mail import transcripts as transcript_mail
 from ..mail.sender import is_address, mask_email
@@ -51,6 +52,13 @@ class TranscriptLimits:
             RedisLimiter("transcripts_per_conversation", conversation, shared),
             RedisLimiter("transcripts_per_address", address, shared),
         )
+
+
+def limits_of(app: Starlette) -> TranscriptLimits:
+    """The app's transcript limits (made in ``create_app``), the same for both paths."""
+    made = app.state.transcript_limits
+    assert isinstance(made, TranscriptLimits)
+    return made
 
 
 @dataclass(frozen=True)

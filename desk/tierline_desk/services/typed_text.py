@@ -2,7 +2,7 @@
 
 Rasa treats a message whose text (after ``str.strip``) starts with ``/`` as a command
 (``/intent{"entity": ...}``): NLU is skipped and the intent is forced. Only the payload of a
-button the bot offered may do that (routers/chat.py checks the offer and relays it as a command,
+button the bot offered may do that (public/chat.py checks the offer and relays it as a command,
 signed; rasa_extensions/channels/signed_rest.py refuses unsigned commands as a second line).
 Typed text loses every leading run of slashes, slash look-alikes (full-width, fraction,
 division...), spaces, zero-width and other invisible characters, however they are mixed, judged

@@ -13,8 +13,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..api.schemas import AddressIn
 from ..models import Customer, Order, PromoCode
-from ..schemas import AddressIn
 from .port import ReshipLine
 
 

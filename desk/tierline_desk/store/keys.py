@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ..schemas import AddressIn
+from ..api.schemas import AddressIn
 
 
 def cancel(order_number: str) -> str:

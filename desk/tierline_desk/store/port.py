@@ -42,9 +42,9 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from ..api.schemas import AddressIn
 from ..errors import ApiError
 from ..models import Customer, Order, PromoCode
-from ..schemas import AddressIn
 
 
 class StoreUnavailable(ApiError):
@@ -98,7 +98,7 @@ class StorePort(Protocol):
         ...
 
     def promo_code(self, session: Session, code: str) -> PromoCode | None:
-        """The promo code (upper-cased), or None; evaluated by ``routers/promos.py``."""
+        """The promo code (upper-cased), or None; evaluated by ``api/promos.py``."""
         ...
 
     # ---- writes: the effect in the store, then in the index (same transaction, no commit)

@@ -16,15 +16,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import MAYA, PRIYA, code_of
-from tests.console.conftest import BIG_ORDER, LoginFn, TicketFn
-from tests.helpers.medusa_server import MEDUSA_TIMEOUT
-from tests.helpers.store_orders import MedusaOrders
-from tests.store.helpers import ask_return, lookup, order_action, ticket_url
-from tierline_desk.console_schemas import MoneyActionIn, ReshipIn
+from tests.utils.console import BIG_ORDER, LoginFn, TicketFn
+from tests.utils.desk import MAYA, PRIYA, code_of
+from tests.utils.medusa_server import MEDUSA_TIMEOUT
+from tests.utils.store_actions import ask_return, lookup, order_action, ticket_url
+from tests.utils.store_orders import MedusaOrders
+from tierline_desk.api.schemas import AddressIn
+from tierline_desk.console.schemas import MoneyActionIn, ReshipIn
 from tierline_desk.db import get_session_factory
 from tierline_desk.models import Agent, Certificate, HandoffTicket, Order, Refund, Reship, Return
-from tierline_desk.schemas import AddressIn
 from tierline_desk.services import agent_actions
 from tierline_desk.services import orders as order_svc
 from tierline_desk.services import returns as return_svc
@@ -163,7 +163,7 @@ def test_address_and_quantity_changes_are_medusas_and_a_retry_changes_nothing_mo
 
 
 def _proof(who: dict[str, str]) -> Any:
-    from tierline_desk.schemas import Proof
+    from tierline_desk.api.schemas import Proof
 
     return Proof.model_validate(who)
 

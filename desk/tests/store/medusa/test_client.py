@@ -7,9 +7,8 @@ import socket
 
 import pytest
 
-from tests.helpers.medusa_server import ADMIN_EMAIL, MedusaServer
-from tests.redis_server import free_port
-from tests.store.medusa.conftest import MEDUSA_TIMEOUT
+from tests.utils.medusa_server import ADMIN_EMAIL, MEDUSA_TIMEOUT, MedusaServer
+from tests.utils.redis_server import free_port
 from tierline_desk.store.medusa.client import MedusaClient
 from tierline_desk.store.port import StoreRefused, StoreUnavailable
 

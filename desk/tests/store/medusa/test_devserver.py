@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.medusa_server import ADMIN_EMAIL, MedusaServer
-from tests.redis_server import free_port
-from tests.store.medusa.conftest import MEDUSA_TIMEOUT
+from tests.utils.medusa_server import ADMIN_EMAIL, MEDUSA_TIMEOUT, MedusaServer
+from tests.utils.redis_server import free_port
 from tierline_desk.cli import main
 from tierline_desk.settings import get_settings
 from tierline_desk.store.medusa import devserver

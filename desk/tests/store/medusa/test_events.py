@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.medusa_server import MedusaServer
-from tests.store.medusa.conftest import MEDUSA_TIMEOUT
+from tests.utils.medusa_server import MEDUSA_TIMEOUT, MedusaServer
 from tierline_desk.store.medusa import keys as k
 
 pytestmark = pytest.mark.timeout(MEDUSA_TIMEOUT)

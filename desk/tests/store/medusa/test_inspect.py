@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import MAYA
-from tests.helpers.medusa_server import MEDUSA_TIMEOUT, MedusaServer
-from tests.store.helpers import ask_return, order_action
+from tests.utils.desk import MAYA
+from tests.utils.medusa_server import MEDUSA_TIMEOUT, MedusaServer
+from tests.utils.store_actions import ask_return, order_action
 from tierline_desk.cli import main
 
 pytestmark = [

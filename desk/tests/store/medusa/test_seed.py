@@ -1,7 +1,7 @@
 """The demo data seeded into a real Medusa, checked through Medusa's own Admin API.
 
 The session's Medusa is shared: other tests place orders, open returns and issue certificates
-in it (tests/helpers/store_orders.py, the contract suite). These tests look at the demo's own
+in it (tests/utils/store_orders.py, the contract suite). These tests look at the demo's own
 orders, returns and promotions among them, and check that a second seed adds nothing.
 """
 
@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.medusa_server import MedusaServer
-from tests.store.medusa.conftest import MEDUSA_TIMEOUT
+from tests.utils.medusa_server import MEDUSA_TIMEOUT, MedusaServer
 from tierline_desk.importer import OrderIn
 from tierline_desk.store.medusa import keys as k
 from tierline_desk.store.medusa import seed as s

@@ -1,6 +1,6 @@
 """How Medusa's orders reach the desk's index, and the desk when Medusa is down.
 
-- The signed events route (routers/store_events.py): a post without the right signature is
+- The signed events route (public/store_events.py): a post without the right signature is
   refused before anything is read; a new order placed through Medusa's Store API, announced
   by Medusa's subscriber, gets a Tierline number and is found by the bot within seconds.
 - The poller (store/medusa/poller.py) brings a change no event told the desk about.
@@ -24,16 +24,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import API_TOKEN, MAYA, PRIYA, audit_rows, code_of
-from tests.console.conftest import BIG_ORDER, LoginFn, TicketFn
-from tests.helpers.desk_server import serving
-from tests.helpers.medusa_server import MEDUSA_TIMEOUT, MedusaServer
-from tests.helpers.store_orders import MedusaOrders
-from tests.store.helpers import lookup, order_action, ticket_url
+from tests.utils.console import BIG_ORDER, LoginFn, TicketFn
+from tests.utils.desk import API_TOKEN, MAYA, PRIYA, audit_rows, code_of
+from tests.utils.desk_server import serving
+from tests.utils.medusa_server import MEDUSA_TIMEOUT, MedusaServer
+from tests.utils.store_actions import lookup, order_action, ticket_url
+from tests.utils.store_orders import MedusaOrders
 from tierline_desk.db import get_session_factory
 from tierline_desk.main import create_app
 from tierline_desk.models import IdempotencyKey, Order, Refund
-from tierline_desk.routers.store_events import signature
+from tierline_desk.public.store_events import signature
 from tierline_desk.settings import get_settings
 from tierline_desk.store import get_store, reset_store
 from tierline_desk.store.medusa import keys as k

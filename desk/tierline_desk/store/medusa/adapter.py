@@ -20,7 +20,7 @@ Order numbers: an order placed in Medusa without one (any storefront's checkout)
 lock first and read the metadata again, inside it, after writing it: an order never gets two.
 
 How new and changed orders reach the index: Medusa's subscriber posts each order event
-(routers/store_events.py: :meth:`MedusaStore.refresh`), and every ``STORE_POLL_SECONDS``
+(public/store_events.py: :meth:`MedusaStore.refresh`), and every ``STORE_POLL_SECONDS``
 (:meth:`MedusaStore.poll_once`, started in main.py's lifespan) the desk reads the orders
 Medusa changed since its last pass, for events that were lost or came while it was down.
 
@@ -47,8 +47,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ...api.schemas import AddressIn
 from ...models import Customer, Order, PromoCode
-from ...schemas import AddressIn
 from ...settings import Settings
 from .. import keys as store_keys
 from ..port import ReshipLine, StoreRefused, StoreUnavailable
@@ -323,7 +323,7 @@ class MedusaStore:
 
     def refresh(self, session: Session, order_id: str, *, what: str = "the order update") -> str:
         """Read one Medusa order into the index (numbering it first if it has no number); its
-        Tierline number. The caller commits (routers/store_events.py)."""
+        Tierline number. The caller commits (public/store_events.py)."""
         read_at = _now()
         snap = self._numbered(session, self._read(order_id, what), what)
         self._apply(session, snap, read_at, what)

@@ -1,1 +1,0 @@
-"""Helpers shared by the desk's tests: real services started for them."""

@@ -1,0 +1,49 @@
+"""What most desk tests share: the test secrets, the demo customers, and small assertions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tierline_desk.models import AuditLog
+
+API_TOKEN = "test-desk-token-0123456789"
+RASA_URL = "http://rasa.test:5005"
+RASA_TOKEN = "rasa-secret-token"
+MAYA = {"email": "maya.chen@example.com"}
+JORDAN = {"email": "jordan.alvarez@example.com"}
+PRIYA = {"email": "priya.n@example.com"}
+SAM = {"email": "sam.oconnor@example.com"}
+LEE = {"email": "lee.wong@example.com"}
+
+
+def audit_rows(session: Session, action: str | None = None) -> list[AuditLog]:
+    session.expire_all()
+    stmt = select(AuditLog).order_by(AuditLog.id)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    return list(session.scalars(stmt))
+
+
+def code_of(resp: Any) -> str:
+    detail = resp.json()["detail"]
+    assert set(detail) >= {"code", "message"}, detail
+    return str(detail["code"])
+
+
+def handoff(client: TestClient, conversation_id: str, tier: int = 1, **extra: Any) -> Any:
+    """The bot asks for a person (``POST /api/v1/handoffs``); ``extra`` adds or overrides fields."""
+    return client.post(
+        "/api/v1/handoffs",
+        json={
+            "conversation_id": conversation_id,
+            "tier": tier,
+            "reason": "Shopper asked for a human",
+            "customer": {"id": "C-1001", "email": "maya.chen@example.com", "name": "Maya Chen"},
+            "bot_attempts": ["looked up the order"],
+            **extra,
+        },
+    )

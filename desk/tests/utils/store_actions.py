@@ -1,0 +1,187 @@
+"""Helpers for the store contract suite (tests/store): the desk's API as a shopper, the bot and
+an agent use it, the demo data it runs on, and a store that fails on purpose."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tierline_desk.api.schemas import AddressIn
+from tierline_desk.models import HandoffTicket, Order
+from tierline_desk.settings import DESK_DIR
+from tierline_desk.store import ReshipLine, StoreRefused, StoreUnavailable
+from tierline_desk.store.builtin import BuiltinStore
+
+DEMO_FILE = DESK_DIR / "tierline_desk" / "demo" / "orders.json"
+
+
+def demo_orders() -> list[dict[str, Any]]:
+    """The demo orders every adapter's store holds (the builtin store loads them; another
+    adapter's fixture puts them in its store)."""
+    data: dict[str, Any] = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    return list(data["orders"])
+
+
+def lookup(client: TestClient, number: str, **proof: str) -> Any:
+    return client.post("/api/v1/orders/lookup", json={"order_number": number, **proof})
+
+
+def order_action(client: TestClient, number: str, action: str, body: dict[str, Any]) -> Any:
+    """``action``: ``cancel``, ``shipping-address`` or ``items/<sku>/quantity``."""
+    return client.post(f"/api/v1/orders/{number}/{action}", json=body)
+
+
+def ask_return(client: TestClient, number: str, sku: str, **proof: str) -> Any:
+    return client.post(
+        "/api/v1/returns",
+        json={"order_number": number, "sku": sku, "reason": "Too small", **proof},
+    )
+
+
+def ticket_url(ticket: HandoffTicket, action: str) -> str:
+    return f"/console/api/tickets/{ticket.ticket_number}/{action}"
+
+
+class FailingStore(BuiltinStore):
+    """The builtin store's reads, but every write raises ``error`` (a store that is down, or
+    refuses), as an adapter does before it has changed anything."""
+
+    def __init__(self, error: StoreUnavailable | StoreRefused) -> None:
+        self.error = error
+        self.writes: list[str] = []
+
+    def _fail(self, what: str) -> None:
+        self.writes.append(what)
+        raise self.error
+
+    def cancel_order(
+        self, session: Session, order: Order, reason: str | None, idempotency_key: str
+    ) -> str | None:
+        self._fail("cancel_order")
+        return None
+
+    def change_address(
+        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
+    ) -> None:
+        self._fail("change_address")
+
+    def change_quantity(
+        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
+    ) -> None:
+        self._fail("change_quantity")
+
+    def request_return(
+        self,
+        session: Session,
+        order: Order,
+        sku: str,
+        reason: str,
+        rma_number: str,
+        idempotency_key: str,
+    ) -> str | None:
+        self._fail("request_return")
+        return None
+
+    def refund(
+        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
+    ) -> str | None:
+        self._fail("refund")
+        return None
+
+    def issue_certificate(
+        self,
+        session: Session,
+        order: Order,
+        code: str,
+        amount: Decimal,
+        note: str,
+        idempotency_key: str,
+    ) -> str | None:
+        self._fail("issue_certificate")
+        return None
+
+    def reship(
+        self,
+        session: Session,
+        order: Order,
+        lines: list[ReshipLine],
+        note: str,
+        idempotency_key: str,
+    ) -> str | None:
+        self._fail("reship")
+        return None
+
+
+class RecordingStore(BuiltinStore):
+    """The builtin store, noting every write's idempotency key and answering with a store
+    reference (``<method>_ref``), as an adapter for a real store does."""
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[str, str]] = []
+        self.reads: list[tuple[str, bool, bool]] = []
+
+    def _note(self, what: str, key: str) -> str:
+        self.keys.append((what, key))
+        return f"{what}_ref"
+
+    def order(
+        self, session: Session, number: str, *, for_update: bool = False, fresh: bool = False
+    ) -> Order | None:
+        self.reads.append((number, for_update, fresh))
+        return super().order(session, number, for_update=for_update, fresh=fresh)
+
+    def cancel_order(
+        self, session: Session, order: Order, reason: str | None, idempotency_key: str
+    ) -> str | None:
+        return self._note("cancel_order", idempotency_key)
+
+    def change_address(
+        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
+    ) -> None:
+        self._note("change_address", idempotency_key)
+
+    def change_quantity(
+        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
+    ) -> None:
+        self._note("change_quantity", idempotency_key)
+
+    def request_return(
+        self,
+        session: Session,
+        order: Order,
+        sku: str,
+        reason: str,
+        rma_number: str,
+        idempotency_key: str,
+    ) -> str | None:
+        return self._note("request_return", idempotency_key)
+
+    def refund(
+        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
+    ) -> str | None:
+        return self._note("refund", idempotency_key)
+
+    def issue_certificate(
+        self,
+        session: Session,
+        order: Order,
+        code: str,
+        amount: Decimal,
+        note: str,
+        idempotency_key: str,
+    ) -> str | None:
+        return self._note("issue_certificate", idempotency_key)
+
+    def reship(
+        self,
+        session: Session,
+        order: Order,
+        lines: list[ReshipLine],
+        note: str,
+        idempotency_key: str,
+    ) -> str | None:
+        return self._note("reship", idempotency_key)

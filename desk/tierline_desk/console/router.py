@@ -1,0 +1,11 @@
+"""Every route of the agents' door: the console API (session cookie + CSRF) and its page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import analytics, callbacks, cases, outbox, pages, presence, session, tickets
+
+router = APIRouter()
+for _module in (session, tickets, callbacks, cases, presence, outbox, analytics, pages):
+    router.include_router(_module.router)
