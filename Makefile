@@ -113,11 +113,15 @@ lint: install ## ruff and mypy on both projects
 	cd scale && .venv/bin/python -m mypy .
 	$(MAKE) --no-print-directory bench-lint
 
-unit: install spacy scaled-deps medusa-deps ## Unit tests: common code, actions (desk faked over HTTP), NLU rules, channel; desk API (and a real Medusa)
+unit: install spacy ## Unit tests, no system packages: common code, actions (desk faked over HTTP), NLU rules, channel; the desk on SQLite
 	cd common && ../$(BOT)/python -m pytest
-	$(BOT)/python -m pytest -m "not nlu and not e2e and not e2e_medusa"
-	cd desk && .venv/bin/python -m pytest
+	$(BOT)/python -m pytest -m "not nlu and not e2e and not e2e_medusa and not services"
+	cd desk && .venv/bin/python -m pytest -m "not services"
 	cd scale && .venv/bin/python -m pytest
+
+integration: install scaled-deps medusa-deps ## Tests against real servers: Redis, PostgreSQL (Debian packages) and Medusa (npm)
+	$(BOT)/python -m pytest -m services
+	cd desk && .venv/bin/python -m pytest -m services
 
 # The desk's tests on PostgreSQL instead of SQLite files (desk/tests/utils/databases.py):
 # expects a running server, and DESK_TEST_POSTGRES_URL in the environment naming a role that may
@@ -156,7 +160,7 @@ e2e: train browser-deps medusa-deps ## End-to-end: real processes; REST channel,
 screenshots: train browser-deps ## Run the browser tests, saving their screenshots into docs/screenshots
 	TIERLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BOT)/python -m pytest -m e2e tests/e2e/browser
 
-test: lint medusa-lint unit validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
+test: lint medusa-lint unit integration validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
 
 # ---- bench: NLU quality and speed against Rasa's default pipeline (writes bench/results.md)
 # The load generator (Locust), plots and report live in their own Python 3.12 environment
@@ -270,4 +274,4 @@ test-scaled: train scaled-deps medusa-deps scale/.venv/.synced ## Load + faults 
 FORCE:
 
 .PHONY: node-check pg-deps medusa-deps medusa-up medusa-order medusa-lint
-.PHONY: help install spacy train desk-db run shell lint unit desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint audit audit-ci scaled-deps run-scaled test-scaled
+.PHONY: help install spacy train desk-db run shell lint unit integration desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint audit audit-ci scaled-deps run-scaled test-scaled

@@ -120,6 +120,7 @@ def test_a_successful_sign_in_starts_the_username_afresh(web: TestClient) -> Non
     assert [attempt(web, "alex", "typo") for _ in range(5)] == [401] * 5
 
 
+@pytest.mark.services  # a real Redis server (make integration)
 def test_the_buckets_are_shared_through_redis(tmp_path: Path) -> None:
     """Two replicas (two throttles, own clients) draw from one bucket per username."""
     settings = get_settings()

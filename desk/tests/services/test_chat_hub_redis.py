@@ -11,6 +11,8 @@ import pytest
 from tests.utils.redis_server import RedisServer, running_redis
 from tierline_desk.services.chat_hub import ChatHub, RedisBridge
 
+pytestmark = pytest.mark.services  # a real Redis server (make integration)
+
 CONVERSATION = "web-0123456789abcdef01234567"
 
 

@@ -35,6 +35,8 @@ from tierline_desk.services.rate_limits import (
 )
 from tierline_desk.settings import get_settings
 
+pytestmark = pytest.mark.services  # a real Redis server (make integration)
+
 __all__ = ["rasa"]
 LOGGER = "tierline_desk.rate_limits"
 

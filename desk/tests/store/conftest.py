@@ -114,7 +114,13 @@ def medusa_desk(
     databases.release(url)
 
 
-@pytest.fixture(params=list(ADAPTERS))
+@pytest.fixture(
+    params=[
+        # An adapter that needs a fixture runs a real store: those cases are integration tests.
+        pytest.param(name, marks=pytest.mark.services) if ready else name
+        for name, ready in ADAPTERS.items()
+    ]
+)
 def store_name(
     request: pytest.FixtureRequest, db: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:

@@ -14,6 +14,8 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa_extensions.runtime.lock_store import OffLoopRedisLockStore
 from tests.redis_server import RedisServer
 
+pytestmark = pytest.mark.services  # a real Redis server (make integration)
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RedisServer]:

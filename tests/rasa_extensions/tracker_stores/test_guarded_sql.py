@@ -29,6 +29,8 @@ from rasa_extensions.tracker_stores.guarded_sql import (
 )
 from tests.pg_server import PostgresServer
 
+pytestmark = pytest.mark.services  # a real PostgreSQL server (make integration)
+
 DOMAIN = Domain.from_dict({"slots": {"order_number": {"type": "text", "mappings": []}}})
 SENDER = "web-0123456789abcdef01234567"
 

@@ -33,6 +33,7 @@ from tierline_desk.store.medusa import keys as k
 from tierline_desk.store.medusa.adapter import certificate_campaign
 
 pytestmark = [
+    pytest.mark.services,
     pytest.mark.timeout(MEDUSA_TIMEOUT),
     pytest.mark.parametrize("store_name", ["medusa"], indirect=True),
 ]

@@ -12,7 +12,7 @@ from tests.utils.redis_server import free_port
 from tierline_desk.store.medusa.client import MedusaClient
 from tierline_desk.store.port import StoreRefused, StoreUnavailable
 
-pytestmark = pytest.mark.timeout(MEDUSA_TIMEOUT)
+pytestmark = [pytest.mark.services, pytest.mark.timeout(MEDUSA_TIMEOUT)]
 
 
 def test_logs_in_and_reads(medusa: MedusaServer) -> None:

@@ -14,7 +14,7 @@ from tierline_desk.cli import main
 from tierline_desk.settings import get_settings
 from tierline_desk.store.medusa import devserver
 
-pytestmark = pytest.mark.timeout(MEDUSA_TIMEOUT)
+pytestmark = [pytest.mark.services, pytest.mark.timeout(MEDUSA_TIMEOUT)]
 
 
 @pytest.fixture

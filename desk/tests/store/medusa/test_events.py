@@ -9,7 +9,7 @@ import pytest
 from tests.utils.medusa_server import MEDUSA_TIMEOUT, MedusaServer
 from tierline_desk.store.medusa import keys as k
 
-pytestmark = pytest.mark.timeout(MEDUSA_TIMEOUT)
+pytestmark = [pytest.mark.services, pytest.mark.timeout(MEDUSA_TIMEOUT)]
 
 
 def order_ids(medusa: MedusaServer) -> dict[str, str]:

@@ -13,6 +13,7 @@ from tests.utils.store_actions import ask_return, order_action
 from tierline_desk.cli import main
 
 pytestmark = [
+    pytest.mark.services,
     pytest.mark.timeout(MEDUSA_TIMEOUT),
     pytest.mark.parametrize("store_name", ["medusa"], indirect=True),
 ]

@@ -20,7 +20,7 @@ from tierline_desk.store.medusa import seed as s
 from tierline_desk.store.medusa.client import MedusaClient
 from tierline_desk.store.medusa.mapping import order_row
 
-pytestmark = pytest.mark.timeout(MEDUSA_TIMEOUT)
+pytestmark = [pytest.mark.services, pytest.mark.timeout(MEDUSA_TIMEOUT)]
 
 DEMO = s.load_demo(datetime.now(UTC))
 BY_NUMBER = {o.order_number: o for o in DEMO.orders}

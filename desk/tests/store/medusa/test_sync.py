@@ -40,6 +40,7 @@ from tierline_desk.store.medusa import keys as k
 from tierline_desk.store.medusa.adapter import MedusaStore
 
 pytestmark = [
+    pytest.mark.services,
     pytest.mark.timeout(MEDUSA_TIMEOUT),
     pytest.mark.parametrize("store_name", ["medusa"], indirect=True),
 ]
