@@ -16,19 +16,9 @@ from actions.callbacks import (
     parse_window_label,
 )
 from actions.settings import get_settings
-from tests.conftest import (
-    CUSTOMER_ID,
-    DESK_TOKEN,
-    EMAIL,
-    ORDER_NUMBER,
-    desk_error,
-    make_order,
-    make_tracker,
-    responses,
-    sent_json,
-    slot_events,
-    verified_slots,
-)
+from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
+from tests.utils.trackers import make_tracker, responses, slot_events
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=NY)  # a Monday morning

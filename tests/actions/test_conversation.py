@@ -10,7 +10,8 @@ from actions.conversation import (
     verified_email,
 )
 from actions.formatting import day, join_words, moment, moment_in, money
-from tests.conftest import EMAIL, make_order, make_tracker, user_event, verified_slots
+from tests.utils.orders import EMAIL, make_order, verified_slots
+from tests.utils.trackers import make_tracker, user_event
 
 
 def test_metadata_comes_from_the_latest_user_message() -> None:

@@ -6,7 +6,8 @@ import respx
 
 from actions import desk_client
 from actions.settings import SettingsError, get_settings
-from tests.conftest import DESK_TOKEN, EMAIL, ORDER_NUMBER, desk_error, make_order, sent_json
+from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.orders import EMAIL, ORDER_NUMBER, make_order
 
 
 async def test_every_call_carries_the_bearer_token(desk: respx.MockRouter) -> None:

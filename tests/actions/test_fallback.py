@@ -4,7 +4,7 @@ import respx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionExplainReturnPolicy, ActionHandleFallback
-from tests.conftest import bot_event, make_tracker, responses, slot_events, user_event
+from tests.utils.trackers import bot_event, make_tracker, responses, slot_events, user_event
 
 action = ActionHandleFallback()
 

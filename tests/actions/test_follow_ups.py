@@ -8,19 +8,9 @@ import respx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.follow_ups import ActionRequestEmailFollowUp, ValidateFollowUpForm
-from tests.conftest import (
-    CUSTOMER_ID,
-    DESK_TOKEN,
-    EMAIL,
-    ORDER_NUMBER,
-    desk_error,
-    make_order,
-    make_tracker,
-    responses,
-    sent_json,
-    slot_events,
-    verified_slots,
-)
+from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
+from tests.utils.trackers import make_tracker, responses, slot_events
 
 CASES = "/api/v1/cases"
 CASE = {

@@ -18,21 +18,15 @@ from actions.handoff import (
     hand_off,
     slots_filled_while_paused,
 )
-from tests.conftest import (
-    CUSTOMER_ID,
-    DESK_TOKEN,
-    EMAIL,
-    ORDER_NUMBER,
+from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
+from tests.utils.trackers import (
     bot_event,
-    desk_error,
     has_pause,
-    make_order,
     make_tracker,
     responses,
-    sent_json,
     slot_events,
     user_event,
-    verified_slots,
 )
 
 HANDOFFS = "/api/v1/handoffs"

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from actions.items import match_item, parse_quantity
-from tests.conftest import make_item
+from tests.utils.orders import make_item
 
 ITEMS = [
     make_item("SKU-1", "Trail Running Shoes"),

@@ -9,23 +9,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_tasks import ActionHandleOrderTask
 from actions.orders import TASK_SLOTS
-from tests.conftest import (
+from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.orders import (
     CUSTOMER_ID,
-    DESK_TOKEN,
     EMAIL,
     ORDER_NUMBER,
-    desk_error,
-    has_pause,
     make_item,
     make_order,
-    make_tracker,
     past_deadline,
-    responses,
-    sent_json,
-    slot_events,
-    user_event,
     verified_slots,
 )
+from tests.utils.trackers import has_pause, make_tracker, responses, slot_events, user_event
 
 LOOKUP = "/api/v1/orders/lookup"
 RETURNS = "/api/v1/returns"

@@ -18,22 +18,18 @@ from actions.orders import (
     return_window_open,
     returnable_items,
 )
-from tests.conftest import (
+from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.orders import (
     CUSTOMER_ID,
-    DESK_TOKEN,
     EMAIL,
     ORDER_NUMBER,
     OTHER_ORDER_NUMBER,
-    desk_error,
     make_item,
     make_order,
-    make_tracker,
     past_deadline,
-    responses,
-    sent_json,
-    slot_events,
     verified_slots,
 )
+from tests.utils.trackers import make_tracker, responses, slot_events
 
 LOOKUP = "/api/v1/orders/lookup"
 RECENT = "/api/v1/orders/recent"

@@ -7,7 +7,8 @@ import respx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.promos import ActionCheckPromoCode, ValidatePromoForm, find_code, parse_amount
-from tests.conftest import DESK_TOKEN, desk_error, make_tracker, responses, slot_events
+from tests.utils.desk import DESK_TOKEN, desk_error
+from tests.utils.trackers import make_tracker, responses, slot_events
 
 
 @pytest.mark.parametrize(

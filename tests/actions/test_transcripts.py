@@ -7,16 +7,9 @@ import respx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.transcripts import ActionRequestTranscript, ValidateTranscriptForm
-from tests.conftest import (
-    DESK_TOKEN,
-    EMAIL,
-    make_order,
-    make_tracker,
-    responses,
-    sent_json,
-    slot_events,
-    verified_slots,
-)
+from tests.utils.desk import DESK_TOKEN, sent_json
+from tests.utils.orders import EMAIL, make_order, verified_slots
+from tests.utils.trackers import make_tracker, responses, slot_events
 
 form = ValidateTranscriptForm()
 

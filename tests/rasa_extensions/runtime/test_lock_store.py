@@ -12,7 +12,7 @@ from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_extensions.runtime.lock_store import OffLoopRedisLockStore
-from tests.redis_server import RedisServer
+from tests.utils.redis_server import RedisServer
 
 pytestmark = pytest.mark.services  # a real Redis server (make integration)
 

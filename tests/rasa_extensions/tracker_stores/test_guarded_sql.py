@@ -27,7 +27,7 @@ from rasa_extensions.tracker_stores.guarded_sql import (
     active_store,
     run_to_end,
 )
-from tests.pg_server import PostgresServer
+from tests.utils.pg_server import PostgresServer
 
 pytestmark = pytest.mark.services  # a real PostgreSQL server (make integration)
 
