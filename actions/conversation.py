@@ -7,6 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 BOT_LOG_SLOT = "bot_log"
 RECENT_MESSAGE_LIMIT = 12
@@ -69,3 +70,17 @@ def verified_email(tracker: Tracker) -> str | None:
     if tracker.get_slot("verified_order") and isinstance(email, str) and email:
         return email
     return None
+
+
+def understood_slot(
+    slot: str, value: str | None, dispatcher: CollectingDispatcher, not_understood: str
+) -> dict[str, Any]:
+    """A form validator's answer: ``value`` for ``slot``, or the slot cleared and asked again.
+
+    ``value`` is None when what the shopper typed could not be read; then the ``not_understood``
+    response tells them so.
+    """
+    if value is None:
+        dispatcher.utter_message(response=not_understood)
+        return {slot: None}
+    return {slot: value}

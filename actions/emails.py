@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import verified_email
+from actions.conversation import understood_slot, verified_email
 
 _EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[A-Za-z]{2,}")
 
@@ -29,8 +29,4 @@ def prefill_email_slot(tracker: Tracker, slot: str) -> dict[str, Any]:
 
 def validated_email_slot(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
     """The email in what the shopper typed, or the slot cleared with a "doesn't look right"."""
-    email = find_email(str(value))
-    if email is None:
-        dispatcher.utter_message(response="utter_email_malformed")
-        return {slot: None}
-    return {slot: email}
+    return understood_slot(slot, find_email(str(value)), dispatcher, "utter_email_malformed")

@@ -27,15 +27,6 @@ class ValidateFollowUpForm(FormValidationAction):
     def name(self) -> str:
         return VALIDATE_FOLLOW_UP_FORM
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        return domain_slots
-
     async def extract_follow_up_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import desk_client
 from actions.addresses import one_line, parse_address
-from actions.conversation import bot_log, signed_in_customer
+from actions.conversation import bot_log, signed_in_customer, understood_slot
 from actions.emails import find_email
 from actions.formatting import money, short_day
 from actions.items import item_named_in, match_item, parse_quantity
@@ -324,10 +324,8 @@ class ValidateOrderForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         address = parse_address(str(slot_value))
-        if address is None:
-            dispatcher.utter_message(response="utter_address_not_understood")
-            return {"new_address": None}
-        return {"new_address": one_line(address)}
+        typed = one_line(address) if address is not None else None
+        return understood_slot("new_address", typed, dispatcher, "utter_address_not_understood")
 
     async def validate_change_item(
         self,
@@ -347,10 +345,10 @@ class ValidateOrderForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         quantity = parse_quantity(str(slot_value))
-        if quantity is None:
-            dispatcher.utter_message(response="utter_quantity_not_understood")
-            return {"change_quantity": None}
-        return {"change_quantity": str(quantity)}
+        typed = str(quantity) if quantity is not None else None
+        return understood_slot(
+            "change_quantity", typed, dispatcher, "utter_quantity_not_understood"
+        )
 
 
 def _as_text(slot_value: Any) -> str:

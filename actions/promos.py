@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import desk_client
+from actions.conversation import understood_slot
 from actions.formatting import day, money
 from rasa_extensions.nlp.promo_codes import find_promo_code
 
@@ -51,10 +52,7 @@ class ValidatePromoForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         code = find_code(str(slot_value))
-        if code is None:
-            dispatcher.utter_message(response="utter_promo_code_not_understood")
-            return {"promo_code": None}
-        return {"promo_code": code}
+        return understood_slot("promo_code", code, dispatcher, "utter_promo_code_not_understood")
 
 
 class ActionCheckPromoCode(Action):

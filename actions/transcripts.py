@@ -20,15 +20,6 @@ class ValidateTranscriptForm(FormValidationAction):
     def name(self) -> str:
         return VALIDATE_TRANSCRIPT_FORM
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        return domain_slots
-
     async def extract_transcript_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
