@@ -7,7 +7,7 @@ import pytest
 import respx
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.follow_ups import ActionRequestEmailFollowUp, ValidateFollowUpForm
+from actions.follow_ups import ActionRequestEmailFollowUp
 from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
 from tests.utils.trackers import make_tracker, responses, slot_events
@@ -28,68 +28,16 @@ PENDING = {
     "order_number": ORDER_NUMBER,
 }
 
-form = ValidateFollowUpForm()
 action = ActionRequestEmailFollowUp()
 
 
-# ------------------------------------------------------------------ the form
-
-
-async def test_the_verified_email_is_used_without_asking(dispatcher: CollectingDispatcher) -> None:
-    tracker = make_tracker(
-        slots=verified_slots(make_order("delivered")), intent="request_email_follow_up"
-    )
-    assert await form.extract_follow_up_email(dispatcher, tracker, {}) == {"follow_up_email": EMAIL}
-
-
-@pytest.mark.parametrize(
-    "slots",
-    [
-        {},
-        {"order_email": "typed@example.com"},  # typed, but never verified
-        {**verified_slots(make_order("delivered")), "follow_up_email": "other@example.com"},
-        {**verified_slots(make_order("delivered")), "order_email": None},  # signed in
-    ],
-)
-async def test_no_email_is_guessed(dispatcher: CollectingDispatcher, slots: dict[str, Any]) -> None:
-    tracker = make_tracker(slots=slots, intent="request_email_follow_up")
-    assert await form.extract_follow_up_email(dispatcher, tracker, {}) == {}
-
-
-async def test_the_form_asks_only_when_it_does_not_know(
-    dispatcher: CollectingDispatcher, domain: dict[str, Any]
-) -> None:
-    known = make_tracker(
-        slots=verified_slots(make_order("delivered")),
-        intent="request_email_follow_up",
-        text="email me instead",
-        active_loop="follow_up_form",
-    )
-    events = await form.run(dispatcher, known, domain)
-    assert slot_events(events)["follow_up_email"] == EMAIL
-
-    unknown = make_tracker(
-        intent="request_email_follow_up", text="email me instead", active_loop="follow_up_form"
-    )
-    events = await form.run(dispatcher, unknown, domain)
-    assert slot_events(events).get("follow_up_email") is None
+# ------------------------------------------------------------------ the form (email: test_emails)
 
 
 def test_the_form_and_its_question_are_in_the_domain(domain: dict[str, Any]) -> None:
     assert domain["forms"]["follow_up_form"]["required_slots"] == ["follow_up_email"]
     assert "utter_ask_follow_up_email" in domain["responses"]
     assert {"request_email_follow_up", "wait_in_queue"} <= set(domain["intents"])
-
-
-async def test_validate_email(dispatcher: CollectingDispatcher) -> None:
-    tracker = make_tracker()
-    assert await form.validate_follow_up_email(
-        "write to Maya.Chen@Example.com please", dispatcher, tracker, {}
-    ) == {"follow_up_email": EMAIL}
-    assert await form.validate_follow_up_email("maya at example", dispatcher, tracker, {}) == {
-        "follow_up_email": None
-    }
-    assert responses(dispatcher) == ["utter_email_malformed"]
 
 
 # ------------------------------------------------------------------ the case

@@ -1,62 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import respx
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.transcripts import ActionRequestTranscript, ValidateTranscriptForm
+from actions.transcripts import ActionRequestTranscript
 from tests.utils.desk import DESK_TOKEN, sent_json
-from tests.utils.orders import EMAIL, make_order, verified_slots
+from tests.utils.orders import EMAIL
 from tests.utils.trackers import make_tracker, responses, slot_events
-
-form = ValidateTranscriptForm()
-
-
-async def test_verified_email_is_used_without_asking(dispatcher: CollectingDispatcher) -> None:
-    tracker = make_tracker(slots=verified_slots(make_order("delivered")), intent="email_transcript")
-    assert await form.extract_transcript_email(dispatcher, tracker, {}) == {
-        "transcript_email": EMAIL
-    }
-
-
-@pytest.mark.parametrize(
-    "slots",
-    [
-        {},
-        {"order_email": "typed@example.com"},  # typed, but never verified
-        {**verified_slots(make_order("delivered")), "transcript_email": "other@example.com"},
-        {**verified_slots(make_order("delivered")), "order_email": None},
-    ],
-)
-async def test_no_email_is_guessed(dispatcher: CollectingDispatcher, slots: dict[str, Any]) -> None:
-    tracker = make_tracker(slots=slots, intent="email_transcript")
-    assert await form.extract_transcript_email(dispatcher, tracker, {}) == {}
-
-
-async def test_form_run_fills_the_verified_email(
-    dispatcher: CollectingDispatcher, domain: dict[str, Any]
-) -> None:
-    tracker = make_tracker(
-        slots=verified_slots(make_order("delivered")),
-        intent="email_transcript",
-        text="email me this chat",
-        active_loop="transcript_form",
-    )
-    events = await form.run(dispatcher, tracker, domain)
-    assert slot_events(events)["transcript_email"] == EMAIL
-
-
-async def test_validate_email(dispatcher: CollectingDispatcher) -> None:
-    tracker = make_tracker()
-    assert await form.validate_transcript_email(
-        "send it to Maya.Chen@Example.com.", dispatcher, tracker, {}
-    ) == {"transcript_email": EMAIL}
-    assert await form.validate_transcript_email("maya at example", dispatcher, tracker, {}) == {
-        "transcript_email": None
-    }
-    assert responses(dispatcher) == ["utter_email_malformed"]
 
 
 async def test_request_transcript(dispatcher: CollectingDispatcher, desk: respx.MockRouter) -> None:
