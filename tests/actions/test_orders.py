@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import (
@@ -29,7 +30,7 @@ from tests.utils.orders import (
     past_deadline,
     verified_slots,
 )
-from tests.utils.trackers import make_tracker, responses, slot_events
+from tests.utils.trackers import form_answer, make_tracker, responses, slot_events
 
 LOOKUP = "/api/v1/orders/lookup"
 RECENT = "/api/v1/orders/recent"
@@ -45,6 +46,20 @@ def requested_slot(events: list[dict[str, Any]]) -> Any:
     ]
     assert values, "the validation action did not set requested_slot"
     return values[-1]
+
+
+def order_id_answer(task: str, slots: dict[str, Any] | None = None, **extra: Any) -> Tracker:
+    """The order form, for ``task``, answered with ORDER_NUMBER."""
+    slots = {"order_task": task, **(slots or {})}
+    return form_answer("order_form", "order_id", ORDER_NUMBER, slots, "provide_order_id", **extra)
+
+
+def email_answer(
+    task: str, email: str, events: list[dict[str, Any]] | None = None, **slots: Any
+) -> Tracker:
+    """The order form, for ``task`` on ORDER_NUMBER, answered with ``email``."""
+    slots = {"order_task": task, "order_id": ORDER_NUMBER, **slots}
+    return form_answer("order_form", "order_email", email, slots, "inform", events=events)
 
 
 # ------------------------------------------------------------------ validate_order_id
@@ -101,14 +116,7 @@ async def test_form_run_requests_order_email_after_403(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
 ) -> None:
     desk.post(LOOKUP).respond(403, json=desk_error(403, "verification_required"))
-    tracker = make_tracker(
-        slots={"order_task": "track", "requested_slot": "order_id"},
-        intent="provide_order_id",
-        text=ORDER_NUMBER,
-        new_slots={"order_id": ORDER_NUMBER},
-        active_loop="order_form",
-    )
-    events = await form.run(dispatcher, tracker, domain)
+    events = await form.run(dispatcher, order_id_answer("track"), domain)
     assert slot_events(events)["order_id"] == ORDER_NUMBER
     assert requested_slot(events) == "order_email"
 
@@ -142,14 +150,7 @@ async def test_form_run_for_signed_in_customer_goes_straight_to_the_task(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
 ) -> None:
     desk.post(LOOKUP).respond(200, json=make_order("processing"))
-    tracker = make_tracker(
-        slots={"order_task": "cancel", "requested_slot": "order_id"},
-        intent="provide_order_id",
-        text=ORDER_NUMBER,
-        metadata={"customer_id": CUSTOMER_ID},
-        new_slots={"order_id": ORDER_NUMBER},
-        active_loop="order_form",
-    )
+    tracker = order_id_answer("cancel", metadata={"customer_id": CUSTOMER_ID})
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events)["verified_order"] == ORDER_NUMBER
     assert requested_slot(events) == "cancel_confirmed"
@@ -235,14 +236,7 @@ async def test_form_stops_when_the_desk_is_down(
     asking for the order number while the desk is down.
     """
     desk.post(LOOKUP).respond(503)
-    tracker = make_tracker(
-        slots={"order_task": "track", "requested_slot": "order_id"},
-        intent="provide_order_id",
-        text=ORDER_NUMBER,
-        new_slots={"order_id": ORDER_NUMBER},
-        active_loop="order_form",
-    )
-    events = await form.run(dispatcher, tracker, domain)
+    events = await form.run(dispatcher, order_id_answer("track"), domain)
     assert responses(dispatcher) == ["utter_desk_unavailable"]
     assert requested_slot(events) is None
 
@@ -251,14 +245,7 @@ async def test_form_stops_when_the_desk_is_down_during_email_check(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
 ) -> None:
     desk.post(LOOKUP).respond(503)
-    tracker = make_tracker(
-        slots={"order_task": "track", "order_id": ORDER_NUMBER, "requested_slot": "order_email"},
-        intent="inform",
-        text=EMAIL,
-        new_slots={"order_email": EMAIL},
-        active_loop="order_form",
-    )
-    events = await form.run(dispatcher, tracker, domain)
+    events = await form.run(dispatcher, email_answer("track", EMAIL), domain)
     assert responses(dispatcher) == ["utter_desk_unavailable"]
     assert requested_slot(events) is None
 
@@ -343,18 +330,7 @@ async def test_form_run_after_lock_stops_asking(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
 ) -> None:
     desk.post(LOOKUP).respond(403, json=desk_error(403, "verification_failed"))
-    tracker = make_tracker(
-        slots={
-            "order_task": "track",
-            "order_id": ORDER_NUMBER,
-            "verification_attempts": 2.0,
-            "requested_slot": "order_email",
-        },
-        intent="inform",
-        text="wrong@example.com",
-        new_slots={"order_email": "wrong@example.com"},
-        active_loop="order_form",
-    )
+    tracker = email_answer("track", "wrong@example.com", verification_attempts=2.0)
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events)["verification_locked"] is True
     assert requested_slot(events) is None
@@ -364,14 +340,7 @@ async def test_form_run_after_mismatch_asks_again(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, domain: dict[str, Any]
 ) -> None:
     desk.post(LOOKUP).respond(403, json=desk_error(403, "verification_failed"))
-    tracker = make_tracker(
-        slots={"order_task": "track", "order_id": ORDER_NUMBER, "requested_slot": "order_email"},
-        intent="inform",
-        text="wrong@example.com",
-        new_slots={"order_email": "wrong@example.com"},
-        active_loop="order_form",
-    )
-    events = await form.run(dispatcher, tracker, domain)
+    events = await form.run(dispatcher, email_answer("track", "wrong@example.com"), domain)
     assert slot_events(events)["verification_attempts"] == 1
     assert requested_slot(events) == "order_email"
 
@@ -661,14 +630,8 @@ async def test_an_item_named_when_asking_for_the_return_is_not_asked_again(
 ) -> None:
     order = make_order("delivered")
     desk.post(LOOKUP).respond(200, json=order)
-    tracker = make_tracker(
-        slots={"order_task": "return", "order_id": ORDER_NUMBER, "requested_slot": "order_email"},
-        events=[_task_event(f"I want to return the socks from {ORDER_NUMBER}", "start_return")],
-        intent="inform",
-        text=EMAIL,
-        new_slots={"order_email": EMAIL},
-        active_loop="order_form",
-    )
+    opening = _task_event(f"I want to return the socks from {ORDER_NUMBER}", "start_return")
+    tracker = email_answer("return", EMAIL, events=[opening])
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events)["return_item"] == "SKU-2"
     assert requested_slot(events) == "return_reason"
@@ -679,14 +642,8 @@ async def test_an_ordinal_in_the_opening_message_is_not_taken_for_an_item(
 ) -> None:
     order = make_order("delivered")
     desk.post(LOOKUP).respond(200, json=order)
-    tracker = make_tracker(
-        slots={"order_task": "return", "order_id": ORDER_NUMBER, "requested_slot": "order_email"},
-        events=[_task_event("I want to return 1 thing from my last order", "start_return")],
-        intent="inform",
-        text=EMAIL,
-        new_slots={"order_email": EMAIL},
-        active_loop="order_form",
-    )
+    opening = _task_event("I want to return 1 thing from my last order", "start_return")
+    tracker = email_answer("return", EMAIL, events=[opening])
     events = await form.run(dispatcher, tracker, domain)
     assert "return_item" not in slot_events(events)
     assert requested_slot(events) == "return_item"
@@ -696,14 +653,8 @@ async def test_an_item_named_when_asking_to_change_the_order_is_used(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     order = make_order("processing")
-    tracker = make_tracker(
-        slots=verified_slots(order, order_task="change_order", requested_slot="order_id"),
-        events=[_task_event("can I change the number of hiking socks", "change_order")],
-        intent="provide_order_id",
-        text=ORDER_NUMBER,
-        new_slots={"order_id": ORDER_NUMBER},
-        active_loop="order_form",
-    )
+    opening = _task_event("can I change the number of hiking socks", "change_order")
+    tracker = order_id_answer("change_order", verified_slots(order), events=[opening])
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events)["change_item"] == "SKU-2"
     assert requested_slot(events) == "change_quantity"

@@ -60,6 +60,24 @@ def make_tracker(
     )
 
 
+def form_answer(
+    form: str, slot: str, value: Any, slots: dict[str, Any], intent: str, **extra: Any
+) -> Tracker:
+    """The shopper's message answering ``form``'s question for ``slot`` with ``value``.
+
+    ``value`` is what they typed and what filled the slot; ``extra`` are more of make_tracker's
+    arguments (``events``, ``metadata``).
+    """
+    return make_tracker(
+        slots={**slots, "requested_slot": slot},
+        intent=intent,
+        text=str(value),
+        new_slots={slot: value},
+        active_loop=form,
+        **extra,
+    )
+
+
 def user_event(text: str, intent: str, timestamp: float = 1_794_999_000.0) -> dict[str, Any]:
     return {
         "event": "user",
