@@ -8,7 +8,7 @@ import respx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.follow_ups import ActionRequestEmailFollowUp
-from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.desk import DESK_TOKEN, desk_error, failing, sent_json
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
 from tests.utils.trackers import make_tracker, responses, slot_events
 
@@ -113,11 +113,7 @@ async def test_without_a_pending_handoff_the_bot_log_explains(
 async def test_desk_failure_keeps_the_request(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, object]
 ) -> None:
-    route = desk.post(CASES)
-    if "side_effect" in failure:
-        route.side_effect = failure["side_effect"]
-    else:
-        route.respond(**failure)  # type: ignore[arg-type]
+    failing(desk.post(CASES), failure)
     tracker = make_tracker(slots={"follow_up_email": EMAIL, "handoff_request": PENDING})
     events = await action.run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_handoff_failed"]

@@ -18,7 +18,7 @@ from actions.handoff import (
     hand_off,
     slots_filled_while_paused,
 )
-from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.desk import DESK_TOKEN, desk_error, failing, sent_json
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
 from tests.utils.trackers import (
     bot_event,
@@ -450,11 +450,7 @@ async def test_a_long_wait_without_an_estimate(
 async def test_desk_failure_says_so(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, object]
 ) -> None:
-    route = desk.post(HANDOFFS)
-    if "side_effect" in failure:
-        route.side_effect = failure["side_effect"]
-    else:
-        route.respond(**failure)  # type: ignore[arg-type]
+    failing(desk.post(HANDOFFS), failure)
     events = await action.run(dispatcher, make_tracker(intent="talk_to_representative"), {})
     assert responses(dispatcher) == ["utter_handoff_failed"]
     assert not has_pause(events)

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_tasks import ActionHandleOrderTask
 from actions.orders import TASK_SLOTS
-from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.desk import DESK_TOKEN, desk_error, failing, sent_json
 from tests.utils.orders import (
     CUSTOMER_ID,
     EMAIL,
@@ -840,11 +840,7 @@ async def test_a_route_case_opened_without_a_number(
 async def test_a_failed_delivery_report_does_not_break_the_conversation(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, object]
 ) -> None:
-    route = desk.post(DELIVERY_REPORTS)
-    if "side_effect" in failure:
-        route.side_effect = failure["side_effect"]
-    else:
-        route.respond(**failure)  # type: ignore[arg-type]
+    route = failing(desk.post(DELIVERY_REPORTS), failure)
     handoff_route = desk.post(HANDOFFS).respond(201, json=TICKET)
     events = await run_task(dispatcher, make_order("delivered"), "missing")
     assert responses(dispatcher) == ["utter_sorry_problem", "utter_handoff_started"]

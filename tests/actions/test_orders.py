@@ -19,7 +19,7 @@ from actions.orders import (
     return_window_open,
     returnable_items,
 )
-from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
+from tests.utils.desk import DESK_TOKEN, desk_error, failing, sent_json
 from tests.utils.orders import (
     CUSTOMER_ID,
     EMAIL,
@@ -215,11 +215,7 @@ async def test_locked_shopper_gets_no_lookup(
 async def test_desk_down_during_order_id(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, Any]
 ) -> None:
-    route = desk.post(LOOKUP)
-    if "side_effect" in failure:
-        route.side_effect = failure["side_effect"]
-    else:
-        route.respond(**failure)
+    failing(desk.post(LOOKUP), failure)
     tracker = make_tracker(slots={"order_task": "track"})
     result = await form.validate_order_id(ORDER_NUMBER, dispatcher, tracker, {})
     assert result == {"order_id": None, "requested_slot": None}
