@@ -54,6 +54,11 @@ def order_id_answer(task: str, slots: dict[str, Any] | None = None, **extra: Any
     return form_answer("order_form", "order_id", ORDER_NUMBER, slots, "provide_order_id", **extra)
 
 
+def said_in_form(slots: dict[str, Any], intent: str, text: str, **extra: Any) -> Tracker:
+    """A message the shopper typed while the order form was asking for something."""
+    return make_tracker(slots=slots, intent=intent, text=text, active_loop="order_form", **extra)
+
+
 def email_answer(
     task: str, email: str, events: list[dict[str, Any]] | None = None, **slots: Any
 ) -> Tracker:
@@ -794,21 +799,18 @@ async def test_a_correction_naming_no_item_clears_it_quietly(
     assert dispatcher.messages == []
 
 
+def _asking_the_return_reason() -> dict[str, Any]:
+    """The slots while the form asks why the shoes (SKU-1) of a delivered order go back."""
+    order = make_order("delivered")
+    return verified_slots(
+        order, order_task="return", return_item="SKU-1", requested_slot="return_reason"
+    )
+
+
 async def test_form_run_takes_a_correction_while_asking_the_reason(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    slots = verified_slots(
-        make_order("delivered"),
-        order_task="return",
-        return_item="SKU-1",
-        requested_slot="return_reason",
-    )
-    tracker = make_tracker(
-        slots=slots,
-        intent="correct_detail",
-        text="no, I meant the socks",
-        active_loop="order_form",
-    )
+    tracker = said_in_form(_asking_the_return_reason(), "correct_detail", "no, I meant the socks")
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events)["return_item"] == "SKU-2"
     assert requested_slot(events) == "return_reason"
@@ -820,12 +822,7 @@ async def test_form_run_ignores_an_item_correction_when_there_is_no_choice(
 ) -> None:
     order = make_order("delivered", items=[make_item("SKU-1", "Trail Running Shoes")])
     slots = verified_slots(order, order_task="return", requested_slot="return_reason")
-    tracker = make_tracker(
-        slots=slots,
-        intent="correct_detail",
-        text="no, I meant the jacket",
-        active_loop="order_form",
-    )
+    tracker = said_in_form(slots, "correct_detail", "no, I meant the jacket")
     events = await form.run(dispatcher, tracker, domain)
     assert "return_item" not in slot_events(events)
 
@@ -835,19 +832,12 @@ async def test_form_run_takes_a_switch_to_another_order(
 ) -> None:
     other = make_order("delivered", order_number=OTHER_ORDER_NUMBER)
     desk.post(LOOKUP).respond(200, json=other)
-    slots = verified_slots(
-        make_order("delivered"),
-        order_task="return",
-        return_item="SKU-1",
-        requested_slot="return_reason",
-    )
     text = f"no wait, the other order {OTHER_ORDER_NUMBER}"
-    tracker = make_tracker(
-        slots=slots,
-        intent="correct_detail",
-        text=text,
+    tracker = said_in_form(
+        _asking_the_return_reason(),
+        "correct_detail",
+        text,
         new_slots={"order_id": OTHER_ORDER_NUMBER},
-        active_loop="order_form",
     )
     events = await form.run(dispatcher, tracker, domain)
     slots_set = slot_events(events)
@@ -885,15 +875,15 @@ async def test_start_order_task_without_an_email_sets_none(
     assert "order_email" not in slot_events(events)
 
 
+def _asking_to_confirm_the_cancel() -> dict[str, Any]:
+    order = make_order("processing")
+    return verified_slots(order, order_task="cancel", requested_slot="cancel_confirmed")
+
+
 async def test_form_run_takes_yes_cancel_it_typed_as_the_confirmation(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    slots = verified_slots(
-        make_order("processing"), order_task="cancel", requested_slot="cancel_confirmed"
-    )
-    tracker = make_tracker(
-        slots=slots, intent="cancel_order", text="Yes, cancel it", active_loop="order_form"
-    )
+    tracker = said_in_form(_asking_to_confirm_the_cancel(), "cancel_order", "Yes, cancel it")
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events)["cancel_confirmed"] is True
 
@@ -901,14 +891,7 @@ async def test_form_run_takes_yes_cancel_it_typed_as_the_confirmation(
 async def test_form_run_does_not_take_a_cancel_of_another_order_as_the_confirmation(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
-    slots = verified_slots(
-        make_order("processing"), order_task="cancel", requested_slot="cancel_confirmed"
-    )
-    tracker = make_tracker(
-        slots=slots,
-        intent="cancel_order",
-        text="no, cancel 999-1234567-1234567 instead",
-        active_loop="order_form",
-    )
+    text = "no, cancel 999-1234567-1234567 instead"
+    tracker = said_in_form(_asking_to_confirm_the_cancel(), "cancel_order", text)
     events = await form.run(dispatcher, tracker, domain)
     assert slot_events(events).get("cancel_confirmed") is not True
