@@ -112,13 +112,18 @@ async def test_without_subtotal_no_query(
     assert dispatcher.messages[0]["min_spend"] == "$0.00"
 
 
-async def test_expired(dispatcher: CollectingDispatcher, desk: respx.MockRouter) -> None:
-    desk.get("/api/v1/promo-codes/FREESHIP").respond(
-        200, json=promo(code="FREESHIP", valid=False, reason="expired")
+@pytest.mark.parametrize(
+    ("code", "reason"), [("FREESHIP", "expired"), ("HOLIDAY25", "not_started")]
+)
+async def test_a_code_that_cannot_be_used_now(
+    dispatcher: CollectingDispatcher, desk: respx.MockRouter, code: str, reason: str
+) -> None:
+    desk.get(f"/api/v1/promo-codes/{code}").respond(
+        200, json=promo(code=code, valid=False, reason=reason)
     )
-    await check(dispatcher, "FREESHIP")
-    assert responses(dispatcher) == ["utter_promo_expired"]
-    assert dispatcher.messages[0]["code"] == "FREESHIP"
+    await check(dispatcher, code)
+    assert responses(dispatcher) == [f"utter_promo_{reason}"]
+    assert dispatcher.messages[0]["code"] == code
 
 
 async def test_min_spend_not_met(dispatcher: CollectingDispatcher, desk: respx.MockRouter) -> None:
@@ -136,14 +141,6 @@ async def test_min_spend_not_met(dispatcher: CollectingDispatcher, desk: respx.M
     assert route.calls.last.request.url.params["subtotal"] == "120"
     assert responses(dispatcher) == ["utter_promo_min_spend_not_met"]
     assert dispatcher.messages[0]["min_spend"] == "$200.00"
-
-
-async def test_not_started(dispatcher: CollectingDispatcher, desk: respx.MockRouter) -> None:
-    desk.get("/api/v1/promo-codes/HOLIDAY25").respond(
-        200, json=promo(code="HOLIDAY25", valid=False, reason="not_started")
-    )
-    await check(dispatcher, "HOLIDAY25")
-    assert responses(dispatcher) == ["utter_promo_not_started"]
 
 
 async def test_unknown_code(dispatcher: CollectingDispatcher, desk: respx.MockRouter) -> None:
