@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,43 +22,42 @@ def _parse(value: str) -> date | datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _say_day(value: str | None, month_format: str) -> str:
+def _said(value: str | None, say: Callable[[date | datetime], str]) -> str:
+    """An ISO date or datetime worded by ``say``: "unknown" when missing, as given when not ISO."""
     if not value:
         return "unknown"
     try:
         parsed = _parse(value)
     except ValueError:
         return value
-    return f"{parsed:{month_format}} {parsed.day}"
+    return say(parsed)
+
+
+def _say_day(parsed: date | datetime) -> str:
+    return f"{parsed:%A, %B} {parsed.day}"
 
 
 def day(value: str | None) -> str:
     """'Thursday, November 26' for an ISO date or datetime."""
-    return _say_day(value, "%A, %B")
+    return _said(value, _say_day)
 
 
 def short_day(value: str | None) -> str:
     """'Nov 26' for an ISO date or datetime."""
-    return _say_day(value, "%b")
+    return _said(value, lambda parsed: f"{parsed:%b} {parsed.day}")
 
 
 def moment(value: str | None) -> str:
-    """'Monday, November 23 at 6:40 PM UTC' for an ISO datetime."""
-    if not value:
-        return "unknown"
-    try:
-        parsed = _parse(value)
-    except ValueError:
-        return value
+    """'Monday, November 23 at 6:40 PM UTC' for an ISO datetime (a date: just the day)."""
+    return _said(value, _say_moment)
+
+
+def _say_moment(parsed: date | datetime) -> str:
     if not isinstance(parsed, datetime):
-        return day(value)
-    return _say_moment(parsed)
-
-
-def _say_moment(parsed: datetime) -> str:
+        return _say_day(parsed)
     clock = f"{parsed:%I:%M %p}".lstrip("0")
     zone = parsed.tzname() or ""
-    return f"{parsed:%A, %B} {parsed.day} at {clock} {zone}".rstrip()
+    return f"{_say_day(parsed)} at {clock} {zone}".rstrip()
 
 
 def moment_in(value: str, timezone_name: str) -> str:
