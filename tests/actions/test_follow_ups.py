@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.follow_ups import ActionRequestEmailFollowUp
-from tests.utils.desk import DESK_TOKEN, desk_error, failing, sent_json
+from tests.utils.desk import DESK_FAILURES, DESK_TOKEN, failing, sent_json
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
 from tests.utils.trackers import make_tracker, responses, slot_events
 
@@ -102,14 +101,7 @@ async def test_without_a_pending_handoff_the_bot_log_explains(
     assert body["customer"] == {"id": None, "email": EMAIL, "name": None}
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        {"status_code": 503},
-        {"status_code": 422, "json": desk_error(422, "validation_error")},
-        {"side_effect": httpx.ReadTimeout("slow")},
-    ],
-)
+@pytest.mark.parametrize("failure", DESK_FAILURES)
 async def test_desk_failure_keeps_the_request(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, object]
 ) -> None:

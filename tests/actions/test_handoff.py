@@ -18,7 +18,7 @@ from actions.handoff import (
     hand_off,
     slots_filled_while_paused,
 )
-from tests.utils.desk import DESK_TOKEN, desk_error, failing, sent_json
+from tests.utils.desk import DESK_FAILURES, DESK_TOKEN, desk_error, failing, sent_json
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
 from tests.utils.trackers import (
     bot_event,
@@ -438,15 +438,7 @@ async def test_a_long_wait_without_an_estimate(
 # ------------------------------------------------------------------ failures
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        {"status_code": 503},
-        {"status_code": 422, "json": desk_error(422, "validation_error")},
-        {"status_code": 401, "json": desk_error(401, "unauthorized")},
-        {"side_effect": httpx.ReadTimeout("slow")},
-    ],
-)
+@pytest.mark.parametrize("failure", DESK_FAILURES)
 async def test_desk_failure_says_so(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, object]
 ) -> None:

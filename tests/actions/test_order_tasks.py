@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_tasks import ActionHandleOrderTask
 from actions.orders import TASK_SLOTS
-from tests.utils.desk import DESK_TOKEN, desk_error, failing, sent_json
+from tests.utils.desk import DESK_FAILURES, DESK_TOKEN, desk_error, failing, sent_json
 from tests.utils.orders import (
     CUSTOMER_ID,
     EMAIL,
@@ -828,15 +827,7 @@ async def test_a_route_case_opened_without_a_number(
     assert sent_json(handoff_route)["bot_attempts"][-1].endswith("route case opened)")
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        {"status_code": 503},
-        {"status_code": 404, "json": desk_error(404, "not_found")},
-        {"status_code": 422, "json": desk_error(422, "validation_error")},
-        {"side_effect": httpx.ConnectError("down")},
-    ],
-)
+@pytest.mark.parametrize("failure", DESK_FAILURES)
 async def test_a_failed_delivery_report_does_not_break_the_conversation(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, object]
 ) -> None:

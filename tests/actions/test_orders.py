@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from rasa_sdk import Tracker
@@ -19,7 +18,7 @@ from actions.orders import (
     return_window_open,
     returnable_items,
 )
-from tests.utils.desk import DESK_TOKEN, desk_error, failing, sent_json
+from tests.utils.desk import DESK_DOWN, DESK_TOKEN, desk_error, failing, sent_json
 from tests.utils.orders import (
     CUSTOMER_ID,
     EMAIL,
@@ -208,15 +207,7 @@ async def test_locked_shopper_gets_no_lookup(
     assert not desk.calls
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        {"status_code": 503, "json": {"detail": "maintenance"}},
-        {"status_code": 500},
-        {"side_effect": httpx.ConnectTimeout("timed out")},
-        {"side_effect": httpx.ConnectError("refused")},
-    ],
-)
+@pytest.mark.parametrize("failure", DESK_DOWN)
 async def test_desk_down_during_order_id(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, failure: dict[str, Any]
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+import pytest
 import respx
 
 DESK_URL = "http://desk.test"
@@ -31,3 +33,20 @@ def failing(route: respx.Route, failure: dict[str, Any]) -> respx.Route:
         route.side_effect = failure["side_effect"]
         return route
     return route.respond(**failure)
+
+
+# The ways the desk fails a request, in the form failing() takes: down (no answer in time,
+# a server error) or refusing (a 4xx answer with a code).
+DESK_DOWN = [
+    pytest.param({"status_code": 503, "json": {"detail": "maintenance"}}, id="503"),
+    pytest.param({"status_code": 500}, id="500"),
+    pytest.param({"side_effect": httpx.ConnectTimeout("timed out")}, id="connect-timeout"),
+    pytest.param({"side_effect": httpx.ConnectError("refused")}, id="connect-error"),
+    pytest.param({"side_effect": httpx.ReadTimeout("slow")}, id="read-timeout"),
+]
+DESK_REFUSALS = [
+    pytest.param({"status_code": 401, "json": desk_error(401, "unauthorized")}, id="401"),
+    pytest.param({"status_code": 404, "json": desk_error(404, "not_found")}, id="404"),
+    pytest.param({"status_code": 422, "json": desk_error(422, "validation_error")}, id="422"),
+]
+DESK_FAILURES = DESK_DOWN + DESK_REFUSALS
