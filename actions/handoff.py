@@ -117,6 +117,15 @@ def _log(attempts: list[str], entry: str) -> SlotSet:
     return SlotSet(BOT_LOG_SLOT, [*attempts, entry][-20:])
 
 
+def _offer_closed() -> list[EventType]:
+    """The offer of a person is over (taken or declined): no offer, reason or offer code left."""
+    return [
+        SlotSet("handoff_offered", False),
+        SlotSet("handoff_reason", None),
+        SlotSet(OFFER_CODE_SLOT, None),
+    ]
+
+
 async def hand_off(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -144,11 +153,7 @@ async def hand_off(
         "bot_attempts": tried,
         "recent_messages": recent_messages(tracker),
     }
-    events: list[EventType] = [
-        SlotSet("handoff_offered", False),
-        SlotSet("handoff_reason", None),
-        SlotSet(OFFER_CODE_SLOT, None),
-    ]
+    events = _offer_closed()
     try:
         answer = await desk_client.create_handoff(payload)
     except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
@@ -387,7 +392,7 @@ class ActionWaitInQueue(Action):
         if tracker.get_slot("handoff_offered"):
             # "No, I'll wait" to an offered associate: they will wait for the order instead.
             dispatcher.utter_message(response="utter_handoff_declined")
-            return [*declined, SlotSet("handoff_reason", None), SlotSet(OFFER_CODE_SLOT, None)]
+            return [*events, *_offer_closed()]
         dispatcher.utter_message(response="utter_nothing_to_wait_for")
         return declined
 
@@ -400,11 +405,7 @@ class ActionDeclineHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_handoff_declined")
-        return [
-            SlotSet("handoff_offered", False),
-            SlotSet("handoff_reason", None),
-            SlotSet(OFFER_CODE_SLOT, None),
-        ]
+        return _offer_closed()
 
 
 def slots_filled_while_paused(tracker: Tracker) -> dict[str, Any]:
