@@ -7,24 +7,17 @@ import respx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.follow_ups import ActionRequestEmailFollowUp
-from tests.utils.desk import DESK_FAILURES, DESK_TOKEN, failing, sent_json
+from tests.utils.desk import CASES, DESK_FAILURES, DESK_TOKEN, failing, sent_json
+from tests.utils.handoffs import PENDING
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
 from tests.utils.trackers import make_tracker, responses, slot_events
 
-CASES = "/api/v1/cases"
 CASE = {
     "case_number": "CASE-100061",
     "kind": "email_follow_up",
     "team": "associates",
     "status": "open",
     "response_channel": "email",
-}
-PENDING = {
-    "tier": 1,
-    "reason": f"Item arrived damaged on order {ORDER_NUMBER}",
-    "reason_code": "shipping_error",
-    "sku": "SKU-1",
-    "order_number": ORDER_NUMBER,
 }
 
 action = ActionRequestEmailFollowUp()

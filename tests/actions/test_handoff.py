@@ -18,7 +18,16 @@ from actions.handoff import (
     hand_off,
     slots_filled_while_paused,
 )
-from tests.utils.desk import DESK_FAILURES, DESK_TOKEN, desk_error, failing, sent_json
+from tests.utils.desk import (
+    CASES,
+    DESK_FAILURES,
+    DESK_TOKEN,
+    HANDOFFS,
+    desk_error,
+    failing,
+    sent_json,
+)
+from tests.utils.handoffs import PENDING, TICKET
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
 from tests.utils.trackers import (
     bot_event,
@@ -29,21 +38,6 @@ from tests.utils.trackers import (
     user_event,
 )
 
-HANDOFFS = "/api/v1/handoffs"
-CASES = "/api/v1/cases"
-TICKET = {
-    "outcome": "queued",
-    "ticket_number": "T-000123",
-    "tier": 1,
-    "status": "waiting",
-    "queue_position": 3,
-    "estimated_wait_minutes": 12,
-    "conversation_id": "conv-1",
-    "case_number": None,
-    "unavailable_reason": None,
-    "business_hours": "Mon-Fri 09:00-18:00 America/New_York",
-    "next_open_at": None,
-}
 NO_TICKET = {
     **TICKET,
     "ticket_number": None,
@@ -482,14 +476,6 @@ async def test_an_item_is_only_sent_with_its_order(
 
 
 # ------------------------------------------------------------------ I'll wait
-
-PENDING = {
-    "tier": 1,
-    "reason": f"Item arrived damaged on order {ORDER_NUMBER}",
-    "reason_code": "shipping_error",
-    "sku": "SKU-1",
-    "order_number": ORDER_NUMBER,
-}
 
 
 async def test_waiting_asks_again_with_wait_anyway_and_the_same_routing(

@@ -8,7 +8,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_tasks import ActionHandleOrderTask
 from actions.orders import TASK_SLOTS
-from tests.utils.desk import DESK_FAILURES, DESK_TOKEN, desk_error, failing, sent_json
+from tests.utils.desk import (
+    CASES,
+    DESK_FAILURES,
+    DESK_TOKEN,
+    HANDOFFS,
+    LOOKUP,
+    desk_error,
+    failing,
+    sent_json,
+)
+from tests.utils.handoffs import TICKET
 from tests.utils.orders import (
     CUSTOMER_ID,
     EMAIL,
@@ -20,24 +30,11 @@ from tests.utils.orders import (
 )
 from tests.utils.trackers import has_pause, make_tracker, responses, slot_events, user_event
 
-LOOKUP = "/api/v1/orders/lookup"
 RETURNS = "/api/v1/returns"
 CANCEL = f"/api/v1/orders/{ORDER_NUMBER}/cancel"
 ADDRESS = f"/api/v1/orders/{ORDER_NUMBER}/shipping-address"
-CASES = "/api/v1/cases"
-HANDOFFS = "/api/v1/handoffs"
 
 action = ActionHandleOrderTask()
-
-TICKET = {
-    "outcome": "queued",
-    "ticket_number": "T-000123",
-    "tier": 1,
-    "status": "waiting",
-    "queue_position": 3,
-    "estimated_wait_minutes": 12,
-    "conversation_id": "conv-1",
-}
 
 
 def quantity_path(sku: str) -> str:

@@ -18,7 +18,7 @@ from actions.orders import (
     return_window_open,
     returnable_items,
 )
-from tests.utils.desk import DESK_DOWN, DESK_TOKEN, desk_error, failing, sent_json
+from tests.utils.desk import DESK_DOWN, DESK_TOKEN, LOOKUP, desk_error, failing, sent_json
 from tests.utils.orders import (
     CUSTOMER_ID,
     EMAIL,
@@ -31,7 +31,6 @@ from tests.utils.orders import (
 )
 from tests.utils.trackers import form_answer, make_tracker, responses, slot_events
 
-LOOKUP = "/api/v1/orders/lookup"
 RECENT = "/api/v1/orders/recent"
 SECOND_NUMBER = "114-2093847-1122334"
 

@@ -12,6 +12,11 @@ import respx
 DESK_URL = "http://desk.test"
 DESK_TOKEN = "test-desk-token"
 
+# The desk's API paths the actions call (docs/backend-api.md).
+LOOKUP = "/api/v1/orders/lookup"
+CASES = "/api/v1/cases"
+HANDOFFS = "/api/v1/handoffs"
+
 
 def desk_error(status: int, code: str, message: str = "refused", **extra: Any) -> dict[str, Any]:
     return {"detail": {"code": code, "message": message, **extra}}
