@@ -15,10 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn, lower_the_daily_cap
 from tests.utils.desk import audit_rows, code_of
 from tierline_desk.models import Certificate, HandoffTicket, Order, Refund, Reship
-from tierline_desk.settings import DESK_DIR, get_settings
 
 P = "/console/api"
 OTHER_ORDER = "113-5550192-7781234"  # delivered (demo data)
@@ -152,11 +151,7 @@ def test_the_daily_cap_counts_everything_an_agent_issued_today(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    shipped = (DESK_DIR / "authority.toml").read_text()
-    small = tmp_path / "authority.toml"
-    small.write_text(shipped.replace('daily = "1000.00"', 'daily = "30.00"', 1))
-    monkeypatch.setenv("AUTHORITY_FILE", str(small))
-    get_settings.cache_clear()
+    lower_the_daily_cap("30.00", tmp_path, monkeypatch)
     alex, first = _claimed(login, make_ticket)
     assert _money(alex, first, "certificate", "25.00", "a").status_code == 201
     alex, second = _claimed(login, make_ticket, order_number=OTHER_ORDER)

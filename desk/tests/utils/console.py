@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from tierline_desk.api.schemas import HandoffRequest
 from tierline_desk.models import Agent, Callback, Case, HandoffTicket, Order, utcnow
 from tierline_desk.services import agent_actions, chat, handoffs
+from tierline_desk.settings import DESK_DIR, get_settings
 
 BIG_ORDER = "117-3141592-6535897"  # delivered, 1928.99, no refunds (demo data)
 LoginFn = Callable[[str], "AgentClient"]
@@ -162,3 +164,12 @@ def put_online(session: Session, *usernames: str, seconds_ago: int = 0) -> None:
         agent = session.scalars(select(Agent).where(Agent.username == username)).one()
         agent.last_seen_at = datetime.now(UTC) - timedelta(seconds=seconds_ago)
     session.commit()
+
+
+def lower_the_daily_cap(daily: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run on the shipped authority file with its daily cap ($1,000) lowered to ``daily``."""
+    shipped = (DESK_DIR / "authority.toml").read_text()
+    small = tmp_path / "authority.toml"
+    small.write_text(shipped.replace('daily = "1000.00"', f'daily = "{daily}"', 1))
+    monkeypatch.setenv("AUTHORITY_FILE", str(small))
+    get_settings.cache_clear()

@@ -30,6 +30,7 @@ from tests.utils.desk_server import serving
 from tests.utils.medusa_server import MEDUSA_TIMEOUT, MedusaServer
 from tests.utils.store_actions import lookup, order_action, ticket_url
 from tests.utils.store_orders import MedusaOrders
+from tests.utils.threads import run_together
 from tierline_desk.db import get_session_factory
 from tierline_desk.main import create_app
 from tierline_desk.models import IdempotencyKey, Order, Refund
@@ -168,11 +169,7 @@ def test_two_desks_numbering_one_order_at_once_give_it_one_number(
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=refresh, args=(d,)) for d in desks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    run_together(refresh, [(d,) for d in desks], timeout=120)
     assert not errors, errors
     assert len(numbers) == 2 and numbers[0] == numbers[1]
     assert number_in_medusa(medusa_orders, order_id) == numbers[0]
