@@ -60,6 +60,21 @@ def login(app: FastAPI) -> Iterator[Callable[[str], AgentClient]]:
         c.close()
 
 
+def ticket_url(ticket: HandoffTicket, action: str) -> str:
+    return f"/console/api/tickets/{ticket.ticket_number}/{action}"
+
+
+def claimed_ticket(
+    login: LoginFn, make_ticket: TicketFn, who: str = "alex", **ticket: Any
+) -> tuple[AgentClient, HandoffTicket]:
+    """A new ticket (``make_ticket(**ticket)``), claimed by ``who`` through the console."""
+    agent = login(who)
+    made = make_ticket(**ticket)
+    resp = agent.post(ticket_url(made, "claim"))
+    assert resp.status_code == 200, resp.text
+    return agent, made
+
+
 @pytest.fixture
 def make_ticket(session: Session) -> Callable[..., HandoffTicket]:
     counter = iter(range(1, 1000))

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tierline_desk.api.schemas import AddressIn
-from tierline_desk.models import HandoffTicket, Order
+from tierline_desk.models import Order
 from tierline_desk.settings import DESK_DIR
 from tierline_desk.store import ReshipLine, StoreRefused, StoreUnavailable
 from tierline_desk.store.builtin import BuiltinStore
@@ -40,10 +40,6 @@ def ask_return(client: TestClient, number: str, sku: str, **proof: str) -> Any:
         "/api/v1/returns",
         json={"order_number": number, "sku": sku, "reason": "Too small", **proof},
     )
-
-
-def ticket_url(ticket: HandoffTicket, action: str) -> str:
-    return f"/console/api/tickets/{ticket.ticket_number}/{action}"
 
 
 class WriteHookStore(BuiltinStore):

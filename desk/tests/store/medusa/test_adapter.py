@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, LoginFn, TicketFn
+from tests.utils.console import BIG_ORDER, LoginFn, TicketFn, claimed_ticket, ticket_url
 from tests.utils.desk import MAYA, PRIYA, code_of
 from tests.utils.medusa_server import MEDUSA_TIMEOUT
-from tests.utils.store_actions import ask_return, lookup, order_action, ticket_url
+from tests.utils.store_actions import ask_return, lookup, order_action
 from tests.utils.store_orders import MedusaOrders
 from tierline_desk.api.schemas import AddressIn
 from tierline_desk.console.schemas import MoneyActionIn, ReshipIn
@@ -187,9 +187,7 @@ def _retried_after_a_lost_attempt(
     """Alex claims a ticket on ``number`` and does ``action``; the first attempt is lost (see
     :func:`_lost_attempt`), the retry with the same key succeeds. Alex's client, the ticket,
     the retry's response and what the lost attempt returned."""
-    alex = login("alex")
-    ticket = make_ticket(tier=1, order_number=number)
-    assert alex.post(ticket_url(ticket, "claim")).status_code == 200
+    alex, ticket = claimed_ticket(login, make_ticket, order_number=number)
     model = ReshipIn if action == "reship" else MoneyActionIn
     lost = _lost_attempt(ticket, action, model.model_validate(body), key)
     resp = alex.post(ticket_url(ticket, action), body, key=key)
