@@ -75,23 +75,28 @@ def claimed_ticket(
     return agent, made
 
 
+def priyas_handoff(conversation_id: str, tier: int, order_number: str | None) -> HandoffRequest:
+    """The bot's handoff of Priya, whose package arrived damaged."""
+    return HandoffRequest.model_validate(
+        {
+            "conversation_id": conversation_id,
+            "tier": tier,
+            "reason": "Package arrived damaged",
+            "customer": {"email": "priya.n@example.com", "name": "Priya"},
+            "order_number": order_number,
+            "bot_attempts": ["looked up the order"],
+            "recent_messages": [{"sender": "user", "text": "It arrived broken"}],
+        }
+    )
+
+
 @pytest.fixture
 def make_ticket(session: Session) -> Callable[..., HandoffTicket]:
     counter = iter(range(1, 1000))
 
     def _make(tier: int = 1, order_number: str | None = BIG_ORDER) -> HandoffTicket:
-        req = HandoffRequest.model_validate(
-            {
-                "conversation_id": f"conv-console-{next(counter)}",
-                "tier": tier,
-                "reason": "Package arrived damaged",
-                "customer": {"email": "priya.n@example.com", "name": "Priya"},
-                "order_number": order_number,
-                "bot_attempts": ["looked up the order"],
-                "recent_messages": [{"sender": "user", "text": "It arrived broken"}],
-            }
-        )
-        ticket, _ = handoffs.create(session, req, "bot")
+        request = priyas_handoff(f"conv-console-{next(counter)}", tier, order_number)
+        ticket, _ = handoffs.create(session, request, "bot")
         session.commit()
         return ticket
 
@@ -111,17 +116,7 @@ class World:
     def ticket(self, claimer: str | None, tier: int = 1) -> str:
         """A handoff ticket on a real web conversation, claimed by ``claimer``."""
         conversation, _ = chat.create_conversation(self.session, None)
-        request = HandoffRequest.model_validate(
-            {
-                "conversation_id": conversation.conversation_id,
-                "tier": tier,
-                "reason": "Package arrived damaged",
-                "customer": {"email": "priya.n@example.com", "name": "Priya"},
-                "order_number": BIG_ORDER,
-                "bot_attempts": ["looked up the order"],
-                "recent_messages": [{"sender": "user", "text": "It arrived broken"}],
-            }
-        )
+        request = priyas_handoff(conversation.conversation_id, tier, BIG_ORDER)
         ticket, _ = handoffs.create(self.session, request, "bot")
         self.session.commit()
         if claimer is not None:
