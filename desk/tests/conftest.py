@@ -51,6 +51,17 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     return url
 
 
+def _in_use(
+    databases: DeskDatabases, url: str, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The settings point at ``url`` for one test; then the database is released."""
+    yield _configure(monkeypatch, url, workdir)
+    databases.settle(url)
+    reset_engines()
+    get_settings.cache_clear()
+    databases.release(url)
+
+
 @pytest.fixture(scope="session")
 def databases() -> Iterator[DeskDatabases]:
     """SQLite files, or PostgreSQL databases when DESK_TEST_POSTGRES_URL is set (utils/)."""
@@ -83,12 +94,7 @@ def empty_db(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, databases: DeskDatabases
 ) -> Iterator[str]:
     """Settings pointing at an empty (not even migrated) database."""
-    url = _configure(monkeypatch, databases.empty(tmp_path), tmp_path)
-    yield url
-    databases.settle(url)
-    reset_engines()
-    get_settings.cache_clear()
-    databases.release(url)
+    yield from _in_use(databases, databases.empty(tmp_path), tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -98,12 +104,8 @@ def db(
     databases: DeskDatabases,
     seeded_template: Template,
 ) -> Iterator[str]:
-    url = _configure(monkeypatch, databases.copy_of(seeded_template, tmp_path), tmp_path)
-    yield url
-    databases.settle(url)
-    reset_engines()
-    get_settings.cache_clear()
-    databases.release(url)
+    url = databases.copy_of(seeded_template, tmp_path)
+    yield from _in_use(databases, url, tmp_path, monkeypatch)
 
 
 @pytest.fixture

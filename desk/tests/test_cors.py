@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.utils.console import PASSWORDS
+from tests.utils.web_chat import web
 from tierline_desk.settings import get_settings
+
+__all__ = ["web"]  # the fixture (on this module's app), imported for use here
 
 SHOP = "https://shop.example"
 
@@ -21,12 +22,6 @@ def app(db: str, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     from tierline_desk.main import create_app
 
     return create_app()
-
-
-@pytest.fixture
-def web(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        yield c
 
 
 def preflight(web: TestClient, path: str, method: str = "POST") -> dict[str, str]:

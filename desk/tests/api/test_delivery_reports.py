@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.utils.desk import API_TOKEN, audit_rows, code_of
+from tests.utils.threads import run_together
 from tierline_desk.models import Case, DeliveryReport
 from tierline_desk.settings import get_settings
 
@@ -270,11 +271,7 @@ def _post_together(app: Any, bodies: list[dict[str, Any]]) -> list[Any]:
         finally:
             http.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(bodies))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_together(worker, [(i,) for i in range(len(bodies))], timeout=60)
     return results
 
 

@@ -15,29 +15,24 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.console import (
+    BIG_ORDER,
+    AgentClient,
+    LoginFn,
+    TicketFn,
+    claimed_ticket,
+    lower_the_daily_cap,
+    ticket_url,
+)
 from tests.utils.desk import audit_rows, code_of
 from tierline_desk.models import Certificate, HandoffTicket, Order, Refund, Reship
-from tierline_desk.settings import DESK_DIR, get_settings
 
 P = "/console/api"
 OTHER_ORDER = "113-5550192-7781234"  # delivered (demo data)
 
 
-def _url(ticket: HandoffTicket, action: str) -> str:
-    return f"{P}/tickets/{ticket.ticket_number}/{action}"
-
-
-def _claimed(login: LoginFn, make_ticket: TicketFn, who: str = "alex", **kw: Any) -> Any:
-    agent = login(who)
-    ticket = make_ticket(**kw)
-    resp = agent.post(_url(ticket, "claim"))
-    assert resp.status_code == 200, resp.text
-    return agent, ticket
-
-
 def _money(agent: AgentClient, ticket: HandoffTicket, action: str, amount: str, key: str) -> Any:
-    return agent.post(_url(ticket, action), {"amount": amount, "reason": "goodwill"}, key=key)
+    return agent.post(ticket_url(ticket, action), {"amount": amount, "reason": "goodwill"}, key=key)
 
 
 def _issued(session: Session, order: str = BIG_ORDER) -> Decimal:
@@ -63,7 +58,7 @@ def _refused(resp: Any, left: str) -> dict[str, Any]:
 def test_nine_200_refunds_on_one_ticket_are_not_nine_times_the_authority(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     assert code_of(_money(alex, ticket, "refund", "1800.00", "big")) == "above_authority"
     statuses = [_money(alex, ticket, "refund", "200.00", f"r{i}").status_code for i in range(9)]
     assert statuses == [201] + [403] * 8, statuses
@@ -74,7 +69,7 @@ def test_nine_200_refunds_on_one_ticket_are_not_nine_times_the_authority(
 def test_twenty_25_certificates_add_up_to_the_budget_not_500(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     statuses = [
         _money(alex, ticket, "certificate", "25.00", f"c{i}").status_code for i in range(20)
     ]
@@ -85,7 +80,7 @@ def test_twenty_25_certificates_add_up_to_the_budget_not_500(
 def test_refunds_and_certificates_share_one_budget_and_the_refusal_says_what_is_left(
     login: LoginFn, make_ticket: TicketFn
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     assert _money(alex, ticket, "refund", "150.00", "a").status_code == 201
     detail = _refused(_money(alex, ticket, "certificate", "25.01", "b"), "25.00")
     assert detail["scope"] == "action"  # the certificate cap binds first
@@ -94,38 +89,38 @@ def test_refunds_and_certificates_share_one_budget_and_the_refusal_says_what_is_
     assert _money(alex, ticket, "certificate", "25.00", "d").status_code == 201
     assert _money(alex, ticket, "certificate", "25.00", "e").status_code == 201
     _refused(_money(alex, ticket, "refund", "1.00", "f"), "0.00")
-    budget = alex.get(_url(ticket, "budget")).json()
+    budget = alex.get(ticket_url(ticket, "budget")).json()
     assert budget["left"] == "0.00" and budget["spent_on_ticket"] == "200.00"
 
 
 def test_the_order_budget_holds_across_tickets(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, first = _claimed(login, make_ticket)
+    alex, first = claimed_ticket(login, make_ticket)
     assert _money(alex, first, "refund", "200.00", "a").status_code == 201
-    resolved = alex.post(_url(first, "resolve"), {"outcome": "refunded 200"})
+    resolved = alex.post(ticket_url(first, "resolve"), {"outcome": "refunded 200"})
     assert resolved.status_code == 200, resolved.text
-    alex2, second = _claimed(login, make_ticket)  # a new ticket about the same order
+    alex2, second = claimed_ticket(login, make_ticket)  # a new ticket about the same order
     detail = _refused(_money(alex2, second, "refund", "10.00", "b"), "0.00")
     assert detail["scope"] == "order"
     assert _issued(session) == Decimal("200.00")
 
 
 def test_reships_count_per_order(login: LoginFn, make_ticket: TicketFn, session: Session) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     order = session.get(Order, BIG_ORDER)
     assert order is not None
     body = {"items": [{"sku": order.items[1].sku, "quantity": 1}], "reason": "lost"}
-    assert alex.post(_url(ticket, "reship"), body, key="s1").status_code == 201
-    again = alex.post(_url(ticket, "reship"), body, key="s2")
+    assert alex.post(ticket_url(ticket, "reship"), body, key="s1").status_code == 201
+    again = alex.post(ticket_url(ticket, "reship"), body, key="s2")
     assert again.status_code == 403, again.text
     detail = again.json()["detail"]
     assert detail["code"] == "above_authority" and detail["reships_left"] == 0
     assert detail["hint"] == "escalate"
     # A second ticket about the same order does not reset the count; a supervisor may.
-    sam, other = _claimed(login, make_ticket, who="sam.lead")
-    assert code_of(alex.post(_url(other, "reship"), body, key="s3")) == "not_your_ticket"
-    assert sam.post(_url(other, "reship"), body, key="s4").status_code == 201
+    sam, other = claimed_ticket(login, make_ticket, who="sam.lead")
+    assert code_of(alex.post(ticket_url(other, "reship"), body, key="s3")) == "not_your_ticket"
+    assert sam.post(ticket_url(other, "reship"), body, key="s4").status_code == 201
     session.expire_all()
     assert len(session.scalars(select(Reship)).all()) == 2
 
@@ -133,7 +128,7 @@ def test_reships_count_per_order(login: LoginFn, make_ticket: TicketFn, session:
 def test_an_idempotent_retry_does_not_count_twice(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     first = _money(alex, ticket, "refund", "150.00", "same")
     again = _money(alex, ticket, "refund", "150.00", "same")
     assert first.status_code == again.status_code == 201
@@ -152,14 +147,10 @@ def test_the_daily_cap_counts_everything_an_agent_issued_today(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    shipped = (DESK_DIR / "authority.toml").read_text()
-    small = tmp_path / "authority.toml"
-    small.write_text(shipped.replace('daily = "1000.00"', 'daily = "30.00"', 1))
-    monkeypatch.setenv("AUTHORITY_FILE", str(small))
-    get_settings.cache_clear()
-    alex, first = _claimed(login, make_ticket)
+    lower_the_daily_cap("30.00", tmp_path, monkeypatch)
+    alex, first = claimed_ticket(login, make_ticket)
     assert _money(alex, first, "certificate", "25.00", "a").status_code == 201
-    alex, second = _claimed(login, make_ticket, order_number=OTHER_ORDER)
+    alex, second = claimed_ticket(login, make_ticket, order_number=OTHER_ORDER)
     detail = _refused(_money(alex, second, "certificate", "10.00", "b"), "5.00")
     assert detail["scope"] == "daily" and detail["limit"] == "30.00"
     assert "today" in detail["message"]
@@ -167,7 +158,7 @@ def test_the_daily_cap_counts_everything_an_agent_issued_today(
     # Another associate's day is their own.
     sam_ticket = make_ticket(order_number=OTHER_ORDER)
     sam = login("sam.lead")
-    assert sam.post(_url(sam_ticket, "claim")).status_code == 200
+    assert sam.post(ticket_url(sam_ticket, "claim")).status_code == 200
     assert _money(sam, sam_ticket, "certificate", "25.00", "d").status_code == 201
 
 
@@ -178,7 +169,7 @@ def test_the_worked_example_of_docs_authority(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
     """docs/authority.md, step by step."""
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     assert _money(alex, ticket, "refund", "150.00", "1").status_code == 201
     detail = _refused(_money(alex, ticket, "certificate", "50.00", "2"), "25.00")
     assert "$25.00 left for one certificate" in detail["message"]
@@ -192,11 +183,11 @@ def test_the_worked_example_of_docs_authority(
 
     sam = login("sam.lead")
     body = {"amount": "300.00", "note": "laptop screen cracked twice; customer of 10 years"}
-    approval = sam.post(_url(ticket, "approve"), body, key="ok-300")
+    approval = sam.post(ticket_url(ticket, "approve"), body, key="ok-300")
     assert approval.status_code == 201, approval.text
     assert approval.json()["approved_total"] == "300.00"
     assert approval.json()["approved_by"] == "sam.lead"
-    assert sam.post(_url(ticket, "approve"), body, key="ok-300").json() == approval.json()
+    assert sam.post(ticket_url(ticket, "approve"), body, key="ok-300").json() == approval.json()
     (row,) = audit_rows(session, "authority.approve")
     assert row.actor == "sam.lead" and row.order_number == BIG_ORDER
     assert row.details == {
@@ -207,7 +198,7 @@ def test_the_worked_example_of_docs_authority(
         "note": body["note"],
     }
 
-    budget = alex.get(_url(ticket, "budget")).json()
+    budget = alex.get(ticket_url(ticket, "budget")).json()
     assert budget["approved"] == "300.00" and budget["left"] == "300.00"
     assert budget["refund_left"] == "300.00" and budget["certificate_left"] == "25.00"
     assert _money(alex, ticket, "refund", "250.00", "4").status_code == 201
@@ -217,8 +208,8 @@ def test_the_worked_example_of_docs_authority(
     assert _issued(session) == Decimal("500.00")
 
     # The approval is for that ticket only: a new ticket about the same order has none.
-    alex.post(_url(ticket, "resolve"), {"outcome": "refunded"})
-    alex2, other = _claimed(login, make_ticket)
+    alex.post(ticket_url(ticket, "resolve"), {"outcome": "refunded"})
+    alex2, other = claimed_ticket(login, make_ticket)
     detail = _refused(_money(alex2, other, "certificate", "5.00", "7"), "0.00")
     assert detail["scope"] == "order"
     assert f"$0.00 left on order {BIG_ORDER} across all its tickets" in detail["message"]
@@ -227,43 +218,49 @@ def test_the_worked_example_of_docs_authority(
 def test_only_supervisors_and_specialists_approve_and_within_their_own_budget(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     body = {"amount": "100.00", "note": "please"}
-    resp = alex.post(_url(ticket, "approve"), body, key="self")
+    resp = alex.post(ticket_url(ticket, "approve"), body, key="self")
     assert resp.status_code == 403 and code_of(resp) == "forbidden_role"
-    assert code_of(login("admin").post(_url(ticket, "approve"), body, key="adm")) in (
+    assert code_of(login("admin").post(ticket_url(ticket, "approve"), body, key="adm")) in (
         "forbidden_role",
     )
     sam = login("sam.lead")
-    assert sam.post(_url(ticket, "approve"), {**body, "amount": "1500"}, key="a").status_code == 201
-    over = sam.post(_url(ticket, "approve"), {**body, "amount": "500.01"}, key="b")
+    assert (
+        sam.post(ticket_url(ticket, "approve"), {**body, "amount": "1500"}, key="a").status_code
+        == 201
+    )
+    over = sam.post(ticket_url(ticket, "approve"), {**body, "amount": "500.01"}, key="b")
     assert over.status_code == 403, over.text
     assert over.json()["detail"]["code"] == "above_authority"
     assert over.json()["detail"]["left"] == "500.00"
     jordan = login("jordan.ecr")
     assert (
-        jordan.post(_url(ticket, "approve"), {**body, "amount": "5000"}, key="j").status_code == 201
+        jordan.post(ticket_url(ticket, "approve"), {**body, "amount": "5000"}, key="j").status_code
+        == 201
     )
-    assert alex.get(_url(ticket, "budget")).json()["approved"] == "6500.00"
+    assert alex.get(ticket_url(ticket, "budget")).json()["approved"] == "6500.00"
     assert len(audit_rows(session, "authority.approve")) == 2
     # The money needs a note and an Idempotency-Key, like every money action.
-    assert sam.post(_url(ticket, "approve"), {"amount": "1"}, key="n").status_code == 422
-    assert code_of(sam.post(_url(ticket, "approve"), body)) == "idempotency_key_required"
+    assert sam.post(ticket_url(ticket, "approve"), {"amount": "1"}, key="n").status_code == 422
+    assert code_of(sam.post(ticket_url(ticket, "approve"), body)) == "idempotency_key_required"
 
 
 def test_approvals_are_for_open_tickets(login: LoginFn, make_ticket: TicketFn) -> None:
-    alex, ticket = _claimed(login, make_ticket)
-    assert alex.post(_url(ticket, "resolve"), {"outcome": "done"}).status_code == 200
-    resp = login("sam.lead").post(_url(ticket, "approve"), {"amount": "5", "note": "n"}, key="x")
+    alex, ticket = claimed_ticket(login, make_ticket)
+    assert alex.post(ticket_url(ticket, "resolve"), {"outcome": "done"}).status_code == 200
+    resp = login("sam.lead").post(
+        ticket_url(ticket, "approve"), {"amount": "5", "note": "n"}, key="x"
+    )
     assert resp.status_code == 409 and code_of(resp) == "ticket_closed"
 
 
 def test_the_budget_endpoint_and_the_authority_endpoint(
     login: LoginFn, make_ticket: TicketFn
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     assert _money(alex, ticket, "certificate", "20.00", "a").status_code == 201
-    assert alex.get(_url(ticket, "budget")).json() == {
+    assert alex.get(ticket_url(ticket, "budget")).json() == {
         "role": "associate",
         "ticket_number": ticket.ticket_number,
         "order_number": BIG_ORDER,
@@ -279,7 +276,7 @@ def test_the_budget_endpoint_and_the_authority_endpoint(
         "certificate_left": "25.00",
         "reships_left": 1,
     }
-    jordan = login("jordan.ecr").get(_url(ticket, "budget")).json()
+    jordan = login("jordan.ecr").get(ticket_url(ticket, "budget")).json()
     assert jordan["left"] == "unlimited" and jordan["scope"] == "none"
     assert jordan["reships_left"] is None
     authority = alex.get(f"{P}/authority").json()

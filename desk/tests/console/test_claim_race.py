@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tests.utils.console import TicketFn
 from tests.utils.desk import audit_rows
+from tests.utils.threads import run_together
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
 from tierline_desk.models import Agent, HandoffTicket
@@ -35,11 +36,7 @@ def _race(ticket_number: str, usernames: list[str]) -> dict[str, str]:
             except ApiError as exc:
                 results[username] = exc.code
 
-    threads = [threading.Thread(target=worker, args=(u,)) for u in usernames]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    run_together(worker, [(u,) for u in usernames])
     return results
 
 

@@ -7,6 +7,7 @@ import json
 from alembic import command
 from sqlalchemy import inspect, text
 
+from tests.utils.old_schema import insert_customer_and_order
 from tierline_desk.db import get_engine
 from tierline_desk.migrate import alembic_config, upgrade_head
 
@@ -23,22 +24,7 @@ def test_0004_to_head_attributes_earlier_agent_refunds(empty_db: str) -> None:
             ),
             {"active": True},  # a boolean on PostgreSQL, not the integer SQLite accepts
         )
-        conn.execute(
-            text(
-                "INSERT INTO customers (id, name, email, line1, city, region, postal_code, "
-                "country, created_at) VALUES ('C-1', 'Priya', 'p@example.com', 'l1', 'c', 'r', "
-                "'1', 'US', '2026-11-20 10:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO orders (order_number, customer_id, status, placed_at, ship_name, "
-                "ship_line1, ship_city, ship_region, ship_postal_code, ship_country, currency, "
-                "created_at, updated_at) VALUES ('111-0000000-0000001', 'C-1', 'delivered', "
-                "'2026-11-20 10:00:00', 'P', 'l1', 'c', 'r', '1', 'US', 'USD', "
-                "'2026-11-20 10:00:00', '2026-11-20 10:00:00')"
-            )
-        )
+        insert_customer_and_order(conn, "delivered")
         for refund_id in ("RF-OLD00001", "RF-BOT00001"):
             conn.execute(
                 text(

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, TicketFn
+from tests.utils.console import BIG_ORDER, TicketFn, lower_the_daily_cap
+from tests.utils.threads import run_together
 from tierline_desk.console.schemas import MoneyActionIn
 from tierline_desk.db import get_session_factory
 from tierline_desk.errors import ApiError
 from tierline_desk.models import Agent, Certificate, Order, Refund
 from tierline_desk.services import agent_actions
-from tierline_desk.settings import DESK_DIR, get_settings
 
 
 def _claimed_by_sam(make_ticket: TicketFn, session: Session, username: str = "sam.lead") -> str:
@@ -57,14 +57,7 @@ def _race(
                 s.rollback()
                 results.append(exc.code)
 
-    threads = [
-        threading.Thread(target=worker, args=(a, act))
-        for a, act in zip(amounts, actions or ["refund"] * len(amounts), strict=True)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    run_together(worker, zip(amounts, actions or ["refund"] * len(amounts), strict=True))
     return results
 
 
@@ -125,11 +118,7 @@ def test_racing_certificates_on_two_orders_cannot_both_pass_the_daily_cap(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    shipped = (DESK_DIR / "authority.toml").read_text()
-    small = tmp_path / "authority.toml"
-    small.write_text(shipped.replace('daily = "1000.00"', 'daily = "30.00"', 1))
-    monkeypatch.setenv("AUTHORITY_FILE", str(small))
-    get_settings.cache_clear()
+    lower_the_daily_cap("30.00", tmp_path, monkeypatch)
     alex = session.scalars(select(Agent).where(Agent.username == "alex")).one()
     numbers = []
     for order in (BIG_ORDER, "113-5550192-7781234"):
@@ -154,10 +143,6 @@ def test_racing_certificates_on_two_orders_cannot_both_pass_the_daily_cap(
                 s.rollback()
                 results.append(exc.code)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in numbers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    run_together(worker, [(n,) for n in numbers])
     # Different orders, so different order locks: the agent's row lock serialises them.
     assert sorted(results) == ["above_authority", "issued"], results

@@ -7,29 +7,23 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.console import (
+    BIG_ORDER,
+    AgentClient,
+    LoginFn,
+    TicketFn,
+    claimed_ticket,
+    ticket_url,
+)
 from tests.utils.desk import audit_rows, code_of
 from tierline_desk.models import (
     Case,
     Certificate,
-    HandoffTicket,
     IdempotencyKey,
     Order,
     Refund,
     Reship,
 )
-
-
-def _url(ticket: HandoffTicket, action: str) -> str:
-    return f"/console/api/tickets/{ticket.ticket_number}/{action}"
-
-
-def _claimed(login: LoginFn, make_ticket: TicketFn, who: str = "alex", tier: int = 1) -> Any:
-    agent = login(who)
-    ticket = make_ticket(tier=tier)
-    resp = agent.post(_url(ticket, "claim"))
-    assert resp.status_code == 200, resp.text
-    return agent, ticket
 
 
 def _refunds(session: Session, order: str = BIG_ORDER) -> list[Refund]:
@@ -67,7 +61,7 @@ def test_associate_cannot_see_or_claim_tier_2(login: LoginFn, make_ticket: Ticke
     alex = login("alex")
     t2 = make_ticket(tier=2)
     assert code_of(alex.get(f"/console/api/tickets/{t2.ticket_number}")) == "forbidden_role"
-    resp = alex.post(_url(t2, "claim"))
+    resp = alex.post(ticket_url(t2, "claim"))
     assert resp.status_code == 403 and code_of(resp) == "forbidden_role"
 
 
@@ -76,8 +70,8 @@ def test_admin_works_no_queues_and_cannot_refund(
 ) -> None:
     admin = login("admin")
     assert code_of(admin.get("/console/api/queues")) == "forbidden_role"
-    _, ticket = _claimed(login, make_ticket)
-    resp = admin.post(_url(ticket, "refund"), {"amount": "1.00", "reason": "x"}, key="k1")
+    _, ticket = claimed_ticket(login, make_ticket)
+    resp = admin.post(ticket_url(ticket, "refund"), {"amount": "1.00", "reason": "x"}, key="k1")
     assert resp.status_code == 403
     assert _refunds(session) == []
 
@@ -99,7 +93,7 @@ def test_specialist_sees_specialist_cases_but_claims_no_tickets(
     assert body["queues"] == []
     assert [c["kind"] for c in body["specialist_cases"]] == ["trade_in_credit"]
     ticket = make_ticket()
-    assert jordan.post(_url(ticket, "claim")).status_code == 403
+    assert jordan.post(ticket_url(ticket, "claim")).status_code == 403
 
 
 # ---------------------------------------------------------------- claim
@@ -108,12 +102,12 @@ def test_specialist_sees_specialist_cases_but_claims_no_tickets(
 def test_claim_then_second_claim_is_409(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     session.refresh(ticket)
     assert ticket.status == "claimed" and ticket.claimer is not None
     assert ticket.claimer.username == "alex"
     sam = login("sam.lead")
-    resp = sam.post(_url(ticket, "claim"))
+    resp = sam.post(ticket_url(ticket, "claim"))
     assert resp.status_code == 409 and code_of(resp) == "already_claimed"
     assert resp.json()["detail"]["claimed_by"] == "alex"
     mine = alex.get("/console/api/queues").json()
@@ -125,7 +119,7 @@ def test_claim_then_second_claim_is_409(
 def test_bot_gets_the_claimed_ticket_back_instead_of_a_second_one(
     login: LoginFn, make_ticket: TicketFn, client: Any
 ) -> None:
-    _, ticket = _claimed(login, make_ticket)
+    _, ticket = claimed_ticket(login, make_ticket)
     resp = client.post(
         "/api/v1/handoffs",
         json={"conversation_id": ticket.conversation_id, "tier": 1, "reason": "again"},
@@ -159,16 +153,16 @@ def test_authority_limits_at_and_above(
     assert order is not None
     order.items[0].unit_price += Decimal("1000.00")  # room for a 2000.00 refund
     session.commit()
-    agent, ticket = _claimed(login, make_ticket, who=who)
+    agent, ticket = claimed_ticket(login, make_ticket, who=who)
     above = str(Decimal(limit) + Decimal("0.01"))
-    resp = agent.post(_url(ticket, action), {"amount": above, "reason": "r"}, key="above")
+    resp = agent.post(ticket_url(ticket, action), {"amount": above, "reason": "r"}, key="above")
     assert resp.status_code == 403, resp.text
     detail = resp.json()["detail"]
     assert detail["code"] == "above_authority" and detail["limit"] == limit
     assert detail["hint"] == "escalate" and "Escalate" in detail["message"]
     assert audit_rows(session, f"agent.{action}") == []
 
-    resp = agent.post(_url(ticket, action), {"amount": limit, "reason": "r"}, key="at")
+    resp = agent.post(ticket_url(ticket, action), {"amount": limit, "reason": "r"}, key="at")
     assert resp.status_code == 201, resp.text
     assert resp.json()["amount"] == limit and resp.json()["issued_by"] == who
 
@@ -176,9 +170,9 @@ def test_authority_limits_at_and_above(
 def test_refund_creates_one_refund_and_one_audit_row(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     body = {"amount": "49.99", "reason": "damaged on arrival"}
-    resp = alex.post(_url(ticket, "refund"), body, key="refund-1")
+    resp = alex.post(ticket_url(ticket, "refund"), body, key="refund-1")
     assert resp.status_code == 201
     out = resp.json()
     assert out["amount"] == "49.99" and out["status"] == "pending"
@@ -199,29 +193,31 @@ def test_refund_creates_one_refund_and_one_audit_row(
 def test_same_idempotency_key_twice_gives_one_refund_and_one_audit_row(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     body = {"amount": "20.00", "reason": "late"}
-    first = alex.post(_url(ticket, "refund"), body, key="same-key")
-    second = alex.post(_url(ticket, "refund"), body, key="same-key")
+    first = alex.post(ticket_url(ticket, "refund"), body, key="same-key")
+    second = alex.post(ticket_url(ticket, "refund"), body, key="same-key")
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert second.headers.get("Idempotent-Replayed") == "true"
     assert len(_refunds(session)) == 1
     assert len(audit_rows(session, "agent.refund")) == 1
     # The same key for a different request is refused, and changes nothing.
-    third = alex.post(_url(ticket, "refund"), {"amount": "21.00", "reason": "late"}, key="same-key")
+    third = alex.post(
+        ticket_url(ticket, "refund"), {"amount": "21.00", "reason": "late"}, key="same-key"
+    )
     assert third.status_code == 422 and code_of(third) == "idempotency_key_reused"
     # A new key is a new refund.
-    assert alex.post(_url(ticket, "refund"), body, key="other-key").status_code == 201
+    assert alex.post(ticket_url(ticket, "refund"), body, key="other-key").status_code == 201
     assert len(_refunds(session)) == 2
     assert len(audit_rows(session, "agent.refund")) == 2
 
 
 def test_idempotent_certificate(login: LoginFn, make_ticket: TicketFn, session: Session) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     body = {"amount": "10", "reason": "sorry for the wait"}
-    first = alex.post(_url(ticket, "certificate"), body, key="c1")
-    again = alex.post(_url(ticket, "certificate"), body, key="c1")
+    first = alex.post(ticket_url(ticket, "certificate"), body, key="c1")
+    again = alex.post(ticket_url(ticket, "certificate"), body, key="c1")
     assert first.status_code == again.status_code == 201
     assert first.json()["code"] == again.json()["code"]
     assert first.json()["amount"] == "10.00" and first.json()["customer_id"] == "C-1003"
@@ -232,8 +228,8 @@ def test_idempotent_certificate(login: LoginFn, make_ticket: TicketFn, session: 
 def test_money_actions_need_an_idempotency_key(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
-    resp = alex.post(_url(ticket, "refund"), {"amount": "5.00", "reason": "r"})
+    alex, ticket = claimed_ticket(login, make_ticket)
+    resp = alex.post(ticket_url(ticket, "refund"), {"amount": "5.00", "reason": "r"})
     assert resp.status_code == 400 and code_of(resp) == "idempotency_key_required"
     assert _refunds(session) == []
 
@@ -241,8 +237,8 @@ def test_money_actions_need_an_idempotency_key(
 def test_failed_action_stores_no_key_and_can_be_retried(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
-    resp = alex.post(_url(ticket, "refund"), {"amount": "5000.00", "reason": "r"}, key="k")
+    alex, ticket = claimed_ticket(login, make_ticket)
+    resp = alex.post(ticket_url(ticket, "refund"), {"amount": "5000.00", "reason": "r"}, key="k")
     assert resp.status_code == 403
     assert session.scalars(select(IdempotencyKey)).all() == []
 
@@ -250,20 +246,22 @@ def test_failed_action_stores_no_key_and_can_be_retried(
 def test_refund_cannot_exceed_what_is_left(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    sam, ticket = _claimed(login, make_ticket, who="sam.lead")
+    sam, ticket = claimed_ticket(login, make_ticket, who="sam.lead")
     assert (
-        sam.post(_url(ticket, "refund"), {"amount": "1900", "reason": "r"}, key="a").status_code
+        sam.post(
+            ticket_url(ticket, "refund"), {"amount": "1900", "reason": "r"}, key="a"
+        ).status_code
         == 201
     )
-    resp = sam.post(_url(ticket, "refund"), {"amount": "29.00", "reason": "r"}, key="b")
+    resp = sam.post(ticket_url(ticket, "refund"), {"amount": "29.00", "reason": "r"}, key="b")
     assert resp.status_code == 409 and code_of(resp) == "exceeds_refundable"
     assert resp.json()["detail"]["refundable"] == "28.99"
 
 
 @pytest.mark.parametrize("amount", ["0", "-5", "1.234", "abc"])
 def test_amount_validation(login: LoginFn, make_ticket: TicketFn, amount: str) -> None:
-    alex, ticket = _claimed(login, make_ticket)
-    resp = alex.post(_url(ticket, "refund"), {"amount": amount, "reason": "r"}, key="v")
+    alex, ticket = claimed_ticket(login, make_ticket)
+    resp = alex.post(ticket_url(ticket, "refund"), {"amount": amount, "reason": "r"}, key="v")
     assert resp.status_code == 422
 
 
@@ -274,7 +272,7 @@ def test_only_the_claimer_or_a_supervisor_may_act(
 
     create_agent(session, "kim", "kim-password", role="associate")
     session.commit()
-    _, ticket = _claimed(login, make_ticket)
+    _, ticket = claimed_ticket(login, make_ticket)
     from fastapi.testclient import TestClient
 
     with TestClient(app) as http:
@@ -282,10 +280,10 @@ def test_only_the_claimer_or_a_supervisor_may_act(
             "/console/api/login", json={"username": "kim", "password": "kim-password"}
         ).json()["csrf_token"]
         kim = AgentClient(http, csrf)
-        resp = kim.post(_url(ticket, "refund"), {"amount": "5", "reason": "r"}, key="kim")
+        resp = kim.post(ticket_url(ticket, "refund"), {"amount": "5", "reason": "r"}, key="kim")
         assert resp.status_code == 403 and code_of(resp) == "not_your_ticket"
     sam = login("sam.lead")
-    resp = sam.post(_url(ticket, "refund"), {"amount": "5", "reason": "r"}, key="sam")
+    resp = sam.post(ticket_url(ticket, "refund"), {"amount": "5", "reason": "r"}, key="sam")
     assert resp.status_code == 201
     assert [r.actor for r in audit_rows(session, "agent.refund")] == ["sam.lead"]
 
@@ -293,15 +291,15 @@ def test_only_the_claimer_or_a_supervisor_may_act(
 def test_unclaimed_ticket_cannot_be_acted_on(login: LoginFn, make_ticket: TicketFn) -> None:
     alex = login("alex")
     ticket = make_ticket()
-    resp = alex.post(_url(ticket, "refund"), {"amount": "5", "reason": "r"}, key="x")
+    resp = alex.post(ticket_url(ticket, "refund"), {"amount": "5", "reason": "r"}, key="x")
     assert resp.status_code == 409 and code_of(resp) == "not_claimed"
 
 
 def test_ticket_without_order(login: LoginFn, make_ticket: TicketFn) -> None:
     alex = login("alex")
     ticket = make_ticket(order_number=None)
-    assert alex.post(_url(ticket, "claim")).status_code == 200
-    resp = alex.post(_url(ticket, "certificate"), {"amount": "5", "reason": "r"}, key="x")
+    assert alex.post(ticket_url(ticket, "claim")).status_code == 200
+    resp = alex.post(ticket_url(ticket, "certificate"), {"amount": "5", "reason": "r"}, key="x")
     assert resp.status_code == 409 and code_of(resp) == "no_order"
 
 
@@ -311,22 +309,25 @@ def test_ticket_without_order(login: LoginFn, make_ticket: TicketFn) -> None:
 def test_reship_is_checked_idempotent_and_audited(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     order = session.get(Order, BIG_ORDER)
     assert order is not None
     sku = order.items[0].sku
     body = {"items": [{"sku": sku, "quantity": 1}], "reason": "arrived broken"}
-    first = alex.post(_url(ticket, "reship"), body, key="rs")
-    again = alex.post(_url(ticket, "reship"), body, key="rs")
+    first = alex.post(ticket_url(ticket, "reship"), body, key="rs")
+    again = alex.post(ticket_url(ticket, "reship"), body, key="rs")
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
     assert first.json()["items"] == [{"sku": sku, "name": order.items[0].name, "quantity": 1}]
     assert len(session.scalars(select(Reship)).all()) == 1
     assert len(audit_rows(session, "agent.reship")) == 1
     bad = {"items": [{"sku": "NOPE", "quantity": 1}], "reason": "r"}
-    assert code_of(alex.post(_url(ticket, "reship"), bad, key="rs2")) == "item_not_found"
+    assert code_of(alex.post(ticket_url(ticket, "reship"), bad, key="rs2")) == "item_not_found"
     too_many = {"items": [{"sku": sku, "quantity": 99}], "reason": "r"}
-    assert code_of(alex.post(_url(ticket, "reship"), too_many, key="rs3")) == "quantity_too_large"
+    assert (
+        code_of(alex.post(ticket_url(ticket, "reship"), too_many, key="rs3"))
+        == "quantity_too_large"
+    )
 
 
 # ---------------------------------------------------------------- escalate, refer, resolve
@@ -335,8 +336,8 @@ def test_reship_is_checked_idempotent_and_audited(
 def test_escalation_moves_the_ticket_to_tier_2_with_the_note(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
-    resp = alex.post(_url(ticket, "escalate"), {"note": "Wants 350 back; above my limit"})
+    alex, ticket = claimed_ticket(login, make_ticket)
+    resp = alex.post(ticket_url(ticket, "escalate"), {"note": "Wants 350 back; above my limit"})
     assert resp.status_code == 200
     card = resp.json()
     assert card["tier"] == 2 and card["status"] == "waiting" and card["claimed_by"] is None
@@ -348,25 +349,29 @@ def test_escalation_moves_the_ticket_to_tier_2_with_the_note(
     assert row.actor == "alex" and row.details["note"] == "Wants 350 back; above my limit"
     # Gone from alex's view, in the supervisors' queue.
     assert alex.get("/console/api/queues").json()["my_tickets"] == []
-    assert code_of(alex.post(_url(ticket, "refund"), {"amount": "1", "reason": "r"}, key="z")) in (
+    assert code_of(
+        alex.post(ticket_url(ticket, "refund"), {"amount": "1", "reason": "r"}, key="z")
+    ) in (
         "forbidden_role",
         "not_claimed",
     )
     sam = login("sam.lead")
     tier2 = sam.get("/console/api/queues").json()["queues"][1]["waiting"]
     assert [c["ticket_number"] for c in tier2] == [ticket.ticket_number]
-    assert sam.post(_url(ticket, "claim")).status_code == 200
-    resp = sam.post(_url(ticket, "refund"), {"amount": "350.00", "reason": "r"}, key="s")
+    assert sam.post(ticket_url(ticket, "claim")).status_code == 200
+    resp = sam.post(ticket_url(ticket, "refund"), {"amount": "350.00", "reason": "r"}, key="s")
     assert resp.status_code == 201
     # Tier 2 cannot be escalated again.
-    assert code_of(sam.post(_url(ticket, "escalate"), {"note": "n"})) == "already_tier_2"
+    assert code_of(sam.post(ticket_url(ticket, "escalate"), {"note": "n"})) == "already_tier_2"
 
 
 def test_referral_creates_a_specialist_case(
     login: LoginFn, make_ticket: TicketFn, session: Session
 ) -> None:
-    alex, ticket = _claimed(login, make_ticket)
-    resp = alex.post(_url(ticket, "refer"), {"note": "Third lost parcel", "kind": "complaint"})
+    alex, ticket = claimed_ticket(login, make_ticket)
+    resp = alex.post(
+        ticket_url(ticket, "refer"), {"note": "Third lost parcel", "kind": "complaint"}
+    )
     assert resp.status_code == 201, resp.text
     out = resp.json()
     case = session.scalar(select(Case).where(Case.case_number == out["case"]["case_number"]))
@@ -384,9 +389,9 @@ def test_referral_creates_a_specialist_case(
 
 
 def test_resolve(login: LoginFn, make_ticket: TicketFn, session: Session) -> None:
-    alex, ticket = _claimed(login, make_ticket)
-    resp = alex.post(_url(ticket, "resolve"), {"outcome": "Refunded 20, customer happy"})
+    alex, ticket = claimed_ticket(login, make_ticket)
+    resp = alex.post(ticket_url(ticket, "resolve"), {"outcome": "Refunded 20, customer happy"})
     assert resp.status_code == 200 and resp.json()["status"] == "resolved"
     assert resp.json()["outcome"] == "Refunded 20, customer happy"
     assert len(audit_rows(session, "ticket.resolve")) == 1
-    assert code_of(alex.post(_url(ticket, "resolve"), {"outcome": "again"})) == "not_claimed"
+    assert code_of(alex.post(ticket_url(ticket, "resolve"), {"outcome": "again"})) == "not_claimed"

@@ -25,6 +25,7 @@ from tests.utils.web_chat import (
     MAYA_ID,
     FakeRasa,
     app,
+    ask,
     bot_message,
     hello,
     messages,
@@ -113,20 +114,12 @@ def test_a_message_is_stored_acked_relayed_with_a_signed_id_and_answered(
 
 
 def test_a_guest_sends_no_customer_metadata(web: TestClient, rasa: FakeRasa) -> None:
-    sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
-        ws.send_json({"type": "message", "client_id": "c1", "text": "hi"})
-        until(ws, bot_message)
+    ask(web, "hi")
     assert "metadata" not in rasa.received[0]
 
 
 def test_typed_intents_cannot_be_forced(web: TestClient, rasa: FakeRasa) -> None:
-    sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
-        ws.send_json({"type": "message", "client_id": "c1", "text": '  /EXTERNAL_handback{"x": 1}'})
-        until(ws, bot_message)
+    ask(web, '  /EXTERNAL_handback{"x": 1}')
     assert rasa.received[0]["message"] == 'EXTERNAL_handback{"x": 1}'
 
 
@@ -232,11 +225,7 @@ def test_the_bots_answer_waits_for_the_database_to_come_back(
         return real_append(session, conversation_id, sender, *a, **k)
 
     monkeypatch.setattr(chat_service, "append", append)
-    sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
-        ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order"})
-        answer = until(ws, bot_message)[-1]
+    sess, answer = ask(web, "where is my order")
     assert answer["text"] == "You said: where is my order"
     assert outages["left"] == 0
     shown = [(m.sender, m.text) for m in messages(session, sess["conversation_id"])]
@@ -270,11 +259,7 @@ def test_a_message_stored_as_the_database_goes_away_is_still_relayed(
 
     monkeypatch.setattr(chat_service, "_insert", insert)
     monkeypatch.setattr(chat_service, "get", get)
-    sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
-        ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order"})
-        answer = until(ws, bot_message)[-1]
+    sess, answer = ask(web, "where is my order")
     assert answer["text"] == "You said: where is my order"
     assert [m["message"] for m in rasa.received] == ["where is my order"]
     shown = [(m.sender, m.text) for m in messages(session, sess["conversation_id"])]
@@ -381,6 +366,22 @@ def queued(session: Session, web: TestClient) -> Callable[[dict[str, Any]], Hand
         return ticket
 
     return _queue
+
+
+@pytest.fixture
+def claimed(
+    login: Callable[[str], AgentClient],
+    queued: Callable[[dict[str, Any]], HandoffTicket],
+) -> Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]]:
+    """The chat's ticket, queued and claimed by Alex (an associate)."""
+
+    def _claim(sess: dict[str, Any]) -> tuple[HandoffTicket, AgentClient]:
+        ticket = queued(sess)
+        alex = login("alex")
+        alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+        return ticket, alex
+
+    return _claim
 
 
 def test_an_agent_takes_over_chats_acts_and_hands_back_to_the_bot(
@@ -507,13 +508,10 @@ def test_a_refund_is_told_in_the_chat_and_confirmed_by_email(
     web: TestClient,
     rasa: FakeRasa,
     catcher: Catcher,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
 ) -> None:
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
-    ticket = queued(sess)
-    alex = login("alex")
-    alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+    ticket, alex = claimed(sess)
     with web.websocket_connect("/chat/ws") as ws:
         hello(ws, sess)
         refund = alex.post(
@@ -542,17 +540,14 @@ def test_email_me_this_chat_sends_the_whole_history_with_the_agents_lines(
     web: TestClient,
     rasa: FakeRasa,
     catcher: Catcher,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
 ) -> None:
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
     with web.websocket_connect("/chat/ws") as ws:
         hello(ws, sess)
         ws.send_json({"type": "message", "client_id": "c1", "text": "my parcel is late"})
         until(ws, bot_message)
-        ticket = queued(sess)
-        alex = login("alex")
-        alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+        ticket, alex = claimed(sess)
         alex.post(
             f"/console/api/tickets/{ticket.ticket_number}/messages",
             json={"text": "I've checked with the carrier."},
@@ -572,13 +567,10 @@ def test_email_me_this_chat_sends_the_whole_history_with_the_agents_lines(
 def test_the_shopper_sees_when_the_agent_is_typing(
     web: TestClient,
     rasa: FakeRasa,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
 ) -> None:
     sess = start(web)
-    ticket = queued(sess)
-    alex = login("alex")
-    alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+    ticket, alex = claimed(sess)
     with web.websocket_connect("/chat/ws") as ws:
         hello(ws, sess)
         typed = alex.post(f"/console/api/tickets/{ticket.ticket_number}/typing")
@@ -604,13 +596,10 @@ def test_certificates_and_reships_are_told_in_the_chat_and_emailed(
     web: TestClient,
     rasa: FakeRasa,
     catcher: Catcher,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
 ) -> None:
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
-    ticket = queued(sess)
-    alex = login("alex")
-    alex.post(f"/console/api/tickets/{ticket.ticket_number}/claim")
+    ticket, alex = claimed(sess)
     base = f"/console/api/tickets/{ticket.ticket_number}"
     with web.websocket_connect("/chat/ws") as ws:
         hello(ws, sess)

@@ -14,11 +14,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.console import (
+    BIG_ORDER,
+    LoginFn,
+    TicketFn,
+    claimed_ticket,
+    ticket_url,
+)
 from tests.utils.desk import JORDAN, MAYA, PRIYA, code_of
-from tests.utils.store_actions import ask_return, demo_orders, lookup, order_action, ticket_url
+from tests.utils.store_actions import ask_return, demo_orders, lookup, order_action
 from tests.utils.store_orders import OrderMaker
-from tierline_desk.models import HandoffTicket
 from tierline_desk.store import get_store
 
 SHIPPED = "112-4839201-5573910"  # C-1001 (Maya), 142.98
@@ -163,20 +168,11 @@ def test_return_authorisation_once(client: TestClient, new_order: OrderMaker) ->
 
 
 # ------------------------------------------------------------------ an agent's actions
-def _claimed_by_alex(
-    login: LoginFn, make_ticket: TicketFn, order_number: str
-) -> tuple[AgentClient, HandoffTicket]:
-    alex = login("alex")
-    ticket = make_ticket(tier=1, order_number=order_number)
-    assert alex.post(ticket_url(ticket, "claim")).status_code == 200
-    return alex, ticket
-
-
 def test_an_agent_refund_within_authority(
     client: TestClient, login: LoginFn, make_ticket: TicketFn, new_order: OrderMaker
 ) -> None:
     big = new_order(like=BIG_ORDER)  # Priya's delivered 1928.99 order
-    alex, ticket = _claimed_by_alex(login, make_ticket, big)
+    alex, ticket = claimed_ticket(login, make_ticket, order_number=big)
     body = {"amount": "49.99", "reason": "Arrived scratched"}
     first = alex.post(ticket_url(ticket, "refund"), body, key="refund-1")
     assert first.status_code == 201, first.text
@@ -192,9 +188,8 @@ def test_an_agent_refund_within_authority(
 def test_an_agent_refund_above_what_is_left_is_refused(
     client: TestClient, login: LoginFn, make_ticket: TicketFn
 ) -> None:
-    sam = login("sam.lead")
-    ticket = make_ticket(tier=2, order_number=DELIVERED)  # 164.45, nothing refunded yet
-    assert sam.post(ticket_url(ticket, "claim")).status_code == 200
+    # DELIVERED: 164.45, nothing refunded yet
+    sam, ticket = claimed_ticket(login, make_ticket, "sam.lead", tier=2, order_number=DELIVERED)
     body = {"amount": "164.46", "reason": "Too much"}
     resp = sam.post(ticket_url(ticket, "refund"), body, key="too-much")
     assert resp.status_code == 409 and code_of(resp) == "exceeds_refundable"
@@ -204,7 +199,7 @@ def test_an_agent_refund_above_what_is_left_is_refused(
 
 def test_an_agent_certificate(login: LoginFn, make_ticket: TicketFn, new_order: OrderMaker) -> None:
     big = new_order(like=BIG_ORDER)
-    alex, ticket = _claimed_by_alex(login, make_ticket, big)
+    alex, ticket = claimed_ticket(login, make_ticket, order_number=big)
     body = {"amount": "20.00", "reason": "Sorry for the wait"}
     first = alex.post(ticket_url(ticket, "certificate"), body, key="cert-1")
     assert first.status_code == 201, first.text
@@ -216,7 +211,7 @@ def test_an_agent_certificate(login: LoginFn, make_ticket: TicketFn, new_order: 
 
 
 def test_an_agent_reship(login: LoginFn, make_ticket: TicketFn, new_order: OrderMaker) -> None:
-    alex, ticket = _claimed_by_alex(login, make_ticket, new_order(like=BIG_ORDER))
+    alex, ticket = claimed_ticket(login, make_ticket, order_number=new_order(like=BIG_ORDER))
     body = {"items": [{"sku": "SKU-LS-9110", "quantity": 1}], "reason": "Lost in the post"}
     first = alex.post(ticket_url(ticket, "reship"), body, key="reship-1")
     assert first.status_code == 201, first.text

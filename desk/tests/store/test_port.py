@@ -14,7 +14,13 @@ from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, TicketFn
+from tests.utils.console import (
+    BIG_ORDER,
+    LoginFn,
+    TicketFn,
+    claimed_ticket,
+    ticket_url,
+)
 from tests.utils.desk import MAYA, audit_rows, code_of
 from tests.utils.store_actions import (
     FailingStore,
@@ -22,14 +28,12 @@ from tests.utils.store_actions import (
     ask_return,
     lookup,
     order_action,
-    ticket_url,
 )
 from tierline_desk.api.schemas import AddressIn
 from tierline_desk.console.schemas import MoneyActionIn
 from tierline_desk.models import (
     Agent,
     Certificate,
-    HandoffTicket,
     IdempotencyKey,
     Order,
     Refund,
@@ -113,13 +117,6 @@ def test_a_failed_return_changes_nothing(
     assert audit_rows(session, "return.create") == []
 
 
-def _claimed_by_alex(login: LoginFn, make_ticket: TicketFn) -> tuple[AgentClient, HandoffTicket]:
-    alex = login("alex")
-    ticket = make_ticket(tier=1, order_number=BIG_ORDER)
-    assert alex.post(ticket_url(ticket, "claim")).status_code == 200
-    return alex, ticket
-
-
 AGENT_ACTIONS = {
     "refund": ({"amount": "10.00", "reason": "r"}, Refund),
     "certificate": ({"amount": "10.00", "reason": "r"}, Certificate),
@@ -136,7 +133,7 @@ def test_a_failed_agent_action_changes_nothing_and_its_key_can_be_retried(
     action: str,
 ) -> None:
     body, model = AGENT_ACTIONS[action]
-    alex, ticket = _claimed_by_alex(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     use_store(FailingStore(ERRORS["unavailable"]))
     before = _count(session, model)
     _assert_store_error(alex.post(ticket_url(ticket, action), body, key="k-1"), "unavailable")
@@ -188,7 +185,7 @@ def test_address_quantity_and_return_keys(
 def test_agent_actions_key_by_the_request_and_keep_the_store_reference(
     login: LoginFn, make_ticket: TicketFn, session: Session, use_store: UseStore
 ) -> None:
-    alex, ticket = _claimed_by_alex(login, make_ticket)
+    alex, ticket = claimed_ticket(login, make_ticket)
     alex_id = session.scalars(select(Agent.id).where(Agent.username == "alex")).one()
     store = RecordingStore()
     use_store(store)

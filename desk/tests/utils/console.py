@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from tierline_desk.api.schemas import HandoffRequest
 from tierline_desk.models import Agent, Callback, Case, HandoffTicket, Order, utcnow
 from tierline_desk.services import agent_actions, chat, handoffs
+from tierline_desk.settings import DESK_DIR, get_settings
 
 BIG_ORDER = "117-3141592-6535897"  # delivered, 1928.99, no refunds (demo data)
 LoginFn = Callable[[str], "AgentClient"]
@@ -58,23 +60,43 @@ def login(app: FastAPI) -> Iterator[Callable[[str], AgentClient]]:
         c.close()
 
 
+def ticket_url(ticket: HandoffTicket, action: str) -> str:
+    return f"/console/api/tickets/{ticket.ticket_number}/{action}"
+
+
+def claimed_ticket(
+    login: LoginFn, make_ticket: TicketFn, who: str = "alex", **ticket: Any
+) -> tuple[AgentClient, HandoffTicket]:
+    """A new ticket (``make_ticket(**ticket)``), claimed by ``who`` through the console."""
+    agent = login(who)
+    made = make_ticket(**ticket)
+    resp = agent.post(ticket_url(made, "claim"))
+    assert resp.status_code == 200, resp.text
+    return agent, made
+
+
+def priyas_handoff(conversation_id: str, tier: int, order_number: str | None) -> HandoffRequest:
+    """The bot's handoff of Priya, whose package arrived damaged."""
+    return HandoffRequest.model_validate(
+        {
+            "conversation_id": conversation_id,
+            "tier": tier,
+            "reason": "Package arrived damaged",
+            "customer": {"email": "priya.n@example.com", "name": "Priya"},
+            "order_number": order_number,
+            "bot_attempts": ["looked up the order"],
+            "recent_messages": [{"sender": "user", "text": "It arrived broken"}],
+        }
+    )
+
+
 @pytest.fixture
 def make_ticket(session: Session) -> Callable[..., HandoffTicket]:
     counter = iter(range(1, 1000))
 
     def _make(tier: int = 1, order_number: str | None = BIG_ORDER) -> HandoffTicket:
-        req = HandoffRequest.model_validate(
-            {
-                "conversation_id": f"conv-console-{next(counter)}",
-                "tier": tier,
-                "reason": "Package arrived damaged",
-                "customer": {"email": "priya.n@example.com", "name": "Priya"},
-                "order_number": order_number,
-                "bot_attempts": ["looked up the order"],
-                "recent_messages": [{"sender": "user", "text": "It arrived broken"}],
-            }
-        )
-        ticket, _ = handoffs.create(session, req, "bot")
+        request = priyas_handoff(f"conv-console-{next(counter)}", tier, order_number)
+        ticket, _ = handoffs.create(session, request, "bot")
         session.commit()
         return ticket
 
@@ -94,17 +116,7 @@ class World:
     def ticket(self, claimer: str | None, tier: int = 1) -> str:
         """A handoff ticket on a real web conversation, claimed by ``claimer``."""
         conversation, _ = chat.create_conversation(self.session, None)
-        request = HandoffRequest.model_validate(
-            {
-                "conversation_id": conversation.conversation_id,
-                "tier": tier,
-                "reason": "Package arrived damaged",
-                "customer": {"email": "priya.n@example.com", "name": "Priya"},
-                "order_number": BIG_ORDER,
-                "bot_attempts": ["looked up the order"],
-                "recent_messages": [{"sender": "user", "text": "It arrived broken"}],
-            }
-        )
+        request = priyas_handoff(conversation.conversation_id, tier, BIG_ORDER)
         ticket, _ = handoffs.create(self.session, request, "bot")
         self.session.commit()
         if claimer is not None:
@@ -162,3 +174,12 @@ def put_online(session: Session, *usernames: str, seconds_ago: int = 0) -> None:
         agent = session.scalars(select(Agent).where(Agent.username == username)).one()
         agent.last_seen_at = datetime.now(UTC) - timedelta(seconds=seconds_ago)
     session.commit()
+
+
+def lower_the_daily_cap(daily: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run on the shipped authority file with its daily cap ($1,000) lowered to ``daily``."""
+    shipped = (DESK_DIR / "authority.toml").read_text()
+    small = tmp_path / "authority.toml"
+    small.write_text(shipped.replace('daily = "1000.00"', f'daily = "{daily}"', 1))
+    monkeypatch.setenv("AUTHORITY_FILE", str(small))
+    get_settings.cache_clear()

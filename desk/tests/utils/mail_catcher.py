@@ -45,20 +45,20 @@ class Catcher:
         return msgs[0]
 
 
-def text_of(msg: EmailMessage) -> str:
-    body = msg.get_body(preferencelist=("plain",))
+def _part(msg: EmailMessage, subtype: str) -> str:
+    body = msg.get_body(preferencelist=(subtype,))
     assert body is not None
     content = body.get_content()
     assert isinstance(content, str)
     return content
+
+
+def text_of(msg: EmailMessage) -> str:
+    return _part(msg, "plain")
 
 
 def html_of(msg: EmailMessage) -> str:
-    body = msg.get_body(preferencelist=("html",))
-    assert body is not None
-    content = body.get_content()
-    assert isinstance(content, str)
-    return content
+    return _part(msg, "html")
 
 
 def free_port() -> int:

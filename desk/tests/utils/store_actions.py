@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tierline_desk.api.schemas import AddressIn
-from tierline_desk.models import HandoffTicket, Order
+from tierline_desk.models import Order
 from tierline_desk.settings import DESK_DIR
 from tierline_desk.store import ReshipLine, StoreRefused, StoreUnavailable
 from tierline_desk.store.builtin import BuiltinStore
@@ -42,11 +42,67 @@ def ask_return(client: TestClient, number: str, sku: str, **proof: str) -> Any:
     )
 
 
-def ticket_url(ticket: HandoffTicket, action: str) -> str:
-    return f"/console/api/tickets/{ticket.ticket_number}/{action}"
+class WriteHookStore(BuiltinStore):
+    """The builtin store's reads; every write goes to :meth:`_write` with its method's name
+    and idempotency key, and answers what it returns."""
+
+    def _write(self, what: str, idempotency_key: str) -> str | None:
+        raise NotImplementedError
+
+    def cancel_order(
+        self, session: Session, order: Order, reason: str | None, idempotency_key: str
+    ) -> str | None:
+        return self._write("cancel_order", idempotency_key)
+
+    def change_address(
+        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
+    ) -> None:
+        self._write("change_address", idempotency_key)
+
+    def change_quantity(
+        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
+    ) -> None:
+        self._write("change_quantity", idempotency_key)
+
+    def request_return(
+        self,
+        session: Session,
+        order: Order,
+        sku: str,
+        reason: str,
+        rma_number: str,
+        idempotency_key: str,
+    ) -> str | None:
+        return self._write("request_return", idempotency_key)
+
+    def refund(
+        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
+    ) -> str | None:
+        return self._write("refund", idempotency_key)
+
+    def issue_certificate(
+        self,
+        session: Session,
+        order: Order,
+        code: str,
+        amount: Decimal,
+        note: str,
+        idempotency_key: str,
+    ) -> str | None:
+        return self._write("issue_certificate", idempotency_key)
+
+    def reship(
+        self,
+        session: Session,
+        order: Order,
+        lines: list[ReshipLine],
+        note: str,
+        idempotency_key: str,
+    ) -> str | None:
+        return self._write("reship", idempotency_key)
 
 
-class FailingStore(BuiltinStore):
+class FailingStore(WriteHookStore):
     """The builtin store's reads, but every write raises ``error`` (a store that is down, or
     refuses), as an adapter does before it has changed anything."""
 
@@ -54,69 +110,12 @@ class FailingStore(BuiltinStore):
         self.error = error
         self.writes: list[str] = []
 
-    def _fail(self, what: str) -> None:
+    def _write(self, what: str, idempotency_key: str) -> str | None:
         self.writes.append(what)
         raise self.error
 
-    def cancel_order(
-        self, session: Session, order: Order, reason: str | None, idempotency_key: str
-    ) -> str | None:
-        self._fail("cancel_order")
-        return None
 
-    def change_address(
-        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
-    ) -> None:
-        self._fail("change_address")
-
-    def change_quantity(
-        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
-    ) -> None:
-        self._fail("change_quantity")
-
-    def request_return(
-        self,
-        session: Session,
-        order: Order,
-        sku: str,
-        reason: str,
-        rma_number: str,
-        idempotency_key: str,
-    ) -> str | None:
-        self._fail("request_return")
-        return None
-
-    def refund(
-        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
-    ) -> str | None:
-        self._fail("refund")
-        return None
-
-    def issue_certificate(
-        self,
-        session: Session,
-        order: Order,
-        code: str,
-        amount: Decimal,
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
-        self._fail("issue_certificate")
-        return None
-
-    def reship(
-        self,
-        session: Session,
-        order: Order,
-        lines: list[ReshipLine],
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
-        self._fail("reship")
-        return None
-
-
-class RecordingStore(BuiltinStore):
+class RecordingStore(WriteHookStore):
     """The builtin store, noting every write's idempotency key and answering with a store
     reference (``<method>_ref``), as an adapter for a real store does."""
 
@@ -124,8 +123,8 @@ class RecordingStore(BuiltinStore):
         self.keys: list[tuple[str, str]] = []
         self.reads: list[tuple[str, bool, bool]] = []
 
-    def _note(self, what: str, key: str) -> str:
-        self.keys.append((what, key))
+    def _write(self, what: str, idempotency_key: str) -> str | None:
+        self.keys.append((what, idempotency_key))
         return f"{what}_ref"
 
     def order(
@@ -133,55 +132,3 @@ class RecordingStore(BuiltinStore):
     ) -> Order | None:
         self.reads.append((number, for_update, fresh))
         return super().order(session, number, for_update=for_update, fresh=fresh)
-
-    def cancel_order(
-        self, session: Session, order: Order, reason: str | None, idempotency_key: str
-    ) -> str | None:
-        return self._note("cancel_order", idempotency_key)
-
-    def change_address(
-        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
-    ) -> None:
-        self._note("change_address", idempotency_key)
-
-    def change_quantity(
-        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
-    ) -> None:
-        self._note("change_quantity", idempotency_key)
-
-    def request_return(
-        self,
-        session: Session,
-        order: Order,
-        sku: str,
-        reason: str,
-        rma_number: str,
-        idempotency_key: str,
-    ) -> str | None:
-        return self._note("request_return", idempotency_key)
-
-    def refund(
-        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
-    ) -> str | None:
-        return self._note("refund", idempotency_key)
-
-    def issue_certificate(
-        self,
-        session: Session,
-        order: Order,
-        code: str,
-        amount: Decimal,
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
-        return self._note("issue_certificate", idempotency_key)
-
-    def reship(
-        self,
-        session: Session,
-        order: Order,
-        lines: list[ReshipLine],
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
-        return self._note("reship", idempotency_key)

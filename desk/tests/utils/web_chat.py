@@ -143,6 +143,16 @@ def bot_message(frame: Frame) -> bool:
     return frame["type"] == "message" and frame["sender"] == "bot"
 
 
+def ask(web: TestClient, text: str) -> tuple[dict[str, Any], Frame]:
+    """A new session says ``text`` in the chat: the session and the bot's answer."""
+    sess = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "c1", "text": text})
+        answer = until(ws, bot_message)[-1]
+    return sess, answer
+
+
 def messages(session: Session, conversation_id: str) -> list[ChatMessage]:
     session.expire_all()
     return list(

@@ -341,6 +341,7 @@ def _audit_action(
     ticket: HandoffTicket,
     details: dict[str, Any],
 ) -> None:
+    """The audit row of an agent's action, then a flush: every action ends with this."""
     audit.record(
         session,
         action,
@@ -348,6 +349,7 @@ def _audit_action(
         order_number=ticket.order_number,
         details={"ticket_number": ticket.ticket_number, "role": agent.role, **details},
     )
+    session.flush()
 
 
 def refund(
@@ -396,7 +398,6 @@ def refund(
         ticket,
         {"refund_id": row.refund_id, "amount": f"{body.amount:.2f}", "reason": body.reason},
     )
-    session.flush()
     return RefundOut(
         refund_id=row.refund_id,
         ticket_number=ticket.ticket_number,
@@ -447,7 +448,6 @@ def certificate(
         ticket,
         {"code": row.code, "amount": f"{body.amount:.2f}", "reason": body.reason},
     )
-    session.flush()
     return CertificateOut(
         code=row.code,
         ticket_number=ticket.ticket_number,
@@ -528,7 +528,6 @@ def reship(
         ticket,
         {"reship_id": row.reship_id, "items": items, "reason": body.reason},
     )
-    session.flush()
     return ReshipOut(
         reship_id=row.reship_id,
         ticket_number=ticket.ticket_number,
@@ -573,7 +572,6 @@ def escalate(session: Session, agent: Agent, ticket: HandoffTicket, body: Escala
     _audit_action(
         session, agent, "ticket.escalate", ticket, {"from_tier": 1, "to_tier": 2, "note": body.note}
     )
-    session.flush()
 
 
 def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) -> Case:
@@ -607,7 +605,6 @@ def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) 
         ticket,
         {"case_number": case.case_number, "kind": body.kind, "note": body.note},
     )
-    session.flush()
     return case
 
 
@@ -617,7 +614,6 @@ def resolve(session: Session, agent: Agent, ticket: HandoffTicket, body: Resolve
     ticket.outcome = body.outcome
     ticket.resolved_at = utcnow()
     _audit_action(session, agent, "ticket.resolve", ticket, {"outcome": body.outcome})
-    session.flush()
 
 
 # ---------------------------------------------------------------- idempotency

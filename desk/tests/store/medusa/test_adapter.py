@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, LoginFn, TicketFn
+from tests.utils.console import BIG_ORDER, LoginFn, TicketFn, claimed_ticket, ticket_url
 from tests.utils.desk import MAYA, PRIYA, code_of
 from tests.utils.medusa_server import MEDUSA_TIMEOUT
-from tests.utils.store_actions import ask_return, lookup, order_action, ticket_url
+from tests.utils.store_actions import ask_return, lookup, order_action
 from tests.utils.store_orders import MedusaOrders
 from tierline_desk.api.schemas import AddressIn
 from tierline_desk.console.schemas import MoneyActionIn, ReshipIn
@@ -170,15 +170,6 @@ def _proof(who: dict[str, str]) -> Any:
 
 
 # ------------------------------------------------------------------ an agent's actions
-def _agent_and_ticket(
-    login: LoginFn, make_ticket: TicketFn, number: str
-) -> tuple[Any, HandoffTicket]:
-    alex = login("alex")
-    ticket = make_ticket(tier=1, order_number=number)
-    assert alex.post(ticket_url(ticket, "claim")).status_code == 200
-    return alex, ticket
-
-
 def _lost_attempt(ticket: HandoffTicket, action: str, body: Any, key: str) -> Any:
     """The agent's action done by the desk's service, then its transaction rolled back."""
     with get_session_factory()() as s:
@@ -190,6 +181,20 @@ def _lost_attempt(ticket: HandoffTicket, action: str, body: Any, key: str) -> An
         return out
 
 
+def _retried_after_a_lost_attempt(
+    login: LoginFn, make_ticket: TicketFn, number: str, action: str, body: dict[str, Any], key: str
+) -> tuple[Any, HandoffTicket, Any, Any]:
+    """Alex claims a ticket on ``number`` and does ``action``; the first attempt is lost (see
+    :func:`_lost_attempt`), the retry with the same key succeeds. Alex's client, the ticket,
+    the retry's response and what the lost attempt returned."""
+    alex, ticket = claimed_ticket(login, make_ticket, order_number=number)
+    model = ReshipIn if action == "reship" else MoneyActionIn
+    lost = _lost_attempt(ticket, action, model.model_validate(body), key)
+    resp = alex.post(ticket_url(ticket, action), body, key=key)
+    assert resp.status_code == 201, resp.text
+    return alex, ticket, resp, lost
+
+
 def test_an_agent_refund_is_a_refund_on_the_payment_once(
     client: TestClient,
     login: LoginFn,
@@ -199,11 +204,10 @@ def test_an_agent_refund_is_a_refund_on_the_payment_once(
     session: Session,
 ) -> None:
     number = new_order(like=BIG_ORDER)
-    alex, ticket = _agent_and_ticket(login, make_ticket, number)
     body = {"amount": "49.99", "reason": "Arrived scratched"}
-    _lost_attempt(ticket, "refund", MoneyActionIn.model_validate(body), "refund-1")
-    resp = alex.post(ticket_url(ticket, "refund"), body, key="refund-1")
-    assert resp.status_code == 201, resp.text
+    _, ticket, resp, _ = _retried_after_a_lost_attempt(
+        login, make_ticket, number, "refund", body, "refund-1"
+    )
     (medusa_refund,) = refunds_of(medusa_order(medusa_orders, number))
     assert Decimal(str(medusa_refund["amount"])) == Decimal("49.99")
     agent_id = session.scalars(select(Agent.id).where(Agent.username == "alex")).one()
@@ -223,11 +227,10 @@ def test_a_retried_full_refund_is_the_same_refund_not_one_above_the_total(
     session: Session,
 ) -> None:
     number = new_order(like=PROCESSING)  # 77.99, all of it refunded
-    alex, ticket = _agent_and_ticket(login, make_ticket, number)
     body = {"amount": "77.99", "reason": "Never arrived"}
-    _lost_attempt(ticket, "refund", MoneyActionIn.model_validate(body), "refund-all")
-    resp = alex.post(ticket_url(ticket, "refund"), body, key="refund-all")
-    assert resp.status_code == 201, resp.text
+    alex, ticket, resp, _ = _retried_after_a_lost_attempt(
+        login, make_ticket, number, "refund", body, "refund-all"
+    )
     (medusa_refund,) = refunds_of(medusa_order(medusa_orders, number))
     assert Decimal(str(medusa_refund["amount"])) == Decimal("77.99")
     session.expire_all()
@@ -248,11 +251,10 @@ def test_an_agent_certificate_is_a_single_use_promotion_for_the_customer(
     session: Session,
 ) -> None:
     number = new_order(like=BIG_ORDER)
-    alex, ticket = _agent_and_ticket(login, make_ticket, number)
     body = {"amount": "20.00", "reason": "Sorry for the wait"}
-    lost = _lost_attempt(ticket, "certificate", MoneyActionIn.model_validate(body), "cert-1")
-    resp = alex.post(ticket_url(ticket, "certificate"), body, key="cert-1")
-    assert resp.status_code == 201, resp.text
+    _, _, resp, lost = _retried_after_a_lost_attempt(
+        login, make_ticket, number, "certificate", body, "cert-1"
+    )
     code = resp.json()["code"]
     assert code != lost.code  # each attempt draws a code; the one the shopper is told counts
     agent_id = session.scalars(select(Agent.id).where(Agent.username == "alex")).one()
@@ -293,11 +295,10 @@ def test_an_agent_reship_is_a_replace_claim_once(
     session: Session,
 ) -> None:
     number = new_order(like=BIG_ORDER)
-    alex, ticket = _agent_and_ticket(login, make_ticket, number)
     body = {"items": [{"sku": "SKU-LS-9110", "quantity": 1}], "reason": "Lost in the post"}
-    _lost_attempt(ticket, "reship", ReshipIn.model_validate(body), "reship-1")
-    resp = alex.post(ticket_url(ticket, "reship"), body, key="reship-1")
-    assert resp.status_code == 201, resp.text
+    _, _, resp, _ = _retried_after_a_lost_attempt(
+        login, make_ticket, number, "reship", body, "reship-1"
+    )
     order_id = medusa_orders.medusa_id(number)
     (claim,) = medusa_orders.client.list_all(
         "/admin/claims", "claims", {"order_id": order_id, "fields": k.CLAIM_FIELDS}

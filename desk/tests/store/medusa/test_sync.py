@@ -24,12 +24,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, LoginFn, TicketFn
+from tests.utils.console import BIG_ORDER, LoginFn, TicketFn, claimed_ticket, ticket_url
 from tests.utils.desk import API_TOKEN, MAYA, PRIYA, audit_rows, code_of
 from tests.utils.desk_server import serving
 from tests.utils.medusa_server import MEDUSA_TIMEOUT, MedusaServer
-from tests.utils.store_actions import lookup, order_action, ticket_url
+from tests.utils.store_actions import lookup, order_action
 from tests.utils.store_orders import MedusaOrders
+from tests.utils.threads import run_together
 from tierline_desk.db import get_session_factory
 from tierline_desk.main import create_app
 from tierline_desk.models import IdempotencyKey, Order, Refund
@@ -168,11 +169,7 @@ def test_two_desks_numbering_one_order_at_once_give_it_one_number(
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=refresh, args=(d,)) for d in desks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    run_together(refresh, [(d,) for d in desks], timeout=120)
     assert not errors, errors
     assert len(numbers) == 2 and numbers[0] == numbers[1]
     assert number_in_medusa(medusa_orders, order_id) == numbers[0]
@@ -196,9 +193,7 @@ def test_medusa_down_is_503_with_nothing_changed_then_the_same_request_works(
     big = new_order(like=BIG_ORDER)
     assert lookup(client, processing, **MAYA).status_code == 200  # both in the index
     assert lookup(client, big, **PRIYA).status_code == 200
-    alex = login("alex")
-    ticket = make_ticket(tier=1, order_number=big)
-    assert alex.post(ticket_url(ticket, "claim")).status_code == 200
+    alex, ticket = claimed_ticket(login, make_ticket, order_number=big)
     monkeypatch.setenv("STORE_CACHE_SECONDS", "0")  # every lookup asks Medusa
     get_settings.cache_clear()
     reset_store()

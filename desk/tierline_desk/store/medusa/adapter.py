@@ -544,18 +544,20 @@ class MedusaStore:
         except (StoreUnavailable, StoreRefused) as exc:
             logger.warning("medusa: could not cancel order change %s: %s", change.get("id"), exc)
 
+    def _order_changes(self, snap: Snapshot, what: str) -> list[Json]:
+        """The order's changes (Medusa's order changes: edits, returns, claims)."""
+        changes: list[Json] = (
+            self.client.get(f"/admin/orders/{snap.id}/changes", what=what).get("order_changes")
+            or []
+        )
+        return changes
+
     def _clear_leftovers(self, snap: Snapshot, what: str) -> None:
         """An order change Tierline began on this order and never finished (a desk that died
         half-way) blocks every other change: cancel it. Others' changes are left alone."""
         ours_returns = {r["id"] for r in snap.returns if _meta(r).get(k.IDEMPOTENCY_KEY)}
         ours_claims = {c["id"] for c in snap.claims if _meta(c).get(k.IDEMPOTENCY_KEY)}
-        changes = (
-            self.client.get(
-                f"/admin/orders/{snap.id}/changes",
-                what=what,
-            ).get("order_changes")
-            or []
-        )
+        changes = self._order_changes(snap, what)
         for change in changes:
             if change.get("status") not in OPEN_CHANGES:
                 continue
@@ -969,13 +971,7 @@ class MedusaStore:
     def _open_claim_ids(self, snap: Snapshot, what: str) -> set[str]:
         if not snap.claims:
             return set()
-        changes = (
-            self.client.get(
-                f"/admin/orders/{snap.id}/changes",
-                what=what,
-            ).get("order_changes")
-            or []
-        )
+        changes = self._order_changes(snap, what)
         return {
             str(c["claim_id"])
             for c in changes
