@@ -10,12 +10,13 @@ Phases (all by default, in this order; --phases picks some):
   stores the same web-chat conversations through the whole stack on each store adapter
          (builtin demo tables, then a local Medusa seeded with the same demo data)
   cv     5-fold cross-validation of both configs on data/nlu (slowest: last)
-  pipelines  (only when asked for) candidate NLU pipelines, config.yml and bench/pipelines/*.yml:
+  pipelines  (only when asked for) candidate NLU pipelines, config.yml and harness/pipelines/*.yml:
          each trained (timed), scored on both held-out splits, cross-validated on data/nlu, and
          its parse time per message measured; chosen by cross-validation, test_split and
          training time, never by the outsiders' split (docs/benchmarks.md)
-Figures go to var/bench/results.json (each phase merges its own), then bench/results.md and
-bench/*.png are written from it, and the last line printed is the summary line.
+Figures go to var/bench/results.json (each phase merges its own), then
+docs/bench-runs/latest/results.md and its plots are written from it, and the last line printed
+is the summary line.
 `--smoke` runs the harness end to end in seconds against a fake Rasa (CI), writing to var/.
 """
 
@@ -40,15 +41,19 @@ from typing import Any
 import httpx
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import report
-from conversations import CONVERSATIONS, LONG_LOOP, is_sensible
-from stack import ROOT, Ports, RasaServer, RssSampler, Services, cpu_seconds, read_env_file
+from tierline_harness.bench import report
+from tierline_harness.bench.conversations import CONVERSATIONS, LONG_LOOP, is_sensible
+from tierline_harness.bench.services import Ports, RasaServer, Services
+from tierline_harness.cpu import RssSampler, cpu_seconds
+from tierline_harness.stack import BOT_PYTHON, ROOT, read_env
 
-BENCH = ROOT / "bench"
-LOCUST = BENCH / ".venv" / "bin" / "locust"
+HARNESS = ROOT / "harness"
+LOCUST = HARNESS / ".venv" / "bin" / "locust"
+LOCUSTFILE = HARNESS / "tierline_harness" / "locustfile.py"
+PARSE_TIMING = Path(__file__).with_name("parse_timing.py")
+REPORT_DIR = ROOT / "docs" / "bench-runs" / "latest"
 RASA = ROOT / ".venv" / "bin" / "rasa"
-CONFIGS = {"project": ROOT / "config.yml", "default": BENCH / "default-config.yml"}
+CONFIGS = {"project": ROOT / "config.yml", "default": HARNESS / "default-config.yml"}
 RASA_PORTS = {"project": 5105, "default": 5205}
 SHOPPERS = (1, 20, 100)
 STACK_SHOPPERS = 20
@@ -56,8 +61,7 @@ STACK_MIN_SECONDS = 60
 LONG_SHOPPERS = 5
 DEFAULT_PHASES = ("train", "nlu", "load", "stores", "cv")
 ALL_PHASES = (*DEFAULT_PHASES, "pipelines")
-PIPELINES = BENCH / "pipelines"
-BOT_PYTHON = ROOT / ".venv" / "bin" / "python"
+PIPELINES = HARNESS / "pipelines"
 STORES = ("builtin", "medusa")
 
 Results = dict[str, Any]
@@ -252,7 +256,7 @@ def cross_validate(workdir: Path, name: str, config: Path, folds: int) -> Result
 
 
 def candidates() -> dict[str, Path]:
-    """The pipelines the pipelines phase compares: config.yml, then bench/pipelines/*.yml."""
+    """The pipelines the pipelines phase compares: config.yml, then harness/pipelines/*.yml."""
     return {
         "config.yml": ROOT / "config.yml",
         **{p.stem: p for p in sorted(PIPELINES.glob("*.yml"))},
@@ -262,12 +266,12 @@ def candidates() -> dict[str, Path]:
 def parse_timing(workdir: Path, name: str) -> Results:
     """Milliseconds per message for workdir/models/<name>.tar.gz on both held-out splits.
 
-    bench/parse_timing.py runs in the bot's venv (it imports Rasa) and prints one duration per
+    parse_timing.py runs in the bot's venv (it imports Rasa) and prints one duration per
     message, each the model's parse_message as the Rasa server calls it, after a warm-up.
     """
     model = workdir / "models" / f"{name}.tar.gz"
     done = subprocess.run(
-        [str(BOT_PYTHON), str(BENCH / "parse_timing.py"), str(model)]
+        [str(BOT_PYTHON), str(PARSE_TIMING), str(model)]
         + [str(path) for path in HELD_OUT_SPLITS.values()],
         cwd=ROOT,
         env={**rasa_env(workdir / f"cache-{name}"), "TF_CPP_MIN_LOG_LEVEL": "3"},
@@ -365,7 +369,7 @@ def locust(
     """One headless Locust run; returns its recorded turns."""
     samples.unlink(missing_ok=True)
     run_env = {**env, "BENCH_SAMPLES": str(samples), "BENCH_USERS": str(users)}
-    args = [str(LOCUST), "-f", str(BENCH / "locustfile.py"), "--headless", "--only-summary"]
+    args = [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
     args += ["-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", host]
     args += ["--loglevel", "WARNING", "--exit-code-on-error", "0", user_class]
     with (samples.with_suffix(".log")).open("wb") as sink:
@@ -382,7 +386,7 @@ def locust_env(secrets: dict[str, str]) -> dict[str, str]:
     }
 
 
-PYSPY = BENCH / ".venv" / "bin" / "py-spy"
+PYSPY = HARNESS / ".venv" / "bin" / "py-spy"
 # Where a message's CPU time goes: the share of py-spy's samples (active threads only) in which
 # these frames are on the stack (they overlap: retrieve and save include JSON).
 PROFILE_FRAMES = {
@@ -540,7 +544,7 @@ def import_rss_mb() -> dict[str, float]:
     for label, statement in IMPORT_PROBES.items():
         code = statement + "\nprint(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])"
         done = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "python"), "-c", code],
+            [str(BOT_PYTHON), "-c", code],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -553,7 +557,7 @@ def import_rss_mb() -> dict[str, float]:
 
 def load(workdir: Path, results: Results, seconds: int) -> None:
     """Both models under the same load; the project's also through the whole stack."""
-    secrets = read_env_file(ROOT / ".env")
+    secrets = read_env()
     env = locust_env(secrets)
     ports = Ports()
     results["import_rss_mb"] = import_rss_mb()
@@ -607,7 +611,7 @@ def stores(workdir: Path, results: Results, seconds: int) -> None:
     Same model, same conversations, same shoppers; only ``STORE`` differs. The Medusa run
     includes the store's own work (Medusa and its PostgreSQL share the machine).
     """
-    secrets = read_env_file(ROOT / ".env")
+    secrets = read_env()
     env = locust_env(secrets)
     model = workdir / "models" / "project.tar.gz"
     if not model.exists():  # the stores phase alone: the project's model from `make train`
@@ -778,8 +782,8 @@ def main() -> int:
     parser.add_argument(
         "--report-dir",
         type=Path,
-        default=BENCH,
-        help="where results.md and the plots go (a partial run can report beside bench/)",
+        default=REPORT_DIR,
+        help="where results.md and the plots go (a partial run can report elsewhere)",
     )
     parser.add_argument("--smoke", action="store_true")
     options = parser.parse_args()

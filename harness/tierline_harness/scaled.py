@@ -1,15 +1,16 @@
 """``make test-scaled``: the distributed stack under load, with faults, judged per conversation.
 
-1. Starts the stack (scale/stack.py) unless ``--reuse`` says it is already running.
+1. Starts the stack (tierline_harness/distributed.py) unless ``--reuse`` says it is already
+   running.
 2. Logs an associate in through the public door and keeps the heartbeat going, so handoffs
    find someone online.
-3. Runs Locust headless (scale/locustfile.py): ``--shoppers`` concurrent shoppers with think
-   time, each going through multi-turn conversations, some handed off.
+3. Runs Locust headless (locustfile.py, ``ScaledShopper``): ``--shoppers`` concurrent shoppers
+   with think time, each going through multi-turn conversations, some handed off.
 4. Meanwhile injects the faults asked for (``--faults``), one after another, and checks what
    each must not break.
 5. On the same stack, once the load is over: a count of the messages nobody answered (bot
    conversations ending with the shopper's line), the hostile-input corpus through the public door
-   (scale/hostile.py), the live security checks (scale/security.py), and the desk's whole test
+   (hostile.py), the live security checks (security.py), and the desk's whole test
    suite on this PostgreSQL, whose RBAC matrix reports its leaks.
 6. Prints what it measured and, as its last line, exactly (one line)::
 
@@ -41,13 +42,12 @@ from typing import Any
 import psycopg
 import requests
 
-# scale/ is on sys.path: this script lives there
-import cpu
-import hostile
-import security
-from stack import LOGS, ROOT, Stack
+from tierline_harness import cpu, hostile, security
+from tierline_harness.distributed import LOGS, Stack
+from tierline_harness.stack import DESK_PYTHON, ROOT
 
-SCALE = Path(__file__).resolve().parent
+HARNESS = ROOT / "harness"
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 AGENT = ("alex", "alex-demo-pass")  # the demo associate: the hostile corpus logs in as them
 SHIFT_ROLE = "associate"
 
@@ -72,7 +72,7 @@ def staff_the_shift(stack: Stack, size: int) -> list[tuple[str, str]]:
     for i in range(1, size + 1):
         username = f"load.associate{i}"
         password = shift_password(stack, username)
-        cli = [str(ROOT / "desk/.venv/bin/python"), "-m", "tierline_desk.cli"]
+        cli = [str(DESK_PYTHON), "-m", "tierline_desk.cli"]
         flags = ["--role", SHIFT_ROLE, "--name", f"Load associate {i}", "--password-stdin"]
         subprocess.run(
             [*cli, "create-user", username, *flags],
@@ -406,9 +406,9 @@ def run_locust(
     env["SCALE_THINK_MIN"] = str(args.think_min)
     env["SCALE_THINK_MAX"] = str(args.think_max)
     command = [
-        str(SCALE / ".venv/bin/locust"),
+        str(HARNESS / ".venv/bin/locust"),
         "-f",
-        str(SCALE / "locustfile.py"),
+        str(LOCUSTFILE),
         "--headless",
         "--users",
         str(args.shoppers),
@@ -423,8 +423,9 @@ def run_locust(
         "--only-summary",
         "--loglevel",
         "WARNING",
+        "ScaledShopper",
     ]
-    with subprocess.Popen(command, cwd=SCALE, env=env) as locust:
+    with subprocess.Popen(command, cwd=HARNESS, env=env) as locust:
         started(locust.pid)
         try:
             return locust.wait()
@@ -487,7 +488,7 @@ def run_desk_suite_on_postgres(stack: Stack, after: AfterLoad) -> None:
             "RBAC_REPORT": str(matrix_file),
         }
         status = subprocess.run(
-            [str(ROOT / "desk/.venv/bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            [str(DESK_PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
             cwd=ROOT / "desk",
             env=env,
             check=False,

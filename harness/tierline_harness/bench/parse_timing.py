@@ -1,9 +1,10 @@
-"""Milliseconds per message of one trained model, for bench/run.py's pipelines phase.
+"""Milliseconds per message of one trained model, for the bench's pipelines phase (run.py).
 
-Runs in the bot's venv (it imports Rasa): `.venv/bin/python bench/parse_timing.py MODEL SPLIT...`.
-Parses every message of the given NLU files once with ``Agent.parse_message`` (what the Rasa
-server calls for each incoming message), after one warm-up parse, and prints the durations in
-milliseconds as one JSON list on the last line.
+Runs in the bot's venv (it imports Rasa), by path:
+`.venv/bin/python harness/tierline_harness/bench/parse_timing.py MODEL SPLIT...`. Parses every
+message of the given NLU files once with ``Agent.parse_message`` (what the Rasa server calls for
+each incoming message), after one warm-up parse, and prints the durations in milliseconds as one
+JSON list on the last line.
 """
 
 from __future__ import annotations

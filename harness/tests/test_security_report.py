@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from security import (
+from tierline_harness.security import (
     SecurityReport,
     Target,
     check_console_cors,

@@ -1,4 +1,5 @@
-"""CPU used by each process of the stack, and by the load generator, while test-scaled runs.
+"""CPU and memory of processes: each process of the stack, and the load generator, while
+test-scaled runs (:class:`CpuMonitor`); a bench server's CPU per turn and peak memory.
 
 A background thread reads every named process tree's CPU time once a second (psutil); the
 report gives each one's average share of one core over any window (the whole load, each fault),
@@ -39,6 +40,47 @@ def tree_cpu_seconds(pid: int) -> dict[int, float]:
             continue
         seconds[process.pid] = times.user + times.system
     return seconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far."""
+    return sum(tree_cpu_seconds(pid).values())
+
+
+@dataclass
+class RssSampler:
+    """Samples a process tree's resident memory every 0.2 s; keeps the peak."""
+
+    pid: int
+    peak_bytes: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _sample(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+            tree = [root, *root.children(recursive=True)]
+            total = sum(p.memory_info().rss for p in tree)
+        except psutil.Error:
+            return
+        self.peak_bytes = max(self.peak_bytes, total)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.2):
+            self._sample()
+
+    def begin(self) -> None:
+        """Starts sampling in a background thread."""
+        self._sample()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def end(self) -> float:
+        """Stops sampling; the peak in MB."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        return self.peak_bytes / 1e6
 
 
 @dataclass

@@ -12,17 +12,18 @@ from pathlib import Path
 
 import pytest
 
-import stack
-from shopper import shopper_address
+from tierline_harness import distributed
+from tierline_harness.shopper import shopper_address
+from tierline_harness.stack import Service
 
 
 @pytest.fixture
 def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(stack, "NGINX_DIR", tmp_path)
-    monkeypatch.setattr(stack, "LOGS", tmp_path)
-    monkeypatch.setattr(stack, "shared_dir", lambda: tmp_path)
+    monkeypatch.setattr(distributed, "NGINX_DIR", tmp_path)
+    monkeypatch.setattr(distributed, "LOGS", tmp_path)
+    monkeypatch.setattr(distributed, "shared_dir", lambda: tmp_path)
     (tmp_path / "nginx-tmp").mkdir()
-    return stack.write_nginx_conf(stack.Ports()).read_text()
+    return distributed.write_nginx_conf(distributed.Ports()).read_text()
 
 
 def test_nginx_accepts_the_generated_config(conf: str, tmp_path: Path) -> None:
@@ -45,11 +46,11 @@ def test_nginx_refusals_carry_a_code_and_a_message(conf: str) -> None:
 
 
 def test_services_outlive_nginx_idle_connections() -> None:
-    env = stack.Stack.__new__(stack.Stack)  # app_env needs no running process
-    env.ports = stack.Ports()
+    env = distributed.Stack.__new__(distributed.Stack)  # app_env needs no running process
+    env.ports = distributed.Ports()
     env.secrets = {"SCALED_DB_PASSWORD": "pw"}
     values = env.app_env()
-    assert int(values["SANIC_KEEP_ALIVE_TIMEOUT"]) > stack.UPSTREAM_IDLE_SECONDS
+    assert int(values["SANIC_KEEP_ALIVE_TIMEOUT"]) > distributed.UPSTREAM_IDLE_SECONDS
 
 
 def test_each_simulated_shopper_has_its_own_benchmark_range_address() -> None:
@@ -62,11 +63,11 @@ def test_a_checkout_closed_to_other_users_is_not_reachable(tmp_path: Path) -> No
     private = tmp_path / "private"
     (private / "repo").mkdir(parents=True)
     private.chmod(0o700)
-    assert not stack.reachable_by_others(private / "repo" / "var")
+    assert not distributed.reachable_by_others(private / "repo" / "var")
     private.chmod(0o755)
-    assert stack.reachable_by_others(private / "repo" / "var") == stack.reachable_by_others(
-        tmp_path
-    )
+    assert distributed.reachable_by_others(
+        private / "repo" / "var"
+    ) == distributed.reachable_by_others(tmp_path)
 
 
 def test_a_niced_start_serves_at_normal_priority_once_ready(
@@ -74,7 +75,6 @@ def test_a_niced_start_serves_at_normal_priority_once_ready(
 ) -> None:
     """A replica loads its model at low priority and serves at normal priority (as root; a
     user who could not raise it again starts it at normal priority)."""
-    monkeypatch.setattr(stack, "LOGS", tmp_path)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -83,8 +83,8 @@ def test_a_niced_start_serves_at_normal_priority_once_ready(
         "print('nice at start', os.nice(0), flush=True)\n"
         f"s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); time.sleep(30)\n"
     )
-    service = stack.Service(
-        "niced", [sys.executable, "-c", script], {}, ready_port=port, startup_nice=10
+    service = Service(
+        "niced", [sys.executable, "-c", script], {}, tmp_path, ready_port=port, startup_nice=10
     )
     try:
         service.start()

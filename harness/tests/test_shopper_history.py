@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from websockets.sync.server import Server, ServerConnection, serve
 
-from shopper import ShopperChat
+from tierline_harness.shopper import ShopperChat
 
 LINES = [
     {"type": "message", "seq": 1, "sender": "shopper", "text": "hi", "client_id": "c1"},

@@ -17,7 +17,7 @@ sessions; each must meet the limit's clear message (``rate_limited``; 429 + Retr
 
 Run against a live desk::
 
-    desk/.venv/bin/python -m scale.hostile --url http://127.0.0.1:8000
+    harness/.venv/bin/python -m tierline_harness.hostile --url http://127.0.0.1:8000
 
 It prints each failed case's name and problems, then ``hostile=H`` (H failed cases), and exits
 1 when H > 0. ``DESK_API_TOKEN`` in the environment enables the authorised ``/api/v1`` cases;
@@ -48,7 +48,7 @@ Auth = Literal["none", "bot", "wrong-bot", "console", "console-no-csrf"]
 ORDER = "112-4839201-5573910"  # a demo order (desk/tierline_desk/demo/orders.json)
 KB = 1024
 # A body over 1 MB: the public door's proxy refuses it with 413 (nginx's client_max_body_size,
-# answered as JSON, scale/stack.py); the desk on its own validates it and says 422.
+# answered as JSON, distributed.py); the desk on its own validates it and says 422.
 TOO_BIG = frozenset({413, 422})
 # Paths the public door's proxy refuses before the desk sees them (nginx, answered as JSON):
 # over its 8 KB request-line buffer (414), a NUL byte decoded from the path (400).

@@ -1,8 +1,8 @@
 """The distributed-mode stack on one machine: PostgreSQL, Redis, nginx and every app replica.
 
-``python scale/stack.py run`` (what ``make run-scaled`` calls) starts it all and stops it all on
-Ctrl-C; ``make test-scaled`` uses :class:`Stack` to start the same processes and to kill and
-restart single ones during load.
+``python -m tierline_harness.distributed run`` (what ``make run-scaled`` calls) starts it all and
+stops it all on Ctrl-C; ``make test-scaled`` (tierline_harness/scaled.py) uses :class:`Stack` to
+start the same processes and to kill and restart single ones during load.
 
 Every process gets its settings from environment variables (the names a retailer sets when the
 services run on separate machines; README "Distributed deployment"). For this demo they all
@@ -33,18 +33,17 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tierline_harness.stack import BOT_PYTHON, DESK_PYTHON, ROOT, Service, read_env
+
 VAR = ROOT / "var" / "scaled"
 LOGS = VAR / "logs"
 NGINX_DIR = VAR / "nginx"
@@ -122,16 +121,6 @@ class Ports:
         )
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            if "=" in line and not line.lstrip().startswith("#"):
-                key, value = line.split("=", 1)
-                values[key.strip()] = value.strip()
-    return values
-
-
 def pg_bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if not found:
@@ -159,109 +148,12 @@ def install_missing() -> None:
     )
 
 
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return bool(200 <= resp.status < 300)
-    except OSError:
-        return False
-
-
-@dataclass
-class Service:
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    ready_url: str | None = None
-    ready_port: int | None = None
-    cwd: Path = ROOT
-    user: str | None = None  # run as this user (PostgreSQL refuses root)
-    stop_signal: int = signal.SIGTERM
-    # Niceness while starting, back to 0 once ready: a replica loading its model (tens of
-    # CPU-seconds) must not take the CPU its serving peers need. Only where the priority can be
-    # raised again (root); elsewhere it starts at normal priority.
-    startup_nice: int = 0
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-
-    def start(self) -> None:
-        LOGS.mkdir(parents=True, exist_ok=True)
-        log = (LOGS / f"{self.name}.log").open("ab")
-        argv = self.argv
-        if self.startup_nice and os.geteuid() == 0:
-            argv = ["nice", "-n", str(self.startup_nice), *argv]
-        if self.user is not None and os.geteuid() == 0:
-            argv = ["runuser", "-u", self.user, "--", *argv]
-        self.process = subprocess.Popen(
-            argv,
-            cwd=self.cwd,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def wait_ready(self, timeout: float = 180.0) -> None:
-        """Until it is ready (then at normal priority); RuntimeError if it exits or times out."""
-        deadline = time.monotonic() + timeout
-        log = LOGS / f"{self.name}.log"
-        while time.monotonic() < deadline:
-            if self.ready():
-                self.serve_at_normal_priority()
-                return
-            if not self.running():
-                raise RuntimeError(f"{self.name} exited; see {log}")
-            time.sleep(0.3)
-        raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s; see {log}")
-
-    def serve_at_normal_priority(self) -> None:
-        """Every thread of its process group back to niceness 0 (after a niced start-up)."""
-        if self.startup_nice and os.geteuid() == 0 and self.running() and self.process:
-            with contextlib.suppress(ProcessLookupError):
-                os.setpriority(os.PRIO_PGRP, self.process.pid, 0)
-
-    def ready(self) -> bool:
-        if self.ready_url is not None:
-            return http_ok(self.ready_url)
-        return self.ready_port is not None and port_open(self.ready_port)
-
-    def signal(self, sig: int) -> None:
-        if self.running() and self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, sig)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        if not self.running() or self.process is None:
-            return
-        self.signal(self.stop_signal)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.signal(signal.SIGKILL)
-            self.process.wait(5)
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: a crash, not a shutdown."""
-        if self.process is not None:
-            self.signal(signal.SIGKILL)
-            self.process.wait(10)
-
-
 class Stack:
     """Starts, kills and restarts the demo's processes by name."""
 
     def __init__(self, ports: Ports | None = None) -> None:
         self.ports = ports or Ports.from_env()
-        self.secrets = read_dotenv(ROOT / ".env")
+        self.secrets = read_env()
         self.services: dict[str, Service] = {}
         self._define()
 
@@ -346,6 +238,7 @@ class Stack:
                     "max_connections=300",
                 ],
                 self.base_env(),
+                LOGS,
                 ready_port=p.postgres,
                 user="postgres",
                 stop_signal=signal.SIGINT,  # fast shutdown; SIGTERM waits for every client
@@ -370,6 +263,7 @@ class Stack:
                     "2000",
                 ],
                 self.base_env(),
+                LOGS,
                 ready_port=p.redis,
             )
         )
@@ -377,7 +271,7 @@ class Stack:
             Service(
                 "mail",
                 [
-                    str(ROOT / "desk/.venv/bin/python"),
+                    str(DESK_PYTHON),
                     "-m",
                     "tierline_desk.cli",
                     "mail-catcher",
@@ -387,6 +281,7 @@ class Stack:
                     str(VAR / "mail"),
                 ],
                 env,
+                LOGS,
                 ready_port=p.mail,
                 cwd=ROOT / "desk",
             )
@@ -396,7 +291,7 @@ class Stack:
                 Service(
                     f"actions{i}",
                     [
-                        str(ROOT / ".venv/bin/python"),
+                        str(BOT_PYTHON),
                         "-m",
                         "rasa_sdk",
                         "--actions",
@@ -405,6 +300,7 @@ class Stack:
                         str(port),
                     ],
                     {**env, "SANIC_HOST": "127.0.0.1"},
+                    LOGS,
                     ready_url=f"http://127.0.0.1:{port}/health",
                 )
             )
@@ -414,7 +310,7 @@ class Stack:
                     f"rasa{i}",
                     [
                         # RASA_TOKEN reaches Rasa through the environment, never argv.
-                        str(ROOT / ".venv/bin/python"),
+                        str(BOT_PYTHON),
                         "-m",
                         "rasa_runtime.serve",
                         "run",
@@ -431,6 +327,7 @@ class Stack:
                         "models",
                     ],
                     env,
+                    LOGS,
                     ready_url=f"http://127.0.0.1:{port}/webhooks/rest/health",
                     startup_nice=10,
                 )
@@ -440,7 +337,7 @@ class Stack:
                 Service(
                     f"desk{i}",
                     [
-                        str(ROOT / "desk/.venv/bin/python"),
+                        str(DESK_PYTHON),
                         "-m",
                         "uvicorn",
                         "tierline_desk.main:create_app",
@@ -457,6 +354,7 @@ class Stack:
                         "logging.json",  # desk/logging.json: a timestamp on every line
                     ],
                     {**env, "DESK_REPLICA": f"desk{i}"},
+                    LOGS,
                     ready_url=f"http://127.0.0.1:{port}/healthz",
                     cwd=ROOT / "desk",
                 )
@@ -466,6 +364,7 @@ class Stack:
                 "nginx",
                 ["nginx", "-c", str(NGINX_DIR / "nginx.conf"), "-g", "daemon off;"],
                 self.base_env(),
+                LOGS,
                 ready_url=f"http://127.0.0.1:{p.public}/healthz",
             )
         )
@@ -569,7 +468,7 @@ class Stack:
 
     def migrate_desk(self) -> None:
         env = self.app_env()
-        python = str(ROOT / "desk/.venv/bin/python")
+        python = str(DESK_PYTHON)
         for command in ("migrate", "seed-demo"):
             subprocess.run(
                 [python, "-m", "tierline_desk.cli", command], cwd=ROOT / "desk", env=env, check=True
@@ -649,7 +548,7 @@ def write_nginx_conf(ports: Ports) -> Path:
             f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in items
         )
 
-    conf = f"""# Generated by scale/stack.py; edit that, not this.
+    conf = f"""# Generated by tierline_harness/distributed.py; edit that, not this.
 worker_processes 1;
 pid {NGINX_DIR / "nginx.pid"};
 error_log {LOGS / "nginx-error.log"} warn;

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from websockets.sync.server import Server, ServerConnection, serve
 
-from shopper import ShopperChat, audit
+from tierline_harness.shopper import ShopperChat, audit
 
 ANSWER = {"type": "message", "seq": 2, "sender": "bot", "text": "It's on its way.", "buttons": []}
 

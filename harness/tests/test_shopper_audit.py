@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shopper import APOLOGY_START, ChatLog, Turn, audit
+from tierline_harness.shopper import APOLOGY_START, ChatLog, Turn, audit
 
 
 def line(seq: int, sender: str = "bot", text: str = "ok", **extra: Any) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from websockets.sync.server import Server, ServerConnection, serve
 
-import shopper
-from shopper import ShopperChat
+from tierline_harness import shopper
+from tierline_harness.shopper import ShopperChat
 
 
 def _chat_server(connection: ServerConnection) -> None:

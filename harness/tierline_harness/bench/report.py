@@ -1,4 +1,5 @@
-"""bench/results.md, the plots, and the summary line, from var/bench/results.json."""
+"""The bench's results.md (docs/bench-runs/latest/), the plots, and the summary line, from
+var/bench/results.json."""
 
 from __future__ import annotations
 
@@ -167,7 +168,7 @@ def _pipelines_table(results: Results) -> list[str]:
     lines = [
         "## Candidate NLU pipelines",
         "",
-        "Each candidate (config.yml and bench/pipelines/*.yml) trained from scratch (full "
+        "Each candidate (config.yml and harness/pipelines/*.yml) trained from scratch (full "
         "`rasa train`, timed), cross-validated on data/nlu, and scored on both held-out splits. "
         "Choose by cross-validation, test_split and training time (≤ 60 s); the outsiders' "
         "split is reported, never used to choose. Parse time: `Agent.parse_message` per "
@@ -340,7 +341,7 @@ def write(results: Results, outdir: Path, workdir: Path, raw: str = "") -> None:
         "",
         "`project` is config.yml (spaCy EntityRuler + count vectors + logistic regression, "
         "RulePolicy); `default` is Rasa 3.6's default pipeline and policies "
-        "(bench/default-config.yml), trained on the same data in the same run. The default "
+        "(harness/default-config.yml), trained on the same data in the same run. The default "
         "pipeline has no rule-based extractor: DIET learns order numbers and promo codes from the "
         "annotations in data/nlu.",
         "",

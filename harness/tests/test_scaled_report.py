@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import time
 
-from test_scaled import (
+from tierline_harness.scaled import (
     Apology,
     FaultReport,
     conversation_problems,
