@@ -42,7 +42,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tierline_harness.stack import BOT_PYTHON, DESK_PYTHON, ROOT, Service, read_env
+from tierline_harness.stack import (
+    DESK_PYTHON,
+    ROOT,
+    Service,
+    action_server,
+    desk_server,
+    mail_catcher,
+    rasa_server,
+    read_env,
+)
 
 VAR = ROOT / "var" / "scaled"
 LOGS = VAR / "logs"
@@ -270,16 +279,7 @@ class Stack:
         self.add(
             Service(
                 "mail",
-                [
-                    str(DESK_PYTHON),
-                    "-m",
-                    "tierline_desk.cli",
-                    "mail-catcher",
-                    "--port",
-                    str(p.mail),
-                    "--maildir",
-                    str(VAR / "mail"),
-                ],
+                mail_catcher(p.mail, VAR / "mail"),
                 env,
                 LOGS,
                 ready_port=p.mail,
@@ -290,15 +290,7 @@ class Stack:
             self.add(
                 Service(
                     f"actions{i}",
-                    [
-                        str(BOT_PYTHON),
-                        "-m",
-                        "rasa_sdk",
-                        "--actions",
-                        "actions",
-                        "--port",
-                        str(port),
-                    ],
+                    action_server(port),
                     {**env, "SANIC_HOST": "127.0.0.1"},
                     LOGS,
                     ready_url=f"http://127.0.0.1:{port}/health",
@@ -308,24 +300,7 @@ class Stack:
             self.add(
                 Service(
                     f"rasa{i}",
-                    [
-                        # RASA_TOKEN reaches Rasa through the environment, never argv.
-                        str(BOT_PYTHON),
-                        "-m",
-                        "rasa_runtime.serve",
-                        "run",
-                        "--enable-api",
-                        "--interface",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--credentials",
-                        "credentials.yml",
-                        "--endpoints",
-                        "endpoints-scaled.yml",
-                        "--model",
-                        "models",
-                    ],
+                    rasa_server(port, "endpoints-scaled.yml", "models"),
                     env,
                     LOGS,
                     ready_url=f"http://127.0.0.1:{port}/webhooks/rest/health",
@@ -336,23 +311,15 @@ class Stack:
             self.add(
                 Service(
                     f"desk{i}",
-                    [
-                        str(DESK_PYTHON),
-                        "-m",
-                        "uvicorn",
-                        "tierline_desk.main:create_app",
-                        "--factory",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
+                    desk_server(
+                        port,
                         "--proxy-headers",
                         "--timeout-keep-alive",
                         str(UPSTREAM_IDLE_SECONDS + 15),  # as SANIC_KEEP_ALIVE_TIMEOUT
                         "--no-access-log",
                         "--log-config",
                         "logging.json",  # desk/logging.json: a timestamp on every line
-                    ],
+                    ),
                     {**env, "DESK_REPLICA": f"desk{i}"},
                     LOGS,
                     ready_url=f"http://127.0.0.1:{port}/healthz",
@@ -420,26 +387,23 @@ class Stack:
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         psql = [*as_pg, pg_bin("psql"), "-h", str(pg_sockets()), "-p", str(self.ports.postgres)]
         password = self.db_password().replace("'", "''")
-        exists = subprocess.run(
-            [*psql, "-tAc", "SELECT 1 FROM pg_roles WHERE rolname = 'tierline'", "postgres"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        verb = "ALTER" if exists == "1" else "CREATE"
+
+        def found(query: str) -> bool:
+            """Whether ``query`` (``SELECT 1 ...`` in the postgres database) finds a row."""
+            rows = subprocess.run(
+                [*psql, "-tAc", query, "postgres"], check=True, capture_output=True, text=True
+            )
+            return rows.stdout.strip() == "1"
+
+        verb = "ALTER" if found("SELECT 1 FROM pg_roles WHERE rolname = 'tierline'") else "CREATE"
         subprocess.run(
             [*psql, "-qc", f"{verb} ROLE tierline LOGIN PASSWORD '{password}'", "postgres"],
             check=True,
         )
-        # The desk's test suite makes a database per test (test_scaled.py); the services' own
-        # role cannot create databases.
-        tests_exist = subprocess.run(
-            [*psql, "-tAc", f"SELECT 1 FROM pg_roles WHERE rolname = '{TEST_ROLE}'", "postgres"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        verb = "ALTER" if tests_exist == "1" else "CREATE"
+        # The desk's test suite makes a database per test (scaled.py); the services' own role
+        # cannot create databases.
+        tests_exist = found(f"SELECT 1 FROM pg_roles WHERE rolname = '{TEST_ROLE}'")
+        verb = "ALTER" if tests_exist else "CREATE"
         subprocess.run(
             [
                 *psql,
@@ -450,13 +414,7 @@ class Stack:
             check=True,
         )
         for db in ("tierline_desk", "tierline_rasa"):
-            found = subprocess.run(
-                [*psql, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'", "postgres"],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
-            if found != "1":
+            if not found(f"SELECT 1 FROM pg_database WHERE datname = '{db}'"):
                 subprocess.run([*psql, "-qc", f"CREATE DATABASE {db} OWNER tierline", "postgres"])
 
     def test_database_url(self) -> str:

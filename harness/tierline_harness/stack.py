@@ -50,6 +50,65 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def desk_server(port: int, *options: str) -> list[str]:
+    """The desk's web server on 127.0.0.1:port (run from desk/), with uvicorn's ``options``."""
+    return [
+        str(DESK_PYTHON),
+        "-m",
+        "uvicorn",
+        "tierline_desk.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *options,
+    ]
+
+
+def mail_catcher(port: int, maildir: Path | str) -> list[str]:
+    """The desk's mail catcher on port, writing into maildir (run from desk/)."""
+    return [
+        str(DESK_PYTHON),
+        "-m",
+        "tierline_desk.cli",
+        "mail-catcher",
+        "--port",
+        str(port),
+        "--maildir",
+        str(maildir),
+    ]
+
+
+def action_server(port: int) -> list[str]:
+    """The bot's action server on port (run from the repository root)."""
+    return [str(BOT_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_server(port: int, endpoints: Path | str, model: Path | str) -> list[str]:
+    """Rasa as the Procfile starts it, on 127.0.0.1:port (run from the repository root).
+
+    RASA_TOKEN reaches Rasa through the environment (rasa_runtime/serve.py), never argv.
+    """
+    return [
+        str(BOT_PYTHON),
+        "-m",
+        "rasa_runtime.serve",
+        "run",
+        "--enable-api",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--credentials",
+        "credentials.yml",
+        "--endpoints",
+        str(endpoints),
+        "--model",
+        str(model),
+    ]
+
+
 @dataclass
 class Service:
     """One process of a stack, in a session of its own (so signals reach its children), its

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import yaml
 
-from tierline_harness.stack import BOT_PYTHON, DESK_PYTHON, ROOT, Service, port_open, read_env
+from tierline_harness import stack
+from tierline_harness.stack import ROOT, Service
 
 STARTUP_SECONDS = 300
 
@@ -51,7 +52,7 @@ class Services:
         with the demo data through its API) instead of the builtin demo tables.
         """
         workdir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **read_env()}
+        env = {**os.environ, **stack.read_env()}
         env.update(
             {
                 "STORE": store,
@@ -79,12 +80,12 @@ class Services:
         ports = [self.ports.desk, self.ports.mail, self.ports.actions]
         if self.store == "medusa":
             ports += [self.ports.medusa, self.ports.medusa_postgres]
-        busy = [p for p in ports if port_open(p)]
+        busy = [p for p in ports if stack.port_open(p)]
         if busy:
             raise RuntimeError(f"ports {busy} are busy: is another bench running?")
         (self.workdir / "desk.sqlite3").unlink(missing_ok=True)
         logs = self.workdir / "logs"
-        desk_cli = [str(DESK_PYTHON), "-m", "tierline_desk.cli"]
+        desk_cli = [str(stack.DESK_PYTHON), "-m", "tierline_desk.cli"]
         seed = ["seed-demo"]
         if self.store == "medusa":
             medusa = Service(
@@ -109,14 +110,7 @@ class Services:
             )
         mail = Service(
             "mail",
-            [
-                *desk_cli,
-                "mail-catcher",
-                "--port",
-                str(self.ports.mail),
-                "--maildir",
-                self.env["MAILDIR"],
-            ],
+            stack.mail_catcher(self.ports.mail, self.env["MAILDIR"]),
             self.env,
             logs,
             ready_port=self.ports.mail,
@@ -124,21 +118,9 @@ class Services:
         )
         desk = Service(
             "desk",
-            [
-                str(DESK_PYTHON),
-                "-m",
-                "uvicorn",
-                "tierline_desk.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.ports.desk),
-                "--log-config",
-                "logging.json",
-                "--log-level",
-                "warning",
-            ],
+            stack.desk_server(
+                self.ports.desk, "--log-config", "logging.json", "--log-level", "warning"
+            ),
             self.env,
             logs,
             ready_url=f"http://127.0.0.1:{self.ports.desk}/healthz",
@@ -146,15 +128,7 @@ class Services:
         )
         actions = Service(
             "actions",
-            [
-                str(BOT_PYTHON),
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "--port",
-                str(self.ports.actions),
-            ],
+            stack.action_server(self.ports.actions),
             self.env,
             logs,
             ready_url=f"http://127.0.0.1:{self.ports.actions}/health",
@@ -216,13 +190,9 @@ class RasaServer:
 
     def start(self) -> None:
         """Starts Rasa like the Procfile does (same credentials); records the start-up time."""
-        if port_open(self.port):
+        if stack.port_open(self.port):
             raise RuntimeError(f"port {self.port} is busy")
-        # The token reaches Rasa from the environment (rasa_runtime/serve.py), not argv.
-        args = [str(BOT_PYTHON), "-m", "rasa_runtime.serve", "run", "--enable-api"]
-        args += ["--interface", "127.0.0.1"]
-        args += ["--port", str(self.port), "--credentials", "credentials.yml"]
-        args += ["--endpoints", str(self.endpoints_file()), "--model", str(self.model)]
+        args = stack.rasa_server(self.port, self.endpoints_file(), self.model)
         logs = self.services.workdir / "logs"
         self.process = Service(
             f"rasa-{self.name}", args, self.services.env, logs, ready_check=self.model_loaded
