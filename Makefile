@@ -29,13 +29,17 @@ $(UV):
 	$(PY312) -m venv .tools
 	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
-.venv/.synced: pyproject.toml uv.lock | $(UV)
+# common/ (tierline_common) is installed into both environments as a built package: uv does not
+# notice a changed source file, so a change to common/ reinstalls it explicitly.
+COMMON_FILES := common/pyproject.toml $(wildcard common/tierline_common/*.py common/tierline_common/py.typed)
+
+.venv/.synced: pyproject.toml uv.lock $(COMMON_FILES) | $(UV)
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (pyenv install 3.10)"; exit 1; }
-	$(UV) sync --frozen --python $(PY310)
+	$(UV) sync --frozen --python $(PY310) --reinstall-package tierline-common
 	touch $@
 
-desk/.venv/.synced: desk/pyproject.toml desk/uv.lock | $(UV)
-	cd desk && ../$(UV) sync --frozen --python $(PY312)
+desk/.venv/.synced: desk/pyproject.toml desk/uv.lock $(COMMON_FILES) | $(UV)
+	cd desk && ../$(UV) sync --frozen --python $(PY312) --reinstall-package tierline-common
 	touch $@
 
 # The harness (load, faults, benchmarks, hostile input): Locust, plots and the stack's clients in
@@ -102,11 +106,14 @@ lint: install ## ruff and mypy on the bot, the desk and the harness
 	$(BOT)/python -m ruff check $(BOT_PACKAGES) tests scripts
 	$(BOT)/python -m ruff format --check $(BOT_PACKAGES) tests scripts
 	$(BOT)/python -m mypy $(BOT_PACKAGES)
+	cd common && ../$(BOT)/python -m ruff check . && ../$(BOT)/python -m ruff format --check .
+	cd common && ../$(BOT)/python -m mypy tierline_common
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk
 	$(MAKE) --no-print-directory harness-lint
 
-unit: install spacy scaled-deps medusa-deps ## Unit tests: actions (desk faked over HTTP), NLU rules, channel; desk API (and a real Medusa)
+unit: install spacy scaled-deps medusa-deps ## Unit tests: common code, actions (desk faked over HTTP), NLU rules, channel; desk API (and a real Medusa)
+	cd common && ../$(BOT)/python -m pytest
 	$(BOT)/python -m pytest -m "not nlu and not e2e and not e2e_medusa"
 	cd desk && .venv/bin/python -m pytest
 	cd harness && .venv/bin/python -m pytest

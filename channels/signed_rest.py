@@ -1,9 +1,9 @@
 """Rasa's REST channel, with a signed-in customer id that cannot be forged.
 
 The backend relays web chat to ``/webhooks/rest/webhook``. When the shopper is signed in,
-it sends ``metadata: {"customer_id": ..., "customer_signature": hex(HMAC-SHA256(secret,
-customer_id))}``. This channel passes ``customer_id`` on to the tracker only when the
-signature matches, so actions can trust it as proof of who the shopper is.
+it sends ``metadata: {"customer_id": ..., "customer_signature": ...}``, the signature made by
+``tierline_common.signing.sign_customer_id``. This channel passes ``customer_id`` on to the
+tracker only when the signature matches, so actions can trust it as proof of who the shopper is.
 
 Unlike Rasa's REST channel, a message that fails inside Rasa is answered with an error status,
 never with a 200 and whatever was said before the failure, and the shopper's text is never
@@ -16,15 +16,14 @@ message. The desk shows what was said, then apologises and offers a person.
 
 A text that starts like a command (``/intent{...}``, after spaces, invisible characters or
 slash look-alikes) forces an intent, so it is passed on only with ``metadata.command_signature``
-= hex(HMAC-SHA256(secret, "command" NUL sender NUL text)): the desk signs the payloads
-of buttons the bot offered, and nothing else. Any other such text reaches Rasa as plain words
+(``tierline_common.signing.sign_command``): the desk signs the payloads of buttons the bot
+offered, and nothing else. Any other such text reaches Rasa as plain words
 (:func:`plain_text`), a second line behind the desk's own cleaning of what shoppers type.
 """
 
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import hmac
 import logging
 import unicodedata
@@ -36,6 +35,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from tierline_common.signing import sign_command, sign_customer_id
 
 from rasa_runtime.garbage_collection import freeze_startup_objects
 from tracker_stores.guarded_sql import active_store
@@ -64,10 +64,6 @@ def watch_action_failures() -> None:
     processor_logger = logging.getLogger("rasa.core.processor")
     if not any(isinstance(f, ActionFailureWatch) for f in processor_logger.filters):
         processor_logger.addFilter(ActionFailureWatch())
-
-
-def sign_customer_id(customer_id: str, secret: str) -> str:
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
 
 
 def verified_customer_id(metadata: Any, secret: str) -> str | None:
@@ -115,11 +111,6 @@ def plain_text(text: str) -> str:
     while start < len(text) and (_skippable(text[start]) or text[start] in SLASH_LOOKALIKES):
         start += 1
     return text[start:].strip()
-
-
-def sign_command(sender_id: str, text: str, secret: str) -> str:
-    message = f"command\0{sender_id}\0{text}"
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 def offered_command(metadata: Any, sender_id: str, text: str, secret: str) -> bool:

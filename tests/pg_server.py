@@ -11,13 +11,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from tierline_common.ports import free_port
 
 
 def _bin(name: str) -> str:
@@ -28,12 +28,6 @@ def _bin(name: str) -> str:
             "postgresql`); these tests need a real PostgreSQL"
         )
     return found[-1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PostgresServer:

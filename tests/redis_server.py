@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
-
-from tests.pg_server import free_port
+from tierline_common.ports import free_port, wait_for_port
 
 
 class RedisServer:
@@ -41,13 +38,8 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        if not wait_for_port(self.port, timeout=10):
+            raise RuntimeError("redis-server did not start")
 
     def stop(self) -> None:
         if self.process is not None:

@@ -10,7 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import log_masking
+from tierline_common import log_masking
+
 from .db import get_session_factory
 from .importer import ImportFailed, import_file, seed_demo
 from .migrate import upgrade_head

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from tierline_common import log_masking
 
-from . import log_masking, rasa_client
+from . import rasa_client
 from .auth import require_token
 from .cors import WidgetCORS
 from .errors import install_error_handlers

@@ -1,19 +1,18 @@
 """Talking to Rasa: relaying web chat to its REST channel, pausing and resuming conversations.
 
 Rasa listens on 127.0.0.1 only; the desk is the one public door. The REST channel gets the
-shopper's customer id in signed metadata (channels/signed_rest.py verifies it), never as text
+shopper's customer id in signed metadata (tierline_common.signing), never as text
 the browser could forge. The HTTP API calls carry RASA_TOKEN.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import threading
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+from tierline_common.signing import sign_command, sign_customer_id
 
 from .settings import get_settings
 
@@ -39,20 +38,6 @@ _async_client: httpx.AsyncClient | None = None
 # kept no connection alive; a claim and a hand-back were most of a busy desk's CPU.
 _sync_client: httpx.Client | None = None
 _sync_lock = threading.Lock()
-
-
-def sign_customer_id(customer_id: str, secret: str) -> str:
-    """The signature channels/signed_rest.py expects: hex HMAC-SHA256(secret, customer_id)."""
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
-
-
-def sign_command(conversation_id: str, text: str, secret: str) -> str:
-    """What channels/signed_rest.py expects for an offered button's payload.
-
-    Hex HMAC-SHA256(secret, "command" NUL conversation id NUL payload).
-    """
-    message = f"command\0{conversation_id}\0{text}"
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 def _client() -> httpx.AsyncClient:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -15,8 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-from channels.signed_rest import sign_command, sign_customer_id
+from tierline_common.ports import port_open
+from tierline_common.signing import sign_command, sign_customer_id
 
 ROOT = Path(__file__).resolve().parents[2]
 DESK = "http://127.0.0.1:8000"
@@ -32,11 +31,6 @@ def _read_env_file(path: Path) -> dict[str, str]:
             key, _, value = line.partition("=")
             values[key.strip()] = value.strip()
     return values
-
-
-def _port_in_use(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _wait_until_up(
@@ -90,7 +84,7 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     for port in (8000, 5055, 5005, 8025):
-        if _port_in_use(port):
+        if port_open(port):
             pytest.fail(f"port {port} is busy: stop `make run` before the end-to-end tests")
     workdir = tmp_path_factory.mktemp("stack")
     env = {**os.environ, **_read_env_file(ROOT / ".env")}

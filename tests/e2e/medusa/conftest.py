@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
+from tierline_common.ports import free_port, port_open
 
-from tests.e2e.conftest import ACTIONS, DESK, RASA, ROOT, Stack, _port_in_use, _read_env_file
+from tests.e2e.conftest import ACTIONS, DESK, RASA, ROOT, Stack, _read_env_file
 from tests.e2e.conftest import _wait_until_up as wait_until_up
-from tests.pg_server import free_port
 
 DESK_PYTHON = str(ROOT / "desk" / ".venv" / "bin" / "python")
 MEDUSA_STARTUP_SECONDS = 600
@@ -111,7 +111,7 @@ class MedusaStack(Stack):
 @pytest.fixture(scope="session")
 def medusa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MedusaStack]:
     for port in (8000, 5055, 5005, 8025):
-        if _port_in_use(port):
+        if port_open(port):
             pytest.fail(f"port {port} is busy: stop `make run` before the end-to-end tests")
     if not (ROOT / "desk" / "medusa" / "node_modules").is_dir():
         pytest.fail("Medusa's packages are missing: run `make medusa-deps`")
