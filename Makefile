@@ -44,8 +44,8 @@ desk/.venv/.synced: desk/pyproject.toml desk/uv.lock $(COMMON_FILES) | $(UV)
 
 # The harness (load, faults, benchmarks, hostile input): Locust, plots and the stack's clients in
 # a Python 3.12 environment of their own, so Rasa's pins never meet Locust's.
-harness/.venv/.synced: harness/pyproject.toml harness/uv.lock | $(UV)
-	cd harness && ../$(UV) sync --frozen --python $(PY312)
+harness/.venv/.synced: harness/pyproject.toml harness/uv.lock $(COMMON_FILES) | $(UV)
+	cd harness && ../$(UV) sync --frozen --python $(PY312) --reinstall-package tierline-common
 	touch $@
 
 # Always run: it only adds secrets a newer version needs, never changes existing ones.

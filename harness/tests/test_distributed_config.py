@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tierline_common.ports import free_port
 
 from tierline_harness import distributed
 from tierline_harness.shopper import shopper_address
@@ -75,9 +75,7 @@ def test_a_niced_start_serves_at_normal_priority_once_ready(
 ) -> None:
     """A replica loads its model at low priority and serves at normal priority (as root; a
     user who could not raise it again starts it at normal priority)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     script = (
         "import os, socket, time\n"
         "print('nice at start', os.nice(0), flush=True)\n"

@@ -1,6 +1,6 @@
 """What the benchmarks and the distributed stack share: where things are, the .env secrets,
-port and HTTP probes, and :class:`Service`, one started process that can be waited for,
-stopped and killed.
+an HTTP probe (ports: tierline_common.ports), the servers' command lines, and
+:class:`Service`, one started process that can be waited for, stopped and killed.
 
 The bench's own desk and Rasa servers (tierline_harness/bench/services.py) and the distributed
 stack (tierline_harness/distributed.py) are both built from these.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
+from tierline_common.ports import port_open
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -32,13 +32,6 @@ def read_env(path: Path = ENV_FILE) -> dict[str, str]:
     if not path.exists():
         return {}
     return {key: value for key, value in dotenv_values(path).items() if value is not None}
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether something accepts connections on host:port."""
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
 
 
 def http_ok(url: str) -> bool:

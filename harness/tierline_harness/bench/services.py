@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import yaml
+from tierline_common.ports import port_open
 
 from tierline_harness import stack
 from tierline_harness.stack import ROOT, Service
@@ -80,7 +81,7 @@ class Services:
         ports = [self.ports.desk, self.ports.mail, self.ports.actions]
         if self.store == "medusa":
             ports += [self.ports.medusa, self.ports.medusa_postgres]
-        busy = [p for p in ports if stack.port_open(p)]
+        busy = [p for p in ports if port_open(p)]
         if busy:
             raise RuntimeError(f"ports {busy} are busy: is another bench running?")
         (self.workdir / "desk.sqlite3").unlink(missing_ok=True)
@@ -190,7 +191,7 @@ class RasaServer:
 
     def start(self) -> None:
         """Starts Rasa like the Procfile does (same credentials); records the start-up time."""
-        if stack.port_open(self.port):
+        if port_open(self.port):
             raise RuntimeError(f"port {self.port} is busy")
         args = stack.rasa_server(self.port, self.endpoints_file(), self.model)
         logs = self.services.workdir / "logs"
