@@ -21,8 +21,6 @@ Run headless with the class named on the command line:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import os
@@ -38,6 +36,7 @@ import websocket
 from locust import FastHttpUser, HttpUser, between, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
+from tierline_common.signing import sign_customer_id
 
 from tierline_harness.bench.conversations import (
     CONVERSATIONS,
@@ -65,9 +64,8 @@ _long_finished = 0
 
 
 def signed_metadata(customer_id: str) -> dict[str, str]:
-    """What the desk passes to Rasa for a signed-in shopper (channels/signed_rest.py checks it)."""
-    secret = os.environ["BENCH_IDENTITY_SECRET"].encode()
-    signature = hmac.new(secret, customer_id.encode(), hashlib.sha256).hexdigest()
+    """What the desk passes to Rasa for a signed-in shopper (the signed REST channel checks it)."""
+    signature = sign_customer_id(customer_id, os.environ["BENCH_IDENTITY_SECRET"])
     return {"customer_id": customer_id, "customer_signature": signature}
 
 
