@@ -42,8 +42,10 @@ desk/.venv/.synced: desk/pyproject.toml desk/uv.lock $(COMMON_FILES) | $(UV)
 	cd desk && ../$(UV) sync --frozen --python $(PY312) --reinstall-package tierline-common
 	touch $@
 
-scale/.venv/.synced: scale/pyproject.toml scale/uv.lock | $(UV)
-	cd scale && ../$(UV) sync --frozen --python $(PY312)
+# The harness (load, faults, benchmarks, hostile input): Locust, plots and the stack's clients in
+# a Python 3.12 environment of their own, so Rasa's pins never meet Locust's.
+harness/.venv/.synced: harness/pyproject.toml harness/uv.lock $(COMMON_FILES) | $(UV)
+	cd harness && ../$(UV) sync --frozen --python $(PY312) --reinstall-package tierline-common
 	touch $@
 
 # Always run: it only adds secrets a newer version needs, never changes existing ones.
@@ -53,7 +55,7 @@ scale/.venv/.synced: scale/pyproject.toml scale/uv.lock | $(UV)
 var:
 	mkdir -p var
 
-install: .venv/.synced desk/.venv/.synced scale/.venv/.synced .env var ## Create the environments (bot, desk, scale) and local secrets
+install: .venv/.synced desk/.venv/.synced harness/.venv/.synced .env var ## Create the environments (bot, desk, harness) and local secrets
 
 # Rewritten only when SPACY_BASE changes, so switching base rebuilds the pipeline.
 build/.spacy-base: FORCE
@@ -101,7 +103,7 @@ shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk a
 # components) and the rasa-sdk plugin shim.
 BOT_PACKAGES := actions rasa_extensions rasa_sdk_plugins
 
-lint: install ## ruff and mypy on both projects
+lint: install ## ruff and mypy on the bot, the desk and the harness
 	$(BOT)/python -m ruff check $(BOT_PACKAGES) tests scripts
 	$(BOT)/python -m ruff format --check $(BOT_PACKAGES) tests scripts
 	$(BOT)/python -m mypy $(BOT_PACKAGES)
@@ -109,15 +111,13 @@ lint: install ## ruff and mypy on both projects
 	cd common && ../$(BOT)/python -m mypy tierline_common
 	cd desk && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
 	cd desk && .venv/bin/python -m mypy tierline_desk
-	cd scale && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
-	cd scale && .venv/bin/python -m mypy .
-	$(MAKE) --no-print-directory bench-lint
+	$(MAKE) --no-print-directory harness-lint
 
 unit: install spacy ## Unit tests, no system packages: common code, actions (desk faked over HTTP), NLU rules, channel; the desk on SQLite
 	cd common && ../$(BOT)/python -m pytest
 	$(BOT)/python -m pytest -m "not nlu and not e2e and not e2e_medusa and not services"
 	cd desk && .venv/bin/python -m pytest -m "not services"
-	cd scale && .venv/bin/python -m pytest
+	cd harness && .venv/bin/python -m pytest
 
 integration: install scaled-deps medusa-deps ## Tests against real servers: Redis, PostgreSQL (Debian packages) and Medusa (npm)
 	$(BOT)/python -m pytest -m services
@@ -162,26 +162,19 @@ screenshots: train browser-deps ## Run the browser tests, saving their screensho
 
 test: lint medusa-lint unit integration validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
 
-# ---- bench: NLU quality and speed against Rasa's default pipeline (writes bench/results.md)
-# The load generator (Locust), plots and report live in their own Python 3.12 environment
-# (bench/pyproject.toml + bench/uv.lock), so Rasa's pins never meet Locust's.
-BENCH := bench/.venv/bin
+# ---- the harness (harness/, docs/benchmarks.md, docs/reliability.md)
+HARNESS := harness/.venv/bin
 
-bench/.venv/.synced: bench/pyproject.toml bench/uv.lock | $(UV)
-	cd bench && ../$(UV) sync --frozen --python $(PY312)
-	touch $@
+harness-lint: harness/.venv/.synced ## ruff and mypy on the harness
+	cd harness && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
+	cd harness && .venv/bin/python -m mypy .
 
-bench-env: bench/.venv/.synced
+# bench: NLU quality and speed against Rasa's default pipeline (docs/bench-runs/latest/results.md)
+bench: install spacy ## Benchmarks (long: trains both pipelines): docs/bench-runs/latest/results.md and plots
+	$(HARNESS)/python -m tierline_harness.bench.run
 
-bench: install spacy bench-env ## Benchmarks (long: trains both pipelines): bench/results.md, bench/*.png
-	$(BENCH)/python bench/run.py
-
-bench-smoke: bench-env ## The bench harness end to end against a fake Rasa (seconds; no timing checks)
-	$(BENCH)/python bench/run.py --smoke
-
-bench-lint: bench-env
-	cd bench && .venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
-	cd bench && .venv/bin/python -m mypy --explicit-package-bases .
+bench-smoke: harness/.venv/.synced var ## The bench harness end to end against a fake Rasa (seconds; no timing checks)
+	$(HARNESS)/python -m tierline_harness.bench.run --smoke
 
 # ---- audit: known vulnerabilities in both lock files (docs/security.md). Needs PyPI's JSON API
 # (pip-audit's vulnerability service); --strict fails when a package could not be audited, so an
@@ -259,19 +252,18 @@ medusa-lint: medusa-deps ## Type-check desk/medusa (tsc --noEmit)
 	cd $(MEDUSA_DIR) && npm run --silent typecheck
 
 # ---- distributed mode: PostgreSQL + Redis + nginx, 2 desks, 3 Rasa, 2 action servers
-SCALE := scale/.venv/bin
+scaled-deps: harness/.venv/.synced ## apt-get install PostgreSQL, Redis and nginx when missing (Debian packages)
+	$(HARNESS)/python -m tierline_harness.distributed deps
 
-scaled-deps: ## apt-get install PostgreSQL, Redis and nginx when missing (Debian packages)
-	$(PY312) scale/stack.py deps
+run-scaled: train scaled-deps ## Distributed demo on one machine: nginx :8080 in front of 2 of everything
+	DEMO_SHOP_ENABLED=true $(HARNESS)/python -m tierline_harness.distributed run
 
-run-scaled: train scaled-deps scale/.venv/.synced ## Distributed demo on one machine: nginx :8080 in front of 2 of everything
-	DEMO_SHOP_ENABLED=true $(SCALE)/python scale/stack.py run
-
-# CI's scale: 500 shoppers (SCALE_SHOPPERS), every fault (SCALE_FAULTS); see scale/test_scaled.py.
-test-scaled: train scaled-deps medusa-deps scale/.venv/.synced ## Load + faults on the distributed stack; prints the scaled: line
-	$(SCALE)/python scale/test_scaled.py
+# CI's scale: 500 shoppers (SCALE_SHOPPERS), every fault (SCALE_FAULTS); see
+# harness/tierline_harness/scaled.py.
+test-scaled: train scaled-deps medusa-deps ## Load + faults on the distributed stack; prints the scaled: line
+	$(HARNESS)/python -m tierline_harness.scaled
 
 FORCE:
 
 .PHONY: node-check pg-deps medusa-deps medusa-up medusa-order medusa-lint
-.PHONY: help install spacy train desk-db run shell lint unit integration desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean bench-env bench bench-smoke bench-lint audit audit-ci scaled-deps run-scaled test-scaled
+.PHONY: help install spacy train desk-db run shell lint unit integration desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean harness-lint bench bench-smoke audit audit-ci scaled-deps run-scaled test-scaled

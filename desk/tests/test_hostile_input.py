@@ -1,29 +1,19 @@
-"""The hostile-input corpus (scale/hostile.py) through the whole desk app, Rasa faked over HTTP.
+"""The harness's hostile-input corpus (tierline_harness.hostile) through the whole desk app.
 
-0 failed cases: no 5xx, no dropped socket, every message answered or refused with a clear
-error; floods meet the limits' messages. A failure prints every failed case's name.
+Rasa is faked over HTTP. 0 failed cases: no 5xx, no dropped socket, every message answered or
+refused with a clear error; floods meet the limits' messages. A failure prints every failed
+case's name.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import sys
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
-from tests.utils.desk import API_TOKEN
-from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until
-from tierline_desk.settings import get_settings
-
-# scale/ lives at the repository root (it also runs against a live desk); appended, so the
-# desk's own ``tests`` package keeps precedence over the bot's.
-sys.path.append(str(Path(__file__).resolve().parents[2]))
-
-from scale.hostile import (
+from tierline_harness.hostile import (
     HttpReply,
     Limits,
     Runner,
@@ -33,6 +23,10 @@ from scale.hostile import (
     corpus,
     report,
 )
+
+from tests.utils.desk import API_TOKEN
+from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until
+from tierline_desk.settings import get_settings
 
 __all__ = ["app", "rasa"]
 

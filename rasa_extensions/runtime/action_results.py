@@ -4,7 +4,7 @@ Rasa 3.6 checks every response of the action server with ``jsonschema.validate``
 ``RemoteAction.action_response_format_spec()``. That call re-checks the schema itself against
 the JSON Schema meta-schema each time and then tries each event against the 23 branches of a
 ``oneOf``: about 22 ms per action call on this machine, more than half of the Rasa server's CPU
-under load (bench/results.md has the profile).
+under load (docs/bench-runs/latest/results.md has the profile).
 
 Every ``oneOf`` branch of Rasa's event schema pins ``event`` to a different constant, so an event
 satisfies the ``oneOf`` exactly when it satisfies the branch named by its ``event``. The fast

@@ -2,7 +2,7 @@
 
 A Rasa server holds over half a million objects once TensorFlow, spaCy and the model are
 loaded, and a full collection walks all of them: about 290 ms on this machine, during which no
-message is answered (it showed as the slowest 5% of web chat turns in bench/results.md). Those
+message is answered (it showed as the slowest 5% of web chat turns in docs/benchmarks.md). Those
 objects live as long as the server, so once start-up is over they are moved out of the
 collector's sight with ``gc.freeze()``; a full collection then takes about a millisecond.
 """

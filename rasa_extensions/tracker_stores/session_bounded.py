@@ -3,7 +3,7 @@
 Rasa's SQL tracker store reads every event of the current session on each message, the rule
 policy walks all of them, and every custom action call sends all of them to the action server.
 A conversation that goes on for hundreds of turns gets slower with every turn (ten times slower
-at turn 300 in bench/results.md). Sessions bound that, but Rasa only starts a new one after a
+at turn 300 in docs/benchmarks.md). Sessions bound that, but Rasa only starts a new one after a
 pause measured in minutes (``session_config``).
 
 This store also starts a new session when the current one has grown past

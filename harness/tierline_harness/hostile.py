@@ -1,0 +1,1446 @@
+"""Hostile input through the public door: a named corpus of cases and a runner.
+
+Every case says what it sends (websocket frames to ``/chat/ws``, or an HTTP request to
+``/chat/api/session``, ``/api/v1/*`` or ``/console/api/*``) and how the reply is checked. The
+check is the same contract everywhere (docs/security.md):
+
+- HTTP: never a 5xx; a 4xx carries ``{"detail": {"code", "message"}}`` with a non-empty message
+  (a 429 also a ``Retry-After``); a 2xx has a non-empty body. Some cases also pin the status.
+- websocket: never a dropped connection. Every message or button frame is answered by an
+  ``ack`` followed by a non-empty bot (or system) line, or by an ``error`` frame with a code and
+  a non-empty message; a bad hello gets an error frame, then a close with its code. After the
+  case the socket must still answer a ``ping`` (unless it was meant to close).
+
+Floods run last (a session flood spends this client's budget for new chats): one socket
+sending faster than the limit, several sockets on one conversation, and one client opening
+sessions; each must meet the limit's clear message (``rate_limited``; 429 + Retry-After).
+
+Run against a live desk::
+
+    harness/.venv/bin/python -m tierline_harness.hostile --url http://127.0.0.1:8000
+
+It prints each failed case's name and problems, then ``hostile=H`` (H failed cases), and exits
+1 when H > 0. ``DESK_API_TOKEN`` in the environment enables the authorised ``/api/v1`` cases;
+``--console-user/--console-password`` (default: the demo associate) the logged-in console ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient, WebSocketTestSession
+
+Frame = dict[str, Any]
+Auth = Literal["none", "bot", "wrong-bot", "console", "console-no-csrf"]
+
+ORDER = "112-4839201-5573910"  # a demo order (desk/tierline_desk/demo/orders.json)
+KB = 1024
+# A body over 1 MB: the public door's proxy refuses it with 413 (nginx's client_max_body_size,
+# answered as JSON, distributed.py); the desk on its own validates it and says 422.
+TOO_BIG = frozenset({413, 422})
+# Paths the public door's proxy refuses before the desk sees them (nginx, answered as JSON):
+# over its 8 KB request-line buffer (414), a NUL byte decoded from the path (400).
+PROXY_REFUSES_PATH: dict[str, frozenset[int]] = {
+    "huge": frozenset({414}),
+    "null-byte": frozenset({400}),
+}
+BINARY = "binary:"  # a frame starting with this is sent as a binary websocket message
+# A valid client_id in a raw frame; the runner prefixes it per socket so ids stay unique within
+# a (pooled) conversation. Invalid ids (empty, too long, odd characters) are left as they are.
+_CLIENT_ID = re.compile(r'"client_id": "([A-Za-z0-9_-]{1,40})"')
+
+
+# ---------------------------------------------------------------- transports
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    status: int
+    headers: Mapping[str, str]
+    text: str
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+class SocketClosed(Exception):
+    """The server closed the websocket (``code`` 1006: dropped without a close frame)."""
+
+    def __init__(self, code: int, reason: str = "") -> None:
+        super().__init__(f"closed {code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
+class Socket(Protocol):
+    def send_text(self, data: str) -> None: ...
+
+    def send_bytes(self, data: bytes) -> None: ...
+
+    def receive(self, timeout: float) -> Frame:
+        """The next JSON frame; SocketClosed when closed, TimeoutError when none comes."""
+        ...
+
+
+class Door(Protocol):
+    """The public door, live (httpx + websockets) or in-process (a TestClient)."""
+
+    def http(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None
+    ) -> HttpReply:
+        """One request; cookies travel in a ``cookie`` header, never in a jar."""
+        ...
+
+    def websocket(self, path: str) -> AbstractContextManager[Socket]: ...
+
+
+class LiveDoor:
+    """A desk reached over the network: ``base_url`` like ``http://127.0.0.1:8000``."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+
+    def http(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None
+    ) -> HttpReply:
+        import httpx
+
+        self._http.cookies.clear()
+        try:
+            resp = self._http.request(method, path, headers=dict(headers), content=body)
+        except httpx.TransportError as exc:
+            return HttpReply(0, {}, f"transport error: {exc!r}")
+        return HttpReply(resp.status_code, _lower(resp.headers), resp.text)
+
+    @contextlib.contextmanager
+    def websocket(self, path: str) -> Iterator[Socket]:
+        from websockets.sync.client import connect
+
+        url = "ws" + self.base_url.removeprefix("http") + path
+        with connect(url, max_size=4 * 1024 * 1024, open_timeout=self.timeout) as ws:
+            yield _LiveSocket(ws)
+
+
+class _LiveSocket:
+    def __init__(self, ws: Any) -> None:
+        self._ws = ws
+
+    def send_text(self, data: str) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            self._ws.send(data)
+        except ConnectionClosed as exc:
+            raise SocketClosed(exc.rcvd.code if exc.rcvd else 1006) from exc
+
+    def send_bytes(self, data: bytes) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            self._ws.send(data)
+        except ConnectionClosed as exc:
+            raise SocketClosed(exc.rcvd.code if exc.rcvd else 1006) from exc
+
+    def receive(self, timeout: float) -> Frame:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            raw = self._ws.recv(timeout=timeout)
+        except ConnectionClosed as exc:
+            rcvd = exc.rcvd
+            raise SocketClosed(rcvd.code if rcvd else 1006, rcvd.reason if rcvd else "") from exc
+        frame = json.loads(raw)
+        if not isinstance(frame, dict):
+            raise ValueError(f"non-object frame {raw[:80]!r}")
+        return frame
+
+
+class TestClientDoor:
+    """The desk app in-process, through starlette's TestClient (the desk's tests)."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def http(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None
+    ) -> HttpReply:
+        self.client.cookies.clear()
+        resp = self.client.request(method, path, headers=dict(headers), content=body)
+        self.client.cookies.clear()
+        return HttpReply(resp.status_code, _lower(resp.headers), resp.text)
+
+    @contextlib.contextmanager
+    def websocket(self, path: str) -> Iterator[Socket]:
+        with self.client.websocket_connect(path) as ws:
+            yield _TestSocket(ws)
+
+
+class _TestSocket:
+    def __init__(self, ws: WebSocketTestSession) -> None:
+        self._ws = ws
+
+    def send_text(self, data: str) -> None:
+        self._ws.send_text(data)
+
+    def send_bytes(self, data: bytes) -> None:
+        self._ws.send_bytes(data)
+
+    def receive(self, timeout: float) -> Frame:
+        import anyio
+
+        async def next_message() -> Any:
+            with anyio.fail_after(timeout):
+                # The session's own receive() has no timeout; its stream does the same.
+                return await self._ws._send_rx.receive()
+
+        message = self._ws.portal.call(next_message)
+        if message["type"] == "websocket.close":
+            raise SocketClosed(int(message.get("code", 1000)), str(message.get("reason") or ""))
+        frame = json.loads(message["text"])
+        if not isinstance(frame, dict):
+            raise ValueError("non-object frame")
+        return frame
+
+
+# ---------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True)
+class HttpCase:
+    """One HTTP request; ``body`` is sent as raw bytes (JSON or deliberately not)."""
+
+    name: str
+    method: str
+    path: str
+    body: bytes | None = None
+    content_type: str | None = "application/json"
+    auth: Auth = "none"
+    expect_status: frozenset[int] = frozenset()  # empty: any non-5xx with a message
+    extra_headers: tuple[tuple[str, str], ...] = ()
+
+    def sends(self) -> str:
+        size = f", {len(self.body)} bytes" if self.body is not None else ""
+        return f"HTTP {self.method} {self.path} ({self.auth}{size})"
+
+
+@dataclass(frozen=True)
+class WsCase:
+    """Frames sent on ``/chat/ws`` after a proper hello (or instead of it: ``hello``)."""
+
+    name: str
+    frames: tuple[str, ...] = ()
+    expect_errors: tuple[str, ...] = ()  # error codes that must appear, in this order
+    expect_notice: bool = False  # a "notice" frame (e.g. the transcript request's answer)
+    hello: str | None = None  # raw first frame instead of a proper hello
+    expect_close: int | None = None  # the close code a bad hello must get
+    fresh_session: bool = False  # a conversation of its own (floods)
+    connections: int = 1  # the same frames on this many sockets of one conversation, in turn
+
+    def sends(self) -> str:
+        sizes = ", ".join(str(len(f)) for f in self.frames[:4])
+        more = "..." if len(self.frames) > 4 else ""
+        first = "bad hello" if self.hello is not None else "hello"
+        return f"websocket /chat/ws: {first} + {len(self.frames)} frame(s) [{sizes}{more} chars]"
+
+    def message_frames(self) -> int:
+        """How many frames are chat messages (what the per-conversation limit counts)."""
+        return sum(1 for f in self.frames if _frame_type(f) in ("message", "button"))
+
+
+@dataclass(frozen=True)
+class SessionFloodCase:
+    """``count`` new-session requests from one client: a 429 with Retry-After must come."""
+
+    name: str
+    count: int
+
+    def sends(self) -> str:
+        return f"HTTP POST /chat/api/session x{self.count}"
+
+
+Case = HttpCase | WsCase | SessionFloodCase
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The desk's flood limits (settings.py, "flood limits"); floods are sized above them."""
+
+    connection_burst: int = 8
+    conversation_burst: int = 16
+    sessions_per_ip_burst: int = 30
+
+
+def _frame_type(raw: str) -> Any:
+    try:
+        frame = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return frame.get("type") if isinstance(frame, dict) else None
+
+
+def _msg(text: str, client_id: str) -> str:
+    return json.dumps({"type": "message", "client_id": client_id, "text": text})
+
+
+def _j(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+# Text payloads: each goes to the bot as a chat message (and, where it fits, as a field).
+CONTROL = "".join(chr(c) for c in range(0, 32) if chr(c) not in "\n\t")
+TEXTS: dict[str, str] = {
+    "plain": "where is my order 112-4839201-5573910",
+    "control-chars-around-text": f"{CONTROL}hello{CONTROL}",
+    "nul-bytes": "hi\x00there\x00",
+    "del-and-c1-controls": "hi\x7f\x80\x9f there",
+    "bell-and-escape-sequences": "\x1b[31mred\x1b[0m \x07 where is my order",
+    "crlf-injection": "hi\r\nSet-Cookie: x=1\r\n\r\nthere",
+    "only-newlines-and-text": "\n\n\nhello\n\n",
+    "emoji": "📦📦 where is my package?? 😡😡😡",
+    "emoji-zwj-sequences": "👩‍👩‍👧‍👦 🏳️‍🌈 🧑🏽‍💻 refund please",
+    "emoji-only": "🙂",
+    "skin-tone-modifiers-alone": "🏻🏼🏽🏾🏿",
+    "rtl-arabic": "أين طلبي؟ رقم الطلب 112-4839201-5573910",
+    "rtl-hebrew": "איפה ההזמנה שלי",
+    "rtl-override-chars": "\u202eredro ym si erehw\u202c \u2066x\u2069",
+    "bidi-isolates-around-order": "\u2067112-4839201-5573910\u2069",
+    "zero-width-chars": "wh\u200bere is\u200c my\u200d order\ufeff",
+    "combining-marks-zalgo": "h̷̡̛̺͓̔e̵̢̛͔̓l̴͍͚̈́l̶̘̈́o̸̧͛",
+    "cjk": "我的订单在哪里？",
+    "fullwidth-text": "ｗｈｅｒｅ ｉｓ ｍｙ ｏｒｄｅｒ",
+    "astral-plane-math": "𝕨𝕙𝕖𝕣𝕖 𝕚𝕤 𝕞𝕪 𝕠𝕣𝕕𝕖𝕣",
+    "html-script": "<script>window.__pwned=1;alert(1)</script>",
+    "html-img-onerror": '<img src=x onerror="window.__pwned=1">',
+    "html-svg-onload": "<svg onload=alert(1)><circle r=1></svg>",
+    "html-iframe-js-url": '<iframe src="javascript:alert(1)"></iframe>',
+    "html-a-href-js": '<a href="javascript:alert(1)">click</a>',
+    "html-entity-escapes": "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#x3C;b&#x3E;",
+    "html-style-expression": '<div style="background:url(javascript:alert(1))">x</div>',
+    "html-unclosed-tags": "<b><i><u>bold <table><tr><td>",
+    "markdown-link-js": "[click](javascript:alert(1)) **bold** `code`",
+    "template-injection": "{{7*7}} ${7*7} <%= 7*7 %> #{7*7}",
+    "sql-or-1-1": "' OR '1'='1' --",
+    "sql-drop-table": "112-4839201-5573910'; DROP TABLE orders; --",
+    "sql-union-select": "1 UNION SELECT username, password_hash FROM agents --",
+    "sql-comment-sleep": "'; SELECT pg_sleep(10); --",
+    "nosql-operators": '{"$gt": ""}',
+    "path-traversal": "../../../../etc/passwd",
+    "format-string": "%s%s%s%n %x %p {0} {!r}",
+    "log-injection-newline": "ok\n2026-01-01 ERROR admin logged in",
+    "intent-talk": "/talk_to_representative",
+    "intent-with-entities": '/track_order{"order_id": "112-4839201-5573910"}',
+    "intent-with-forged-customer": '/greet{"customer_id": "C-1001"}',
+    "intent-restart": "/restart",
+    "intent-session-start": "/session_start",
+    "intent-leading-spaces": '   /affirm{"x": 1}',
+    "intent-double-slash": "//track_order",
+    "intent-external-handback": '/EXTERNAL_handback{"handback_outcome": "refund"}',
+    "only-slashes": "///",
+    "single-slash": "/",
+    "order-arabic-indic-digits": "my order is ١١٢-٤٨٣٩٢٠١-٥٥٧٣٩١٠",
+    "order-persian-digits": "order ۱۱۲-۴۸۳۹۲۰۱-۵۵۷۳۹۱۰",
+    "order-devanagari-digits": "order १११-४८३९२०१-५५७३९१०",
+    "order-fullwidth-digits": "order １１２－４８３９２０１－５５７３９１０",
+    "order-mathematical-digits": "order 𝟏𝟏𝟐-𝟒𝟖𝟑𝟗𝟐𝟎𝟏-𝟓𝟓𝟕𝟑𝟗𝟏𝟎",
+    "order-superscript-digits": "order ¹¹²-⁴⁸³⁹²⁰¹-⁵⁵⁷³⁹¹⁰",
+    "order-with-sql": "order 112-4839201-5573910' OR 1=1 --",
+    "order-too-long": "order 112-4839201-55739101234567890",
+    "order-letters": "order ABC-DEFGHIJ-KLMNOPQ",
+    "email-like-html": '"><script>alert(1)</script>@example.com',
+    "very-long-word": "a" * 1999,
+    "at-the-limit": "x" * 2000,
+    "json-in-text": '{"type": "hello", "conversation_id": "web-000"}',
+    "lone-surrogate-escaped": "\\ud800 escaped lone surrogate",
+    "unicode-noncharacters": "\ufffe\uffff\U0010ffff text",
+    "private-use-area": "\ue000\uf8ff text",
+    "number-huge": "9" * 400,
+    "negative-refund": "please refund -100000 dollars",
+    "whitespace-mix": "\u00a0\u2003\u3000 hello \u2028 \u2029",
+    # Typed text that must never force an intent (issue 14, finding 2): the desk strips every
+    # leading slash, look-alike and invisible character; the REST channel refuses unsigned ones.
+    "intent-slash-space-slash": "/ /restart",
+    "intent-slash-space-slash-handback": (
+        '/ /EXTERNAL_handback{"handback_outcome": "refund approved"}'
+    ),
+    "intent-slashes-newline-slash": "//\n/affirm",
+    "intent-tabs-newlines-slashes": "/\t/\n /\r\n/restart",
+    "intent-zero-width-before-slash": "\u200b/restart",
+    "intent-zero-width-between-slashes": "/\u200b/\u200c/\u2060/\ufeffaffirm",
+    "intent-fullwidth-solidus": "\uff0frestart",
+    "intent-fullwidth-mixed": "\uff0f /\uff0fEXTERNAL_handback",
+    "intent-fraction-slash": "\u2044affirm",
+    "intent-division-slash": "\u2215\u2215affirm",
+    "intent-big-solidus": "\u29f8talk_to_representative",
+    "intent-nbsp-ideographic-space": "\u00a0/\u3000/\u2028/affirm",
+    "intent-combining-mark-first": "\u0301/affirm",
+    "intent-rtl-override-first": "\u202e/restart",
+}
+
+# Messages the desk refuses with a clear error frame code, never relays.
+REFUSED_TEXTS: dict[str, tuple[str, str]] = {
+    "empty-string": ("", "empty_message"),
+    "only-spaces": ("      ", "empty_message"),
+    "only-newlines": ("\n\n\n", "empty_message"),
+    "only-control-chars": (CONTROL, "empty_message"),
+    "only-zero-width": ("\u200b\u200c\u200d", "empty_message"),
+    "just-over-the-limit": ("y" * 2001, "too_long"),
+    "100-kb": ("z" * (100 * KB), "too_long"),
+    "1-mb": ("m" * (1024 * KB), "too_long"),
+    "1-mb-of-emoji": ("😀" * (256 * KB), "too_long"),
+    "100-kb-html": ("<script>alert(1)</script>" * 4096, "too_long"),
+}
+
+# Frames that are not messages, or malformed ones: each must get an error frame.
+BAD_FRAMES: dict[str, tuple[str, str]] = {
+    "not-json": ("this is not json", "bad_frame"),
+    "truncated-json": ('{"type": "message", "text": "hi"', "bad_frame"),
+    "json-array": ('["message", "hi"]', "bad_frame"),
+    "json-string": ('"hello"', "bad_frame"),
+    "json-number": ("42", "bad_frame"),
+    "json-null": ("null", "bad_frame"),
+    "json-true": ("true", "bad_frame"),
+    "empty-frame": ("", "bad_frame"),
+    "whitespace-frame": ("   ", "bad_frame"),
+    "nan-literal": ('{"type": "message", "client_id": "c1", "text": NaN}', "bad_frame"),
+    "unknown-type": ('{"type": "drop_tables"}', "bad_frame"),
+    "type-missing": ('{"text": "hi", "client_id": "c1"}', "bad_frame"),
+    "type-number": ('{"type": 7}', "bad_frame"),
+    "type-object": ('{"type": {"$ne": null}}', "bad_frame"),
+    "type-huge-string": (json.dumps({"type": "x" * 100_000}), "bad_frame"),
+    "message-without-client-id": ('{"type": "message", "text": "hi"}', "bad_frame"),
+    "message-client-id-number": ('{"type": "message", "client_id": 5, "text": "hi"}', "bad_frame"),
+    "message-client-id-sql": (
+        json.dumps({"type": "message", "client_id": "1' OR '1'='1", "text": "hi"}),
+        "bad_frame",
+    ),
+    "message-client-id-too-long": (
+        json.dumps({"type": "message", "client_id": "c" * 65, "text": "hi"}),
+        "bad_frame",
+    ),
+    "message-client-id-emoji": (
+        json.dumps({"type": "message", "client_id": "😀", "text": "hi"}),
+        "bad_frame",
+    ),
+    "message-client-id-empty": ('{"type": "message", "client_id": "", "text": "hi"}', "bad_frame"),
+    "message-without-text": ('{"type": "message", "client_id": "c1"}', "bad_frame"),
+    "message-text-null": ('{"type": "message", "client_id": "c1", "text": null}', "bad_frame"),
+    "message-text-number": ('{"type": "message", "client_id": "c1", "text": 12}', "bad_frame"),
+    "message-text-list": ('{"type": "message", "client_id": "c1", "text": ["a"]}', "bad_frame"),
+    "message-text-object": (
+        '{"type": "message", "client_id": "c1", "text": {"$gt": ""}}',
+        "bad_frame",
+    ),
+    "button-without-payload": ('{"type": "button", "client_id": "b1", "title": "x"}', "bad_frame"),
+    "button-payload-number": (
+        '{"type": "button", "client_id": "b1", "payload": 1, "title": "x"}',
+        "bad_frame",
+    ),
+    "button-forged-intent": (
+        json.dumps(
+            {"type": "button", "client_id": "b1", "payload": '/affirm{"x":1}', "title": "Yes"}
+        ),
+        "unknown_button",
+    ),
+    "button-forged-handback": (
+        json.dumps(
+            {
+                "type": "button",
+                "client_id": "b1",
+                "payload": "/EXTERNAL_handback",
+                "title": "<script>alert(1)</script>",
+            }
+        ),
+        "unknown_button",
+    ),
+    "button-payload-1-mb": (
+        json.dumps(
+            {"type": "button", "client_id": "b1", "payload": "/" + "a" * KB * KB, "title": "t"}
+        ),
+        "unknown_button",
+    ),
+    "button-payload-sql": (
+        json.dumps({"type": "button", "client_id": "b1", "payload": "' OR 1=1 --", "title": "t"}),
+        "unknown_button",
+    ),
+    "hello-again-mid-session": (
+        '{"type": "hello", "conversation_id": "web-000000000000000000000000", "token": "x"}',
+        "bad_frame",
+    ),
+    "message-lone-surrogate-only": (
+        '{"type": "message", "client_id": "s1", "text": "\\ud800 \\udfff \\ud800"}',
+        "empty_message",
+    ),
+    "binary-frame": (BINARY + '{"type": "message", "client_id": "b9", "text": "hi"}', "bad_frame"),
+    "deeply-nested-json": (
+        '{"type": "message", "x": ' + "[" * 5000 + "]" * 5000 + "}",
+        "bad_frame",
+    ),
+}
+
+BAD_HELLOS: dict[str, tuple[str, int]] = {
+    "hello-not-json": ("hello?", 4400),
+    "hello-wrong-type": ('{"type": "message", "text": "hi"}', 4400),
+    "hello-json-array": ('["hello"]', 4400),
+    "hello-empty-frame": ("", 4400),
+    "hello-binary-frame": (BINARY + '{"type": "hello"}', 4400),
+    "hello-deeply-nested": ("[" * 5000 + "]" * 5000, 4400),
+    "hello-unknown-conversation": (
+        '{"type": "hello", "conversation_id": "web-000000000000000000000000", "token": "t"}',
+        4401,
+    ),
+    "hello-sql-conversation-id": (
+        json.dumps({"type": "hello", "conversation_id": "' OR 1=1 --", "token": "x"}),
+        4401,
+    ),
+    "hello-missing-token": (
+        '{"type": "hello", "conversation_id": "web-000000000000000000000000"}',
+        4401,
+    ),
+    "hello-token-list": ('{"type": "hello", "conversation_id": ["a"], "token": ["b"]}', 4401),
+    "hello-token-1-mb": (
+        json.dumps({"type": "hello", "conversation_id": "web-" + "0" * 24, "token": "t" * KB * KB}),
+        4401,
+    ),
+    "hello-negative-last-seq": (
+        json.dumps({"type": "hello", "conversation_id": "web-x", "token": "y", "last_seq": -5}),
+        4401,
+    ),
+    "hello-emoji-ids": ('{"type": "hello", "conversation_id": "😀", "token": "😀"}', 4401),
+}
+
+
+def websocket_cases(limits: Limits) -> list[WsCase]:
+    cases: list[WsCase] = []
+    for name, text in TEXTS.items():
+        cases.append(WsCase(f"ws-message-{name}", (_msg(text, "m1"),)))
+    for name, (text, code) in REFUSED_TEXTS.items():
+        cases.append(WsCase(f"ws-refused-{name}", (_msg(text, "r1"),), expect_errors=(code,)))
+    for name, (frame, code) in BAD_FRAMES.items():
+        cases.append(WsCase(f"ws-frame-{name}", (frame,), expect_errors=(code,)))
+    for name, (frame, close) in BAD_HELLOS.items():
+        cases.append(WsCase(f"ws-{name}", hello=frame, expect_close=close))
+    cases += [
+        WsCase(
+            "ws-typing-then-message",
+            ('{"type": "typing"}', '{"type": "typing", "x": "<b>"}', _msg("hello", "t1")),
+        ),
+        WsCase("ws-ping-with-junk", ('{"type": "ping", "junk": "' + "x" * 10_000 + '"}',)),
+        WsCase(
+            "ws-retry-same-client-id",
+            (_msg("same message twice", "dup1"), _msg("same message twice", "dup1")),
+        ),
+        WsCase(
+            "ws-transcript-to-html-address",
+            ('{"type": "email_transcript", "email": "<script>alert(1)</script>"}',),
+            expect_notice=True,
+        ),
+        WsCase(
+            "ws-transcript-email-number",
+            ('{"type": "email_transcript", "email": 12345}',),
+            expect_notice=True,
+        ),
+        WsCase(
+            "ws-transcript-header-injection",
+            (json.dumps({"type": "email_transcript", "email": "a@b.co\r\nBcc: x@evil.test"}),),
+            expect_notice=True,
+        ),
+        WsCase(
+            "ws-message-lone-surrogate-in-text",
+            ('{"type": "message", "client_id": "s2", "text": "hi \\ud800 there"}',),
+        ),
+        WsCase(
+            "ws-transcript-lone-surrogate-address",
+            ('{"type": "email_transcript", "email": "\\ud800@example.com"}',),
+            expect_notice=True,
+        ),
+        WsCase(
+            "ws-transcript-1-mb-address",
+            (json.dumps({"type": "email_transcript", "email": "a" * KB * KB + "@x.io"}),),
+            expect_notice=True,
+        ),
+        WsCase(
+            "ws-mixed-good-and-bad-frames",
+            (_msg("first", "g1"), "garbage", _msg("", "g2"), _msg("second", "g3")),
+            expect_errors=("bad_frame", "empty_message"),
+        ),
+        WsCase(
+            "ws-binary-looking-text",
+            (_msg(bytes(range(32, 256)).decode("latin-1"), "bin1"),),
+        ),
+    ]
+    # Floods (run last): one socket over its burst; several sockets over the conversation's.
+    over = limits.connection_burst + 6
+    cases.append(
+        WsCase(
+            "flood-one-socket",
+            tuple(_msg(f"flood {n}", f"f{n}") for n in range(over)),
+            expect_errors=("rate_limited",),
+            fresh_session=True,
+        )
+    )
+    per_socket = limits.connection_burst
+    sockets = limits.conversation_burst // per_socket + 2
+    cases.append(
+        WsCase(
+            "flood-one-conversation-many-sockets",
+            tuple(_msg(f"tab flood {n}", "tab-{socket}-" + str(n)) for n in range(per_socket)),
+            expect_errors=("rate_limited",),
+            fresh_session=True,
+            connections=sockets,
+        )
+    )
+    return cases
+
+
+def session_cases() -> list[HttpCase]:
+    path = "/chat/api/session"
+    bad = frozenset({422})
+    cases = [
+        HttpCase("session-new-empty-object", "POST", path, b"{}", expect_status=frozenset({200})),
+        HttpCase(
+            "session-malformed-json", "POST", path, b'{"conversation_id": ', expect_status=bad
+        ),
+        HttpCase("session-not-json", "POST", path, b"hello there", expect_status=bad),
+        HttpCase("session-empty-body", "POST", path, b"", expect_status=bad),
+        HttpCase("session-json-array", "POST", path, b"[]", expect_status=bad),
+        HttpCase("session-json-null", "POST", path, b"null", expect_status=bad),
+        HttpCase("session-json-string", "POST", path, b'"x"', expect_status=bad),
+        HttpCase("session-form-encoded", "POST", path, b"a=1", "application/x-www-form-urlencoded"),
+        HttpCase("session-no-content-type", "POST", path, b"{}", None),
+        HttpCase("session-text-plain", "POST", path, b"{}", "text/plain"),
+        HttpCase("session-id-number", "POST", path, _j({"conversation_id": 5}), expect_status=bad),
+        HttpCase("session-token-list", "POST", path, _j({"token": ["a"]}), expect_status=bad),
+        HttpCase("session-identity-object", "POST", path, _j({"identity": {}}), expect_status=bad),
+        HttpCase(
+            "session-id-1-mb",
+            "POST",
+            path,
+            _j({"conversation_id": "w" * KB * KB, "token": "t"}),
+            expect_status=TOO_BIG,
+        ),
+        HttpCase(
+            "session-body-1-mb-junk", "POST", path, b"{" + b"x" * KB * KB, expect_status=TOO_BIG
+        ),
+        HttpCase(
+            "session-body-100-kb-extra-field",
+            "POST",
+            path,
+            _j({"extra": "e" * 100 * KB}),
+            expect_status=frozenset({200}),
+        ),
+        HttpCase(
+            "session-sql-conversation-id",
+            "POST",
+            path,
+            _j({"conversation_id": "web-' OR 1=1 --", "token": "' OR '1'='1"}),
+            expect_status=frozenset({200}),
+        ),
+        HttpCase(
+            "session-forged-identity-token",
+            "POST",
+            path,
+            _j({"identity": "C-1001.9999999999.deadbeef"}),
+            expect_status=frozenset({401}),
+        ),
+        HttpCase(
+            "session-identity-html",
+            "POST",
+            path,
+            _j({"identity": "<script>alert(1)</script>"}),
+            expect_status=frozenset({401}),
+        ),
+        HttpCase(
+            "session-identity-control-chars",
+            "POST",
+            path,
+            _j({"identity": CONTROL}),
+            expect_status=frozenset({401}),
+        ),
+        HttpCase(
+            "session-deeply-nested-json",
+            "POST",
+            path,
+            b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        ),
+        HttpCase("session-get-not-allowed", "GET", path, None, expect_status=frozenset({405})),
+        HttpCase("session-put-not-allowed", "PUT", path, b"{}", expect_status=frozenset({405})),
+    ]
+    return cases
+
+
+def bot_api_cases() -> list[HttpCase]:
+    """``/api/v1``: refused without the bearer token; with it, hostile fields get a 4xx."""
+    unauth = frozenset({401})
+    cases = [
+        HttpCase(
+            "api-no-token-orders-lookup",
+            "POST",
+            "/api/v1/orders/lookup",
+            _j({}),
+            auth="none",
+            expect_status=unauth,
+        ),
+        HttpCase(
+            "api-wrong-token-outbox",
+            "GET",
+            "/api/v1/outbox",
+            None,
+            auth="wrong-bot",
+            expect_status=unauth,
+        ),
+        HttpCase("api-no-token-handoffs", "GET", "/api/v1/handoffs", None, expect_status=unauth),
+        HttpCase(
+            "api-basic-auth-instead-of-bearer",
+            "GET",
+            "/api/v1/cases",
+            None,
+            extra_headers=(("Authorization", "Basic YWRtaW46YWRtaW4="),),
+            expect_status=unauth,
+        ),
+        HttpCase(
+            "api-token-sql",
+            "GET",
+            "/api/v1/cases",
+            None,
+            extra_headers=(("Authorization", "Bearer ' OR '1'='1"),),
+            expect_status=unauth,
+        ),
+    ]
+    hostile_numbers = {
+        "sql-or": f"{ORDER}' OR '1'='1",
+        "sql-drop": "112-4839201-5573910; DROP TABLE orders",
+        "sql-union": "' UNION SELECT * FROM customers --",
+        "arabic-digits": "١١٢-٤٨٣٩٢٠١-٥٥٧٣٩١٠",
+        "fullwidth-digits": "１１２-４８３９２０１-５５７３９１０",
+        "devanagari-digits": "११२-४८३९२०१-५५७३९१०",
+        "trailing-newline": ORDER + "\n",
+        "leading-space": " " + ORDER,
+        "html": "<script>alert(1)</script>",
+        "empty": "",
+        "huge": "1" * 10_000,
+        "null-byte": "112-4839201-557391\x00",
+        "wildcard": "%",
+        "unicode-dashes": "112\u20134839201\u20145573910",
+    }
+    proof = {"email": "maya.chen@example.com"}
+    # Surrounding whitespace is trimmed, so those two find Maya's order (with her proof).
+    found_ok = {"trailing-newline", "leading-space"}
+    for name, number in hostile_numbers.items():
+        expect = frozenset({404, 422} | ({200} if name in found_ok else set()))
+        cases.append(
+            HttpCase(
+                f"api-lookup-order-{name}",
+                "POST",
+                "/api/v1/orders/lookup",
+                _j({"order_number": number, **proof}),
+                auth="bot",
+                expect_status=frozenset({422}) if "digits" in name else expect,
+            )
+        )
+        cases.append(
+            HttpCase(
+                f"api-return-order-{name}",
+                "POST",
+                "/api/v1/returns",
+                _j({"order_number": number, "sku": "' OR 1=1", "reason": "<b>x</b>", **proof}),
+                auth="bot",
+                expect_status=frozenset({422}) if "digits" in name else expect,
+            )
+        )
+        cases.append(
+            HttpCase(
+                f"api-cancel-path-{name}",
+                "POST",
+                f"/api/v1/orders/{quote(number, safe='')}/cancel",
+                _j(proof),
+                auth="bot",
+                expect_status=frozenset({404, 405, 422}) | PROXY_REFUSES_PATH.get(name, set()),
+            )
+        )
+    cases += [
+        HttpCase(
+            "api-lookup-malformed-json",
+            "POST",
+            "/api/v1/orders/lookup",
+            b"{",
+            auth="bot",
+            expect_status=frozenset({422}),
+        ),
+        HttpCase(
+            "api-lookup-missing-fields",
+            "POST",
+            "/api/v1/orders/lookup",
+            b"{}",
+            auth="bot",
+            expect_status=frozenset({422}),
+        ),
+        HttpCase(
+            "api-lookup-email-1-mb",
+            "POST",
+            "/api/v1/orders/lookup",
+            _j({"order_number": ORDER, "email": "a" * KB * KB}),
+            auth="bot",
+            expect_status=TOO_BIG,
+        ),
+        HttpCase(
+            "api-lookup-lone-surrogate",
+            "POST",
+            "/api/v1/orders/lookup",
+            b'{"order_number": "112-4839201-5573910", "email": "\\ud800@x.io"}',
+            auth="bot",
+            expect_status=frozenset({403, 404, 422}),
+        ),
+        HttpCase(
+            "session-lone-surrogate-identity",
+            "POST",
+            "/chat/api/session",
+            b'{"identity": "\\ud800", "conversation_id": "\\udfff"}',
+            expect_status=frozenset({401, 422}),
+        ),
+        HttpCase(
+            "api-lookup-proof-sql",
+            "POST",
+            "/api/v1/orders/lookup",
+            _j({"order_number": ORDER, "email": "' OR 1=1 --"}),
+            auth="bot",
+            expect_status=frozenset({403, 404, 422}),
+        ),
+        HttpCase(
+            "api-promo-code-sql",
+            "GET",
+            "/api/v1/promo-codes/" + quote("' OR 1=1 --"),
+            None,
+            auth="bot",
+        ),
+        HttpCase(
+            "api-promo-code-emoji", "GET", "/api/v1/promo-codes/" + quote("😀"), None, auth="bot"
+        ),
+        HttpCase(
+            "api-handoff-missing-fields",
+            "POST",
+            "/api/v1/handoffs",
+            _j({"tier": "x"}),
+            auth="bot",
+            expect_status=frozenset({422}),
+        ),
+        HttpCase(
+            "api-handoff-ticket-sql",
+            "GET",
+            "/api/v1/handoffs/" + quote("' OR 1=1 --"),
+            None,
+            auth="bot",
+            expect_status=frozenset({404, 422}),
+        ),
+        HttpCase(
+            "api-outbox-path-traversal",
+            "GET",
+            "/api/v1/outbox/..%2F..%2Fetc%2Fpasswd",
+            None,
+            auth="bot",
+            expect_status=frozenset({404}),
+        ),
+        HttpCase(
+            "api-cases-bad-query", "GET", "/api/v1/cases?limit=-1&status=%27", None, auth="bot"
+        ),
+        HttpCase(
+            "api-transcript-bad-email",
+            "POST",
+            "/api/v1/transcript-requests",
+            _j({"conversation_id": "x", "email": "<script>"}),
+            auth="bot",
+            expect_status=frozenset({404, 422}),
+        ),
+    ]
+    return cases
+
+
+def console_cases() -> list[HttpCase]:
+    """``/console/api``: anonymous and logged-in (an associate) with hostile input."""
+    unauth = frozenset({401})
+    numbers = {
+        "sql": "' OR 1=1 --",
+        "html": "<img src=x onerror=alert(1)>",
+        "arabic-digits": "T-١٢٣٤",
+        "emoji": "😀",
+        "huge": "T" * 20_000,
+        "dot-dot": "..%2F..%2Fadmin",
+    }
+    cases = [
+        HttpCase(
+            "console-login-malformed-json",
+            "POST",
+            "/console/api/login",
+            b"{",
+            expect_status=frozenset({422}),
+        ),
+        HttpCase(
+            "console-login-missing-fields",
+            "POST",
+            "/console/api/login",
+            b"{}",
+            expect_status=frozenset({422}),
+        ),
+        HttpCase(
+            "console-login-sql",
+            "POST",
+            "/console/api/login",
+            _j({"username": "admin' --", "password": "' OR '1'='1"}),
+            expect_status=frozenset({401, 422}),
+        ),
+        HttpCase(
+            "console-login-1-mb-password",
+            "POST",
+            "/console/api/login",
+            _j({"username": "alex", "password": "p" * KB * KB}),
+            expect_status=TOO_BIG | {401},
+        ),
+        HttpCase(
+            "console-login-control-chars",
+            "POST",
+            "/console/api/login",
+            _j({"username": CONTROL, "password": CONTROL}),
+            expect_status=frozenset({401, 422}),
+        ),
+        HttpCase(
+            "console-login-lone-surrogate",
+            "POST",
+            "/console/api/login",
+            b'{"username": "\\ud800", "password": "\\udfff"}',
+            expect_status=frozenset({401, 422}),
+        ),
+        HttpCase(
+            "console-login-emoji",
+            "POST",
+            "/console/api/login",
+            _j({"username": "😀", "password": "🔑"}),
+            expect_status=frozenset({401, 422}),
+        ),
+        HttpCase(
+            "console-anonymous-queues", "GET", "/console/api/queues", None, expect_status=unauth
+        ),
+        HttpCase(
+            "console-anonymous-refund",
+            "POST",
+            "/console/api/tickets/T-1/refund",
+            _j({"amount": "1.00", "reason": "x"}),
+            expect_status=unauth,
+        ),
+        HttpCase(
+            "console-forged-cookie",
+            "GET",
+            "/console/api/me",
+            None,
+            extra_headers=(("Cookie", "tierline_console=' OR 1=1 --"),),
+            expect_status=unauth,
+        ),
+        HttpCase(
+            "console-claim-without-csrf",
+            "POST",
+            "/console/api/tickets/T-1/claim",
+            b"{}",
+            auth="console-no-csrf",
+            expect_status=frozenset({403}),
+        ),
+        HttpCase(
+            "console-analytics-days-huge",
+            "GET",
+            "/console/api/analytics?days=99999999999",
+            None,
+            auth="console",
+            expect_status=frozenset({403, 422}),
+        ),
+        HttpCase(
+            "console-messages-after-negative",
+            "GET",
+            "/console/api/tickets/T-1/messages?after=-1",
+            None,
+            auth="console",
+            expect_status=frozenset({404, 422}),
+        ),
+        HttpCase(
+            "console-messages-after-not-int",
+            "GET",
+            "/console/api/tickets/T-1/messages?after=%27",
+            None,
+            auth="console",
+            expect_status=frozenset({404, 422}),
+        ),
+    ]
+    for name, number in numbers.items():
+        quoted = quote(number, safe="%")
+        proxy = PROXY_REFUSES_PATH.get(name, frozenset())
+        cases += [
+            HttpCase(
+                f"console-ticket-{name}",
+                "GET",
+                f"/console/api/tickets/{quoted}",
+                None,
+                auth="console",
+                expect_status=frozenset({404}) | proxy,
+            ),
+            HttpCase(
+                f"console-refund-ticket-{name}",
+                "POST",
+                f"/console/api/tickets/{quoted}/refund",
+                _j({"amount": "10.00", "reason": "<script>alert(1)</script>"}),
+                auth="console",
+                expect_status=frozenset({400, 404}) | proxy,
+                extra_headers=(("Idempotency-Key", "k-" + name),),
+            ),
+            HttpCase(
+                f"console-message-ticket-{name}",
+                "POST",
+                f"/console/api/tickets/{quoted}/messages",
+                _j({"text": "<svg onload=alert(1)>"}),
+                auth="console",
+                expect_status=frozenset({404}) | proxy,
+            ),
+        ]
+    cases += [
+        HttpCase(
+            "console-refund-amount-nan",
+            "POST",
+            "/console/api/tickets/T-1/refund",
+            b'{"amount": NaN, "reason": "x"}',
+            auth="console",
+            expect_status=frozenset({400, 404, 422}),
+        ),
+        HttpCase(
+            "console-refund-amount-negative",
+            "POST",
+            "/console/api/tickets/T-1/refund",
+            _j({"amount": "-5", "reason": "x"}),
+            auth="console",
+            extra_headers=(("Idempotency-Key", "neg"),),
+            expect_status=frozenset({404, 422}),
+        ),
+        HttpCase(
+            "console-refund-amount-huge",
+            "POST",
+            "/console/api/tickets/T-1/refund",
+            _j({"amount": "1e999999", "reason": "x"}),
+            auth="console",
+            extra_headers=(("Idempotency-Key", "huge"),),
+            expect_status=frozenset({404, 422}),
+        ),
+        HttpCase(
+            "console-refund-idempotency-key-emoji",
+            "POST",
+            "/console/api/tickets/T-1/refund",
+            _j({"amount": "5", "reason": "x"}),
+            auth="console",
+            extra_headers=(("Idempotency-Key", "%F0%9F%98%80"),),
+            expect_status=frozenset({400, 404}),
+        ),
+        HttpCase(
+            "console-case-sql",
+            "GET",
+            "/console/api/cases/" + quote("' OR 1=1 --"),
+            None,
+            auth="console",
+            expect_status=frozenset({404}),
+        ),
+        HttpCase(
+            "console-cases-bad-status",
+            "GET",
+            "/console/api/cases?status=%27%20OR%201",
+            None,
+            auth="console",
+            expect_status=frozenset({422}),
+        ),
+        HttpCase(
+            "console-callback-outcome-malformed",
+            "POST",
+            "/console/api/callbacks/CB-1/outcome",
+            b"{",
+            auth="console",
+            expect_status=frozenset({404, 422}),
+        ),
+        HttpCase(
+            "console-outbox-traversal",
+            "GET",
+            "/console/api/outbox/..%2F..%2Fetc%2Fpasswd",
+            None,
+            auth="console",
+            expect_status=frozenset({403, 404}),
+        ),
+    ]
+    return cases
+
+
+def corpus(limits: Limits | None = None) -> list[Case]:
+    """Every case, floods last."""
+    limits = limits or Limits()
+    ws = websocket_cases(limits)
+    floods = [c for c in ws if c.name.startswith("flood-")]
+    cases: list[Case] = [c for c in ws if not c.name.startswith("flood-")]
+    cases += session_cases()
+    cases += bot_api_cases()
+    cases += console_cases()
+    cases += floods
+    cases.append(
+        SessionFloodCase("flood-new-sessions-from-one-client", limits.sessions_per_ip_burst + 10)
+    )
+    names = [c.name for c in cases]
+    duplicates = {n for n in names if names.count(n) > 1}
+    assert not duplicates, f"duplicate case names: {sorted(duplicates)}"
+    return cases
+
+
+# ---------------------------------------------------------------- checks
+
+
+@dataclass
+class Result:
+    name: str
+    sends: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_http(reply: HttpReply, expect: frozenset[int]) -> list[str]:
+    """The HTTP contract: no 5xx; a 4xx explains itself; a 2xx says something."""
+    problems: list[str] = []
+    if reply.status == 0:
+        return [f"no HTTP reply: {reply.text[:200]}"]
+    if reply.status >= 500:
+        problems.append(f"server error {reply.status}: {reply.text[:200]}")
+    if expect and reply.status not in expect:
+        problems.append(f"status {reply.status}, expected {sorted(expect)}: {reply.text[:200]}")
+    if 400 <= reply.status < 500:
+        body = reply.json()
+        detail = body.get("detail") if isinstance(body, dict) else None
+        message = detail.get("message") if isinstance(detail, dict) else None
+        if not isinstance(message, str) or not message.strip():
+            problems.append(f"{reply.status} without a detail.message: {reply.text[:200]}")
+        if reply.status == 429 and not _lower(reply.headers).get("retry-after"):
+            problems.append("429 without Retry-After")
+    if 200 <= reply.status < 300 and not reply.text.strip() and reply.status != 204:
+        problems.append(f"empty {reply.status} reply")
+    return problems
+
+
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+# ---------------------------------------------------------------- runner
+
+
+@dataclass
+class Conversation:
+    conversation_id: str
+    token: str
+    messages_sent: int = 0
+    last_seq: int = 0  # the highest seq a case has seen: the next hello asks for what follows
+
+
+class Runner:
+    """Runs cases through a :class:`Door`; sessions come from a small reusable pool."""
+
+    def __init__(
+        self,
+        door: Door,
+        *,
+        limits: Limits | None = None,
+        api_token: str | None = None,
+        console_user: str = "alex",
+        console_password: str = "alex-demo-pass",
+        reply_timeout: float = 30.0,
+    ) -> None:
+        self.door = door
+        self.limits = limits or Limits()
+        self.api_token = api_token
+        self.console_user = console_user
+        self.console_password = console_password
+        self.reply_timeout = reply_timeout
+        self._pooled: Conversation | None = None
+        self._console: tuple[str, str] | None = None  # (cookie, csrf)
+        self._sockets = 0
+
+    # -- sessions
+
+    def new_conversation(self) -> Conversation:
+        """A new chat session; waits out a 429 like a polite client (bounded)."""
+        deadline = time.monotonic() + 120
+        while True:
+            reply = self.door.http(
+                "POST", "/chat/api/session", {"content-type": "application/json"}, b"{}"
+            )
+            if reply.status == 429 and time.monotonic() < deadline:
+                time.sleep(min(30.0, float(_lower(reply.headers).get("retry-after", "5"))))
+                continue
+            body = reply.json()
+            if reply.status != 200 or not isinstance(body, dict):
+                raise RuntimeError(f"could not open a chat session: {reply.status} {reply.text}")
+            return Conversation(str(body["conversation_id"]), str(body["token"]))
+
+    def conversation_for(self, case: WsCase) -> Conversation:
+        """A pooled conversation with room under the per-conversation limit, or a fresh one."""
+        needed = case.message_frames()
+        room = self.limits.conversation_burst - 2
+        if case.fresh_session:
+            return self.new_conversation()
+        if self._pooled is None or self._pooled.messages_sent + needed > room:
+            self._pooled = self.new_conversation()
+        self._pooled.messages_sent += needed
+        return self._pooled
+
+    def console_login(self) -> tuple[str, str]:
+        if self._console is None:
+            reply = self.door.http(
+                "POST",
+                "/console/api/login",
+                {"content-type": "application/json"},
+                _j({"username": self.console_user, "password": self.console_password}),
+            )
+            if reply.status != 200:
+                raise RuntimeError(f"console login failed: {reply.status} {reply.text}")
+            cookie = ""
+            for part in _lower(reply.headers).get("set-cookie", "").split(";"):
+                if part.strip().startswith("tierline_console="):
+                    cookie = part.strip().split("=", 1)[1]
+            self._console = (cookie, str(reply.json()["csrf_token"]))
+        return self._console
+
+    # -- cases
+
+    def run(
+        self, cases: Sequence[Case], on_result: Callable[[Result], None] | None = None
+    ) -> list[Result]:
+        results = []
+        for case in cases:
+            result = Result(case.name, case.sends())
+            try:
+                if isinstance(case, HttpCase):
+                    result.problems = self.run_http(case)
+                elif isinstance(case, WsCase):
+                    result.problems = self.run_ws(case)
+                else:
+                    result.problems = self.run_session_flood(case)
+            except Exception as exc:  # a crash of the runner is a failed case, with the reason
+                result.problems = [f"runner error: {exc!r}"[:500]]
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+        return results
+
+    def run_http(self, case: HttpCase) -> list[str]:
+        headers: dict[str, str] = {}
+        if case.content_type is not None:
+            headers["content-type"] = case.content_type
+        if case.auth in ("bot", "wrong-bot"):
+            if case.auth == "bot" and self.api_token is None:
+                return []  # no token given (a live run without DESK_API_TOKEN): not applicable
+            token = self.api_token if case.auth == "bot" else "wrong-token"
+            headers["authorization"] = f"Bearer {token}"
+        if case.auth in ("console", "console-no-csrf"):
+            cookie, csrf = self.console_login()
+            headers["cookie"] = f"tierline_console={cookie}"
+            if case.auth == "console":
+                headers["x-csrf-token"] = csrf
+        for key, value in case.extra_headers:
+            headers[key.lower()] = value
+        reply = self.door.http(case.method, case.path, headers, case.body)
+        return check_http(reply, case.expect_status)
+
+    def run_session_flood(self, case: SessionFloodCase) -> list[str]:
+        problems: list[str] = []
+        limited: HttpReply | None = None
+        for _ in range(case.count):
+            reply = self.door.http(
+                "POST", "/chat/api/session", {"content-type": "application/json"}, b"{}"
+            )
+            problems += check_http(reply, frozenset({200, 429}))
+            if reply.status == 429:
+                limited = reply
+                break
+        if limited is None:
+            problems.append(f"{case.count} new sessions and never a 429")
+        return problems
+
+    def run_ws(self, case: WsCase) -> list[str]:
+        if case.hello is not None:
+            return self._bad_hello(case)
+        conversation = self.conversation_for(case)
+        problems: list[str] = []
+        errors: list[str] = []
+        for n in range(case.connections):
+            frames = tuple(f.replace("{socket}", str(n)) for f in case.frames)
+            problems += self._socket_run(conversation, frames, case.expect_notice, errors)
+        wanted = list(case.expect_errors)
+        for code in errors:
+            if wanted and code == wanted[0]:
+                wanted.pop(0)
+        if wanted:
+            problems.append(f"expected error codes {list(case.expect_errors)}, got {errors}")
+        return problems
+
+    def _bad_hello(self, case: WsCase) -> list[str]:
+        assert case.hello is not None
+        with self.door.websocket("/chat/ws") as ws:
+            if case.hello.startswith(BINARY):
+                ws.send_bytes(case.hello.removeprefix(BINARY).encode())
+            else:
+                ws.send_text(case.hello)
+            try:
+                frame = ws.receive(self.reply_timeout)
+            except SocketClosed as closed:
+                return [f"closed {closed.code} without an error frame"]
+            problems = []
+            if frame.get("type") != "error" or not str(frame.get("message", "")).strip():
+                problems.append(f"expected an error frame with a message, got {frame}")
+            try:
+                extra = ws.receive(self.reply_timeout)
+                problems.append(f"socket stayed open after a bad hello: {extra}")
+            except SocketClosed as closed:
+                if closed.code != case.expect_close:
+                    problems.append(f"closed with {closed.code}, expected {case.expect_close}")
+            return problems
+
+    def _socket_run(
+        self,
+        conversation: Conversation,
+        frames: Sequence[str],
+        expect_notice: bool,
+        errors: list[str],
+    ) -> list[str]:
+        problems: list[str] = []
+        seen: list[Frame] = []
+        self._sockets += 1
+        prefix = f"k{self._sockets}-"
+        frames = [_CLIENT_ID.sub(lambda m: f'"client_id": "{prefix}{m[1]}"', f) for f in frames]
+        with self.door.websocket("/chat/ws") as ws:
+            try:
+                ws.send_text(
+                    json.dumps(
+                        {
+                            "type": "hello",
+                            "conversation_id": conversation.conversation_id,
+                            "token": conversation.token,
+                            "last_seq": conversation.last_seq,  # only what follows
+                        }
+                    )
+                )
+                self._until(ws, seen, lambda f: f.get("type") == "ready")
+                for frame in frames:
+                    if frame.startswith(BINARY):
+                        ws.send_bytes(frame.removeprefix(BINARY).encode())
+                    else:
+                        ws.send_text(frame)
+                ws.send_text('{"type": "ping"}')
+                self._until(ws, seen, lambda f: f.get("type") == "pong")
+                acks = [f for f in seen if f.get("type") == "ack"]
+                if acks:
+                    last = max(int(f["seq"]) for f in acks)
+                    self._until(ws, seen, lambda f: _answer(f) and int(f["seq"]) > last)
+                if expect_notice and not any(f.get("type") == "notice" for f in seen):
+                    self._until(ws, seen, lambda f: f.get("type") == "notice")
+            except SocketClosed as closed:
+                return [f"connection dropped (close {closed.code} {closed.reason})"]
+            except TimeoutError:
+                types = [f.get("type") for f in seen]
+                return [f"no complete reply within {self.reply_timeout}s; frames: {types}"]
+        seqs = [int(f["seq"]) for f in seen if f.get("type") in ("message", "ack")]
+        conversation.last_seq = max([conversation.last_seq, *seqs])
+        problems += _check_frames(seen, expect_notice)
+        errors += [str(f.get("code")) for f in seen if f.get("type") == "error"]
+        return problems
+
+    def _until(self, ws: Socket, seen: list[Frame], match: Callable[[Frame], bool]) -> None:
+        if any(match(f) for f in seen):
+            return
+        while True:
+            frame = ws.receive(self.reply_timeout)
+            seen.append(frame)
+            if match(frame):
+                return
+
+
+def _answer(frame: Frame) -> bool:
+    return frame.get("type") == "message" and frame.get("sender") in ("bot", "system", "agent")
+
+
+def _check_frames(seen: Sequence[Frame], expect_notice: bool) -> list[str]:
+    problems = []
+    acks = sorted(int(f["seq"]) for f in seen if f.get("type") == "ack")
+    answers = sorted(int(f["seq"]) for f in seen if _answer(f))
+    for n, seq in enumerate(acks):
+        nxt = acks[n + 1] if n + 1 < len(acks) else None
+        if nxt == seq:
+            continue  # a retried client_id: acked with the same seq, answered once
+        if not any(seq < a and (nxt is None or a < nxt) for a in answers):
+            problems.append(f"message seq {seq} acked but never answered")
+    for f in seen:
+        kind = f.get("type")
+        if kind == "error" and (not f.get("code") or not str(f.get("message", "")).strip()):
+            problems.append(f"error frame without code/message: {f}")
+        if _answer(f) and not str(f.get("text", "")).strip():
+            problems.append(f"empty {f.get('sender')} line: {f}")
+        if kind == "notice" and not str(f.get("text", "")).strip():
+            problems.append(f"empty notice: {f}")
+    if expect_notice and not any(f.get("type") == "notice" for f in seen):
+        problems.append("no notice frame")
+    return problems
+
+
+def report(results: Sequence[Result], out: Any = sys.stdout) -> int:
+    """Print each failed case and ``hostile=H``; return H."""
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"FAIL {r.name} [{r.sends}]", file=out)
+        for p in r.problems:
+            print(f"    {p}", file=out)
+    print(f"hostile={len(failed)} (of {len(results)} cases)", file=out)
+    return len(failed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Hostile input through Tierline's desk.")
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the desk's base URL")
+    parser.add_argument("--console-user", default="alex")
+    parser.add_argument("--console-password", default="alex-demo-pass")
+    parser.add_argument("--reply-timeout", type=float, default=30.0)
+    parser.add_argument("--connection-burst", type=int, default=Limits.connection_burst)
+    parser.add_argument("--conversation-burst", type=int, default=Limits.conversation_burst)
+    parser.add_argument("--sessions-per-ip-burst", type=int, default=Limits.sessions_per_ip_burst)
+    args = parser.parse_args(argv)
+    limits = Limits(args.connection_burst, args.conversation_burst, args.sessions_per_ip_burst)
+    runner = Runner(
+        LiveDoor(args.url, timeout=args.reply_timeout),
+        limits=limits,
+        api_token=os.environ.get("DESK_API_TOKEN") or None,
+        console_user=args.console_user,
+        console_password=args.console_password,
+        reply_timeout=args.reply_timeout,
+    )
+    failed = report(runner.run(corpus(limits)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
