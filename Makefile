@@ -22,7 +22,7 @@ RASA_RESULTS := var/rasa-results
 WITH_SERVICES := scripts/with_support_services.sh
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
 $(UV):
 	@test -n "$(PY312)" || { echo "Python 3.12 not found (pyenv install 3.12)"; exit 1; }
@@ -93,7 +93,7 @@ desk-db: install ## Migrate the desk database and load the demo orders (STORE=me
 	set -a && source .env && $(if $(STORE_ENV),export $(STORE_ENV) &&) set +a && cd desk && \
 	  .venv/bin/python -m tierline_desk.cli migrate && .venv/bin/python -m tierline_desk.cli $(DESK_SEED)
 
-run: train desk-db $(RUN_DEPS) ## Start desk (:8000), actions (:5055) and Rasa (:5005); Ctrl-C stops all. STORE=medusa: on a local Medusa (:9000)
+run: train desk-db $(RUN_DEPS) ## Start desk :8000, actions, Rasa, mail catcher (STORE=medusa: and Medusa :9000)
 	DEMO_SHOP_ENABLED=true $(STORE_ENV) $(BOT)/honcho start -f $(PROCFILE)
 
 shell: train desk-db ## Talk to the bot in the terminal (rasa shell) with desk and actions up
@@ -113,13 +113,13 @@ lint: install ## ruff and mypy on the bot, the desk and the harness
 	cd desk && .venv/bin/python -m mypy tierline_desk
 	$(MAKE) --no-print-directory harness-lint
 
-unit: install spacy ## Unit tests, no system packages: common code, actions (desk faked over HTTP), NLU rules, channel; the desk on SQLite
+unit: install spacy ## Unit tests; no system packages (the desk on SQLite, faked over HTTP for the bot)
 	cd common && ../$(BOT)/python -m pytest
 	$(BOT)/python -m pytest -m "not nlu and not e2e and not e2e_medusa and not services"
 	cd desk && .venv/bin/python -m pytest -m "not services"
 	cd harness && .venv/bin/python -m pytest
 
-integration: install scaled-deps medusa-deps ## Tests against real servers: Redis, PostgreSQL (Debian packages) and Medusa (npm)
+integration: install scaled-deps medusa-deps ## Tests on real Redis, PostgreSQL (apt) and Medusa (npm) servers
 	$(BOT)/python -m pytest -m services
 	cd desk && .venv/bin/python -m pytest -m services
 
@@ -153,14 +153,14 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    --no-install-recommends chromium fonts-liberation >/dev/null; }
 
-e2e: train browser-deps medusa-deps ## End-to-end: real processes; REST channel, web chat, browser tests; the REST conversations again on a real Medusa
+e2e: train browser-deps medusa-deps ## End-to-end with real processes: REST, web chat, browser; again on a real Medusa
 	$(BOT)/python -m pytest -m e2e
 	$(BOT)/python -m pytest -m e2e_medusa
 
 screenshots: train browser-deps ## Run the browser tests, saving their screenshots into docs/screenshots
 	TIERLINE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BOT)/python -m pytest -m e2e tests/e2e/browser
 
-test: lint medusa-lint unit integration validate train conversations nlu-check e2e bench-smoke ## Everything CI runs
+test: lint medusa-lint unit integration validate train conversations nlu-check e2e bench-smoke ## What CI runs first (then audit-ci and test-scaled, see .ci/run)
 
 # ---- the harness (harness/, docs/benchmarks.md, docs/reliability.md)
 HARNESS := harness/.venv/bin
@@ -244,7 +244,7 @@ medusa-deps: node-check pg-deps $(MEDUSA_STAMP) ## Medusa's npm packages (npm ci
 medusa-up: medusa-deps desk/.venv/.synced .env ## Only the local Medusa store (:9000) and its PostgreSQL, in the foreground
 	set -a && source .env && set +a && cd desk && .venv/bin/python -m tierline_desk.cli medusa-up
 
-medusa-order: desk/.venv/.synced .env ## What Medusa itself holds for ORDER=112-4839201-5573910 (status, tracking, refunds, returns, claims)
+medusa-order: desk/.venv/.synced .env ## What Medusa holds for ORDER=112-4839201-5573910
 	@test -n "$(ORDER)" || { echo "usage: make medusa-order ORDER=112-4839201-5573910"; exit 2; }
 	@set -a && source .env && set +a && cd desk && .venv/bin/python -m tierline_desk.cli medusa-order "$(ORDER)"
 
