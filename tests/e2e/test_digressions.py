@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import Console, Stack, say
-from tests.e2e.helpers import joined, resume, waiting_tickets
+from tests.utils.console import Console
+from tests.utils.rest_chat import joined, say
+from tests.utils.stack import Stack, resume, waiting_tickets
 
 pytestmark = pytest.mark.e2e
 

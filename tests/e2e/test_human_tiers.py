@@ -11,8 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import Console, Stack, button_payloads, say, say_with_buttons
-from tests.e2e.helpers import joined, resume, waiting_tickets
+from tests.utils.console import Console
+from tests.utils.rest_chat import button_payloads, joined, say, say_with_buttons
+from tests.utils.stack import Stack, resume, waiting_tickets
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import ACTIONS, RASA, Stack
+from tests.utils.stack import ACTIONS, RASA, Stack
 
 pytestmark = pytest.mark.e2e
 LISTEN = "0A"

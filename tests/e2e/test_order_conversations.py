@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import Stack, button_payloads, say, say_with_buttons, texts_of
+from tests.utils.rest_chat import button_payloads, say, say_with_buttons, texts_of
+from tests.utils.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Stack, say
-from tests.e2e.helpers import joined
+from tests.utils.rest_chat import joined, say
+from tests.utils.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+from tests.utils.browser import CHROMIUM_FLAGS, NewContext, chromium_path
 
 ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
-
-
-def chromium_path() -> str:
-    found = (
-        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
-    if not found:
-        pytest.fail("Debian's chromium is missing: `make browser-deps` installs it")
-    return found
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +30,6 @@ def screenshots() -> Path:
     return path
 
 
-NewContext = Callable[..., BrowserContext]
-
-
 @pytest.fixture
 def new_context(browser: Browser) -> Iterator[NewContext]:
     contexts: list[BrowserContext] = []
@@ -55,9 +43,3 @@ def new_context(browser: Browser) -> Iterator[NewContext]:
     yield _new
     for context in contexts:
         context.close()
-
-
-def open_page(context: BrowserContext, url: str) -> Page:
-    page = context.new_page()
-    page.goto(url)
-    return page

@@ -11,14 +11,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.e2e.browser.conftest import NewContext
-from tests.e2e.browser.test_human_tiers_in_browser import (
-    Agent,
-    Shopper,
-    conversation_id,
-    ticket_of,
-)
-from tests.e2e.conftest import Stack
+from tests.utils.browser import Agent, NewContext, Shopper, conversation_id, ticket_of
+from tests.utils.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

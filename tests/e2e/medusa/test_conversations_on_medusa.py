@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import console_login, say
-from tests.e2e.helpers import joined
-from tests.e2e.medusa.conftest import MedusaStack
+from tests.utils.console import console_login
+from tests.utils.medusa_stack import MedusaStack
+from tests.utils.rest_chat import joined, say
 
 pytestmark = pytest.mark.e2e_medusa
 
