@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..api.outbox import outbox_item
 from ..api.schemas import OutboxItem, OutboxMessage
 from ..deps import AgentDep
 from ..errors import ApiError
@@ -33,7 +32,8 @@ def list_outbox(
     agent: AgentDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[OutboxItem]:
     _check(agent)
-    return [outbox_item(m) for m in outbox.list_messages(get_settings().maildir, limit)]
+    mails = outbox.list_messages(get_settings().maildir, limit)
+    return [OutboxItem.model_validate(m, from_attributes=True) for m in mails]
 
 
 @router.get("/{message_id:path}", response_model=OutboxMessage)
@@ -42,4 +42,4 @@ def get_message(message_id: str, agent: AgentDep) -> OutboxMessage:
     found = outbox.find_message(get_settings().maildir, message_id)
     if found is None:
         raise ApiError(404, "message_not_found", f"No message {message_id} in the outbox.")
-    return OutboxMessage(**outbox_item(found).model_dump(), text=found.text, html=found.html)
+    return OutboxMessage.model_validate(found, from_attributes=True)
