@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -282,28 +283,30 @@ def _money_action(
     )
 
 
-def _add_money_route(
-    action: MoneyActionName, body_model: type[BaseModel], response_model: type[BaseModel]
-) -> None:
+def _money_route(
+    response_model: type[BaseModel], action: MoneyActionName
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
     """``POST /tickets/{ticket_number}/<action>``: 201 with ``response_model``."""
-
-    def endpoint(ticket_number: str, body: BaseModel, request: MoneyRequestDep) -> JSONResponse:
-        return _money_action(action, ticket_number, body, request)
-
-    endpoint.__annotations__["body"] = body_model  # the body FastAPI validates and documents
-    endpoint.__name__ = action  # the route's name and OpenAPI operation id, as before
-    router.add_api_route(
+    return router.post(
         f"/tickets/{{ticket_number}}/{action}",
-        endpoint,
-        methods=["POST"],
         response_model=response_model,
         status_code=status.HTTP_201_CREATED,
     )
 
 
-_add_money_route("refund", MoneyActionIn, RefundOut)
-_add_money_route("certificate", MoneyActionIn, CertificateOut)
-_add_money_route("reship", ReshipIn, ReshipOut)
+@_money_route(RefundOut, "refund")
+def refund(ticket_number: str, body: MoneyActionIn, request: MoneyRequestDep) -> JSONResponse:
+    return _money_action("refund", ticket_number, body, request)
+
+
+@_money_route(CertificateOut, "certificate")
+def certificate(ticket_number: str, body: MoneyActionIn, request: MoneyRequestDep) -> JSONResponse:
+    return _money_action("certificate", ticket_number, body, request)
+
+
+@_money_route(ReshipOut, "reship")
+def reship(ticket_number: str, body: ReshipIn, request: MoneyRequestDep) -> JSONResponse:
+    return _money_action("reship", ticket_number, body, request)
 
 
 @router.get("/tickets/{ticket_number}/budget", response_model=BudgetOut)
