@@ -26,6 +26,17 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
         monkeypatch.delenv(var, raising=False)
     for var in ("AUTHORITY_FILE", "CONSOLE_COOKIE_SECURE", "CONSOLE_SESSION_MINUTES"):
         monkeypatch.delenv(var, raising=False)
+    # Assignment and SLA settings at their defaults, but no background sweeps: the tests of
+    # services/assignment.py and sla.py run a sweep when they mean to (tests/services).
+    for var in (
+        "AUTO_ASSIGN_TIERS",
+        "AGENT_CAPACITY",
+        "REASSIGN_SILENT_MINUTES",
+        "REASSIGN_OFFLINE",
+        "SLA_FILE",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DESK_SWEEP_SECONDS", "0")
     # The builtin store (the demo tables) unless a test chooses another (tests/store).
     for var in (
         "STORE",
