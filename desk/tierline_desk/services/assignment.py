@@ -116,6 +116,7 @@ def _next_agent(session: Session, tier: int, now: datetime, skip: int | None) ->
         )
         .order_by(Agent.last_assigned_at.asc().nulls_first(), Agent.id)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     ).all()
     for agent in candidates:
         if agent.id != skip and load_of(session, agent.id) < capacity_of(agent):
@@ -165,6 +166,8 @@ def _move(
         return False
     if agent is not None:
         agent.last_assigned_at = now
+    session.flush()
+    session.refresh(ticket)
     return True
 
 
@@ -200,6 +203,7 @@ def assign_waiting(session: Session, now: datetime) -> list[Change]:
                 .order_by(HandoffTicket.queued_at, HandoffTicket.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
             ).first()
             if ticket is None:
                 break
@@ -271,6 +275,7 @@ def reassign_stale(session: Session, now: datetime) -> list[Change]:
         select(HandoffTicket)
         .where(HandoffTicket.status == "claimed", HandoffTicket.claimed_by.is_not(None))
         .order_by(HandoffTicket.claimed_at, HandoffTicket.id)
+        .execution_options(populate_existing=True)
     ).all()
     stale = [
         (t, t.claimed_by, r) for t in claimed if (r := _stale_reason(session, t, now)) is not None
