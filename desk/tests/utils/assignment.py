@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tierline_desk.models import Agent, ChatMessage, HandoffTicket, utcnow
+from tierline_desk.models import Agent, ChatMessage, HandoffTicket, SlaBreach, utcnow
 from tierline_desk.services import chat, handoffs
 from tierline_desk.services.agents import create_agent
 
@@ -89,3 +89,18 @@ def holder(session: Session, ticket: HandoffTicket) -> str | None:
     fresh = session.get(HandoffTicket, ticket.id)
     assert fresh is not None
     return fresh.claimer.username if fresh.claimer else None
+
+
+def breach(session: Session) -> int:
+    """A noticed SLA breach (first reply) on a new tier-1 ticket; its id."""
+    ticket = web_ticket(session, created_minutes_ago=6)
+    row = SlaBreach(
+        ticket_number=ticket.ticket_number,
+        tier=1,
+        target="first_reply",
+        due_at=ticket.created_at + timedelta(minutes=5),
+        noticed_at=utcnow(),
+    )
+    session.add(row)
+    session.commit()
+    return row.id
