@@ -44,4 +44,6 @@ async def sweep_forever(every_seconds: float) -> None:
             await run_in_session(sweep_once)
         except SQLAlchemyError as exc:  # e.g. the database restarting: sweep again later
             log.warning("sweep failed: %s", str(exc).splitlines()[0])
+        except Exception:  # a bug must not stop assignment for good: log it, sweep again
+            log.exception("sweep failed")
         await asyncio.sleep(every_seconds)
