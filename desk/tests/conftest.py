@@ -24,11 +24,11 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     monkeypatch.setenv("RASA_TOKEN", RASA_TOKEN)
     for var in ("RETURN_WINDOW_DAYS", "AVG_HANDLE_MINUTES"):
         monkeypatch.delenv(var, raising=False)
-    for var in ("AUTHORITY_FILE", "CONSOLE_COOKIE_SECURE", "CONSOLE_SESSION_MINUTES"):
-        monkeypatch.delenv(var, raising=False)
-    # Assignment and SLA settings at their defaults, but no background sweeps: the tests of
-    # services/assignment.py and sla.py run a sweep when they mean to (tests/services).
+    # Assignment and SLA settings at their defaults too (docs/routing.md, docs/sla.md).
     for var in (
+        "AUTHORITY_FILE",
+        "CONSOLE_COOKIE_SECURE",
+        "CONSOLE_SESSION_MINUTES",
         "AUTO_ASSIGN_TIERS",
         "AGENT_CAPACITY",
         "REASSIGN_SILENT_MINUTES",
@@ -36,6 +36,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
         "SLA_FILE",
     ):
         monkeypatch.delenv(var, raising=False)
+    # No background sweeps: the tests of services/assignment.py and sla.py sweep when they mean to.
     monkeypatch.setenv("DESK_SWEEP_SECONDS", "0")
     # The builtin store (the demo tables) unless a test chooses another (tests/store).
     for var in (

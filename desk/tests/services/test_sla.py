@@ -73,20 +73,25 @@ def test_a_malformed_file_names_every_problem(data: dict[str, object], message: 
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[tier.1]\nfirst_reply_minutes = 5\n", r"tier\.1\.resolution_minutes: Field required"),
+        ("[tier.1\n", "not valid TOML"),
+        (None, r"SLA_FILE .* does not exist \(the default is desk/sla\.toml\)"),
+    ],
+)
 def test_the_desk_refuses_to_start_with_a_bad_file(
-    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | None, message: str
 ) -> None:
     from tierline_desk.main import create_app
 
-    bad = tmp_path / "sla.toml"
-    bad.write_text("[tier.1]\nfirst_reply_minutes = 5\n")
-    monkeypatch.setenv("SLA_FILE", str(bad))
+    path = tmp_path / "sla.toml"
+    if content is not None:
+        path.write_text(content)
+    monkeypatch.setenv("SLA_FILE", str(path))
     get_settings.cache_clear()
-    with pytest.raises(SlaConfigError, match=r"tier\.1\.resolution_minutes: Field required"):
-        create_app()
-    monkeypatch.setenv("SLA_FILE", str(tmp_path / "missing.toml"))
-    get_settings.cache_clear()
-    with pytest.raises(SlaConfigError, match="does not exist"):
+    with pytest.raises(SlaConfigError, match=message):
         create_app()
 
 

@@ -19,14 +19,13 @@ timestamps alone, so history loaded with past dates is judged like live tickets.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 from ..models import ChatMessage, HandoffTicket, SlaBreach
 from ..settings import SettingsError, get_settings
 from . import audit
+from .config_files import read_toml, validated
 
 Target = Literal["first_reply", "resolution"]
 TARGETS: tuple[Target, ...] = ("first_reply", "resolution")
@@ -81,18 +81,8 @@ def parse_targets(data: dict[str, Any], source: str = "SLA file") -> dict[int, T
         problems.append(f"unknown tier(s) {', '.join(unknown)} (known: 1, 2)")
     out: dict[int, TierTargets] = {}
     for tier in TIERS:
-        section = tiers.get(str(tier))
-        if not isinstance(section, dict):
-            problems.append(
-                f"[tier.{tier}] is missing" if section is None else f"[tier.{tier}] must be a table"
-            )
-            continue
-        try:
-            parsed = _TierIn.model_validate(section)
-        except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"])
-                problems.append(f"tier.{tier}{'.' + where if where else ''}: {err['msg']}")
+        parsed = validated(_TierIn, tiers.get(str(tier)), f"tier.{tier}", problems)
+        if parsed is None:
             continue
         out[tier] = TierTargets(
             first_reply=timedelta(minutes=parsed.first_reply_minutes),
@@ -105,16 +95,7 @@ def parse_targets(data: dict[str, Any], source: str = "SLA file") -> dict[int, T
 
 @lru_cache(maxsize=8)
 def load_targets(path: Path) -> dict[int, TierTargets]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SlaConfigError(
-            f"SLA_FILE {path} does not exist (the default is desk/sla.toml)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SlaConfigError(f"cannot read SLA_FILE {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SlaConfigError(f"{path}: not valid TOML: {exc}") from exc
+    data = read_toml(path, "SLA_FILE", "desk/sla.toml", SlaConfigError)
     return parse_targets(data, str(path))
 
 
