@@ -229,3 +229,15 @@ def test_a_claim_and_the_sweep_racing_for_one_ticket_give_it_once(
     claims = len(audit_rows(session, "ticket.claim")) + len(audit_rows(session, "ticket.assign"))
     assert claims == 1
     assert holder(session, ticket) == ("alex" if outcome["claim"] == "won" else "ana")
+
+
+def test_a_silent_agent_with_nobody_else_free_keeps_the_ticket(session: Session) -> None:
+    online(session, "alex")
+    ticket = web_ticket(session)
+    assignment.assign_waiting(session, utcnow())
+    backdate_claim(session, ticket, minutes=30)
+
+    assert sweep_once(session) == []
+
+    assert holder(session, ticket) == "alex"
+    assert audit_rows(session, "ticket.unassign") == []

@@ -7,8 +7,9 @@
   (``agents.capacity``, else ``AGENT_CAPACITY``) who was assigned a ticket longest ago.
 - **Reassignment**: a claimed ticket whose agent went offline (no console call for
   ``AGENT_ONLINE_SECONDS``; ``REASSIGN_OFFLINE``) or left the shopper unanswered for
-  ``REASSIGN_SILENT_MINUTES`` goes to the next agent with room (auto-assigned tiers), else back
-  to its place in the queue. The shopper is told who took over, or that they wait again.
+  ``REASSIGN_SILENT_MINUTES`` goes to the next agent with room (auto-assigned tiers). Else an
+  offline agent's ticket goes back to its place in the queue, and a silent agent keeps it. The
+  shopper is told who took over, or that they wait again.
 - **By hand**: a supervisor assigns a waiting or claimed ticket to a named agent online who
   works its tier (capacity does not bind a supervisor's choice).
 
@@ -289,6 +290,11 @@ def reassign_stale(session: Session, now: datetime) -> list[Change]:
             if auto_assign(session, ticket.tier)
             else None
         )
+        if agent is None and reason == "silent":
+            # Nobody else can take it: the quiet agent, still online, keeps it rather than
+            # the shopper going back to the queue (and straight back to the same agent).
+            session.rollback()
+            continue
         if not _move(session, ticket, ("claimed", holder), agent, now):
             session.rollback()  # resolved, claimed or moved by someone else meanwhile
             continue
