@@ -15,7 +15,7 @@ from tests.utils.console import (
     claimed_ticket,
     ticket_url,
 )
-from tests.utils.desk import audit_rows, code_of
+from tests.utils.desk import audit_rows, code_of, fresh_rows
 from tierline_desk.models import (
     Case,
     Certificate,
@@ -27,8 +27,7 @@ from tierline_desk.models import (
 
 
 def _refunds(session: Session, order: str = BIG_ORDER) -> list[Refund]:
-    session.expire_all()
-    return list(session.scalars(select(Refund).where(Refund.order_number == order)))
+    return fresh_rows(session, select(Refund).where(Refund.order_number == order))
 
 
 # ---------------------------------------------------------------- queues and roles

@@ -22,7 +22,7 @@ from tierline_harness.fake_rasa import FakeRasa
 from tierline_desk.models import ChatMessage
 from tierline_desk.settings import get_settings
 
-from .desk import RASA_TOKEN, RASA_URL
+from .desk import RASA_TOKEN, RASA_URL, fresh_rows
 
 IDENTITY_SECRET = "identity-secret-for-tests"
 SHOP_SECRET = "shop-secret-for-tests"
@@ -121,11 +121,9 @@ def ask(web: TestClient, text: str) -> tuple[dict[str, Any], Frame]:
 
 
 def messages(session: Session, conversation_id: str) -> list[ChatMessage]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(ChatMessage)
-            .where(ChatMessage.conversation_id == conversation_id)
-            .order_by(ChatMessage.seq)
-        )
+    return fresh_rows(
+        session,
+        select(ChatMessage)
+        .where(ChatMessage.conversation_id == conversation_id)
+        .order_by(ChatMessage.seq),
     )
