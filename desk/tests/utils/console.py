@@ -25,6 +25,15 @@ BIG_ORDER = "117-3141592-6535897"  # delivered, 1928.99, no refunds (demo data)
 LoginFn = Callable[[str], "AgentClient"]
 TicketFn = Callable[..., HandoffTicket]
 PASSWORDS = {u: f"{u}-demo-pass" for u in ("alex", "sam.lead", "jordan.ecr", "admin")}
+# The demo agent of each role (seed_demo_agents).
+DEMO_AGENT = {"associate": "alex", "supervisor": "sam.lead", "specialist": "jordan.ecr"}
+# The shipped policy's money limits (desk/authority.toml): role, action, the most one issue may be.
+SHIPPED_LIMITS = [
+    ("associate", "refund", "200.00"),
+    ("associate", "certificate", "25.00"),
+    ("supervisor", "refund", "2000.00"),
+    ("supervisor", "certificate", "100.00"),
+]
 
 
 @dataclass
