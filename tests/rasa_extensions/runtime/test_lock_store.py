@@ -10,7 +10,7 @@ import pytest
 import redis
 from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
-from tierline_common.local_servers import LocalRedis
+from tierline_common.local_servers import LocalRedis, running_redis
 
 from rasa_extensions.runtime.lock_store import OffLoopRedisLockStore
 
@@ -19,10 +19,8 @@ pytestmark = pytest.mark.services  # a real Redis server (make integration)
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LocalRedis]:
-    running = LocalRedis()
-    running.start()
-    yield running
-    running.stop()
+    with running_redis() as running:
+        yield running
 
 
 def store_for(server: LocalRedis) -> OffLoopRedisLockStore:
