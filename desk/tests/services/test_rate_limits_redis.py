@@ -19,10 +19,9 @@ from tests.utils.web_chat import (
     IDENTITY_SECRET,
     SHOP_SECRET,
     FakeRasa,
-    hello,
     rasa,
+    send_burst,
     start,
-    until,
 )
 from tierline_desk.services import rate_limits
 from tierline_desk.services.rate_limits import (
@@ -290,13 +289,7 @@ def test_two_replicas_share_a_conversations_message_limit(
     with TestClient(two_apps[0]) as one, TestClient(two_apps[1]) as two:
         sess = start(one)
         for n, web in enumerate((one, two)):
-            with web.websocket_connect("/chat/ws") as ws:
-                hello(ws, sess, last_seq=10**6)
-                for i in range(per_socket):
-                    ws.send_json({"type": "message", "client_id": f"r{n}-{i}", "text": "hi"})
-                ws.send_json({"type": "ping"})
-                frames = until(ws, lambda f: f["type"] == "pong", limit=400)
-                codes += [f["code"] for f in frames if f["type"] == "error"]
+            codes += send_burst(web, sess, per_socket, f"r{n}")
     # In-process buckets would have let both sockets through (3 + 3 <= 4 per replica).
     assert codes == ["rate_limited"] * (2 * per_socket - settings.chat_conversation_burst)
     assert len(rasa.received) == settings.chat_conversation_burst

@@ -18,6 +18,16 @@ JORDAN = {"email": "jordan.alvarez@example.com"}
 PRIYA = {"email": "priya.n@example.com"}
 SAM = {"email": "sam.oconnor@example.com"}
 LEE = {"email": "lee.wong@example.com"}
+# An address Maya moves to (not the demo data's).
+MAYA_NEW_HOME = {
+    "name": "Maya Chen",
+    "line1": "500 Howard St",
+    "line2": "Apt 4",
+    "city": "San Francisco",
+    "region": "CA",
+    "postal_code": "94105",
+    "country": "US",
+}
 
 
 def fresh_rows[Row](session: Session, statement: Select[tuple[Row]]) -> list[Row]:

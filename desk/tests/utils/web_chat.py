@@ -106,6 +106,18 @@ def until_each(
     raise AssertionError(f"frames missing: {sorted(set(range(len(matches))) - set(found))}")
 
 
+def send_burst(web: TestClient, sess: dict[str, Any], count: int, label: str) -> list[str]:
+    """``count`` messages at once on a new socket of ``sess``, then a ping: the error codes
+    that came back before the pong."""
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess, last_seq=10**6)
+        for i in range(count):
+            ws.send_json({"type": "message", "client_id": f"{label}-{i}", "text": "hi"})
+        ws.send_json({"type": "ping"})
+        frames = until(ws, lambda f: f["type"] == "pong", limit=400)
+    return [f["code"] for f in frames if f["type"] == "error"]
+
+
 def bot_message(frame: Frame) -> bool:
     return frame["type"] == "message" and frame["sender"] == "bot"
 
