@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, TicketFn, lower_the_daily_cap
+from tests.utils.console import BIG_ORDER, TicketFn
 from tests.utils.threads import run_together
 from tierline_desk.console.schemas import MoneyActionIn
 from tierline_desk.db import get_session_factory
@@ -114,10 +113,8 @@ def test_a_racing_refund_and_certificate_cannot_both_pass_the_associates_budget(
 def test_racing_certificates_on_two_orders_cannot_both_pass_the_daily_cap(
     make_ticket: TicketFn,
     session: Session,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    daily_cap_of_30: None,
 ) -> None:
-    lower_the_daily_cap("30.00", tmp_path, monkeypatch)
     alex = session.scalars(select(Agent).where(Agent.username == "alex")).one()
     numbers = []
     for order in (BIG_ORDER, "113-5550192-7781234"):
