@@ -72,19 +72,7 @@ def to_out(cb: Callback, now: datetime) -> ConsoleCallback:
 
 def booked_out(cb: Callback) -> CallbackOut:
     """The shape the 'callback booked' mail template takes."""
-    return CallbackOut(
-        callback_id=cb.callback_id,
-        status=cb.status,
-        phone=cb.phone,
-        window_start=cb.window_start,
-        window_end=cb.window_end,
-        conversation_id=cb.conversation_id,
-        reason=cb.reason,
-        customer_id=cb.customer_id,
-        email=cb.email,
-        order_number=cb.order_number,
-        created_at=cb.created_at,
-    )
+    return CallbackOut.model_validate(cb, from_attributes=True)
 
 
 def due(session: Session, now: datetime) -> CallbackListOut:

@@ -189,17 +189,7 @@ def list_cases(
 
 
 def message_out(m: CaseMessage) -> CaseMessageOut:
-    return CaseMessageOut(
-        id=m.id,
-        direction=m.direction,
-        author=m.author,
-        to_email=m.to_email,
-        subject=m.subject,
-        body=m.body,
-        message_id=m.message_id,
-        sent=m.sent,
-        created_at=m.created_at,
-    )
+    return CaseMessageOut.model_validate(m, from_attributes=True)
 
 
 def messages(session: Session, c: Case) -> list[CaseMessage]:

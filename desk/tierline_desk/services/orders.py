@@ -132,9 +132,7 @@ def to_out(order: Order) -> OrderOut:
         carrier=order.carrier,
         tracking_number=order.tracking_number,
         last_scan=last_scan,
-        customer=CustomerOut(
-            id=order.customer.id, name=order.customer.name, email=order.customer.email
-        ),
+        customer=CustomerOut.model_validate(order.customer, from_attributes=True),
         shipping_address=AddressOut(
             name=order.ship_name,
             line1=order.ship_line1,
@@ -144,32 +142,12 @@ def to_out(order: Order) -> OrderOut:
             postal_code=order.ship_postal_code,
             country=order.ship_country,
         ),
-        items=[
-            ItemOut(
-                sku=i.sku,
-                name=i.name,
-                quantity=i.quantity,
-                unit_price=i.unit_price,
-                returnable=i.returnable,
-                return_status=i.return_status,
-            )
-            for i in order.items
-        ],
+        items=[ItemOut.model_validate(i, from_attributes=True) for i in order.items],
         total=order.total,
         currency=order.currency,
         return_deadline=return_deadline(order),
         trade_in=trade_in,
-        refunds=[
-            RefundOut(
-                refund_id=r.refund_id,
-                amount=r.amount,
-                status=r.status,
-                method=r.method,
-                created_at=r.created_at,
-                expected_by=r.expected_by,
-            )
-            for r in order.refunds
-        ],
+        refunds=[RefundOut.model_validate(r, from_attributes=True) for r in order.refunds],
     )
 
 
