@@ -37,7 +37,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -281,6 +282,17 @@ class RedisBuckets:
             self._paused_until = self._clock() + self.pause_seconds
         self.fell_back(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
+    @contextmanager
+    def recording_health(self) -> Iterator[None]:
+        """Around one call to Redis: a success is :meth:`succeeded`; a RedisError or OSError is
+        :meth:`failed` and goes no further, so the code after the ``with`` block falls back."""
+        try:
+            yield
+        except (RedisError, OSError) as exc:
+            self.failed(exc)
+        else:
+            self.succeeded()
+
     def fell_back(self, reason: str | None = None) -> None:
         """Count a take served in-process; warn now and then (not once per request)."""
         now = self._clock()
@@ -313,26 +325,16 @@ class RedisLimiter:
 
     def take(self, key: str) -> float:
         if self.buckets.available():
-            try:
-                wait = self.buckets.take(self.buckets.key(self.name, key), self.rate)
-            except (RedisError, OSError) as exc:
-                self.buckets.failed(exc)
-            else:
-                self.buckets.succeeded()
-                return wait
+            with self.buckets.recording_health():
+                return self.buckets.take(self.buckets.key(self.name, key), self.rate)
         else:
             self.buckets.fell_back()
         return self.fallback.take(key)
 
     async def take_async(self, key: str) -> float:
         if self.buckets.available():
-            try:
-                wait = await self.buckets.take_async(self.buckets.key(self.name, key), self.rate)
-            except (RedisError, OSError) as exc:
-                self.buckets.failed(exc)
-            else:
-                self.buckets.succeeded()
-                return wait
+            with self.buckets.recording_health():
+                return await self.buckets.take_async(self.buckets.key(self.name, key), self.rate)
         else:
             self.buckets.fell_back()
         return self.fallback.take(key)
