@@ -53,7 +53,7 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
     throttle.succeeded(address, username)
     new = agents.start_session(session, agent)
-    audit.record(session, "agent.login", actor=agent.username, details={"role": agent.role})
+    audit.record_by_agent(session, agent, "agent.login", details={})
     session.commit()
     settings = get_settings()
     response.set_cookie(

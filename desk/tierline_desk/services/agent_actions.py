@@ -228,12 +228,12 @@ def claim(session: Session, agent: Agent, ticket: HandoffTicket) -> HandoffTicke
             status=ticket.status,
             claimed_by=holder,
         )
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "ticket.claim",
-        actor=agent.username,
         order_number=ticket.order_number,
-        details={"ticket_number": ticket.ticket_number, "tier": ticket.tier, "role": agent.role},
+        details={"ticket_number": ticket.ticket_number, "tier": ticket.tier},
     )
     session.flush()
     session.refresh(ticket)
@@ -342,12 +342,12 @@ def _audit_action(
     details: dict[str, Any],
 ) -> None:
     """The audit row of an agent's action, then a flush: every action ends with this."""
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         action,
-        actor=agent.username,
         order_number=ticket.order_number,
-        details={"ticket_number": ticket.ticket_number, "role": agent.role, **details},
+        details={"ticket_number": ticket.ticket_number, **details},
     )
     session.flush()
 

@@ -233,14 +233,13 @@ def approve(
     )
     session.add(row)
     total = already + body.amount
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "authority.approve",
-        actor=agent.username,
         order_number=order.order_number,
         details={
             "ticket_number": ticket.ticket_number,
-            "role": agent.role,
             "amount": f"{body.amount:.2f}",
             "approved_total": f"{total:.2f}",
             "note": body.note,

@@ -162,7 +162,6 @@ def record_outcome(
     }
     details: dict[str, object] = {
         "callback_id": cb.callback_id,
-        "role": agent.role,
         "from_status": cb.status,
         "status": body.status,
         "note": body.note,
@@ -206,12 +205,8 @@ def record_outcome(
             status=cb.status,
             handled_by=cb.handled_by,
         )
-    audit.record(
-        session,
-        "callback.outcome",
-        actor=agent.username,
-        order_number=cb.order_number,
-        details=details,
+    audit.record_by_agent(
+        session, agent, "callback.outcome", order_number=cb.order_number, details=details
     )
     session.flush()
     session.refresh(cb)

@@ -259,14 +259,13 @@ def reply(
     c.status = "closed" if close else "answered"
     if close:
         c.closed_at, c.closed_by = now, agent.username
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "case.reply",
-        actor=agent.username,
         order_number=c.order_number,
         details={
             "case_number": c.case_number,
-            "role": agent.role,
             "message_id": row.message_id,
             "to": to,
             "from_status": from_status,
@@ -353,16 +352,11 @@ def close(session: Session, agent: Agent, c: Case, note: str) -> None:
     from_status = c.status
     c.status = "closed"
     c.closed_at, c.closed_by = utcnow(), agent.username
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "case.close",
-        actor=agent.username,
         order_number=c.order_number,
-        details={
-            "case_number": c.case_number,
-            "role": agent.role,
-            "from_status": from_status,
-            "note": note,
-        },
+        details={"case_number": c.case_number, "from_status": from_status, "note": note},
     )
     session.flush()
