@@ -28,6 +28,7 @@ from ..models import (
 )
 from . import audit
 from .authority import UNLIMITED, Limit, MoneyAction, Room, get_policy
+from .console_access import require_role
 
 ZERO = Decimal("0.00")
 APPROVERS = ("supervisor", "specialist")
@@ -190,13 +191,7 @@ def approve(
     Approvals on a ticket add up to at most the approver's own ``budget``; they apply to
     whoever works that ticket, and to no other ticket of the order.
     """
-    if agent.role not in APPROVERS:
-        raise ApiError(
-            403,
-            "forbidden_role",
-            f"The {agent.role} role cannot approve more authority; ask a supervisor.",
-            role=agent.role,
-        )
+    require_role(agent, APPROVERS, "approve more authority; ask a supervisor")
     if ticket.status not in ("waiting", "claimed"):
         raise ApiError(
             409,
