@@ -103,6 +103,19 @@ def return_deadline(order: Order, window_days: int | None = None) -> date | None
     return order.delivered_at.date() + timedelta(days=days)
 
 
+def shipping_address(order: Order) -> dict[str, str | None]:
+    """The order's ``ship_*`` columns under an address's field names (as in AddressOut)."""
+    return {
+        "name": order.ship_name,
+        "line1": order.ship_line1,
+        "line2": order.ship_line2,
+        "city": order.ship_city,
+        "region": order.ship_region,
+        "postal_code": order.ship_postal_code,
+        "country": order.ship_country,
+    }
+
+
 def to_out(order: Order) -> OrderOut:
     last_scan = (
         LastScan(
@@ -133,15 +146,7 @@ def to_out(order: Order) -> OrderOut:
         tracking_number=order.tracking_number,
         last_scan=last_scan,
         customer=CustomerOut.model_validate(order.customer, from_attributes=True),
-        shipping_address=AddressOut(
-            name=order.ship_name,
-            line1=order.ship_line1,
-            line2=order.ship_line2,
-            city=order.ship_city,
-            region=order.ship_region,
-            postal_code=order.ship_postal_code,
-            country=order.ship_country,
-        ),
+        shipping_address=AddressOut.model_validate(shipping_address(order)),
         items=[ItemOut.model_validate(i, from_attributes=True) for i in order.items],
         total=order.total,
         currency=order.currency,
@@ -209,15 +214,7 @@ def cancel(session: Session, order: Order, reason: str | None, actor: str) -> Or
 def change_address(session: Session, order: Order, address: AddressIn, actor: str) -> Order:
     _require_processing(order, "the shipping address can no longer be changed")
     get_store().change_address(session, order, address, keys.address(order.order_number, address))
-    before = {
-        "name": order.ship_name,
-        "line1": order.ship_line1,
-        "line2": order.ship_line2,
-        "city": order.ship_city,
-        "region": order.ship_region,
-        "postal_code": order.ship_postal_code,
-        "country": order.ship_country,
-    }
+    before = shipping_address(order)
     if address.name:
         order.ship_name = address.name
     order.ship_line1 = address.line1
@@ -226,15 +223,7 @@ def change_address(session: Session, order: Order, address: AddressIn, actor: st
     order.ship_region = address.region
     order.ship_postal_code = address.postal_code
     order.ship_country = address.country.upper()
-    after = {
-        "name": order.ship_name,
-        "line1": order.ship_line1,
-        "line2": order.ship_line2,
-        "city": order.ship_city,
-        "region": order.ship_region,
-        "postal_code": order.ship_postal_code,
-        "country": order.ship_country,
-    }
+    after = shipping_address(order)
     audit.record(
         session,
         "order.address_change",
