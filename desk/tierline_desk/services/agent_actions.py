@@ -56,6 +56,7 @@ from ..models import (
     Reship,
     utcnow,
 )
+from ..schemas import from_row
 from ..store import ReshipLine, get_store, keys
 from . import audit, authority_budget, handoffs
 from . import cases as case_svc
@@ -136,27 +137,12 @@ def card(session: Session, ticket: HandoffTicket) -> TicketCard:
     if ticket.status == "waiting":
         since = ticket.queued_at or ticket.created_at
         waiting = max(0, int((utcnow() - since).total_seconds()))
-    return TicketCard(
-        ticket_number=ticket.ticket_number,
-        tier=ticket.tier,
-        status=ticket.status,
-        reason=ticket.reason,
-        customer=ticket.customer,
-        order_number=ticket.order_number,
-        bot_attempts=ticket.bot_attempts,
-        recent_messages=ticket.recent_messages,
-        created_at=ticket.created_at,
-        queued_at=ticket.queued_at,
+    return from_row(
+        TicketCard,
+        ticket,
         waiting_seconds=waiting,
         queue_position=handoffs.queue_position(session, ticket),
         claimed_by=ticket.claimer.username if ticket.claimer else None,
-        claimed_at=ticket.claimed_at,
-        escalated_by=ticket.escalated_by,
-        escalated_at=ticket.escalated_at,
-        escalation_note=ticket.escalation_note,
-        referred_case_number=ticket.referred_case_number,
-        outcome=ticket.outcome,
-        resolved_at=ticket.resolved_at,
         order=_order_summary(session, ticket.order_number),
     )
 
@@ -398,18 +384,7 @@ def refund(
         ticket,
         {"refund_id": row.refund_id, "amount": f"{body.amount:.2f}", "reason": body.reason},
     )
-    return RefundOut(
-        refund_id=row.refund_id,
-        ticket_number=ticket.ticket_number,
-        order_number=order.order_number,
-        amount=row.amount,
-        status=row.status,
-        method=row.method,
-        expected_by=row.expected_by,
-        reason=body.reason,
-        issued_by=agent.username,
-        created_at=row.created_at,
-    )
+    return from_row(RefundOut, row, reason=body.reason, issued_by=agent.username)
 
 
 def certificate(
@@ -448,16 +423,7 @@ def certificate(
         ticket,
         {"code": row.code, "amount": f"{body.amount:.2f}", "reason": body.reason},
     )
-    return CertificateOut(
-        code=row.code,
-        ticket_number=ticket.ticket_number,
-        order_number=order.order_number,
-        customer_id=row.customer_id,
-        amount=row.amount,
-        reason=row.reason,
-        issued_by=agent.username,
-        created_at=row.created_at,
-    )
+    return from_row(CertificateOut, row, issued_by=agent.username)
 
 
 def reship(
@@ -528,16 +494,7 @@ def reship(
         ticket,
         {"reship_id": row.reship_id, "items": items, "reason": body.reason},
     )
-    return ReshipOut(
-        reship_id=row.reship_id,
-        ticket_number=ticket.ticket_number,
-        order_number=order.order_number,
-        items=items,
-        reason=row.reason,
-        status=row.status,
-        issued_by=agent.username,
-        created_at=row.created_at,
-    )
+    return from_row(ReshipOut, row, issued_by=agent.username)
 
 
 def budget(session: Session, agent: Agent, ticket: HandoffTicket) -> BudgetOut:

@@ -26,6 +26,7 @@ from ..models import (
     Reship,
     utcnow,
 )
+from ..schemas import from_row
 from . import audit
 from .authority import UNLIMITED, Limit, MoneyAction, Room, get_policy
 from .console_access import require_role
@@ -241,12 +242,4 @@ def approve(
         },
     )
     session.flush()
-    return ApprovalOut(
-        ticket_number=ticket.ticket_number,
-        order_number=order.order_number,
-        amount=row.amount,
-        note=row.note,
-        approved_by=agent.username,
-        approved_total=total,
-        created_at=row.created_at,
-    )
+    return from_row(ApprovalOut, row, approved_by=agent.username, approved_total=total)

@@ -23,6 +23,7 @@ from ..console.schemas import (
 )
 from ..errors import ApiError
 from ..models import Agent, Callback
+from ..schemas import from_row
 from ..settings import get_settings
 from . import audit
 from .console_access import require_role
@@ -49,24 +50,8 @@ def due_state(cb: Callback, now: datetime) -> DueState | None:
 
 
 def to_out(cb: Callback, now: datetime) -> ConsoleCallback:
-    return ConsoleCallback(
-        callback_id=cb.callback_id,
-        status=cb.status,
-        final=cb.status in FINAL_STATES,
-        due_state=due_state(cb, now),
-        phone=cb.phone,
-        window_start=cb.window_start,
-        window_end=cb.window_end,
-        reason=cb.reason,
-        conversation_id=cb.conversation_id,
-        customer_id=cb.customer_id,
-        email=cb.email,
-        order_number=cb.order_number,
-        attempts=cb.attempts,
-        handled_by=cb.handled_by,
-        outcome_note=cb.outcome_note,
-        created_at=cb.created_at,
-        updated_at=cb.updated_at,
+    return from_row(
+        ConsoleCallback, cb, final=cb.status in FINAL_STATES, due_state=due_state(cb, now)
     )
 
 

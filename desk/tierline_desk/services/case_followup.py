@@ -35,6 +35,7 @@ from ..mail import case_reply, sender
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
 from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
+from ..schemas import from_row
 from ..settings import get_settings
 from ..store import get_store
 from . import audit
@@ -139,22 +140,11 @@ def customer_email(session: Session, c: Case) -> str | None:
 
 
 def _card(session: Session, c: Case, stats: _Stats) -> CaseCard:
-    return CaseCard(
-        case_number=c.case_number,
-        kind=c.kind,
+    return from_row(
+        CaseCard,
+        c,
         kind_label=case_reply.kind_label(c.kind),
-        team=c.team,
-        status=c.status,
-        response_channel=c.response_channel,
-        conversation_id=c.conversation_id,
-        order_number=c.order_number,
-        customer=c.customer,
         customer_email=customer_email(session, c),
-        description=c.description,
-        postal_code=c.postal_code,
-        created_at=c.created_at,
-        closed_at=c.closed_at,
-        closed_by=c.closed_by,
         message_count=stats.count,
         unsent_count=stats.unsent,
         last_message_at=stats.last_at,
