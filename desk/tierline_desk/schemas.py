@@ -1,6 +1,5 @@
 """The value types every door's models share: order numbers, phones, emails, money, UTC times,
-and the closed vocabularies (order statuses, case kinds, handoff reasons); and :func:`from_row`,
-which builds a response model from a database row.
+and the closed vocabularies (order statuses, case kinds, handoff reasons).
 
 Each door keeps its own request and response models: api/schemas.py, console/schemas.py,
 public/schemas.py.
@@ -11,11 +10,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     Field,
     PlainSerializer,
 )
@@ -97,11 +95,3 @@ UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 Money = Annotated[Decimal, PlainSerializer(_money, return_type=str, when_used="json")]
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-def from_row[M: BaseModel](model: type[M], row: object, **given: Any) -> M:
-    """``model.model_validate(row, from_attributes=True)``, but for the fields ``given`` here
-    (computed, renamed or joined): the others are the row's attributes of the same names, and a
-    field neither has is an AttributeError."""
-    copied = {name: getattr(row, name) for name in model.model_fields.keys() - given.keys()}
-    return model.model_validate({**copied, **given})

@@ -56,7 +56,7 @@ from ..models import (
     Reship,
     utcnow,
 )
-from ..schemas import from_row
+from ..responses import from_row
 from ..store import ReshipLine, get_store, keys
 from . import audit, authority_budget, handoffs
 from . import cases as case_svc

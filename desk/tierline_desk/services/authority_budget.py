@@ -26,7 +26,7 @@ from ..models import (
     Reship,
     utcnow,
 )
-from ..schemas import from_row
+from ..responses import from_row
 from . import audit
 from .authority import UNLIMITED, Limit, MoneyAction, Room, get_policy
 from .console_access import require_role

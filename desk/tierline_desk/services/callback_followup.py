@@ -23,7 +23,7 @@ from ..console.schemas import (
 )
 from ..errors import ApiError
 from ..models import Agent, Callback
-from ..schemas import from_row
+from ..responses import from_row
 from ..settings import get_settings
 from . import audit
 from .console_access import require_role

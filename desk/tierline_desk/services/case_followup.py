@@ -35,7 +35,7 @@ from ..mail import case_reply, sender
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
 from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
-from ..schemas import from_row
+from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
 from . import audit

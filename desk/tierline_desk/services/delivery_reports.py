@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..api.schemas import DeliveryReportCreated, DeliveryReportOut, DeliveryReportRequest
 from ..errors import ApiError
 from ..models import Case, DeliveryReport, utcnow
-from ..schemas import from_row
+from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
 from . import audit, cases

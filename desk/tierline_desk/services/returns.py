@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..api.schemas import ReturnOut
 from ..errors import ApiError
 from ..models import Order, Return, utcnow
-from ..schemas import from_row
+from ..responses import from_row
 from ..store import get_store, keys
 from . import audit
 from .ids import unique_random_id
