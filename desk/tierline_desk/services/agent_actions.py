@@ -117,18 +117,12 @@ def _order_summary(session: Session, number: str | None) -> OrderSummary | None:
     order = get_store().order(session, number) if number else None
     if order is None:
         return None
-    return OrderSummary(
-        order_number=order.order_number,
-        status=order.status,
-        customer_id=order.customer_id,
+    return from_row(
+        OrderSummary,
+        order,
         customer_name=order.customer.name,
-        total=order.total,
         refunded=_refunded(order),
-        currency=order.currency,
-        items=[
-            OrderItemSummary(sku=i.sku, name=i.name, quantity=i.quantity, unit_price=i.unit_price)
-            for i in order.items
-        ],
+        items=[OrderItemSummary.model_validate(i, from_attributes=True) for i in order.items],
     )
 
 
