@@ -348,6 +348,11 @@ class RedisLimiter:
                 self.buckets.failed(exc)
 
 
+def flood_limiter(name: str, rate: Rate, shared: RedisBuckets | None) -> FloodLimiter:
+    """Buckets shared by every replica through Redis (``shared``), else this process's own."""
+    return KeyedLimiter(rate) if shared is None else RedisLimiter(name, rate, shared)
+
+
 def retry_after_header(wait_seconds: float) -> str:
     """Whole seconds for a ``Retry-After`` header (at least 1)."""
     if math.isinf(wait_seconds):
@@ -369,12 +374,10 @@ class FloodLimits:
         )
         conversation = Rate(settings.chat_conversation_burst, settings.chat_conversation_per_minute)
         connection = Rate(settings.chat_connection_burst, settings.chat_connection_per_minute)
-        if not settings.redis_url:
-            return cls(KeyedLimiter(sessions), KeyedLimiter(conversation), connection)
-        shared = RedisBuckets(settings.redis_url)
+        shared = RedisBuckets(settings.redis_url) if settings.redis_url else None
         return cls(
-            sessions_per_ip=RedisLimiter("sessions_per_ip", sessions, shared),
-            per_conversation=RedisLimiter("per_conversation", conversation, shared),
+            sessions_per_ip=flood_limiter("sessions_per_ip", sessions, shared),
+            per_conversation=flood_limiter("per_conversation", conversation, shared),
             connection_rate=connection,
             shared=shared,
         )
