@@ -561,10 +561,15 @@ def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) 
 
 def resolve(session: Session, agent: Agent, ticket: HandoffTicket, body: ResolveIn) -> None:
     require_worker(agent, ticket)
-    ticket.status = "resolved"
-    ticket.outcome = body.outcome
-    ticket.resolved_at = utcnow()
-    _audit_action(session, agent, "ticket.resolve", ticket, {"outcome": body.outcome})
+    handoffs.resolve(
+        session,
+        ticket,
+        body.outcome,
+        action="ticket.resolve",
+        actor=agent.username,
+        details={"role": agent.role, "outcome": body.outcome},
+    )
+    session.flush()
 
 
 # ---------------------------------------------------------------- idempotency

@@ -102,6 +102,29 @@ def open_ticket_for(session: Session, conversation_id: str) -> HandoffTicket | N
     )
 
 
+def resolve(
+    session: Session,
+    ticket: HandoffTicket,
+    outcome: str,
+    *,
+    action: str,
+    actor: str,
+    details: dict[str, Any],
+) -> None:
+    """The ticket is done, with ``outcome`` (what was done for the shopper), audited as ``action``
+    with the ticket's number and ``details``."""
+    ticket.status = "resolved"
+    ticket.outcome = outcome
+    ticket.resolved_at = utcnow()
+    audit.record(
+        session,
+        action,
+        actor=actor,
+        order_number=ticket.order_number,
+        details={"ticket_number": ticket.ticket_number, **details},
+    )
+
+
 def create(session: Session, req: HandoffRequest, actor: str) -> tuple[HandoffTicket, bool]:
     """The conversation's open ticket, or a new waiting one (not committed): (ticket, created).
 
