@@ -33,7 +33,6 @@ from ..console.schemas import (
     CertificateOut,
     EscalateIn,
     MoneyActionIn,
-    OrderItemSummary,
     OrderSummary,
     QueueOut,
     QueuesOut,
@@ -118,11 +117,7 @@ def _order_summary(session: Session, number: str | None) -> OrderSummary | None:
     if order is None:
         return None
     return from_row(
-        OrderSummary,
-        order,
-        customer_name=order.customer.name,
-        refunded=_refunded(order),
-        items=[OrderItemSummary.model_validate(i, from_attributes=True) for i in order.items],
+        OrderSummary, order, customer_name=order.customer.name, refunded=_refunded(order)
     )
 
 

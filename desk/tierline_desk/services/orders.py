@@ -9,18 +9,15 @@ from sqlalchemy.orm import Session
 
 from ..api.schemas import (
     AddressIn,
-    AddressOut,
-    CustomerOut,
-    ItemOut,
     LastScan,
     OrderOut,
     OrderSummaryOut,
     Proof,
-    RefundOut,
     TradeInOut,
 )
 from ..errors import ApiError
 from ..models import Order, Refund, utcnow
+from ..responses import from_row
 from ..schemas import is_order_number
 from ..settings import get_settings
 from ..store import get_store, keys
@@ -135,24 +132,14 @@ def to_out(order: Order) -> OrderOut:
         if order.trade_in_device
         else None
     )
-    return OrderOut(
-        order_number=order.order_number,
-        status=order.status,
-        placed_at=order.placed_at,
-        shipped_at=order.shipped_at,
-        delivered_at=order.delivered_at,
-        estimated_delivery=order.estimated_delivery,
-        carrier=order.carrier,
-        tracking_number=order.tracking_number,
+    # The customer, items and refunds are read from the order's rows of those names.
+    return from_row(
+        OrderOut,
+        order,
         last_scan=last_scan,
-        customer=CustomerOut.model_validate(order.customer, from_attributes=True),
-        shipping_address=AddressOut.model_validate(shipping_address(order)),
-        items=[ItemOut.model_validate(i, from_attributes=True) for i in order.items],
-        total=order.total,
-        currency=order.currency,
+        shipping_address=shipping_address(order),
         return_deadline=return_deadline(order),
         trade_in=trade_in,
-        refunds=[RefundOut.model_validate(r, from_attributes=True) for r in order.refunds],
     )
 
 
