@@ -8,7 +8,6 @@ there is something returnable. ``ActionHandleOrderTask`` then does the work.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
@@ -25,8 +24,6 @@ from actions.emails import find_email
 from actions.formatting import money, short_day
 from actions.items import item_named_in, match_item, parse_quantity
 from actions.order_numbers import OrderNumberError, order_numbers_in, parse_order_number
-
-logger = logging.getLogger(__name__)
 
 ACTION_START_ORDER_TASK = "action_start_order_task"
 VALIDATE_ORDER_FORM = "validate_order_form"
@@ -464,12 +461,11 @@ def order_button_title(order: dict[str, Any]) -> str:
 async def _recent_orders(customer_id: str | None) -> list[dict[str, Any]]:
     if not customer_id:
         return []
-    try:
-        return await desk_client.recent_orders(customer_id, RECENT_ORDERS_OFFERED)
-    except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
-        # Asking for the number still works: the list is only a shortcut.
-        logger.warning("recent orders unavailable: %s", error)
-        return []
+    # Asking for the number still works when the desk fails: the list is only a shortcut.
+    recent = await desk_client.answer_or_none(
+        desk_client.recent_orders(customer_id, RECENT_ORDERS_OFFERED), "read the recent orders"
+    )
+    return recent or []
 
 
 class ActionAskOrderId(Action):
