@@ -13,6 +13,7 @@ from ..mail import notify
 from ..models import Callback, utcnow
 from ..services import audit, handoffs
 from ..services.callback_followup import booked_out as to_out
+from ..services.console_events import publish_ticket
 from ..services.ids import unique_random_id
 from .schemas import CallbackOut, CallbackRequest
 
@@ -34,6 +35,7 @@ def _withdraw_from_queue(session: Session, cb: Callback, actor: str) -> None:
         order_number=ticket.order_number,
         details={"ticket_number": ticket.ticket_number, "callback_id": cb.callback_id},
     )
+    publish_ticket(session, ticket, "ticket.resolved")
 
 
 @router.post("", response_model=CallbackOut, status_code=status.HTTP_201_CREATED)

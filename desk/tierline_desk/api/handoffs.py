@@ -15,6 +15,7 @@ from ..models import HandoffTicket, utcnow
 from ..rasa_client import RasaUnavailable
 from ..services import audit, conversation_control
 from ..services import handoffs as svc
+from ..services.console_events import publish_ticket
 from .schemas import HandoffCreated, HandoffOut, HandoffRequest, ResumeRequest
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"])
@@ -103,5 +104,6 @@ def resume(
         order_number=ticket.order_number,
         details={"ticket_number": ticket.ticket_number, "outcome": body.outcome},
     )
+    publish_ticket(session, ticket, "ticket.resolved")
     session.commit()
     return svc.full_out(session, ticket)

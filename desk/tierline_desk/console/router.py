@@ -1,11 +1,12 @@
-"""Every route of the agents' door: the console API (session cookie + CSRF) and its page."""
+"""Every route of the agents' door: the console API (session cookie + CSRF), its live
+websocket (/console/ws) and its page."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analytics, callbacks, cases, outbox, pages, presence, session, tickets
+from . import analytics, callbacks, cases, live, outbox, pages, presence, session, tickets
 
 router = APIRouter()
-for _module in (session, tickets, callbacks, cases, presence, outbox, analytics, pages):
+for _module in (session, tickets, callbacks, cases, presence, live, outbox, analytics, pages):
     router.include_router(_module.router)

@@ -23,6 +23,7 @@ from ..models import Case, HandoffTicket, Order, OrderItem, utcnow
 from ..settings import get_settings
 from ..store import get_store
 from . import audit, cases, routing
+from .console_events import publish_ticket
 from .ids import placeholder_number, ticket_number
 
 # "claimed": an agent in the console is working on it (see services/agent_actions.py).
@@ -150,6 +151,7 @@ def create(session: Session, req: HandoffRequest, actor: str) -> tuple[HandoffTi
             "reason": req.reason,
         },
     )
+    publish_ticket(session, ticket, "ticket.created")
     return ticket, True
 
 
