@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -154,7 +155,13 @@ class ConsoleConnection:
             if not isinstance(frame, dict):
                 await self.error("bad_frame", "Each frame must be a JSON object (text).")
                 continue
-            await self.dispatch(frame)
+            try:
+                await self.dispatch(frame)
+            except (RedisError, OSError) as exc:  # Redis restarting: the console carries on
+                log.warning("console presence unavailable: %s", exc)
+                await self.error(
+                    "presence_unavailable", "Who else is here is unknown for a moment."
+                )
 
     async def dispatch(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -374,5 +381,10 @@ async def serve(ws: WebSocket, connection: ConsoleConnection) -> None:
         hub.unlisten_console(key)
         if events is not None:
             events.cancel()
-        with contextlib.suppress(Exception):
-            await connection.unwatch()
+        # The agent left: off the ticket at once, even when this task is being cancelled (the
+        # shielded cleanup carries on by itself then).
+        cleanup = asyncio.ensure_future(connection.unwatch())
+        try:
+            await asyncio.shield(cleanup)
+        except (RedisError, OSError):
+            log.warning("could not remove a console's presence (it expires by itself)")
