@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
+from tierline_harness.hostile import REFUSED_TEXTS, TEXTS
 
 from tests.utils.console import AgentClient, World
 from tests.utils.console_live import (
@@ -274,3 +275,37 @@ def test_an_inactive_agent_is_refused_and_dropped(login: Login, session: Session
         _refused(frames_until(ws, lambda f: f["type"] == "error"), "not_logged_in")
     with agent.http.websocket_connect("/console/ws") as ws:
         _refused([ws.receive_json()], "not_logged_in")
+
+
+# ------------------------------------------------------------------ hostile input
+
+
+def test_hostile_input_on_the_console_websocket_gets_clear_errors(login: Login) -> None:
+    """The corpus's texts as every free-text field of the socket: the ticket or case to watch,
+    the frame's type and the hello's CSRF token. Each gets an error frame that explains
+    itself; the socket stays up (a ping is still answered) and no hello is let in."""
+    texts = [*TEXTS.values(), *(text for text, _ in REFUSED_TEXTS.values())]
+    agent = login("alex")
+    with live_console(agent) as ws:
+        for text in texts:
+            for frame in ({"type": "watch", "ticket": text}, {"type": "watch", "case": text}):
+                ws.send_json(frame)
+                error = frames_until(ws, lambda f: f["type"] == "error")[-1]
+                assert error["message"] and error["code"] in (
+                    "bad_frame",
+                    "ticket_not_found",
+                    "case_not_found",
+                    "forbidden_role",
+                ), (text[:40], error)
+            ws.send_json({"type": text})
+            assert frames_until(ws, lambda f: f["type"] == "error")[-1]["code"] == "bad_frame"
+        ws.send_text("[" * 5000 + "]" * 5000)
+        assert frames_until(ws, lambda f: f["type"] == "error")[-1]["code"] == "bad_frame"
+        ws.send_bytes(b'{"type": "ping"}')
+        assert frames_until(ws, lambda f: f["type"] == "error")[-1]["code"] == "bad_frame"
+        ws.send_json({"type": "ping"})
+        frames_until(ws, lambda f: f["type"] == "pong")
+    for text in texts:
+        with agent.http.websocket_connect("/console/ws") as ws:
+            ws.send_json({"type": "hello", "csrf_token": text})
+            assert ws.receive_json()["code"] == "csrf_failed"

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ IDLE_TIMEOUT_SECONDS = 75.0  # the console pings every 20 s; a silent socket is 
 RECHECK_SECONDS = 15.0  # the open ticket's chat is read again even without a wake-up
 TYPING_EVERY_SECONDS = 1.0
 EVENT_QUEUE_LIMIT = 1000  # events waiting for a slow socket; beyond it: a "resync" frame
+_NUMBER = re.compile(r"[A-Za-z0-9-]{1,40}")  # a ticket's or case's number, as typed
 
 
 @dataclass(frozen=True)
@@ -189,12 +191,16 @@ class ConsoleConnection:
         after = frame.get("after_seq")
         after = after if isinstance(after, int) and after >= 0 else 0
         try:
-            if isinstance(ticket, str) and ticket.strip():
+            if isinstance(ticket, str) and _NUMBER.fullmatch(ticket.strip()):
                 watch = await db(lambda s: self._ticket_watch(s, ticket, after))
-            elif isinstance(case, str) and case.strip():
+            elif isinstance(case, str) and _NUMBER.fullmatch(case.strip()):
                 watch = await db(lambda s: self._case_watch(s, case))
             else:
-                await self.error("bad_frame", "Watch a ticket or a case: {ticket} or {case}.")
+                await self.error(
+                    "bad_frame",
+                    "Watch a ticket or a case by its number: {ticket: 'T-000123'} or "
+                    "{case: 'CASE-100042'}.",
+                )
                 return
         except ApiError as exc:
             await self.error(exc.code, exc.message, subject=ticket or case)
@@ -347,8 +353,10 @@ async def console_socket(ws: WebSocket) -> None:
         await close(ws, 4400, "bad_hello", "Start with {type: hello, csrf_token}.")
         return
     csrf = hello.get("csrf_token")
-    if not isinstance(csrf, str) or not secrets.compare_digest(
-        csrf.encode(), agent.csrf_token.encode()
+    if (
+        not isinstance(csrf, str)
+        or not csrf.isascii()
+        or not secrets.compare_digest(csrf.encode(), agent.csrf_token.encode())
     ):
         await close(ws, 4403, "csrf_failed", "Missing or wrong csrf_token in the hello frame.")
         return
