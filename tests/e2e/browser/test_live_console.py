@@ -122,3 +122,35 @@ def test_two_agents_see_each_other_viewing_and_typing_on_one_ticket(
     sam.page.get_by_test_id("back-to-queues").click()
     expect(alex.page.locator(_viewer("sam.lead"))).to_have_count(0)
     expect(alex.page.get_by_test_id("presence")).to_be_hidden()
+
+
+def test_the_console_catches_up_after_a_drop_without_losing_or_doubling(
+    stack: Stack, new_context: NewContext
+) -> None:
+    alex_context = new_context(width=1440, height=900)
+    alex = Agent(alex_context, "alex")
+    shopper = Shopper(new_context(width=1100, height=820), PRIYA)
+    shopper.say("I want to talk to a representative")
+    shopper.expect_line("bot", r"ticket T-\d+")
+    alex.claim(ticket_of(stack, conversation_id(shopper)))
+    shopper.expect_line("system", "joined the chat")
+    lines = alex.page.locator("[data-testid=chat-message][data-seq]")
+    before = lines.count()
+
+    alex_context.set_offline(True)
+    alex.page.evaluate("() => window.dispatchEvent(new Event('offline'))")
+    expect(alex.page.get_by_test_id("chat-status")).to_contain_text("reconnecting")
+    for n in range(1, 4):  # the shopper writes while the agent's console is away
+        shopper.page.get_by_test_id("tierline-input").fill(f"Are you there? ({n})")
+        shopper.page.get_by_test_id("tierline-input").press("Enter")
+        expect(shopper.messages("shopper").filter(has_text=f"({n})")).to_be_visible()
+    alex_context.set_offline(False)
+    alex.page.evaluate("() => window.dispatchEvent(new Event('online'))")
+
+    shopper_lines = alex.page.locator("[data-testid=chat-message][data-sender=shopper]")
+    for n in range(1, 4):
+        expect(shopper_lines.filter(has_text=f"({n})")).to_have_count(1)
+    expect(lines).to_have_count(before + 3)
+    seqs = [int(s) for s in lines.evaluate_all("ns => ns.map(n => n.dataset.seq)")]
+    assert seqs == sorted(set(seqs)), seqs  # each once, in order
+    expect(alex.page.get_by_test_id("chat-status")).not_to_contain_text("reconnecting")

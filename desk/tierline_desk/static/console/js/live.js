@@ -80,23 +80,26 @@ function connect() {
       emit(frame.type, frame);
     }
   });
-  ws.addEventListener("close", (closed) => {
-    if (socket !== ws) return;
-    socket = null;
-    open = false;
-    window.clearInterval(pingTimer);
-    emit("disconnected", {});
-    if (!running) return;
-    if (closed.code === 4401) {
-      running = false;
-      onSessionEnded();
-      return;
-    }
-    if (closed.code === 4403) refreshCsrf(); // a login in another tab changed the token
-    const wait = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** retries) * (0.75 + Math.random() / 2);
-    retries += 1;
-    retryTimer = window.setTimeout(connect, wait);
-  });
+  ws.addEventListener("close", (closed) => dropped(ws, closed.code));
+}
+
+/** The socket `ws` is gone (closed by either side, or the network went away): try again. */
+function dropped(ws, code) {
+  if (socket !== ws) return;
+  socket = null;
+  open = false;
+  window.clearInterval(pingTimer);
+  emit("disconnected", {});
+  if (!running) return;
+  if (code === 4401) {
+    running = false;
+    onSessionEnded();
+    return;
+  }
+  if (code === 4403) refreshCsrf(); // a login in another tab changed the token
+  const wait = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** retries) * (0.75 + Math.random() / 2);
+  retries += 1;
+  retryTimer = window.setTimeout(connect, wait);
 }
 
 async function refreshCsrf() {
@@ -107,6 +110,20 @@ async function refreshCsrf() {
     // the next attempt will tell
   }
 }
+
+// The browser knows before the socket does when the network went away or came back.
+window.addEventListener("offline", () => {
+  const ws = socket;
+  if (!ws) return;
+  dropped(ws, 1006);
+  ws.close();
+});
+window.addEventListener("online", () => {
+  if (!running || socket) return;
+  window.clearTimeout(retryTimer);
+  retries = 0;
+  connect();
+});
 
 /** Open the socket for a logged-in console; `sessionEnded` is called if the desk ends it. */
 export function start(token, sessionEnded) {
