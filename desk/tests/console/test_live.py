@@ -39,6 +39,11 @@ def _conversation(session: Session, number: str) -> str:
     return ticket.conversation_id
 
 
+def _alex_with_his_ticket(login: Login, session: Session) -> tuple[AgentClient, str]:
+    """Alex logged in, and a tier-1 web-chat ticket he claimed."""
+    return login("alex"), World(session).ticket("alex", tier=1)
+
+
 def _shopper_says(session: Session, conversation_id: str, text: str) -> int:
     message = say(session, conversation_id, text, sender="shopper")
     assert message is not None
@@ -120,9 +125,7 @@ def test_a_rolled_back_change_is_never_announced(login: Login, session: Session)
 def test_the_open_tickets_chat_is_pushed_and_catches_up_after_a_drop(
     login: Login, session: Session, rasa: FakeRasa
 ) -> None:
-    world = World(session)
-    agent = login("alex")
-    number = world.ticket("alex", tier=1)
+    agent, number = _alex_with_his_ticket(login, session)
     conversation_id = _conversation(session, number)
     first = [_shopper_says(session, conversation_id, f"before {i}") for i in range(2)]
     with live_console(agent) as alex:
@@ -165,9 +168,7 @@ def test_the_queues_catch_up_after_a_drop_through_the_rest_api(
 def test_watching_ends_when_the_ticket_leaves_the_agents_sight(
     login: Login, session: Session, rasa: FakeRasa
 ) -> None:
-    world = World(session)
-    agent = login("alex")
-    number = world.ticket("alex", tier=1)
+    agent, number = _alex_with_his_ticket(login, session)
     with live_console(agent) as alex:
         alex.send_json({"type": "watch", "ticket": number})
         frames_until(alex, lambda f: f["type"] == "messages")

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.testclient import WebSocketTestSession
 
 from .console import AgentClient
+from .web_chat import until
 
 Frame = dict[str, Any]
 WS = "/console/ws"
@@ -32,13 +33,7 @@ def frames_until(
 ) -> list[Frame]:
     """Every frame up to and including the first ``wanted`` one (pytest's timeout ends a
     test whose frame never comes)."""
-    seen: list[Frame] = []
-    for _ in range(limit):
-        frame = ws.receive_json()
-        seen.append(frame)
-        if wanted(frame):
-            return seen
-    raise AssertionError(f"no wanted frame in {limit}: {seen[-5:]}")
+    return until(ws, wanted, limit)
 
 
 def event(kind: str, ticket: str | None = None) -> Callable[[Frame], bool]:

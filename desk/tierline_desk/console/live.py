@@ -36,6 +36,7 @@ from ..services import agent_actions, agents, case_followup, chat
 from ..services.chat_hub import get_hub
 from ..services.console_events import Audience, case_audience, publish_now, ticket_audience
 from ..services.console_presence import PresenceBoard, Viewer
+from ..websocket_frames import receive_text
 from .tickets import chat_message_out
 
 log = logging.getLogger("tierline_desk.console.live")
@@ -317,14 +318,6 @@ class ConsoleConnection:
 
 class SessionEnded(Exception):
     """The console session expired, was logged out, or its agent was deactivated."""
-
-
-async def receive_text(ws: WebSocket) -> str | None:
-    message = await ws.receive()
-    if message["type"] == "websocket.disconnect":
-        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
-    text = message.get("text")
-    return text if isinstance(text, str) else None
 
 
 async def close(ws: WebSocket, code: int, error: str, message: str) -> None:

@@ -11,15 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Request, WebSocket, expect
 
-from tests.utils.browser import (
-    PRIYA,
-    Agent,
-    NewContext,
-    Shopper,
-    conversation_id,
-    shoot,
-    ticket_of,
-)
+from tests.utils import browser
+from tests.utils.browser import PRIYA, Agent, NewContext, Shopper
 from tests.utils.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +87,7 @@ def test_two_agents_see_each_other_viewing_and_typing_on_one_ticket(
     shopper = Shopper(new_context(width=1100, height=820), PRIYA)
     shopper.say("I want to talk to a representative")
     shopper.expect_line("bot", r"ticket T-\d+")
-    ticket = ticket_of(stack, conversation_id(shopper))
+    ticket = browser.ticket_of(stack, browser.conversation_id(shopper))
     alex.claim(ticket)
 
     # Sam opens the ticket Alex holds: a clear banner says who owns it.
@@ -113,7 +106,7 @@ def test_two_agents_see_each_other_viewing_and_typing_on_one_ticket(
     expect(alex.page.locator(_viewer("sam.lead", typing=True))).to_contain_text(
         "Sam Okafor (supervisor) is typing"
     )
-    shoot(alex.page, screenshots, "console-presence")
+    browser.shoot(alex.page, screenshots, "console-presence")
     alex.page.get_by_test_id("chat-input").press_sequentially("Hello Priya", delay=50)
     expect(sam.page.locator(_viewer("alex", typing=True))).to_contain_text(
         "Alex Rivera (associate) is typing"
@@ -132,7 +125,7 @@ def test_the_console_catches_up_after_a_drop_without_losing_or_doubling(
     shopper = Shopper(new_context(width=1100, height=820), PRIYA)
     shopper.say("I want to talk to a representative")
     shopper.expect_line("bot", r"ticket T-\d+")
-    alex.claim(ticket_of(stack, conversation_id(shopper)))
+    alex.claim(browser.ticket_of(stack, browser.conversation_id(shopper)))
     shopper.expect_line("system", "joined the chat")
     lines = alex.page.locator("[data-testid=chat-message][data-seq]")
     before = lines.count()
