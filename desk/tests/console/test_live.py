@@ -3,6 +3,7 @@ events by role, the open ticket's chat, catching up after a drop, presence and c
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -23,8 +24,10 @@ from tests.utils.console_live import (
     presence_of,
 )
 from tests.utils.web_chat import FakeRasa, rasa
+from tierline_desk.console.live import RECHECK_SECONDS
 from tierline_desk.models import Agent, HandoffTicket
 from tierline_desk.services import chat
+from tierline_desk.services.chat_hub import get_hub
 from tierline_desk.services.console_events import Audience, publish
 from tierline_desk.services.conversation_control import say
 
@@ -148,6 +151,21 @@ def test_the_open_tickets_chat_is_pushed_and_catches_up_after_a_drop(
         assert chat_seqs(frames_until(alex, lambda f: f["type"] == "messages")) == [after]
     rows = chat.messages_after(session, conversation_id, 0)
     assert [m.seq for m in rows] == [*first, last_seen, *missed, after]
+
+
+def test_the_shopper_typing_shows_on_the_console_at_once(
+    login: Login, session: Session, rasa: FakeRasa
+) -> None:
+    agent, number = _alex_with_his_ticket(login, session)
+    with live_console(agent) as alex:
+        alex.send_json({"type": "watch", "ticket": number})
+        assert frames_until(alex, lambda f: f["type"] == "messages")[-1]["shopper_typing"] is False
+        started = time.monotonic()
+        get_hub().shopper_typing(_conversation(session, number))  # the widget's typing frame
+        typing = frames_until(alex, lambda f: f["type"] == "messages")[-1]
+        assert typing["shopper_typing"] is True and typing["messages"] == []
+        # Woken at once, not found by the socket's next look at the database (15 s).
+        assert time.monotonic() - started < RECHECK_SECONDS / 3
 
 
 def test_the_queues_catch_up_after_a_drop_through_the_rest_api(

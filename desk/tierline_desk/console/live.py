@@ -136,15 +136,16 @@ class ConsoleConnection:
             self.behind = True
 
     async def event_loop(self) -> None:
-        while True:
-            event = await self.events.get()
-            frame = {"type": "event", "kind": event.get("kind"), "data": event.get("data")}
-            if event.get("kind") == "presence":
-                frame = {"type": "presence", **(event.get("data") or {})}
-            await self.send(frame)
-            if self.behind and self.events.empty():
-                self.behind = False
-                await self.send({"type": "resync"})
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # closed: the reader ends it
+            while True:
+                event = await self.events.get()
+                frame = {"type": "event", "kind": event.get("kind"), "data": event.get("data")}
+                if event.get("kind") == "presence":
+                    frame = {"type": "presence", **(event.get("data") or {})}
+                await self.send(frame)
+                if self.behind and self.events.empty():
+                    self.behind = False
+                    await self.send({"type": "resync"})
 
     # ---- reading
 
@@ -165,6 +166,11 @@ class ConsoleConnection:
                 await self.error(
                     "presence_unavailable", "Who else is here is unknown for a moment."
                 )
+            except OperationalError:  # the database restarting
+                log.warning("database unavailable for a console frame")
+                await self.error(
+                    "unavailable", "The desk is briefly unavailable; try again in a moment."
+                )
 
     async def dispatch(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -181,8 +187,10 @@ class ConsoleConnection:
 
     async def on_ping(self) -> None:
         """Keeps the agent online and the presence entry alive; ends a session that ended."""
-        if await db(lambda s: session_agent(s, self.token)) is None:
+        agent = await db(lambda s: session_agent(s, self.token))
+        if agent is None:
             raise SessionEnded
+        self.agent = agent  # a changed role counts from now on
         if self.watch is not None:
             await self.presence.join(self.watch.subject, self.connection, self.agent.viewer())
         await self.send({"type": "pong"})
@@ -268,8 +276,11 @@ class ConsoleConnection:
             try:
                 if not await self.flush_chat(watch):
                     return
-            except OperationalError:
-                log.warning("database unavailable; the console chat looks again soon")
+            except (WebSocketDisconnect, RuntimeError):
+                return  # the socket closed; the reader ends the connection
+            except Exception:
+                # A database hiccup must not silence the chat: log it and look again soon.
+                log.exception("could not push the console chat; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=RECHECK_SECONDS)
             wake.clear()

@@ -144,6 +144,7 @@ class ChatHub:
 
     def shopper_typing(self, conversation_id: str) -> None:
         self._set_shopper_typing(conversation_id)
+        self._wake(conversation_id)  # the agent's console shows it
         self._share("shopper_typing", conversation_id)
 
     def agent_typing(self, conversation_id: str, name: str) -> None:
