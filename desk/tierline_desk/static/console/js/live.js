@@ -54,7 +54,7 @@ function sendWatch() {
 
 function connect() {
   if (!running) return;
-  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  const scheme = window.location.protocol.replace("http", "ws"); // same origin, secure if it is
   const ws = new WebSocket(`${scheme}//${window.location.host}/console/ws`);
   socket = ws;
   ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "hello", csrf_token: csrfToken })));
