@@ -4,13 +4,16 @@ events by role, the open ticket's chat, catching up after a drop, presence and c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 from tierline_harness.hostile import REFUSED_TEXTS, TEXTS
 
@@ -45,6 +48,17 @@ def _conversation(session: Session, number: str) -> str:
 def _alex_with_his_ticket(login: Login, session: Session) -> tuple[AgentClient, str]:
     """Alex logged in, and a tier-1 web-chat ticket he claimed."""
     return login("alex"), World(session).ticket("alex", tier=1)
+
+
+@contextmanager
+def _alex_watching_his_ticket(
+    login: Login, session: Session
+) -> Iterator[tuple[AgentClient, str, WebSocketTestSession, dict[str, Any]]]:
+    """Alex's console with his ticket open: (alex, ticket number, socket, first chat frame)."""
+    agent, number = _alex_with_his_ticket(login, session)
+    with live_console(agent) as ws:
+        ws.send_json({"type": "watch", "ticket": number})
+        yield agent, number, ws, frames_until(ws, lambda f: f["type"] == "messages")[-1]
 
 
 def _shopper_says(session: Session, conversation_id: str, text: str) -> int:
@@ -156,10 +170,8 @@ def test_the_open_tickets_chat_is_pushed_and_catches_up_after_a_drop(
 def test_the_shopper_typing_shows_on_the_console_at_once(
     login: Login, session: Session, rasa: FakeRasa
 ) -> None:
-    agent, number = _alex_with_his_ticket(login, session)
-    with live_console(agent) as alex:
-        alex.send_json({"type": "watch", "ticket": number})
-        assert frames_until(alex, lambda f: f["type"] == "messages")[-1]["shopper_typing"] is False
+    with _alex_watching_his_ticket(login, session) as (_, number, alex, first):
+        assert first["shopper_typing"] is False
         started = time.monotonic()
         get_hub().shopper_typing(_conversation(session, number))  # the widget's typing frame
         typing = frames_until(alex, lambda f: f["type"] == "messages")[-1]
@@ -186,10 +198,7 @@ def test_the_queues_catch_up_after_a_drop_through_the_rest_api(
 def test_watching_ends_when_the_ticket_leaves_the_agents_sight(
     login: Login, session: Session, rasa: FakeRasa
 ) -> None:
-    agent, number = _alex_with_his_ticket(login, session)
-    with live_console(agent) as alex:
-        alex.send_json({"type": "watch", "ticket": number})
-        frames_until(alex, lambda f: f["type"] == "messages")
+    with _alex_watching_his_ticket(login, session) as (agent, number, alex, _):
         resp = agent.post(f"/console/api/tickets/{number}/escalate", {"note": "needs Sam"})
         assert resp.status_code == 200
         _shopper_says(session, _conversation(session, number), "hello?")  # wakes the watch
