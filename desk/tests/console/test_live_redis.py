@@ -8,22 +8,21 @@ import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
+from tierline_common.local_servers import LocalRedis, running_redis
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from starlette.testclient import WebSocketTestSession
 
 from tests.utils.console import PASSWORDS, World
 from tests.utils.console_live import WS, frames_until, presence_of
-from tests.utils.redis_server import RedisServer, redis_server
 from tierline_desk.agent_auth import SESSION_COOKIE
 from tierline_desk.services import console_presence
 from tierline_desk.services.console_presence import KEY_PREFIX, RedisPresence, Viewer
 from tierline_desk.settings import get_settings
-
-__all__ = ["redis_server"]
 
 pytestmark = pytest.mark.services  # a real Redis server (make integration)
 
@@ -32,11 +31,17 @@ SAM = Viewer("sam.lead", "Sam Okafor", "supervisor")
 SUBJECT = "ticket:T-000001"
 
 
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[LocalRedis]:
+    with running_redis(tmp_path) as server:
+        yield server
+
+
 def _row(viewer: Viewer, typing: bool) -> dict[str, object]:
     return {**viewer.__dict__, "typing": typing}
 
 
-async def test_two_desks_share_who_views_and_who_types(redis_server: RedisServer) -> None:
+async def test_two_desks_share_who_views_and_who_types(redis_server: LocalRedis) -> None:
     one, two = RedisPresence(redis_server.url), RedisPresence(redis_server.url)
     try:
         await one.join(SUBJECT, "alex-tab", ALEX)
@@ -51,7 +56,7 @@ async def test_two_desks_share_who_views_and_who_types(redis_server: RedisServer
 
 
 async def test_a_dead_desks_viewers_expire(
-    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+    redis_server: LocalRedis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(console_presence, "VIEWER_SECONDS", 0.5)
     dead, alive = RedisPresence(redis_server.url), RedisPresence(redis_server.url)
@@ -90,7 +95,7 @@ def _console(client: TestClient, login: tuple[str, str]) -> Iterator[WebSocketTe
 
 
 def test_a_desk_with_redis_keeps_presence_there(
-    db: str, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, session: Session
+    db: str, redis_server: LocalRedis, monkeypatch: pytest.MonkeyPatch, session: Session
 ) -> None:
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     get_settings.cache_clear()
