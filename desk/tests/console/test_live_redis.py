@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import redis
-from tierline_common.local_servers import LocalRedis, running_redis
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from starlette.testclient import WebSocketTestSession
+from tierline_common.local_servers import LocalRedis, running_redis
 
 from tests.utils.console import PASSWORDS, World
 from tests.utils.console_live import WS, frames_until, presence_of
