@@ -570,6 +570,18 @@ http {{
             proxy_read_timeout 3600s;
             proxy_send_timeout 3600s;
         }}
+        # The widget's file upload: the desk streams the body and stops at its own limit
+        # (ATTACHMENT_MAX_BYTES, 10 MB by default); nginx passes it on unbuffered.
+        location = /chat/api/attachments {{
+            client_max_body_size 11m;
+            proxy_request_buffering off;
+            proxy_pass http://desks;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Connection "";
+            proxy_read_timeout 60s;
+        }}
         location / {{
             proxy_pass http://desks;
             proxy_set_header Host $http_host;

@@ -78,7 +78,10 @@ def authority(agent: AgentDep) -> AuthorityOut:
 
 
 def _chat_message(message: Any) -> ChatMessageOut:
-    out = chat.message_out(message)
+    return _chat_message_out(chat.message_out(message))
+
+
+def _chat_message_out(out: dict[str, Any]) -> ChatMessageOut:
     return ChatMessageOut(**{k: out[k] for k in ChatMessageOut.model_fields})
 
 
@@ -105,7 +108,12 @@ def ticket_messages(
         web_chat=True,
         mode=conversation.mode,
         messages=[
-            _chat_message(m) for m in chat.messages_after(session, ticket.conversation_id, after)
+            _chat_message_out(m)
+            for m in chat.messages_out(
+                session,
+                ticket.conversation_id,
+                chat.messages_after(session, ticket.conversation_id, after),
+            )
         ],
         shopper_typing=get_hub().is_shopper_typing(ticket.conversation_id),
     )
