@@ -154,9 +154,21 @@ def unsent(
 def attach_to_message(
     session: Session, conversation_id: str, attachment_ids: Collection[str], seq: int
 ) -> None:
-    """Mark the attachments as carried by message ``seq`` and commit (a retry is harmless)."""
+    """Mark the attachments as carried by message ``seq`` and commit (a retry is harmless).
+
+    They show the order line the conversation's earlier photos show, if any (a second photo
+    of the same damaged item)."""
     if not attachment_ids:
         return
+    earlier = session.execute(
+        select(Attachment.order_number, Attachment.sku)
+        .where(Attachment.conversation_id == conversation_id, Attachment.order_number.is_not(None))
+        .order_by(Attachment.id.desc())
+        .limit(1)
+    ).one_or_none()
+    values: dict[str, Any] = {"message_seq": seq}
+    if earlier is not None:
+        values |= {"order_number": earlier.order_number, "sku": earlier.sku}
     session.execute(
         update(Attachment)
         .where(
@@ -164,7 +176,7 @@ def attach_to_message(
             Attachment.attachment_id.in_(list(attachment_ids)),
             Attachment.message_seq.is_(None),
         )
-        .values(message_seq=seq)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -216,8 +228,13 @@ def tag_order_line(
     )
 
 
-def describe(attachment: Attachment, *, ttl_seconds: int | None = None) -> dict[str, Any]:
-    """What a viewer allowed to see the conversation gets: the facts and fresh signed links."""
+def describe(
+    attachment: Attachment, *, ttl_seconds: int | None = None, order_number: str | None = None
+) -> dict[str, Any]:
+    """What a viewer allowed to see the conversation gets: the facts and fresh signed links.
+
+    ``order_number``: the order of the ticket or case shown around it, for a file sent before
+    any order line was named."""
     thumb = (
         links.signed_path(attachment.attachment_id, "thumb", ttl_seconds=ttl_seconds)
         if attachment.has_thumbnail
@@ -231,7 +248,7 @@ def describe(attachment: Attachment, *, ttl_seconds: int | None = None) -> dict[
         "size": attachment.size,
         "width": attachment.width,
         "height": attachment.height,
-        "order_number": attachment.order_number,
+        "order_number": attachment.order_number or order_number,
         "sku": attachment.sku,
         "url": links.signed_path(attachment.attachment_id, "file", ttl_seconds=ttl_seconds),
         "thumbnail_url": thumb,

@@ -22,4 +22,7 @@ def ticket_attachments(
     """Photos and PDFs of the ticket's conversation, oldest first."""
     ticket = agent_actions.get_ticket(session, agent, ticket_number)
     files = attachment_service.for_conversation(session, ticket.conversation_id)
-    return [AttachmentOut(**attachment_service.describe(a)) for a in files]
+    return [
+        AttachmentOut(**attachment_service.describe(a, order_number=ticket.order_number))
+        for a in files
+    ]

@@ -221,7 +221,10 @@ def detail(session: Session, c: Case) -> CaseDetailOut:
     return CaseDetailOut(
         case=card(session, c),
         messages=[message_out(m) for m in messages(session, c)],
-        attachments=[AttachmentOut(**attachment_service.describe(a)) for a in files],
+        attachments=[
+            AttachmentOut(**attachment_service.describe(a, order_number=c.order_number))
+            for a in files
+        ],
     )
 
 
