@@ -40,7 +40,9 @@ FILE_HEADERS = {
     "sandbox",
     "Cache-Control": "private, max-age=300",
     "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Resource-Policy": "same-site",
+    # The widget on a shop's own site shows thumbnails from the desk: the signed link is
+    # the permission, not the page's origin.
+    "Cross-Origin-Resource-Policy": "cross-origin",
 }
 
 

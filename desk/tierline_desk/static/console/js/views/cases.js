@@ -9,6 +9,7 @@ import { API, ApiError, api, seg } from "../api.js";
 import {
   clearNotice, dateTime, h, humanize, list, obj, poll, replace, setText, showNotice, str, syncList,
 } from "../dom.js";
+import { filesPanel } from "./files.js";
 
 const POLL_MS = 30000;
 const STATUSES = [["open", "Open"], ["answered", "Answered"], ["closed", "Closed"], ["all", "All"]];
@@ -132,6 +133,7 @@ function mountDetail(root, ctx, number) {
   const closeForm = h("form", { testid: "case-close-form", novalidate: true }, closeFieldset);
   const closedHint = h("p", { class: "hint", testid: "case-closed-hint", hidden: true }, "This case is closed.");
 
+  const files = filesPanel(`case-files-${number}`);
   root.replaceChildren(
     h("div", { class: "page-head" },
       h("div", { class: "card-head" },
@@ -142,6 +144,7 @@ function mountDetail(root, ctx, number) {
     h("div", { class: "ticket-layout" },
       h("div", null,
         h("section", { class: "panel", "aria-labelledby": "case-about" }, h("h2", { id: "case-about" }, "About the case"), facts),
+        files.el,
         h("section", { class: "panel", "aria-labelledby": "case-emails" },
           h("h2", { id: "case-emails" }, "Emails"), messages, noMessages)),
       h("div", null,
@@ -151,6 +154,8 @@ function mountDetail(root, ctx, number) {
 
   function render(data) {
     const d = obj(data);
+    files.reset(); // fresh signed links with every load
+    files.update(d.attachments);
     const c = d.case && typeof d.case === "object" ? obj(d.case) : d;
     current = c;
     const status = str(c.status);

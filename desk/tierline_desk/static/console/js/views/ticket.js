@@ -10,6 +10,7 @@ import {
   clearNotice, customerName, dateTime, duration, h, humanize, list, money, num, obj, poll, replace,
   setText, showNotice, str, timeOnly,
 } from "../dom.js";
+import { messageFiles, ticketFiles } from "./files.js";
 import { createActions } from "./ticket_actions.js";
 
 const CARD_POLL_MS = 10000;
@@ -44,6 +45,7 @@ export function mount(root, ctx) {
 
   // ---------------------------------------------------------------- chat (left)
   const chat = createChat(ctx, number, () => card);
+  const files = ticketFiles(number);
 
   // ---------------------------------------------------------------- case card and actions (right)
   const cardBody = h("div", { testid: "case-card-body" }, h("p", { class: "muted" }, "Loading the case card…"));
@@ -63,7 +65,7 @@ export function mount(root, ctx) {
     ticketNotice,
     h("div", { class: "ticket-layout" },
       chat.el,
-      h("div", { class: "ticket-side" }, cardPanel, actions.el)),
+      h("div", { class: "ticket-side" }, cardPanel, files.el, actions.el)),
   );
 
   function applyCard(data) {
@@ -164,6 +166,7 @@ export function mount(root, ctx) {
   return () => {
     cardPoller.stop();
     chat.stop();
+    files.stop();
     window.clearInterval(ticker);
   };
 }
@@ -326,7 +329,8 @@ function createChat(ctx, number, getCard) {
     const time = timeOnly(m.created_at);
     return h("li", { class: `msg msg-${sender}`, testid: "chat-message", dataset: { seq: String(seq), sender } },
       label || time ? h("div", { class: "msg-meta" }, [label, time].filter(Boolean).join(" · ")) : null,
-      h("div", { class: "msg-text", testid: "chat-message-text" }, str(m.text)),
+      h("div", { class: "msg-text", testid: "chat-message-text", hidden: !str(m.text) }, str(m.text)),
+      messageFiles(m.attachments),
       buttons.length ? h("ul", { class: "chips", "aria-label": "Buttons offered" }, buttons.map((b) => h("li", null, b))) : null);
   }
 
