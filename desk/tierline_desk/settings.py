@@ -196,6 +196,18 @@ class Settings(BaseSettings):
         default=3600, ge=10, le=7 * 24 * 3600, validation_alias="ATTACHMENT_LINK_SECONDS"
     )
 
+    # In a transcript email a link works longer: the shopper may read it days later.
+    attachment_email_link_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        validation_alias="ATTACHMENT_EMAIL_LINK_SECONDS",
+    )
+    # Where shoppers reach the desk: links in emails (a transcript's files) start with it.
+    desk_public_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="DESK_PUBLIC_URL"
+    )
+
     # ---- routing rules (services/routing.py)
     # "Mon-Fri 09:00-18:00, Sat 10:00-14:00"; days without hours are closed.
     business_hours: str = Field(default="Mon-Sun 00:00-24:00", validation_alias="BUSINESS_HOURS")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session
 from tests.utils.attachments import photo, plain_pdf, upload
 from tests.utils.console import AgentClient, login, put_online
 from tests.utils.desk import API_TOKEN, handoff
+from tests.utils.mail_catcher import Catcher, catcher, html_of, text_of
 from tests.utils.web_chat import FakeRasa, app, bot_message, hello, rasa, start, until
 from tierline_desk.models import Attachment
 from tierline_desk.services.shopper_messages import FILES_RECEIVED
 from tierline_desk.settings import get_settings
 
-__all__ = ["app", "login", "rasa"]
+__all__ = ["app", "catcher", "login", "rasa"]
 LAPTOP_ORDER = "117-3141592-6535897"  # Priya's laptop, 1899.00: a specialists' case
 SHOES_ORDER = "113-5550192-7781234"  # Maya's shoes, 89.95: a tier-1 ticket
 GB = 1024**3
@@ -249,3 +251,28 @@ def test_the_ticket_thread_and_its_files_for_the_agent(
     assert files[0]["order_number"] == SHOES_ORDER and files[0]["sku"] == "SKU-RS-3310"
     assert web.get(files[0]["url"]).status_code == 200
     assert login("admin").get(f"/console/api/tickets/{number}/attachments").status_code == 403
+
+
+def test_the_transcript_email_links_the_files_for_a_week(
+    web: TestClient, rasa: FakeRasa, catcher: Catcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESK_PUBLIC_URL", "https://help.shop.example/")
+    get_settings.cache_clear()
+    sess = start(web)
+    stored = upload(web, sess, photo(), "dent.jpg").json()
+    send_with_files(web, sess, [stored["id"]], "Here is the dent")
+    bot = TestClient(web.app, headers={"Authorization": f"Bearer {API_TOKEN}"})
+    asked = bot.post(
+        "/api/v1/transcript-requests",
+        json={"conversation_id": sess["conversation_id"], "email": "maya.chen@example.com"},
+    )
+    assert asked.status_code == 201 and asked.json()["status"] == "sent", asked.text
+    mail = catcher.only()
+    text = text_of(mail)
+    prefix = "Attached: dent.jpg <https://help.shop.example/attachments/"
+    assert prefix in text
+    link = text.split(prefix, 1)[1].split(">", 1)[0]
+    expires = int(link.split("expires=")[1].split("&")[0])
+    assert expires - time.time() > 6 * 24 * 3600
+    assert web.get("/attachments/" + link).status_code == 200
+    assert 'Attached: <a href="https://help.shop.example/attachments/' in html_of(mail)
