@@ -548,3 +548,15 @@ class AttachmentBlob(Base):
     storage_key: Mapped[str] = mapped_column(String(120), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AttachmentOrderLine(Base):
+    """The order line a conversation's photos show, named when the bot hands over a damaged or
+    wrong item: photos sent before and after it carry it (tierline_desk/attachments)."""
+
+    __tablename__ = "attachment_order_lines"
+
+    conversation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(19))
+    sku: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,7 +5,8 @@ Revises: 0006
 Create Date: 2026-12-07 14:00:00
 
 ``attachments`` keeps what the desk knows of each checked file (docs/evidence.md);
-``attachment_blobs`` keeps the bytes when ``ATTACHMENT_STORE=database`` (several replicas).
+``attachment_blobs`` keeps the bytes when ``ATTACHMENT_STORE=database`` (several replicas);
+``attachment_order_lines`` the order line a conversation's photos show.
 """
 
 from collections.abc import Sequence
@@ -51,9 +52,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("storage_key", name=op.f("pk_attachment_blobs")),
     )
+    op.create_table(
+        "attachment_order_lines",
+        sa.Column("conversation_id", sa.String(length=200), nullable=False),
+        sa.Column("order_number", sa.String(length=19), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("conversation_id", name=op.f("pk_attachment_order_lines")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("attachment_order_lines")
     op.drop_table("attachment_blobs")
     op.drop_index(op.f("ix_attachments_conversation_id"), table_name="attachments")
     op.drop_table("attachments")

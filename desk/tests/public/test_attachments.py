@@ -23,7 +23,7 @@ from tests.utils.desk import API_TOKEN, handoff
 from tests.utils.mail_catcher import Catcher, catcher, html_of, text_of
 from tests.utils.web_chat import FakeRasa, app, bot_message, hello, rasa, start, until
 from tierline_desk.models import Attachment
-from tierline_desk.services.shopper_messages import FILES_RECEIVED
+from tierline_desk.services.shopper_messages import FILES_COMMAND
 from tierline_desk.settings import get_settings
 
 __all__ = ["app", "catcher", "login", "rasa"]
@@ -77,9 +77,10 @@ def test_a_pdf_downloads_and_a_photo_alone_is_answered(web: TestClient, rasa: Fa
     pdf = upload(web, sess, plain_pdf(), "receipt.pdf", "application/pdf").json()
     assert pdf["thumbnail_url"] is None
     frames = send_with_files(web, sess, [pdf["id"]])
-    answer = frames[-1]
-    assert answer["text"] == FILES_RECEIVED
-    assert rasa.received == []  # nothing in words for the bot
+    # No words: the bot is told a file came (a signed command the shopper can't type).
+    sent = rasa.received[-1]
+    assert sent["message"] == FILES_COMMAND and sent["metadata"]["command_signature"]
+    assert frames[-1]["text"] == f"You said: {FILES_COMMAND}"
     served = web.get(pdf["url"])
     assert served.headers["content-type"] == "application/pdf"
     assert served.headers["content-disposition"].startswith("attachment;")
@@ -218,12 +219,20 @@ def test_photos_travel_with_a_referral_to_the_specialists(
     )
     assert routed.status_code == 201, routed.text
     case_number = routed.json()["case_number"]
+    # The bot asked for a photo after the handoff: one sent now shows the same order line.
+    later = upload(web, sess, photo((300, 300)), "close-up.jpg").json()["id"]
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess)
+        ws.send_json({"type": "message", "client_id": "m9", "attachments": [later]})
+        ack = until(ws, lambda f: f["type"] == "ack")[-1]
+        until(ws, lambda f: bot_message(f) and f["seq"] > ack["seq"])
     card = login("jordan.ecr").get(f"/console/api/cases/{case_number}")
     assert card.status_code == 200, card.text
-    [shown] = card.json()["attachments"]
-    assert shown["id"] == attachment_id
-    assert (shown["order_number"], shown["sku"]) == (LAPTOP_ORDER, "SKU-LT-9100")
-    assert web.get(shown["thumbnail_url"]).status_code == 200
+    shown = card.json()["attachments"]
+    assert [a["id"] for a in shown] == [attachment_id, later]
+    for file in shown:
+        assert (file["order_number"], file["sku"]) == (LAPTOP_ORDER, "SKU-LT-9100")
+    assert web.get(shown[0]["thumbnail_url"]).status_code == 200
     # An associate may not open the specialists' case, so gets no link to its photos.
     assert login("alex").get(f"/console/api/cases/{case_number}").status_code == 403
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import INTEGER_MAX, Attachment, utcnow
+from ..models import INTEGER_MAX, Attachment, AttachmentOrderLine, utcnow
 from ..settings import get_settings
 from . import checks, links
 from .checks import Refused
@@ -156,19 +156,13 @@ def attach_to_message(
 ) -> None:
     """Mark the attachments as carried by message ``seq`` and commit (a retry is harmless).
 
-    They show the order line the conversation's earlier photos show, if any (a second photo
-    of the same damaged item)."""
+    They show the order line named for the conversation, if any (:func:`tag_order_line`)."""
     if not attachment_ids:
         return
-    earlier = session.execute(
-        select(Attachment.order_number, Attachment.sku)
-        .where(Attachment.conversation_id == conversation_id, Attachment.order_number.is_not(None))
-        .order_by(Attachment.id.desc())
-        .limit(1)
-    ).one_or_none()
+    line = session.get(AttachmentOrderLine, conversation_id)
     values: dict[str, Any] = {"message_seq": seq}
-    if earlier is not None:
-        values |= {"order_number": earlier.order_number, "sku": earlier.sku}
+    if line is not None:
+        values |= {"order_number": line.order_number, "sku": line.sku}
     session.execute(
         update(Attachment)
         .where(
@@ -217,9 +211,15 @@ def by_message(
 def tag_order_line(
     session: Session, conversation_id: str, order_number: str | None, sku: str | None
 ) -> None:
-    """Name the order line the conversation's photos show, where none is named yet (no commit)."""
+    """Name the order line the conversation's photos show: those sent so far that name none,
+    and those sent from now on (no commit)."""
     if order_number is None:
         return
+    line = session.get(AttachmentOrderLine, conversation_id)
+    if line is None:
+        line = AttachmentOrderLine(conversation_id=conversation_id, order_number=order_number)
+        session.add(line)
+    line.order_number, line.sku, line.updated_at = order_number, sku, utcnow()
     session.execute(
         update(Attachment)
         .where(Attachment.conversation_id == conversation_id, Attachment.order_number.is_(None))

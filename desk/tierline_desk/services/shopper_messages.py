@@ -23,10 +23,9 @@ from .rate_limits import FloodLimits, KeyedLimiter, retry_after_header
 from .typed_text import as_plain_text, clean_text
 
 NOT_WORDS = "I can only read words, not commands. Could you tell me in a few words what you need?"
-FILES_RECEIVED = (
-    "Thanks, I've got your file. It stays with this chat, so the team looking into your "
-    "request will see it. Is there anything you'd like to add in words?"
-)
+# What the bot is told when a message carries files and no words (signed as a command: the
+# shopper can't type it). Its rule answers; the desk keeps the files with the conversation.
+FILES_COMMAND = "/share_photo"
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def read_text(text: str, *, may_be_empty: bool = False) -> Message | Refused:
     limit = get_settings().chat_max_message_chars
     shown = clean_text(text)
     if not shown and may_be_empty:
-        return Message("", "")
+        return Message("", FILES_COMMAND, command=True)
     if not shown:
         return Refused("empty_message", "Your message is empty.")
     if len(shown) > limit:
@@ -142,8 +141,6 @@ async def answer(
             conversation_id, customer_id, message.for_bot, bot_typing, command=message.command
         )
     else:
-        # Only files, or only slashes (a would-be command): nothing to relay, but never
-        # leave it unanswered.
-        reply = FILES_RECEIVED if message.files else NOT_WORDS
-        await run_until_stored(lambda s: chat.append(s, conversation_id, "bot", reply))
+        # Only slashes (a would-be command): nothing to relay, but never leave it unanswered.
+        await run_until_stored(lambda s: chat.append(s, conversation_id, "bot", NOT_WORDS))
         hub.notify(conversation_id)
