@@ -444,9 +444,12 @@ PHOTO_TASKS = frozenset({"damaged", "wrong_item"})
 
 
 def takes_files(tracker: Tracker) -> bool:
-    """Whether the shopper can attach a file: only the desk's web chat takes them, and its
-    conversations are the ones named ``web-...`` (desk/tierline_desk/services/chat.py)."""
-    return tracker.sender_id.startswith("web-")
+    """Whether the shopper can attach a file here.
+
+    Only the desk's web chat takes files, and its conversations are the ones named ``web-...``
+    (desk/tierline_desk/services/chat.py).
+    """
+    return str(tracker.sender_id).startswith("web-")
 
 
 _HANDLERS = {

@@ -204,18 +204,27 @@ def _shopper_reports_damage(web: TestClient, rasa: FakeRasa) -> tuple[dict[str, 
     return sess, stored["id"]
 
 
-def test_photos_travel_with_a_referral_to_the_specialists(
-    web: TestClient, rasa: FakeRasa, login: Callable[[str], AgentClient]
-) -> None:
-    sess, attachment_id = _shopper_reports_damage(web, rasa)
+def damaged_item_handoff(
+    web: TestClient, sess: dict[str, Any], order_number: str, **extra: Any
+) -> httpx.Response:
+    """The bot hands the conversation over for a damaged item (POST /api/v1/handoffs)."""
     bot = TestClient(web.app, headers={"Authorization": f"Bearer {API_TOKEN}"})
-    routed = handoff(
+    return handoff(
         bot,
         sess["conversation_id"],
         reason="Item arrived damaged",
         reason_code="shipping_error",
-        order_number=LAPTOP_ORDER,
-        customer={"email": "priya.n@example.com", "name": "Priya"},
+        order_number=order_number,
+        **extra,
+    )
+
+
+def test_photos_travel_with_a_referral_to_the_specialists(
+    web: TestClient, rasa: FakeRasa, login: Callable[[str], AgentClient]
+) -> None:
+    sess, attachment_id = _shopper_reports_damage(web, rasa)
+    routed = damaged_item_handoff(
+        web, sess, LAPTOP_ORDER, customer={"email": "priya.n@example.com", "name": "Priya"}
     )
     assert routed.status_code == 201, routed.text
     case_number = routed.json()["case_number"]
@@ -242,14 +251,7 @@ def test_the_ticket_thread_and_its_files_for_the_agent(
 ) -> None:
     sess, attachment_id = _shopper_reports_damage(web, rasa)
     put_online(session, "alex")
-    bot = TestClient(web.app, headers={"Authorization": f"Bearer {API_TOKEN}"})
-    routed = handoff(
-        bot,
-        sess["conversation_id"],
-        reason="Item arrived damaged",
-        reason_code="shipping_error",
-        order_number=SHOES_ORDER,
-    )
+    routed = damaged_item_handoff(web, sess, SHOES_ORDER)
     assert routed.status_code == 201, routed.text
     number = routed.json()["ticket_number"]
     alex = login("alex")

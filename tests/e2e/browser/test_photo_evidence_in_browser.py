@@ -61,11 +61,7 @@ def test_a_photo_of_a_damaged_item_reaches_the_specialists_case_card(
     shoot(page, screenshots, "widget-photo-sent")
 
     jordan = Agent(new_context(width=1440, height=900), "jordan.ecr")
-    jordan.page.get_by_test_id("nav-cases").click()
-    jordan.page.locator(f"[data-testid=case-row][data-case='{case.group(0)}']").get_by_test_id(
-        "case-link"
-    ).click()
-    expect(jordan.page.get_by_test_id("case-title")).to_contain_text(case.group(0))
+    jordan.open_case(case.group(0))
     item = jordan.page.get_by_test_id("file-item")
     expect(item).to_have_count(1)
     expect(item.get_by_test_id("file-order-line")).to_contain_text(

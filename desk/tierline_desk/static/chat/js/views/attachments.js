@@ -7,7 +7,7 @@ import { config } from "../config.js";
 import { el, svgIcon } from "../dom.js";
 import { state } from "../state.js";
 import { ui } from "../ui.js";
-import { str } from "../util.js";
+import { readReply, str } from "../util.js";
 import { showError } from "./status.js";
 
 // The server's limit per message; it checks everything again (type by content, size, count).
@@ -113,15 +113,8 @@ async function uploadOne(file) {
     body: body,
     cache: "no-store",
   });
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (_err) {
-    data = null;
-  }
+  const { data, message } = await readReply(response);
   if (!response.ok) {
-    const detail = data && data.detail;
-    const message = detail && typeof detail === "object" ? str(detail.message) : null;
     throw new Error(message || "\u201c" + file.name + "\u201d could not be sent (" + response.status + ").");
   }
   return str(data && data.id);
