@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from tests.utils.browser import LAPTOP_ORDER, PRIYA, Agent, NewContext, Shopper, shoot
@@ -20,9 +20,11 @@ LAPTOP_SKU = "SKU-LT-9100"
 
 def cracked_screen_photo() -> bytes:
     """A JPEG like a phone's: with EXIF naming the camera (the desk strips it)."""
-    image = Image.new("RGB", (1200, 900), (30, 30, 40))
-    for x in range(200, 1000):
-        image.putpixel((x, 200 + (x * 7) % 500), (230, 230, 230))  # the crack
+    image = Image.new("RGB", (1200, 900), (90, 110, 140))  # the laptop's screen
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((60, 60, 1140, 840), outline=(20, 20, 30), width=40)  # its bezel
+    crack = [(300, 120), (520, 380), (470, 520), (760, 700), (900, 820)]
+    draw.line(crack, fill=(245, 245, 245), width=9)  # the crack
     exif = Image.Exif()
     exif[0x010F] = "TierPhone"
     out = io.BytesIO()
@@ -73,7 +75,7 @@ def test_a_photo_of_a_damaged_item_reaches_the_specialists_case_card(
     shoot(jordan.page, screenshots, "console-case-photo")
 
     # The full photo opens from the thumbnail, cleaned of its EXIF.
-    full = jordan.page.request.get(str(item.get_by_test_id("file-link").get_attribute("href")))
+    full = jordan.page.request.get(item.get_by_test_id("file-link").evaluate("a => a.href"))
     assert full.status == 200 and full.headers["content-type"] == "image/jpeg"
     assert full.headers["x-content-type-options"] == "nosniff"
     assert b"TierPhone" not in full.body()
