@@ -3,14 +3,14 @@ what one replica stores, another reads; a refused file leaves no row."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
-from tierline_common.ports import free_port
+from tierline_common.local_servers import running_postgres
 from tierline_harness.hostile import pdf_with_javascript
 
 from tests.utils.attachments import photo, plain_pdf
@@ -20,7 +20,6 @@ from tierline_desk.migrate import upgrade_head
 from tierline_desk.models import AttachmentBlob
 from tierline_desk.services import chat
 from tierline_desk.settings import get_settings
-from tierline_desk.store.medusa.devserver import LocalPostgres, cluster_dir
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(180)]
 
@@ -28,23 +27,21 @@ pytestmark = [pytest.mark.services, pytest.mark.timeout(180)]
 @pytest.fixture
 def postgres_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A throw-away PostgreSQL cluster, migrated, with ATTACHMENT_STORE=database."""
-    server = LocalPostgres(cluster_dir(tmp_path), free_port(), durable=False)
-    server.start()
-    try:
-        server.create_database("desk")
+    with running_postgres() as server:
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE desk")
         url = server.url("desk").replace("postgresql://", "postgresql+psycopg://")
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("ATTACHMENT_STORE", "database")
         monkeypatch.setenv("ATTACHMENT_DIR", str(tmp_path / "never-used"))
         get_settings.cache_clear()
         reset_engines()
-        upgrade_head(url)
-        yield url
-    finally:
-        reset_engines()
-        get_settings.cache_clear()
-        server.stop()
-        shutil.rmtree(server.root, ignore_errors=True)
+        try:
+            upgrade_head(url)
+            yield url
+        finally:
+            reset_engines()
+            get_settings.cache_clear()
 
 
 def test_what_one_replica_stores_another_serves(postgres_url: str, tmp_path: Path) -> None:
