@@ -39,6 +39,9 @@ EXPECTED_TABLES = {
     "attachments",
     "attachment_blobs",
     "attachment_order_lines",
+    # 0008: per-tier auto-assignment, SLA breaches
+    "tier_settings",
+    "sla_breaches",
 }
 
 

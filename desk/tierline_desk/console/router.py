@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from . import (
     analytics,
+    assignment,
     attachments,
     callbacks,
     cases,
@@ -13,6 +14,7 @@ from . import (
     pages,
     presence,
     session,
+    sla,
     tickets,
 )
 
@@ -21,11 +23,13 @@ for _module in (
     session,
     tickets,
     attachments,
+    assignment,
     callbacks,
     cases,
     presence,
     outbox,
     analytics,
+    sla,
     pages,
 ):
     router.include_router(_module.router)
