@@ -433,7 +433,23 @@ async def _problem(
         )
         if reported:
             attempts.append(reported)
-    return await hand_off(dispatcher, tracker, request, attempts)
+    events = await hand_off(dispatcher, tracker, request, attempts)
+    if task in PHOTO_TASKS and takes_files(tracker):
+        dispatcher.utter_message(response="utter_ask_photo")
+    return events
+
+
+# Problems a photo shows: the bot asks for one (the desk keeps it with the ticket or case).
+PHOTO_TASKS = frozenset({"damaged", "wrong_item"})
+
+
+def takes_files(tracker: Tracker) -> bool:
+    """Whether the shopper can attach a file here.
+
+    Only the desk's web chat takes files, and its conversations are the ones named ``web-...``
+    (desk/tierline_desk/services/chat.py).
+    """
+    return str(tracker.sender_id).startswith("web-")
 
 
 _HANDLERS = {

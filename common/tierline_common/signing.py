@@ -22,3 +22,13 @@ def sign_command(sender_id: str, text: str, secret: str) -> str:
     """
     message = f"command\0{sender_id}\0{text}"
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def sign_attachment_link(attachment_id: str, variant: str, expires: int, secret: str) -> str:
+    """The signature of a link to an attachment's bytes, valid until ``expires`` (unix time).
+
+    HMAC-SHA256(secret, "attachment" NUL id NUL variant NUL expires): the desk makes and checks
+    these links (desk/tierline_desk/attachments/links.py); no one else can make one.
+    """
+    message = f"attachment\0{attachment_id}\0{variant}\0{expires}"
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()

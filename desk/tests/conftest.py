@@ -57,6 +57,9 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", "9")  # discard: nothing listens
     monkeypatch.setenv("MAILDIR", str(workdir / "mail"))
+    # Attachments in the test's own directory (the local store) unless a test chooses another.
+    monkeypatch.setenv("ATTACHMENT_DIR", str(workdir / "attachments"))
+    monkeypatch.delenv("ATTACHMENT_STORE", raising=False)
     get_settings.cache_clear()
     reset_engines()
     reset_store()

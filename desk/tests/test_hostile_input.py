@@ -73,6 +73,7 @@ def test_every_hostile_case_gets_a_sensible_reply(
         connection_burst=settings.chat_connection_burst,
         conversation_burst=settings.chat_conversation_burst,
         sessions_per_ip_burst=settings.chat_sessions_per_ip_burst,
+        attachment_max_bytes=settings.attachment_max_bytes,
     )
     cases = corpus(limits)
     caplog.set_level(logging.WARNING)

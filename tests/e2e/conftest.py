@@ -29,6 +29,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {**os.environ, **read_env_file(ROOT / ".env")}
     env["DATABASE_URL"] = f"sqlite:///{workdir / 'desk.sqlite3'}"
     env["MAILDIR"] = str(workdir / "mail")
+    env["ATTACHMENT_DIR"] = str(workdir / "attachments")
     env["DEMO_SHOP_ENABLED"] = "true"  # the browser tests use the demo shop, as `make run` does
     # The flows claim tickets by hand; test_assignment_in_browser.py switches tier 1's automatic
     # assignment on itself. Sweeps every second, so it need not wait.

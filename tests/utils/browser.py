@@ -95,6 +95,13 @@ class Agent:
             re.compile("claimed", re.IGNORECASE)
         )
 
+    def open_case(self, case_number: str) -> None:
+        self.page.get_by_test_id("nav-cases").click()
+        self.page.locator(f"[data-testid=case-row][data-case='{case_number}']").get_by_test_id(
+            "case-link"
+        ).click()
+        expect(self.page.get_by_test_id("case-title")).to_contain_text(case_number)
+
     def say(self, text: str) -> None:
         self.page.get_by_test_id("chat-input").fill(text)
         self.page.get_by_test_id("chat-send").click()

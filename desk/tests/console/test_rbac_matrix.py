@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
 from tests.utils.assignment import breach
+from tests.utils.attachments import photo, upload
 from tests.utils.console import PASSWORDS, AgentClient, World, login, put_online
 from tests.utils.console_live import frames_until, live_console
 from tests.utils.web_chat import FakeRasa, app, hello, rasa, start
@@ -74,6 +75,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     f"GET {P}/queues": {"anonymous": 401, **_READERS},
     f"GET {P}/tickets/{{ticket_number}}": {"anonymous": 401, **_READERS},
     f"GET {P}/tickets/{{ticket_number}}/messages": {"anonymous": 401, **_READERS},
+    f"GET {P}/tickets/{{ticket_number}}/attachments": {"anonymous": 401, **_READERS},
     f"POST {P}/tickets/{{ticket_number}}/messages": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/typing": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/handback": {"anonymous": 401, **_WORKERS},
@@ -620,3 +622,49 @@ def test_a_conversation_token_opens_no_other_conversation(app: FastAPI) -> None:
         # My own token still opens my own conversation.
         with web.websocket_connect("/chat/ws") as ws:
             assert hello(ws, mine)["type"] == "ready"
+
+
+# ------------------------------------------------------------------ the widget's files
+
+
+def test_the_public_file_routes_are_the_same_for_every_role(
+    app: FastAPI, clients: dict[str, Any]
+) -> None:
+    """Upload takes a conversation's token and nothing else (a console session opens no chat);
+    a file is served only for a link the desk signed, whoever holds the cookie."""
+    with TestClient(app) as web:
+        shopper = start(web)
+        stored = upload(web, shopper, photo())
+        assert stored.status_code == 201, stored.text
+        link = stored.json()["url"]
+    forged = link.rsplit("sig=", 1)[0] + "sig=" + "0" * 64
+    for role in ROLES:
+        client = clients[role] if role == "anonymous" else clients[role].http
+        refused = client.post("/chat/api/attachments", files={"file": ("a.jpg", photo())})
+        assert (role, refused.status_code) == (role, 401)
+        assert refused.json()["detail"]["code"] == "bad_conversation"
+        assert (role, client.get(forged).status_code) == (role, 403)
+        assert (role, client.get(link).status_code) == (role, 200)
+
+
+def test_a_conversation_token_reaches_no_other_conversations_files(app: FastAPI) -> None:
+    with TestClient(app) as web:
+        victim = start(web)
+        mine = start(web)
+        theirs = upload(web, victim, photo()).json()
+        # Uploading into the victim's conversation with my token: refused.
+        resp = upload(web, {**victim, "token": mine["token"]}, photo())
+        assert resp.status_code == 401
+        # Naming the victim's file on my message: refused, and no link to it reaches me.
+        with web.websocket_connect("/chat/ws") as ws:
+            hello(ws, mine)
+            ws.send_json(
+                {"type": "message", "client_id": "c1", "text": "", "attachments": [theirs["id"]]}
+            )
+            refused = ws.receive_json()
+            assert refused["type"] == "error" and refused["code"] == "unknown_attachment"
+            ws.send_json({"type": "ping"})
+            assert ws.receive_json()["type"] == "pong"
+        # A link signed for the victim's thumbnail does not open the file itself.
+        thumb = theirs["thumbnail_url"]
+        assert web.get(thumb.replace("/thumb?", "/file?")).status_code == 403

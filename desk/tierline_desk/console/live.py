@@ -37,7 +37,7 @@ from ..services.chat_hub import get_hub
 from ..services.console_events import Audience, case_audience, publish_now, ticket_audience
 from ..services.console_presence import PresenceBoard, Viewer
 from ..websocket_frames import receive_text
-from .tickets import chat_message_out
+from .tickets import chat_message_fields
 
 log = logging.getLogger("tierline_desk.console.live")
 
@@ -300,7 +300,10 @@ class ConsoleConnection:
             rows = chat.messages_after(session, conversation_id, after)
             return {
                 "mode": conversation.mode if conversation else None,
-                "messages": [chat_message_out(m).model_dump() for m in rows],
+                "messages": [
+                    chat_message_fields(m).model_dump()
+                    for m in chat.messages_out(session, conversation_id, rows)
+                ],
             }
 
         loaded = await db(load)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from . import (
     analytics,
     assignment,
+    attachments,
     callbacks,
     cases,
     live,
@@ -23,6 +24,7 @@ router = APIRouter()
 for _module in (
     session,
     tickets,
+    attachments,
     assignment,
     callbacks,
     cases,

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ..api.schemas import CaseOut
+from ..attachments.schemas import AttachmentOut
 from ..schemas import CaseKind, Money, UtcDateTime
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -328,6 +329,8 @@ class CaseMessageOut(BaseModel):
 class CaseDetailOut(BaseModel):
     case: CaseCard
     messages: list[CaseMessageOut]
+    # The photos and PDFs the shopper sent in the conversation the case came from.
+    attachments: list[AttachmentOut] = []
 
 
 class CaseReplyIn(_In):
@@ -417,6 +420,7 @@ class ChatMessageOut(BaseModel):
     text: str
     buttons: list[dict[str, str]]
     created_at: str
+    attachments: list[AttachmentOut] = []
 
 
 class TicketChatOut(BaseModel):

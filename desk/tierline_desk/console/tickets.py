@@ -78,7 +78,11 @@ def authority(agent: AgentDep) -> AuthorityOut:
 
 
 def chat_message_out(message: Any) -> ChatMessageOut:
-    out = chat.message_out(message)
+    """One chat message for the console (without its files: a new agent message carries none)."""
+    return chat_message_fields(chat.message_out(message))
+
+
+def chat_message_fields(out: dict[str, Any]) -> ChatMessageOut:
     return ChatMessageOut(**{k: out[k] for k in ChatMessageOut.model_fields})
 
 
@@ -105,7 +109,12 @@ def ticket_messages(
         web_chat=True,
         mode=conversation.mode,
         messages=[
-            chat_message_out(m) for m in chat.messages_after(session, ticket.conversation_id, after)
+            chat_message_fields(m)
+            for m in chat.messages_out(
+                session,
+                ticket.conversation_id,
+                chat.messages_after(session, ticket.conversation_id, after),
+            )
         ],
         shopper_typing=get_hub().is_shopper_typing(ticket.conversation_id),
     )

@@ -30,6 +30,8 @@ class TranscriptLine:
     at: datetime | None
     sender: str  # "user" or "bot"
     text: str
+    # Files the message carried: (name, signed absolute link that expires).
+    files: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -425,7 +427,9 @@ def render_text(mail: Mail) -> str:
         for line in mail.transcript:
             head = f"[{_stamp(line.at)}] " if line.at else ""
             lines.append(f"{head}{_speaker(line.sender)}:")
-            lines.append(_wrap(line.text, "    "))
+            if line.text:
+                lines.append(_wrap(line.text, "    "))
+            lines.extend(f"    Attached: {name} <{url}>" for name, url in line.files)
             lines.append("")
         parts.append("\n".join(lines).rstrip())
     parts.extend(_wrap(p) for p in mail.outro)
@@ -457,7 +461,12 @@ def render_html(mail: Mail) -> str:
             stamp = f' <span style="color:#777">{_h(_stamp(line.at))}</span>' if line.at else ""
             body.append(
                 f'<div style="background:{colour};border-radius:6px;padding:8px;margin:6px 0">'
-                f"<strong>{_speaker(line.sender)}</strong>{stamp}<br>{_h(line.text)}</div>"
+                f"<strong>{_speaker(line.sender)}</strong>{stamp}<br>{_h(line.text)}"
+                + "".join(
+                    f'<br>Attached: <a href="{html.escape(url)}">{_h(name)}</a>'
+                    for name, url in line.files
+                )
+                + "</div>"
             )
     body.extend(f"<p>{_h(p)}</p>" for p in mail.outro)
     body.append(f"<p>{_h(SIGNATURE)}</p>")

@@ -21,7 +21,8 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy.orm import Session
 
-from ..models import TranscriptRequest
+from ..attachments import service as attachment_service
+from ..models import Attachment, TranscriptRequest
 from ..rasa_client import RasaUnavailable, sync_client
 from ..services import audit, chat
 from ..settings import get_settings
@@ -56,15 +57,30 @@ def fetch_transcript(conversation_id: str) -> list[TranscriptLine]:
 
 
 def web_chat_lines(session: Session, conversation_id: str) -> list[TranscriptLine]:
-    """A web chat's whole history as the shopper saw it (bot, people, notices)."""
+    """A web chat's whole history as the shopper saw it (bot, people, notices), with signed
+    links to the files sent that expire after ATTACHMENT_EMAIL_LINK_SECONDS."""
+    settings = get_settings()
+    messages = chat.messages_after(session, conversation_id, 0, limit=5000)
+    files = attachment_service.by_message(session, conversation_id, [m.seq for m in messages])
+    base = settings.desk_public_url.rstrip("/")
     lines = []
-    for message in chat.messages_after(session, conversation_id, 0, limit=5000):
+    for message in messages:
         if message.sender == "agent":
             sender = f"agent:{message.author or 'Agent'}"
         else:
             sender = {"shopper": "user"}.get(message.sender, message.sender)
-        lines.append(TranscriptLine(at=message.created_at, sender=sender, text=message.text))
+        links = tuple(
+            (a.filename, base + links_for_email(a, settings.attachment_email_link_seconds))
+            for a in files.get(message.seq, [])
+        )
+        lines.append(
+            TranscriptLine(at=message.created_at, sender=sender, text=message.text, files=links)
+        )
     return lines
+
+
+def links_for_email(attachment: Attachment, ttl_seconds: int) -> str:
+    return str(attachment_service.describe(attachment, ttl_seconds=ttl_seconds)["url"])
 
 
 def parse_events(events: list[Any]) -> list[TranscriptLine]:

@@ -191,7 +191,8 @@ class ChatConnection:
             if conversation is None:
                 return [], None
             rows = chat.messages_after(session, self.conversation_id, after)
-            return [chat.message_out(m) for m in rows], chat.state(session, conversation)
+            frames = chat.messages_out(session, self.conversation_id, rows)
+            return frames, chat.state(session, conversation)
 
         frames, state = await db(load)
         for frame in frames:
@@ -277,11 +278,14 @@ class ChatConnection:
                 return
             read = await shopper_messages.read_button(self.conversation_id, payload)
         else:
-            text = frame.get("text")
+            files = frame.get("attachments")
+            text = frame.get("text", "" if files else None)
             if not isinstance(text, str):
                 await self.error("bad_frame", "A message needs text.", client_id=client_id)
                 return
-            read = shopper_messages.read_text(text)
+            read = shopper_messages.read_text(text, may_be_empty=bool(files))
+            if files is not None and isinstance(read, shopper_messages.Message):
+                read = await shopper_messages.read_files(self.conversation_id, read, files)
         if isinstance(read, shopper_messages.Refused):
             await self.refuse(read, client_id)
             return

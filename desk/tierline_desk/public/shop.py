@@ -92,7 +92,7 @@ def _content_security_policy(request: Request) -> str:
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            "img-src 'self' data: blob:",  # blob: the widget's previews of files to send
             "font-src 'self'",
             f"connect-src {connect}",
             "object-src 'none'",

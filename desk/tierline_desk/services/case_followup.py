@@ -22,6 +22,8 @@ from email.utils import make_msgid
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..attachments import service as attachment_service
+from ..attachments.schemas import AttachmentOut
 from ..console.schemas import (
     CaseCard,
     CaseDetailOut,
@@ -188,8 +190,16 @@ def messages(session: Session, c: Case) -> list[CaseMessage]:
 
 
 def detail(session: Session, c: Case) -> CaseDetailOut:
+    """The case card, its emails, and the files from the conversation it came from (a referral
+    carries the shopper's photos to the specialists), with fresh signed links."""
+    files = attachment_service.for_conversation(session, c.conversation_id)
     return CaseDetailOut(
-        case=card(session, c), messages=[message_out(m) for m in messages(session, c)]
+        case=card(session, c),
+        messages=[message_out(m) for m in messages(session, c)],
+        attachments=[
+            AttachmentOut(**attachment_service.describe(a, order_number=c.order_number))
+            for a in files
+        ],
     )
 
 

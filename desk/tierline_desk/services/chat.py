@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..attachments import service as attachment_service
 from ..models import (
     INTEGER_MAX,
     Agent,
@@ -285,7 +286,11 @@ def allowed_payload(session: Session, conversation_id: str, payload: str) -> boo
     return offered_title(session, conversation_id, payload) is not None
 
 
-def message_out(message: ChatMessage) -> dict[str, Any]:
+def message_out(
+    message: ChatMessage, attachments: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A message as the widget and the console get it; ``attachments``: its files, described
+    with signed links (only for someone allowed to see this conversation)."""
     return {
         "type": "message",
         "seq": message.seq,
@@ -296,7 +301,19 @@ def message_out(message: ChatMessage) -> dict[str, Any]:
         "buttons": list(message.buttons or []),
         "client_id": message.client_id,
         "created_at": message.created_at.isoformat(),
+        "attachments": attachments or [],
     }
+
+
+def messages_out(
+    session: Session, conversation_id: str, messages: list[ChatMessage]
+) -> list[dict[str, Any]]:
+    """:func:`message_out` of each message, with the files it carries."""
+    files = attachment_service.by_message(session, conversation_id, [m.seq for m in messages])
+    return [
+        message_out(m, [attachment_service.describe(a) for a in files.get(m.seq, [])])
+        for m in messages
+    ]
 
 
 def agent_card(agent: Agent | None) -> dict[str, str] | None:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..api.schemas import CaseOut, HandoffCreated, HandoffOut, HandoffRequest
+from ..attachments import service as attachment_service
 from ..errors import ApiError
 from ..models import Case, HandoffTicket, Order, OrderItem, utcnow
 from ..responses import from_row
@@ -308,6 +309,10 @@ def route(session: Session, req: HandoffRequest, actor: str, now: datetime | Non
     if req.reason_code == "shipping_error":
         item = shipping_error_item(session, req)
         if item is not None:
+            # The photos the shopper sent of it travel with the ticket or case.
+            attachment_service.tag_order_line(
+                session, req.conversation_id, req.order_number, item.sku
+            )
             threshold = get_settings().specialist_item_threshold
             item_details = {
                 "sku": item.sku,

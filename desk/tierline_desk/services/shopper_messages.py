@@ -8,9 +8,12 @@ gets, the flood limits, storing it, and the answer it is owed. The websocket han
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from ..attachments import service as attachments
 from ..db import run_in_session as db
 from ..db import run_until_stored
 from ..settings import get_settings
@@ -20,6 +23,9 @@ from .rate_limits import FloodLimits, KeyedLimiter, retry_after_header
 from .typed_text import as_plain_text, clean_text
 
 NOT_WORDS = "I can only read words, not commands. Could you tell me in a few words what you need?"
+# What the bot is told when a message carries files and no words (signed as a command: the
+# shopper can't type it). Its rule answers; the desk keeps the files with the conversation.
+FILES_COMMAND = "/share_photo"
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class Message:
     shown: str
     for_bot: str
     command: bool = False
+    files: tuple[str, ...] = ()  # attachment ids (checked: this conversation's, not yet sent)
 
 
 async def read_button(conversation_id: str, payload: str) -> Message | Refused:
@@ -53,10 +60,26 @@ async def read_button(conversation_id: str, payload: str) -> Message | Refused:
     return Message(clean_text(offered)[:200] or payload, payload, command=True)
 
 
-def read_text(text: str) -> Message | Refused:
-    """Typed text, cleaned (services/typed_text.py) and within CHAT_MAX_MESSAGE_CHARS."""
+async def read_files(conversation_id: str, message: Message, files: Any) -> Message | Refused:
+    """The message with the files it carries: ids this conversation uploaded and no message
+    carries yet (attachments/service.py)."""
+    if not isinstance(files, list) or not files:
+        return Refused("bad_frame", "attachments must be a list of attachment ids.")
+    try:
+        await db(lambda s: attachments.unsent(s, conversation_id, files))
+    except attachments.Refused as refused:
+        return Refused(refused.code, refused.message)
+    return replace(message, files=tuple(files))
+
+
+def read_text(text: str, *, may_be_empty: bool = False) -> Message | Refused:
+    """Typed text, cleaned (services/typed_text.py) and within CHAT_MAX_MESSAGE_CHARS.
+
+    ``may_be_empty``: the message carries files, so it needs no words."""
     limit = get_settings().chat_max_message_chars
     shown = clean_text(text)
+    if not shown and may_be_empty:
+        return Message("", FILES_COMMAND, command=True)
     if not shown:
         return Refused("empty_message", "Your message is empty.")
     if len(shown) > limit:
@@ -91,9 +114,13 @@ async def store(
 ) -> chat.StoredShopperMessage:
     """Store the message (once per ``client_id``): from then on the shopper is owed an answer,
     even if the socket closes."""
-    return await db(
-        lambda s: chat.append_shopper_message(s, conversation_id, message.shown, client_id)
-    )
+
+    def store_with_files(session: Session) -> chat.StoredShopperMessage:
+        stored = chat.append_shopper_message(session, conversation_id, message.shown, client_id)
+        attachments.attach_to_message(session, conversation_id, message.files, stored.seq)
+        return stored
+
+    return await db(store_with_files)
 
 
 async def answer(

@@ -168,11 +168,7 @@ def test_a_trade_in_problem_goes_to_the_specialists_who_answer_by_email(
     assert shopper.messages("bot").filter(has_text=re.compile(r"ticket T-\d+")).count() == 0
 
     jordan = Agent(new_context(width=1440, height=900), "jordan.ecr")
-    jordan.page.get_by_test_id("nav-cases").click()
-    jordan.page.locator(f"[data-testid=case-row][data-case='{case.group(0)}']").get_by_test_id(
-        "case-link"
-    ).click()
-    expect(jordan.page.get_by_test_id("case-title")).to_contain_text(case.group(0))
+    jordan.open_case(case.group(0))
     jordan.page.get_by_test_id("case-reply-body").fill(
         "We've checked the trade-in: you'll receive the quoted $320 credit within 3 days."
     )

@@ -12,7 +12,7 @@ import {
 import { handleFrame } from "./protocol.js";
 import { state } from "./state.js";
 import { clearStored, loadStored, saveStored } from "./storage.js";
-import { str } from "./util.js";
+import { readReply, str } from "./util.js";
 import { closeEmailForm } from "./views/email.js";
 import { clearConversationView } from "./views/messages.js";
 import { hideError, hideTyping, showError, showStatus, updateIntro } from "./views/status.js";
@@ -64,15 +64,8 @@ async function requestSession(allowFresh) {
     clearStored(); // what we stored was refused as malformed: start a new conversation
     return requestSession(false);
   }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (_err) {
-    data = null;
-  }
+  const { data, message } = await readReply(response);
   if (!response.ok) {
-    const detail = data && data.detail;
-    const message = detail && typeof detail === "object" ? str(detail.message) : str(detail);
     const error = serverError(message || "Chat is unavailable right now (" + response.status + ").");
     // Refused (e.g. the shop's identity token expired): retrying won't help until the page
     // or the shopper does something.

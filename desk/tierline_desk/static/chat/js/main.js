@@ -5,6 +5,7 @@ import { configure } from "./config.js";
 import { ensureConnected, newConversation, wireConnection } from "./connection.js";
 import { loadStored } from "./storage.js";
 import { buildUi, ui } from "./ui.js";
+import { wireAttachments } from "./views/attachments.js";
 import { wireComposer } from "./views/composer.js";
 import { wireEmail } from "./views/email.js";
 import { closePanel, openPanel, wirePanel } from "./views/panel.js";
@@ -17,6 +18,7 @@ export function start(options) {
   wirePanel();
   wireStatus();
   wireComposer();
+  wireAttachments();
   wireEmail();
   wireConnection();
 

@@ -1,4 +1,4 @@
-// Small value helpers: ids, strings from the server, character counts.
+// Small value helpers: ids, strings from the server, character counts, the desk's replies.
 
 export function uuid() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") {
@@ -21,4 +21,17 @@ export function str(value) {
 
 export function charCount(text) {
   return Array.from(text).length; // code points, as the server counts them
+}
+
+/** A reply's JSON body, or null; and the message of the desk's error shape, if any. */
+export async function readReply(response) {
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (_err) {
+    data = null;
+  }
+  const detail = data && data.detail;
+  const message = detail && typeof detail === "object" ? str(detail.message) : str(detail);
+  return { data: data, message: message };
 }

@@ -1,4 +1,4 @@
-// The composer: typing and sending text, the character counter, quick replies and "Call me
+// The composer: typing and sending text (and the files chosen in views/attachments.js), the character counter, quick replies and "Call me
 // instead". A message shows at once as "Sending…" and is sent (again) whenever the socket is ready.
 
 import { TYPING_EVERY_MS } from "../config.js";
@@ -6,6 +6,7 @@ import { ensureConnected, sendFrame } from "../connection.js";
 import { state } from "../state.js";
 import { ui } from "../ui.js";
 import { charCount, uuid } from "../util.js";
+import { hasChosenFiles, uploadChosen } from "./attachments.js";
 import { addPending } from "./messages.js";
 import { hideError, showError } from "./status.js";
 
@@ -16,15 +17,32 @@ function queueShopperFrame(frame, text) {
   else ensureConnected();
 }
 
-function sendText(raw) {
-  const text = raw.trim();
-  if (!text) return false;
+function withinLimit(text) {
   const length = charCount(text);
   if (length > state.maxChars) {
     showError("Messages can be up to " + state.maxChars + " characters; this one has " + length + ".");
     return false;
   }
+  return true;
+}
+
+function sendText(raw) {
+  const text = raw.trim();
+  if (!text || !withinLimit(text)) return false;
   queueShopperFrame({ type: "message", client_id: uuid(), text: text }, text);
+  return true;
+}
+
+async function sendWithFiles(raw) {
+  // The files go up first; the message names them once all were taken.
+  const text = raw.trim();
+  if (!withinLimit(text)) return false;
+  ui.composer.setAttribute("aria-busy", "true");
+  const ids = await uploadChosen();
+  ui.composer.removeAttribute("aria-busy");
+  if (!ids) return false;
+  const shown = text || (ids.length === 1 ? "\ud83d\udcce 1 file" : "\ud83d\udcce " + ids.length + " files");
+  queueShopperFrame({ type: "message", client_id: uuid(), text: text, attachments: ids }, shown);
   return true;
 }
 
@@ -52,9 +70,11 @@ export function autoGrow() {
 }
 
 export function wireComposer() {
-  ui.composer.addEventListener("submit", (event) => {
+  ui.composer.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (sendText(ui.input.value)) {
+    if (ui.composer.getAttribute("aria-busy") === "true") return; // files still uploading
+    const sent = hasChosenFiles() ? await sendWithFiles(ui.input.value) : sendText(ui.input.value);
+    if (sent) {
       ui.input.value = "";
       updateCounter();
       autoGrow();

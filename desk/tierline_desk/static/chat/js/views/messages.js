@@ -6,6 +6,7 @@ import { el } from "../dom.js";
 import { state } from "../state.js";
 import { ui } from "../ui.js";
 import { str } from "../util.js";
+import { renderAttachments } from "./attachments.js";
 import { sendQuickReply } from "./composer.js";
 import { renderUnread } from "./panel.js";
 import { hideError, hideTyping, setAgent, setQueue, updateIntro } from "./status.js";
@@ -145,6 +146,7 @@ export function onMessage(frame) {
     createdAt: str(frame.created_at),
     buttons: cleanButtons(frame.buttons),
   });
+  renderAttachments(node, frame.attachments);
   if (existing) {
     existing.replaceWith(node); // the server's copy of a message we only had an ack for
   } else {

@@ -15,6 +15,8 @@ import {
 } from "../dom.js";
 import * as live from "../live.js";
 import { createPresence } from "./presence.js";
+import { filesPanel } from "./files.js";
+
 const STATUSES = [["open", "Open"], ["answered", "Answered"], ["closed", "Closed"], ["all", "All"]];
 let lastStatus = "open"; // kept while the console is open, so "back to cases" returns to it
 
@@ -171,6 +173,7 @@ function mountDetail(root, ctx, number) {
   const closedHint = h("p", { class: "hint", testid: "case-closed-hint", hidden: true }, "This case is closed.");
   const presence = createPresence(ctx, `case:${number}`);
 
+  const files = filesPanel(`case-files-${number}`);
   root.replaceChildren(
     h("div", { class: "page-head" },
       h("div", { class: "card-head" },
@@ -182,6 +185,7 @@ function mountDetail(root, ctx, number) {
     h("div", { class: "ticket-layout" },
       h("div", null,
         h("section", { class: "panel", "aria-labelledby": "case-about" }, h("h2", { id: "case-about" }, "About the case"), facts),
+        files.el,
         h("section", { class: "panel", "aria-labelledby": "case-emails" },
           h("h2", { id: "case-emails" }, "Emails"), messages, noMessages)),
       h("div", null,
@@ -191,6 +195,8 @@ function mountDetail(root, ctx, number) {
 
   function render(data) {
     const d = obj(data);
+    files.reset(); // fresh signed links with every load
+    files.update(d.attachments);
     const c = d.case && typeof d.case === "object" ? obj(d.case) : d;
     current = c;
     const status = str(c.status);

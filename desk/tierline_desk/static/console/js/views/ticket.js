@@ -12,6 +12,7 @@ import {
   clearNotice, customerName, dateTime, duration, h, humanize, list, money, num, obj, poll, replace,
   setText, showNotice, str, timeOnly,
 } from "../dom.js";
+import { messageFiles, ticketFiles } from "./files.js";
 import { assignControl } from "./assign.js";
 import * as live from "../live.js";
 import { createPresence } from "./presence.js";
@@ -51,6 +52,7 @@ export function mount(root, ctx) {
 
   // ---------------------------------------------------------------- chat (left)
   const chat = createChat(ctx, number, () => card);
+  const files = ticketFiles(number);
 
   // ---------------------------------------------------------------- case card and actions (right)
   const cardBody = h("div", { testid: "case-card-body" }, h("p", { class: "muted" }, "Loading the case card…"));
@@ -72,7 +74,7 @@ export function mount(root, ctx) {
     ticketNotice,
     h("div", { class: "ticket-layout" },
       chat.el,
-      h("div", { class: "ticket-side" }, cardPanel, actions.el)),
+      h("div", { class: "ticket-side" }, cardPanel, files.el, actions.el)),
   );
 
   function applyCard(data) {
@@ -186,6 +188,7 @@ export function mount(root, ctx) {
     presence.stop();
     cardPoller.stop();
     chat.stop();
+    files.stop();
     window.clearInterval(ticker);
   };
 }
@@ -350,7 +353,8 @@ function createChat(ctx, number, getCard) {
     const time = timeOnly(m.created_at);
     return h("li", { class: `msg msg-${sender}`, testid: "chat-message", dataset: { seq: String(seq), sender } },
       label || time ? h("div", { class: "msg-meta" }, [label, time].filter(Boolean).join(" · ")) : null,
-      h("div", { class: "msg-text", testid: "chat-message-text" }, str(m.text)),
+      h("div", { class: "msg-text", testid: "chat-message-text", hidden: !str(m.text) }, str(m.text)),
+      messageFiles(m.attachments),
       buttons.length ? h("ul", { class: "chips", "aria-label": "Buttons offered" }, buttons.map((b) => h("li", null, b))) : null);
   }
 
