@@ -21,6 +21,7 @@ from .public.router import router as public_router
 from .services import bot_relay
 from .services.authority import get_policy
 from .services.chat_hub import RedisBridge, get_hub
+from .services.csat import CsatLimits
 from .services.login_throttle import LoginThrottle
 from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
@@ -105,6 +106,7 @@ def create_app() -> FastAPI:
     app.state.transcript_limits = TranscriptLimits.from_settings(
         get_settings(), app.state.flood_limits.shared
     )
+    app.state.csat_limits = CsatLimits.from_settings(get_settings(), app.state.flood_limits.shared)
     embedding_sites = [
         o.strip().rstrip("/") for o in get_settings().chat_allowed_origins.split(",") if o.strip()
     ]

@@ -37,12 +37,13 @@ from ..mail.sender import is_address
 from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
 from ..settings import get_settings
 from ..store import get_store
-from . import audit
+from . import audit, csat
 from .console_access import require_role
 
 ROLES = ("associate", "supervisor", "specialist")
 SPECIALIST_TEAM = "executive_customer_relations"
 ASSOCIATE_TEAM = "associates"
+SUPERVISOR_TEAM = "supervisors"  # low satisfaction scores to follow up (services/csat.py)
 
 
 def check_role(agent: Agent) -> None:
@@ -67,7 +68,7 @@ def visible(agent: Agent) -> ColumnElement[bool]:
     if agent.role == "associate":
         return _associate_email_cases()
     if agent.role == "supervisor":
-        return or_(_specialist_cases(), _associate_email_cases())
+        return or_(_specialist_cases(), _associate_email_cases(), Case.team == SUPERVISOR_TEAM)
     return false()
 
 
@@ -78,7 +79,8 @@ def can_see(agent: Agent, c: Case) -> bool:
         return specialist
     if agent.role == "associate":
         return associate_email
-    return agent.role == "supervisor" and (specialist or associate_email)
+    supervisors = c.team == SUPERVISOR_TEAM
+    return agent.role == "supervisor" and (specialist or associate_email or supervisors)
 
 
 def get_case(session: Session, agent: Agent, number: str) -> Case:
@@ -250,6 +252,7 @@ def reply(
             to=to,
             body=body,
             agent_name=agent.display_name,
+            survey_link=csat.case_link(c.case_number) if close and csat.rated_by_link(c) else None,
         )
     )
     now = utcnow()
