@@ -232,6 +232,7 @@ export function refreshButtons() {
 
 export function clearConversationView(keepPending) {
   ui.messageList.replaceChildren();
+  state.survey = null;
   state.rendered.clear();
   state.lastSeq = 0;
   if (keepPending) {
