@@ -40,7 +40,7 @@ def _answer(
 def _seed(session: Session) -> None:
     _answer(session, 1, 5, 1, "alex", "Package arrived damaged", 0)
     _answer(session, 2, 4, 1, "alex", "Package arrived damaged", 1)
-    _answer(session, 3, 1, 2, "sam.lead", "=HYPERLINK(\"http://evil\")", 2)
+    _answer(session, 3, 1, 2, "sam.lead", '=HYPERLINK("http://evil")', 2)
     _answer(session, 4, 2, 3, "jordan.ecr", "trade_in_credit", 3)
     _answer(session, 5, 5, 0, None, "bot_only", 4)
     _answer(session, 6, 3, 1, "alex", "Package arrived damaged", 40)  # outside 30 days
@@ -82,9 +82,7 @@ def test_the_satisfaction_section_by_tier_agent_reason_and_day(
     assert [w["tier"] for w in data["wait_by_tier"]] == [1, 2]
 
 
-def test_the_tier_filter_narrows_the_satisfaction_section(
-    session: Session, login: LoginFn
-) -> None:
+def test_the_tier_filter_narrows_the_satisfaction_section(session: Session, login: LoginFn) -> None:
     _seed(session)
     sam = login("sam.lead")
     one = sam.get(f"{URL}?days=30&tier=1").json()
