@@ -134,7 +134,10 @@ def web_offer(session: Session, conversation_id: str) -> dict[str, Any]:
 def answer_web(
     session: Session, conversation_id: str, subject_key: Any, score: Any, comment: Any
 ) -> CsatResponse:
-    """The shopper's answer from the widget (not committed). Raises ApiError with a clear code."""
+    """The shopper's answer from the widget (not committed). Raises ApiError with a clear code:
+    what is wrong with the answer first, then whether there is anything to rate."""
+    read_score(score)
+    read_comment(comment)
     subject = web_subject(session, conversation_id)
     if subject is None or subject_key != subject.key:
         raise ApiError(
