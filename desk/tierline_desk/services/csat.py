@@ -16,6 +16,7 @@ ticket, email case or (when CSAT_BOT_CHATS is on) bot-only chat.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,10 +29,12 @@ from starlette.applications import Starlette
 
 from ..errors import ApiError
 from ..models import Agent, Case, ChatMessage, CsatResponse, HandoffTicket, utcnow
-from ..settings import Settings, get_settings, require_secret
+from ..settings import Settings, SettingsError, get_settings, require_secret
 from . import audit, cases
 from .rate_limits import FloodLimiter, KeyedLimiter, Rate, RedisBuckets, RedisLimiter
 from .typed_text import clean_text
+
+log = logging.getLogger("tierline_desk.csat")
 
 QUESTION = "How did we do? Rate this conversation from 1 (poor) to 5 (excellent)."
 FOLLOW_UP_KIND = "csat_follow_up"
@@ -160,10 +163,15 @@ def case_token(case_number: str) -> str:
     return str(_serializer().dumps({"case": case_number}))
 
 
-def case_link(case_number: str) -> str:
-    """The survey page's address for a case, for its closing email."""
-    base = get_settings().public_base_url.rstrip("/")
-    return f"{base}/csat/{case_token(case_number)}"
+def case_link(case_number: str) -> str | None:
+    """The survey page's address for a case, for its closing email; None (and a warning) when
+    TIERLINE_IDENTITY_SECRET, which signs it, is not set: the reply still goes, unrated."""
+    try:
+        token = case_token(case_number)
+    except SettingsError as exc:
+        log.warning("case %s closed without a survey link: %s", case_number, exc)
+        return None
+    return f"{get_settings().public_base_url.rstrip('/')}/csat/{token}"
 
 
 def rated_by_link(c: Case) -> bool:
