@@ -28,7 +28,7 @@ import logging
 import random
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -112,7 +112,6 @@ class Summary:
     csat_answers: int = 0
     follow_ups: int = 0
     since: datetime | None = None
-    counts: dict[str, int] = field(default_factory=dict)
 
     def text(self) -> str:
         return (
