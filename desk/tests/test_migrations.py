@@ -35,6 +35,8 @@ EXPECTED_TABLES = {
     "delivery_reports",
     # 0005: supervisors' approvals of more authority on one ticket
     "authority_grants",
+    # 0009: the shoppers' satisfaction answers
+    "csat_responses",
 }
 
 

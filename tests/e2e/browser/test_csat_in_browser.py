@@ -61,7 +61,7 @@ def test_a_month_of_seed_history_in_the_analytics(
     stack: Stack, new_context: NewContext, screenshots: Path
 ) -> None:
     desk_cli(stack.env, "seed-history", "--force", "--seed", "1")
-    sam = Agent(new_context(width=1440, height=1700), "sam.lead")
+    sam = Agent(new_context(width=1440, height=2650), "sam.lead")  # every section on one page
     sam.page.get_by_test_id("nav-analytics").click()
     conversations = sam.page.get_by_test_id("analytics-conversations-value")
     expect(conversations).to_have_text(re.compile(r"^\d{3,}$"))
