@@ -229,3 +229,31 @@ def test_the_survey_page_escapes_what_it_repeats(
     assert resp.status_code == 422 and "<script>" not in resp.text
     junk = web.post(path, content=b"\xff\xfe", headers={"Content-Type": _FORM})
     assert junk.status_code == 422 and "could not be read" in junk.text
+
+
+def test_only_a_closing_reply_carries_the_link_and_follow_ups_are_not_rated(
+    session: Session, login: object
+) -> None:
+    from tierline_desk.models import CaseMessage
+    from tierline_desk.services import cases
+
+    sam = login("sam.lead")  # type: ignore[operator]
+    for kind, close in (("trade_in_credit", False), ("csat_follow_up", True)):
+        case = cases.open_case(
+            session,
+            kind=kind,
+            conversation_id=f"conv-{kind}",
+            description="x",
+            actor="bot",
+            customer={"email": "sam.oconnor@example.com"},
+        )
+        session.commit()
+        resp = sam.post(
+            f"/console/api/cases/{case.case_number}/reply", json={"body": "Hi", "close": close}
+        )
+        assert resp.status_code == 201, resp.text
+        session.expire_all()
+        body = session.scalars(
+            select(CaseMessage.body).where(CaseMessage.case_number == case.case_number)
+        ).one()
+        assert "/csat/" not in body, kind
