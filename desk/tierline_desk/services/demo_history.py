@@ -2,7 +2,8 @@
 
 Every conversation goes through the code the web chat, the bot's API and the console use
 (services/chat.py, handoffs.route, agent_actions.claim/refund/escalate/refer/resolve,
-conversation_control, case_followup.reply, csat.answer_web/answer_case), each step with the
+conversation_control, the console's message endpoint for agents' replies,
+case_followup.reply, csat.answer_web/answer_case), each step with the
 desk's clock set to when it happens (clock.frozen_at), so every timestamp, audit row and
 analytics figure is what the real paths write. Rasa and mail are left out: a claim does not
 pause Rasa (there is no Rasa conversation behind a demo chat) and no confirmation email is
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 from ..agent_auth import mark_seen
 from ..api.schemas import HandoffRequest
 from ..clock import frozen_at
-from ..console.schemas import EscalateIn, MoneyActionIn, ReferIn, ResolveIn
+from ..console.schemas import AgentMessageIn, EscalateIn, MoneyActionIn, ReferIn, ResolveIn
 from ..errors import ApiError
 from ..importer import DEMO_FILE, import_data
 from ..models import (
@@ -380,8 +381,12 @@ class _Run:
             control.show_claim(self.session, ticket, agent)
 
     def reply(self, ticket: HandoffTicket, agent: Agent, moment: datetime, text: str) -> None:
+        # The console's own endpoint function: whatever it records about an agent's reply (the
+        # chat line, and what the service levels measure) is recorded here too.
+        from ..console.tickets import send_chat_message
+
         with self.at(moment):
-            control.say(self.session, ticket.conversation_id, text, sender="agent", agent=agent)
+            send_chat_message(ticket.ticket_number, AgentMessageIn(text=text), agent, self.session)
 
     def work_ticket(self, ticket: HandoffTicket, queued: datetime, reason: str) -> None:
         rng, session = self.rng, self.session
