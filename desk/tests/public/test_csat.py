@@ -16,11 +16,11 @@ from tierline_harness.hostile import TEXTS
 from tests.utils.console import login
 from tests.utils.csat import closed_case_link, resolved_chat
 from tests.utils.desk import audit_rows
-from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until, until_each, web
+from tests.utils.web_chat import FakeRasa, hello, start, until, until_each
 from tierline_desk.models import Agent, Case, CsatResponse
 from tierline_desk.settings import get_settings
 
-__all__ = ["app", "login", "rasa", "web"]
+__all__ = ["login"]
 
 
 def _answer(ws: object, subject: str, score: object, comment: object = None) -> dict[str, object]:
