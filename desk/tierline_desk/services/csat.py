@@ -31,7 +31,7 @@ from ..errors import ApiError
 from ..models import Agent, Case, ChatMessage, CsatResponse, HandoffTicket, utcnow
 from ..settings import Settings, SettingsError, get_settings, require_secret
 from . import audit, cases
-from .rate_limits import FloodLimiter, KeyedLimiter, Rate, RedisBuckets, RedisLimiter
+from .rate_limits import FloodLimiter, Rate, RedisBuckets, flood_limiter
 from .typed_text import clean_text
 
 log = logging.getLogger("tierline_desk.csat")
@@ -343,9 +343,7 @@ class CsatLimits:
     @classmethod
     def from_settings(cls, settings: Settings, shared: RedisBuckets | None) -> CsatLimits:
         rate = Rate(settings.csat_per_ip_burst, settings.csat_per_ip_per_minute)
-        if shared is None:
-            return cls(KeyedLimiter(rate))
-        return cls(RedisLimiter("csat_per_address", rate, shared))
+        return cls(flood_limiter("csat_per_address", rate, shared))
 
 
 def limits_of(app: Starlette) -> CsatLimits:
