@@ -1,7 +1,7 @@
 """csat responses: the shoppers' answers to "How did we do?" (services/csat.py)
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-07 14:00:00
 
 One row per rated subject (a ticket, an email case or a bot-only chat): the unique ``subject``
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,30 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analytics, callbacks, cases, outbox, pages, presence, session, tickets
+from . import (
+    analytics,
+    assignment,
+    callbacks,
+    cases,
+    outbox,
+    pages,
+    presence,
+    session,
+    sla,
+    tickets,
+)
 
 router = APIRouter()
-for _module in (session, tickets, callbacks, cases, presence, outbox, analytics, pages):
+for _module in (
+    session,
+    tickets,
+    assignment,
+    callbacks,
+    cases,
+    presence,
+    outbox,
+    analytics,
+    sla,
+    pages,
+):
     router.include_router(_module.router)

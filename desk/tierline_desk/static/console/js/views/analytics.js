@@ -10,6 +10,7 @@
 
 import { API, ApiError, api } from "../api.js";
 import { clearNotice, dateOnly, duration, h, humanize, list, num, obj, replace, showNotice, str } from "../dom.js";
+import { attainmentSection } from "./sla.js";
 
 const COLORS = {
   accent: "#3b5bdb",
@@ -45,6 +46,8 @@ export function mount(root, ctx) {
     figures,
     charts,
   );
+  const slaSection = attainmentSection(); // SLA attainment per tier and agent (views/sla.js)
+  root.append(slaSection.el);
 
   function destroyCharts() {
     for (const chart of instances) {
@@ -58,6 +61,7 @@ export function mount(root, ctx) {
   }
 
   async function load() {
+    slaSection.load(days.value);
     const mine = ++generation;
     try {
       const query = `days=${encodeURIComponent(days.value)}${tier.value ? `&tier=${encodeURIComponent(tier.value)}` : ""}`;
@@ -101,6 +105,7 @@ export function mount(root, ctx) {
   return () => {
     generation += 1;
     destroyCharts();
+    slaSection.stop();
   };
 }
 
