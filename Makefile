@@ -93,6 +93,10 @@ desk-db: install ## Migrate the desk database and load the demo orders (STORE=me
 	set -a && source .env && $(if $(STORE_ENV),export $(STORE_ENV) &&) set +a && cd desk && \
 	  .venv/bin/python -m tierline_desk.cli migrate && .venv/bin/python -m tierline_desk.cli $(DESK_SEED)
 
+seed-history: desk-db ## 30 days of demo support history for the analytics (demo databases only; docs/analytics.md)
+	set -a && source .env && $(if $(STORE_ENV),export $(STORE_ENV) &&) set +a && cd desk && \
+	  .venv/bin/python -m tierline_desk.cli seed-history $(SEED_HISTORY_ARGS)
+
 run: train desk-db $(RUN_DEPS) ## Start desk :8000, actions, Rasa, mail catcher (STORE=medusa: and Medusa :9000)
 	DEMO_SHOP_ENABLED=true $(STORE_ENV) $(BOT)/honcho start -f $(PROCFILE)
 
@@ -266,4 +270,4 @@ test-scaled: train scaled-deps medusa-deps ## Load + faults on the distributed s
 FORCE:
 
 .PHONY: node-check pg-deps medusa-deps medusa-up medusa-order medusa-lint
-.PHONY: help install spacy train desk-db run shell lint unit integration desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean harness-lint bench bench-smoke audit audit-ci scaled-deps run-scaled test-scaled
+.PHONY: help install spacy train desk-db seed-history run shell lint unit integration desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean harness-lint bench bench-smoke audit audit-ci scaled-deps run-scaled test-scaled

@@ -42,6 +42,8 @@ EXPECTED_TABLES = {
     # 0008: per-tier auto-assignment, SLA breaches
     "tier_settings",
     "sla_breaches",
+    # 0009: the shoppers' satisfaction answers
+    "csat_responses",
 }
 
 

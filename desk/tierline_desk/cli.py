@@ -1,5 +1,6 @@
-"""Command line: ``python -m tierline_desk.cli {migrate,seed-demo,seed-agents,import-orders FILE,
-create-user,capacity,auto-assign,mail-catcher,send-transcripts,medusa-up,seed-medusa}``."""
+"""Command line: ``python -m tierline_desk.cli {migrate,seed-demo,seed-agents,seed-history,
+import-orders FILE,create-user,capacity,auto-assign,mail-catcher,send-transcripts,medusa-up,
+seed-medusa}``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,29 @@ def _cmd_seed_agents(_args: argparse.Namespace) -> int:
     with get_session_factory()() as session:
         added_agents = seed_demo_agents(session)
     print(f"demo agents added: {', '.join(added_agents) or 'none (already there)'}")
+    return 0
+
+
+def _cmd_seed_history(args: argparse.Namespace) -> int:
+    from .services import demo_history
+
+    with get_session_factory()() as session:
+        if args.remove:
+            why = demo_history.not_a_demo_database(session)
+            if why is not None:
+                print(f"error: {why}", file=sys.stderr)
+                return 2
+            counts = demo_history.remove(session)
+            print("demo history removed: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            return 0
+        try:
+            summary = demo_history.seed(
+                session, days=args.days, seed_value=args.seed, force=args.force
+            )
+        except demo_history.HistoryRefused as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    print(f"demo history for the last {args.days} days: {summary.text()}")
     return 0
 
 
@@ -232,6 +256,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "seed-demo", help="load the demo customers, orders and promo codes (idempotent)"
     ).set_defaults(func=_cmd_seed_demo)
+    history = sub.add_parser(
+        "seed-history",
+        help="30 days of demo support history through the desk's own services (demo databases "
+        "only; docs/analytics.md)",
+    )
+    history.add_argument("--days", type=int, default=30, choices=range(1, 91), metavar="1-90")
+    history.add_argument(
+        "--seed", type=int, default=1, help="random seed (same seed, same history)"
+    )
+    history.add_argument("--force", action="store_true", help="remove earlier demo history first")
+    history.add_argument("--remove", action="store_true", help="only delete the demo history")
+    history.set_defaults(func=_cmd_seed_history)
     user = sub.add_parser("create-user", help="add a console agent (password hashed, Argon2id)")
     user.add_argument("username", help="login name: lower-case letters, digits, '_.-'")
     user.add_argument("--role", required=True, help=f"one of {', '.join(AGENT_ROLES)}")

@@ -22,6 +22,7 @@ from .services import bot_relay, sweeps
 from .services.authority import get_policy
 from .services.chat_hub import RedisBridge, get_hub
 from .services.console_presence import MemoryPresence, RedisPresence
+from .services.csat import CsatLimits
 from .services.login_throttle import LoginThrottle
 from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
@@ -115,6 +116,7 @@ def create_app() -> FastAPI:
     app.state.transcript_limits = TranscriptLimits.from_settings(
         get_settings(), app.state.flood_limits.shared
     )
+    app.state.csat_limits = CsatLimits.from_settings(get_settings(), app.state.flood_limits.shared)
     # Who has which ticket open in the console: this desk's memory, or Redis (set at start-up).
     app.state.presence = MemoryPresence()
     embedding_sites = [

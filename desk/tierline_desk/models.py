@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from . import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -36,7 +38,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    # clock.now(): the real time, unless seed-history set its explicit override (clock.py).
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -598,3 +601,36 @@ class SlaBreach(Base):
     noticed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# ---- customer satisfaction (services/csat.py, docs/analytics.md) ----------------------------
+
+
+class CsatResponse(Base):
+    """One shopper's answer to "How did we do?" (1-5, optional comment), once per subject.
+
+    ``subject`` is what was rated: ``ticket:<number>`` (a web chat a person resolved or handed
+    back), ``case:<number>`` (an email case, from the closing email's link) or
+    ``chat:<conversation id>`` (a bot-only chat, when CSAT_BOT_CHATS is on). Its uniqueness is
+    what makes every survey single-use. ``tier``: 0 the bot, 1 associates, 2 supervisors,
+    3 specialists. ``reason``: the handoff reason, or the case kind.
+    """
+
+    __tablename__ = "csat_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(240), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    ticket_number: Mapped[str | None] = mapped_column(String(32))
+    case_number: Mapped[str | None] = mapped_column(String(32))
+    tier: Mapped[int] = mapped_column(Integer)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # The supervisor's follow-up case a low score opened (services/csat.py).
+    follow_up_case_number: Mapped[str | None] = mapped_column(String(32))
+
+    agent: Mapped[Agent | None] = relationship()

@@ -306,6 +306,27 @@ class Settings(BaseSettings):
         default=6.0, gt=0, validation_alias="TRANSCRIPT_PER_ADDRESS_PER_HOUR"
     )
 
+    # ---- customer satisfaction (services/csat.py, docs/analytics.md)
+    # Scores at or under this open a follow-up case for the supervisors.
+    csat_low_score: int = Field(default=2, ge=1, le=5, validation_alias="CSAT_LOW_SCORE")
+    # Also ask after chats only the bot had, once the shopper wrote this many messages.
+    csat_bot_chats: bool = Field(default=False, validation_alias="CSAT_BOT_CHATS")
+    csat_bot_min_messages: int = Field(default=3, ge=1, validation_alias="CSAT_BOT_MIN_MESSAGES")
+    # How long the link in a case's closing email can be used.
+    csat_link_days: int = Field(default=14, ge=1, le=365, validation_alias="CSAT_LINK_DAYS")
+    csat_comment_max_chars: int = Field(
+        default=1000, ge=1, validation_alias="CSAT_COMMENT_MAX_CHARS"
+    )
+    # The public survey page's requests per client address: a burst, then this many a minute.
+    csat_per_ip_burst: int = Field(default=20, ge=1, validation_alias="CSAT_PER_IP_BURST")
+    csat_per_ip_per_minute: float = Field(
+        default=10.0, gt=0, validation_alias="CSAT_PER_IP_PER_MINUTE"
+    )
+    # Where shoppers reach this desk: the base of the links in emails (the survey page).
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL"
+    )
+
 
 def _secret(value: SecretStr | None) -> bool:
     return bool(value is not None and value.get_secret_value().strip())

@@ -559,6 +559,26 @@ BAD_HELLOS: dict[str, tuple[str, int]] = {
 }
 
 
+# Survey answers: (score, comment); the refusal each must get (bad input first, then "nothing
+# to rate here").
+CSAT_FRAMES: dict[str, tuple[Any, Any]] = {
+    "html-comment": (3, "<img src=x onerror=alert(1)>"),
+    "control-chars-comment": (2, f"{CONTROL}bad{CONTROL}"),
+    "rtl-override-comment": (4, "\u202eredro ym\u202c"),
+    "comment-1-mb": (5, "c" * KB * KB),
+    "score-string": ("5", None),
+    "score-huge": (10**30, None),
+    "comment-object": (3, {"x": 1}),
+}
+CSAT_REFUSAL = {
+    "comment-1-mb": "csat_comment_too_long",
+    "score-string": "csat_bad_score",
+    "score-huge": "csat_bad_score",
+    "comment-object": "csat_bad_comment",
+}
+CSAT_REFUSAL = {name: CSAT_REFUSAL.get(name, "csat_not_offered") for name in CSAT_FRAMES}
+
+
 def websocket_cases(limits: Limits) -> list[WsCase]:
     cases: list[WsCase] = []
     for name, text in TEXTS.items():
@@ -618,6 +638,13 @@ def websocket_cases(limits: Limits) -> list[WsCase]:
             (_msg(bytes(range(32, 256)).decode("latin-1"), "bin1"),),
         ),
     ]
+    # The satisfaction survey's answer frame (docs/web-chat.md): nothing to rate in a fresh
+    # chat, so each is refused with a clear code whatever it carries.
+    for name, (score, comment) in CSAT_FRAMES.items():
+        frame = json.dumps(
+            {"type": "csat", "subject": "ticket:T-1", "score": score, "comment": comment}
+        )
+        cases.append(WsCase(f"ws-csat-{name}", (frame,), expect_errors=(CSAT_REFUSAL[name],)))
     # Floods (run last): one socket over its burst; several sockets over the conversation's.
     over = limits.connection_burst + 6
     cases.append(

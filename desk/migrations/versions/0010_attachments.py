@@ -1,7 +1,7 @@
 """attachments: files a shopper attaches in the web chat, and their bytes in the database
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 14:00:00
 
 ``attachments`` keeps what the desk knows of each checked file (docs/evidence.md);
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

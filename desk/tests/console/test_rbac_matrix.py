@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -38,12 +39,13 @@ from tests.utils.assignment import breach
 from tests.utils.attachments import photo, upload
 from tests.utils.console import PASSWORDS, AgentClient, World, login, put_online
 from tests.utils.console_live import frames_until, live_console
-from tests.utils.web_chat import FakeRasa, app, hello, rasa, start
-from tierline_desk.models import Agent
+from tests.utils.csat import closed_case_link, resolved_chat
+from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, web
+from tierline_desk.models import Agent, CsatResponse
 from tierline_desk.services import case_followup
 from tierline_desk.services.authority import get_policy
 
-__all__ = ["app", "login", "rasa"]
+__all__ = ["app", "login", "rasa", "web"]
 
 ROLES = ("anonymous", "associate", "supervisor", "specialist", "admin")
 USERS = {
@@ -121,6 +123,13 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "admin": 404,
     },
     f"GET {P}/analytics": {
+        "anonymous": 401,
+        "associate": 403,
+        "supervisor": OK,
+        "specialist": 403,
+        "admin": OK,
+    },
+    f"GET {P}/analytics/export.csv": {
         "anonymous": 401,
         "associate": 403,
         "supervisor": OK,
@@ -668,3 +677,41 @@ def test_a_conversation_token_reaches_no_other_conversations_files(app: FastAPI)
         # A link signed for the victim's thumbnail does not open the file itself.
         thumb = theirs["thumbnail_url"]
         assert web.get(thumb.replace("/thumb?", "/file?")).status_code == 403
+
+
+# ------------------------------------------------------------------ the public satisfaction survey
+
+
+def test_the_survey_page_opens_only_with_a_signed_link_whoever_asks(
+    session: Session, clients: dict[str, Any], login: Callable[[str], AgentClient]
+) -> None:
+    """/csat/<token>: no console session stands in for the link, and the link needs none."""
+    case, link = closed_case_link(session, login)
+    good = urlsplit(link).path
+    forged = f"/csat/{case.case_number}"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for role in ROLES:
+        client = clients[role] if role == "anonymous" else clients[role].http
+        assert client.get(forged).status_code == 404, role
+        assert client.post(forged, content=b"score=5", headers=form).status_code == 404, role
+        assert client.get(good).status_code == 200, role
+    assert clients["anonymous"].post(good, content=b"score=4", headers=form).status_code == 200
+    assert clients["admin"].http.post(good, content=b"score=1", headers=form).status_code == 409
+    assert [r.score for r in session.scalars(select(CsatResponse))] == [4]
+
+
+def test_a_shopper_rates_only_their_own_conversation(
+    web: TestClient, session: Session, rasa: FakeRasa, login: Callable[[str], AgentClient]
+) -> None:
+    theirs, ticket = resolved_chat(web, session, login("alex"))
+    mine = start(web)
+    with web.websocket_connect("/chat/ws") as ws:
+        assert hello(ws, mine)["csat"]["subject"] is None
+        ws.send_json({"type": "csat", "subject": f"ticket:{ticket.ticket_number}", "score": 1})
+        refused = ws.receive_json()
+        assert (refused["type"], refused["code"]) == ("error", "csat_not_offered")
+    # The other conversation's token is what opens its survey; a wrong token opens nothing.
+    with web.websocket_connect("/chat/ws") as ws:
+        ws.send_json({"type": "hello", "conversation_id": theirs["conversation_id"], "token": "x"})
+        assert ws.receive_json()["code"] == "ws_4401"
+    assert session.scalars(select(CsatResponse)).all() == []

@@ -383,10 +383,53 @@ class DailyPoint(BaseModel):
     resolved: int
 
 
+class FunnelStage(BaseModel):
+    """How many conversations reached a level: the bot, then each human tier."""
+
+    stage: Literal["bot", "associates", "supervisors", "specialists"]
+    label: str
+    count: int
+
+
+class TierWait(BaseModel):
+    tier: int
+    wait_seconds: Durations
+
+
+class CsatGroup(BaseModel):
+    key: str
+    label: str
+    responses: int
+    average: float | None
+    satisfied_share: float | None = Field(description="share of 4s and 5s, 0-1")
+
+
+class CsatDay(BaseModel):
+    date: date
+    responses: int
+    average: float | None
+
+
+class CsatSummary(BaseModel):
+    """Satisfaction answers given in the window (services/csat_analytics.py)."""
+
+    responses: int
+    average: float | None
+    satisfied_share: float | None = Field(description="share of 4s and 5s, 0-1")
+    low_scores: int = Field(description="answers at or under CSAT_LOW_SCORE")
+    scores: list[int] = Field(description="how many 1s, 2s, 3s, 4s and 5s")
+    by_tier: list[CsatGroup]
+    by_agent: list[CsatGroup]
+    by_reason: list[CsatGroup]
+    daily: list[CsatDay]
+
+
 class AnalyticsOut(BaseModel):
     days: int
     since: datetime
     until: datetime
+    # The tier filter (1, 2, 3 = specialists); None: every tier. See services/analytics.py.
+    tier: int | None = None
     conversations: int
     bot_resolved: int
     bot_resolution_share: float | None
@@ -395,6 +438,10 @@ class AnalyticsOut(BaseModel):
     resolution_seconds: Durations
     top_reasons: list[ReasonCount]
     daily: list[DailyPoint]
+    # Sections, one field each (more can sit beside them).
+    funnel: list[FunnelStage]
+    wait_by_tier: list[TierWait]
+    csat: CsatSummary
 
 
 class ReferralOut(BaseModel):

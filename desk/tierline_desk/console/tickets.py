@@ -168,6 +168,7 @@ def handback(
     _resume_or_fail(session, ticket, body.outcome, agent)
     svc.resolve(session, agent, ticket, ResolveIn(outcome=body.outcome))
     session.commit()
+    get_hub().notify(ticket.conversation_id)  # the widget: resolved, so the survey is due
     return svc.card(session, ticket)
 
 
@@ -404,4 +405,5 @@ def resolve(
         control.release_to_bot(session, ticket, agent, body.outcome)
     svc.resolve(session, agent, ticket, body)
     session.commit()
+    get_hub().notify(ticket.conversation_id)  # the widget: resolved, so the survey is due
     return svc.card(session, ticket)

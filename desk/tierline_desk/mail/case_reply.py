@@ -28,6 +28,8 @@ class CaseReply:
     to: str
     body: str
     agent_name: str
+    # A closing reply: the signed link to rate the case (services/csat.py).
+    survey_link: str | None = None
 
 
 def kind_label(kind: str) -> str:
@@ -40,8 +42,15 @@ def reply_subject(case_number: str, kind: str) -> str:
 
 
 def render_text(reply: CaseReply) -> str:
+    survey = (
+        f"How did we do? Rate how we handled your case (one click, one question):\n"
+        f"{reply.survey_link}\n\n"
+        if reply.survey_link
+        else ""
+    )
     return (
         f"{reply.body.strip()}\n\n"
+        f"{survey}"
         f"--\n{reply.agent_name}\nTierline Support\n\n"
         f"Your case number is {reply.case_number}. Just reply to this email to add to your "
         "case; keep the case number in the subject.\n"

@@ -23,7 +23,14 @@ from ..db import run_in_session as db
 from ..deps import SessionDep
 from ..errors import ApiError
 from ..models import Conversation
-from ..services import audit, chat, shop_identity, shopper_messages, transcript_requests
+from ..services import (
+    audit,
+    chat,
+    csat,
+    shop_identity,
+    shopper_messages,
+    transcript_requests,
+)
 from ..services.chat_hub import get_hub
 from ..services.rate_limits import FloodLimits, retry_after_header
 from ..services.typed_text import clean_text
@@ -147,7 +154,7 @@ def recheck_seconds(state: chat.ChatState | None, *, awaiting_answer: bool = Fal
 
 
 def state_key(state: chat.ChatState) -> str:
-    return json.dumps([state.mode, state.agent, state.queue], sort_keys=True)
+    return json.dumps([state.mode, state.agent, state.queue, state.csat], sort_keys=True)
 
 
 class ChatConnection:
@@ -258,6 +265,8 @@ class ChatConnection:
             await self.on_message(frame, is_button=kind == "button")
         elif kind == "email_transcript":
             await self.on_email_transcript(frame.get("email"), frame.get("confirm", False))
+        elif kind == "csat":
+            await self.on_csat(frame)
         else:
             await self.error("bad_frame", f"Unknown frame type {str(kind)[:40]!r}.")
 
@@ -307,6 +316,34 @@ class ChatConnection:
 
     async def bot_typing(self, on: bool) -> None:
         await self.try_send({"type": "typing", "who": "bot", "name": None, "on": on})
+
+    async def on_csat(self, frame: dict[str, Any]) -> None:
+        """The shopper's answer to the survey (services/csat.py): once per subject."""
+        refused = await shopper_messages.check_flood(
+            self.limits, self.limiter, self.conversation_id
+        )
+        if refused is not None:
+            await self.error(refused.code, refused.message, **refused.extra)
+            return
+
+        def store(session: Session) -> dict[str, Any]:
+            row = csat.answer_web(
+                session,
+                self.conversation_id,
+                frame.get("subject"),
+                frame.get("score"),
+                frame.get("comment"),
+            )
+            session.commit()
+            return {"type": "csat_thanks", "subject": row.subject, "score": row.score}
+
+        try:
+            thanks = await db(store)
+        except ApiError as exc:
+            await self.error(exc.code, exc.message, **exc.extra)
+            return
+        await self.send({**thanks, "text": "Thank you for your feedback!"})
+        self.hub.notify(self.conversation_id)  # other tabs: the survey is answered
 
     async def on_email_transcript(self, email: Any, confirm: Any = False) -> None:
         """One path with the bot's (services/transcript_requests.py): limited, and a signed-in
@@ -380,7 +417,13 @@ async def _serve_socket(ws: WebSocket) -> None:
     try:
         connection.state_key = state_key(state)
         await connection.send(
-            {"type": "ready", "mode": state.mode, "agent": state.agent, "queue": state.queue}
+            {
+                "type": "ready",
+                "mode": state.mode,
+                "agent": state.agent,
+                "queue": state.queue,
+                "csat": state.csat,
+            }
         )
         pusher = asyncio.create_task(connection.push_loop(wake))
         await connection.read_loop()

@@ -18,6 +18,15 @@ The window is the last ``days`` UTC calendar days, today included: from 00:00 UT
 - ``top_reasons``: the 8 most frequent ticket reasons among tickets created in the window.
 - ``daily``: per UTC date, conversations and bot_resolved (by conversation ``created_at``),
   handoffs (tickets by ``created_at``) and resolved (tickets by ``resolved_at``).
+- ``funnel``: how far conversations went: the web chats, then the handoffs to associates,
+  supervisors and specialists (the ``handoffs_by_tier`` counts).
+- ``wait_by_tier``: ``wait_seconds`` split by the tier each claim was made at (the audit
+  event's ``tier``).
+- ``csat``: the satisfaction answers (services/csat_analytics.py).
+
+``tier`` (1, 2 or 3 = specialists) narrows what belongs to one tier: the waits (claims at that
+tier), ``resolution_seconds`` and ``top_reasons`` (tickets now at that tier) and ``csat``. The
+conversations, containment, handoffs and funnel are about every conversation and stay whole.
 
 Percentiles are computed in Python (``statistics.quantiles``, inclusive method); the SQL is
 plain (filters, counts, GROUP BY, EXISTS), so it runs on SQLite and PostgreSQL alike.
@@ -38,10 +47,13 @@ from ..console.schemas import (
     AnalyticsOut,
     DailyPoint,
     Durations,
+    FunnelStage,
     HandoffsByTier,
     ReasonCount,
+    TierWait,
 )
 from ..models import Agent, AuditLog, Case, Conversation, HandoffTicket
+from . import csat_analytics
 from .console_access import require_role
 
 ROLES = ("supervisor", "admin")
@@ -95,31 +107,35 @@ def _conversations(
     return [(created, bool(flag)) for created, flag in rows]
 
 
-def _claim_waits(session: Session, since: datetime, until: datetime) -> list[float]:
-    claims: list[tuple[datetime, str]] = []
+def _claim_waits(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[int | None, float]]:
+    """(tier claimed at, wait) per claim."""
+    claims: list[tuple[datetime, str, int | None]] = []
     for at, details in session.execute(
         select(AuditLog.at, AuditLog.details).where(
             AuditLog.action == "ticket.claim", AuditLog.at >= since, AuditLog.at <= until
         )
     ):
         number = details.get("ticket_number") if isinstance(details, dict) else None
+        tier = details.get("tier") if isinstance(details, dict) else None
         if isinstance(number, str):
-            claims.append((at, number))
+            claims.append((at, number, tier if isinstance(tier, int) else None))
     entries: dict[str, tuple[datetime, datetime | None]] = {}
-    for chunk in _chunks(sorted({number for _at, number in claims})):
+    for chunk in _chunks(sorted({number for _at, number, _tier in claims})):
         for number, created, escalated in session.execute(
             select(
                 HandoffTicket.ticket_number, HandoffTicket.created_at, HandoffTicket.escalated_at
             ).where(HandoffTicket.ticket_number.in_(chunk))
         ):
             entries[number] = (created, escalated)
-    waits = []
-    for at, number in claims:
+    waits: list[tuple[int | None, float]] = []
+    for at, number, tier in claims:
         if number not in entries:
             continue
         created, escalated = entries[number]
         queued = escalated if escalated is not None and escalated <= at else created
-        waits.append(max(0.0, (at - queued).total_seconds()))
+        waits.append((tier, max(0.0, (at - queued).total_seconds())))
     return waits
 
 
@@ -127,8 +143,18 @@ def _per_day(stamps: Iterable[datetime]) -> Counter[date]:
     return Counter(stamp.astimezone(UTC).date() for stamp in stamps)
 
 
-def report(session: Session, now: datetime, days: int) -> AnalyticsOut:
+def _funnel(conversations: int, tiers: HandoffsByTier) -> list[FunnelStage]:
+    return [
+        FunnelStage(stage="bot", label="Conversations with the bot", count=conversations),
+        FunnelStage(stage="associates", label="Handed to associates", count=tiers.tier_1),
+        FunnelStage(stage="supervisors", label="Escalated to supervisors", count=tiers.tier_2),
+        FunnelStage(stage="specialists", label="Referred to specialists", count=tiers.specialist),
+    ]
+
+
+def report(session: Session, now: datetime, days: int, tier: int | None = None) -> AnalyticsOut:
     since = window_start(now, days)
+    of_tier = (HandoffTicket.tier == tier,) if tier is not None else ()
     conversations = _conversations(session, since, now)
     bot_resolved = [created for created, resolved in conversations if resolved]
 
@@ -153,14 +179,14 @@ def report(session: Session, now: datetime, days: int) -> AnalyticsOut:
     resolved: list[Any] = list(
         session.execute(
             select(HandoffTicket.created_at, HandoffTicket.resolved_at).where(
-                HandoffTicket.resolved_at >= since, HandoffTicket.resolved_at <= now
+                HandoffTicket.resolved_at >= since, HandoffTicket.resolved_at <= now, *of_tier
             )
         )
     )
     reason_count = func.count(HandoffTicket.id)
     reasons = session.execute(
         select(HandoffTicket.reason, reason_count)
-        .where(HandoffTicket.created_at >= since, HandoffTicket.created_at <= now)
+        .where(HandoffTicket.created_at >= since, HandoffTicket.created_at <= now, *of_tier)
         .group_by(HandoffTicket.reason)
         .order_by(reason_count.desc(), HandoffTicket.reason)
         .limit(TOP_REASONS)
@@ -182,6 +208,12 @@ def report(session: Session, now: datetime, days: int) -> AnalyticsOut:
         for day in (first + timedelta(days=i) for i in range(days))
     ]
     total = len(conversations)
+    claim_waits = _claim_waits(session, since, now)
+    handoffs_by_tier = HandoffsByTier(
+        tier_1=len(created_tickets) - born_tier_2,
+        tier_2=born_tier_2 + int(escalations or 0),
+        specialist=int(specialist or 0),
+    )
     return AnalyticsOut(
         days=days,
         since=since,
@@ -189,15 +221,18 @@ def report(session: Session, now: datetime, days: int) -> AnalyticsOut:
         conversations=total,
         bot_resolved=len(bot_resolved),
         bot_resolution_share=round(len(bot_resolved) / total, 4) if total else None,
-        handoffs_by_tier=HandoffsByTier(
-            tier_1=len(created_tickets) - born_tier_2,
-            tier_2=born_tier_2 + int(escalations or 0),
-            specialist=int(specialist or 0),
-        ),
-        wait_seconds=durations(_claim_waits(session, since, now)),
+        tier=tier,
+        handoffs_by_tier=handoffs_by_tier,
+        wait_seconds=durations([w for t, w in claim_waits if tier is None or t == tier]),
         resolution_seconds=durations(
             [max(0.0, (done - created).total_seconds()) for created, done in resolved]
         ),
         top_reasons=[ReasonCount(reason=r, count=int(n)) for r, n in reasons],
         daily=daily,
+        funnel=_funnel(total, handoffs_by_tier),
+        wait_by_tier=[
+            TierWait(tier=t, wait_seconds=durations([w for wt, w in claim_waits if wt == t]))
+            for t in (1, 2)
+        ],
+        csat=csat_analytics.summary(session, since, now, tier),
     )

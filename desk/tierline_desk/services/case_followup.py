@@ -40,13 +40,14 @@ from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
 from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
-from . import audit
+from . import audit, csat
 from .console_access import require_role
 from .console_events import case_audience, publish_case
 
 ROLES = ("associate", "supervisor", "specialist")
 SPECIALIST_TEAM = "executive_customer_relations"
 ASSOCIATE_TEAM = "associates"
+SUPERVISOR_TEAM = "supervisors"  # low satisfaction scores to follow up (services/csat.py)
 
 
 def check_role(agent: Agent) -> None:
@@ -71,7 +72,7 @@ def visible(agent: Agent) -> ColumnElement[bool]:
     if agent.role == "associate":
         return _associate_email_cases()
     if agent.role == "supervisor":
-        return or_(_specialist_cases(), _associate_email_cases())
+        return or_(_specialist_cases(), _associate_email_cases(), Case.team == SUPERVISOR_TEAM)
     return false()
 
 
@@ -235,6 +236,7 @@ def reply(
             to=to,
             body=body,
             agent_name=agent.display_name,
+            survey_link=csat.case_link(c.case_number) if close and csat.rated_by_link(c) else None,
         )
     )
     now = utcnow()

@@ -25,6 +25,9 @@ EXECUTIVE_KINDS = frozenset(
 )
 # Associates' cases answered by email instead of in the chat.
 EMAIL_KINDS = frozenset({"email_follow_up"})
+# The supervisors' cases: a shopper's low satisfaction score (services/csat.py), answered by email.
+SUPERVISOR_KINDS = frozenset({"csat_follow_up"})
+SUPERVISOR_TEAM = "supervisors"
 # A case is open until someone closes it (open -> answered -> closed).
 OPEN_CASE_STATES = ("open", "answered")
 
@@ -35,6 +38,8 @@ def route(kind: str) -> tuple[str, str]:
         return SPECIALIST_TEAM, "email"
     if kind in EMAIL_KINDS:
         return "associates", "email"
+    if kind in SUPERVISOR_KINDS:
+        return SUPERVISOR_TEAM, "email"
     return "associates", "chat"
 
 

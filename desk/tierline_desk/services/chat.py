@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..store import get_store
-from . import handoffs
+from . import csat, handoffs
 
 ROLE_LABELS = {
     "associate": "Customer Service Associate",
@@ -344,9 +344,15 @@ class ChatState:
     mode: str
     agent: dict[str, str] | None
     queue: dict[str, Any]
+    # The satisfaction survey offered in this chat (services/csat.py: web_offer).
+    csat: dict[str, Any] = field(default_factory=dict)
 
     def frames(self) -> list[dict[str, Any]]:
-        return [{"type": "agent", "agent": self.agent}, {"type": "queue", **self.queue}]
+        return [
+            {"type": "agent", "agent": self.agent},
+            {"type": "queue", **self.queue},
+            {"type": "csat", **self.csat},
+        ]
 
 
 NOT_QUEUED: dict[str, Any] = {
@@ -370,4 +376,9 @@ def state(session: Session, conversation: Conversation) -> ChatState:
             "estimated_wait_minutes": handoffs.estimated_wait(position),
         }
     agent = conversation.agent if conversation.mode == "agent" else None
-    return ChatState(mode=conversation.mode, agent=agent_card(agent), queue=queue)
+    return ChatState(
+        mode=conversation.mode,
+        agent=agent_card(agent),
+        queue=queue,
+        csat=csat.web_offer(session, conversation.conversation_id),
+    )

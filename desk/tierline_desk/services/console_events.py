@@ -74,6 +74,8 @@ def case_audience(case: Case) -> Audience:
         return Audience(frozenset({"specialist", "supervisor"}))
     if case.team == ASSOCIATE_TEAM and case.response_channel == "email":
         return Audience(frozenset({"associate", "supervisor"}))
+    if case.team == "supervisors":  # low satisfaction scores to follow up (services/csat.py)
+        return Audience(frozenset({"supervisor"}))
     return Audience(frozenset())
 
 

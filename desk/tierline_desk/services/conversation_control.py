@@ -50,14 +50,19 @@ def who(agent: Agent) -> str:
     return f"{agent.display_name} ({chat.ROLE_LABELS.get(agent.role, agent.role)})"
 
 
-def on_claim(session: Session, ticket: HandoffTicket, agent: Agent) -> None:
-    """A person took the conversation: the bot goes quiet, the shopper sees who joined."""
+def show_claim(session: Session, ticket: HandoffTicket, agent: Agent) -> None:
+    """The web chat's side of a claim: the agent has it now, and the shopper sees who joined."""
     conversation = chat.get(session, ticket.conversation_id)
     if conversation is not None:
         conversation.mode = "agent"
         conversation.agent_id = agent.id
         session.commit()
         say(session, ticket.conversation_id, f"{who(agent)} joined the chat.")
+
+
+def on_claim(session: Session, ticket: HandoffTicket, agent: Agent) -> None:
+    """A person took the conversation: the bot goes quiet, the shopper sees who joined."""
+    show_claim(session, ticket, agent)
     try:
         pause_conversation(ticket.conversation_id)
     except RasaUnavailable as exc:

@@ -9,6 +9,7 @@ import { autoGrow, resendPending, updateCounter } from "./views/composer.js";
 import { askEmailConfirmation } from "./views/email.js";
 import { addNotice, onAck, onMessage, refreshButtons, setDelivery } from "./views/messages.js";
 import { hideStatus, hideTyping, setAgent, setQueue, showError, showTyping } from "./views/status.js";
+import { onSurveyError, onSurveyThanks, setSurvey } from "./views/survey.js";
 
 function onReady(frame) {
   state.ready = true;
@@ -20,6 +21,7 @@ function onReady(frame) {
   }
   setAgent(frame.mode === "agent" ? frame.agent || null : null);
   setQueue(frame.queue || null);
+  setSurvey(frame.csat || null);
   startPing();
   resendPending();
 }
@@ -37,6 +39,7 @@ function onError(frame) {
   }
   const message = str(frame.message) || "Something went wrong. Please try again.";
   showError(message);
+  if (code.startsWith("csat_")) onSurveyError(code);
   const limit = Number.isInteger(frame.limit) ? frame.limit : frame.max_chars;
   if (Number.isInteger(limit) && limit > 0) {
     state.maxChars = limit; // the server's own limit (the too_long error says it)
@@ -89,6 +92,12 @@ export function handleFrame(raw) {
       break;
     case "notice":
       addNotice(frame.text);
+      break;
+    case "csat":
+      setSurvey(frame);
+      break;
+    case "csat_thanks":
+      onSurveyThanks(frame);
       break;
     case "confirm_email":
       askEmailConfirmation(frame);

@@ -22,6 +22,7 @@ export const state = {
   rendered: new Map(), // seq -> message element
   pending: new Map(), // client_id -> {frame, el}
   agent: null,
+  survey: null, // {subject, answered, box}: the satisfaction survey on screen (views/survey.js)
   open: false,
   unread: 0,
   maxChars: DEFAULT_MAX_CHARS,

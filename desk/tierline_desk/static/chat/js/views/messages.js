@@ -154,6 +154,10 @@ export function onMessage(frame) {
   }
   state.rendered.set(seq, node);
   state.lastSeq = Math.max(state.lastSeq, seq);
+  // An open survey (views/survey.js) stays below the conversation it rates.
+  if (state.survey && !state.survey.answered && state.survey.box.isConnected) {
+    ui.messageList.appendChild(state.survey.box);
+  }
 
   if (sender === "bot" || sender === "agent") {
     if (ui.typingIndicator.getAttribute("data-who") === sender) hideTyping();
@@ -234,6 +238,7 @@ export function refreshButtons() {
 
 export function clearConversationView(keepPending) {
   ui.messageList.replaceChildren();
+  state.survey = null;
   state.rendered.clear();
   state.lastSeq = 0;
   if (keepPending) {
