@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analytics, callbacks, cases, outbox, pages, presence, session, tickets
+from . import analytics, callbacks, cases, macros, notes, outbox, pages, presence, session, tickets
 
 router = APIRouter()
-for _module in (session, tickets, callbacks, cases, presence, outbox, analytics, pages):
+for _module in (
+    session,
+    tickets,
+    callbacks,
+    cases,
+    presence,
+    outbox,
+    analytics,
+    macros,
+    notes,
+    pages,
+):
     router.include_router(_module.router)
