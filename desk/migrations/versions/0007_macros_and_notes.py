@@ -47,9 +47,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_internal_notes")),
     )
-    op.create_index(
-        op.f("ix_internal_notes_ticket_number"), "internal_notes", ["ticket_number"]
-    )
+    op.create_index(op.f("ix_internal_notes_ticket_number"), "internal_notes", ["ticket_number"])
     op.create_index(op.f("ix_internal_notes_case_number"), "internal_notes", ["case_number"])
     op.create_table(
         "agent_notifications",

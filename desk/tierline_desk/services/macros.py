@@ -41,6 +41,13 @@ PLACEHOLDERS: dict[str, str] = {
     "agent_name": "your name as shoppers see it",
     "ticket": "the ticket or case number",
 }
+# What a card lacks, in a message ("this card has no order number").
+_LACKING = {
+    "customer_first_name": "customer name",
+    "order_number": "order number",
+    "agent_name": "agent name",
+    "ticket": "ticket or case number",
+}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 Facts = Mapping[str, str | None]
 
@@ -230,14 +237,15 @@ def fill(macro: Macro, facts: Facts) -> FilledMacroOut:
     names = [m.group(1) for m in _PLACEHOLDER.finditer(macro.body)]
     missing = sorted({n for n in names if not facts.get(n)})
     if missing:
-        what = ", ".join(PLACEHOLDERS.get(n, n) for n in missing)
+        what = " or ".join(f"{_LACKING[n]} for {{{n}}}" for n in missing)
         return FilledMacroOut(
             id=macro.id,
             title=macro.title,
             body=macro.body,
             text=None,
             missing=missing,
-            message=f"Cannot insert here: this card has no {what}.",
+            message=f"Cannot insert here: this card has no {what}. Pick another macro or "
+            "write the reply yourself.",
         )
     text = _PLACEHOLDER.sub(lambda m: str(facts[m.group(1)]), macro.body)
     return FilledMacroOut(

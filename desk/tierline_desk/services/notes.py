@@ -73,15 +73,14 @@ class Thread:
 def mentioned_names(body: str) -> list[str]:
     """The distinct usernames ``@mentioned`` in ``body`` (lower-case, first seen first).
 
-    A mention may end a sentence ("ask @sam.lead."): trailing ``.``, ``-`` and ``_`` are
-    dropped when the name with them is no valid username of an agent.
+    A mention may end a sentence ("ask @sam.lead."), so trailing ``.``, ``-`` and ``_`` are
+    not part of the name (a username ending in one cannot be mentioned).
     """
     names: list[str] = []
     for match in _MENTION.finditer(body):
-        name = match.group(1).lower()
-        for candidate in (name, name.rstrip("._-")):
-            if USERNAME_RE.fullmatch(candidate) and candidate not in names:
-                names.append(candidate)
+        name = match.group(1).lower().rstrip("._-")
+        if USERNAME_RE.fullmatch(name) and name not in names:
+            names.append(name)
     return names
 
 
