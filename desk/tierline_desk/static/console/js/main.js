@@ -6,6 +6,8 @@ import * as analyticsView from "./views/analytics.js";
 import * as callbacksView from "./views/callbacks.js";
 import * as casesView from "./views/cases.js";
 import * as loginView from "./views/login.js";
+import * as macrosView from "./views/macros.js";
+import { startNotifications } from "./views/notifications.js";
 import * as outboxView from "./views/outbox.js";
 import * as queuesView from "./views/queues.js";
 import * as ticketView from "./views/ticket.js";
@@ -19,6 +21,7 @@ const SCREENS = [
   { name: "cases", label: "Cases", roles: ["associate", "supervisor", "specialist"], view: casesView },
   { name: "analytics", label: "Analytics", roles: ["supervisor", "admin"], view: analyticsView },
   { name: "outbox", label: "Outbox", roles: ["supervisor", "specialist", "admin"], view: outboxView },
+  { name: "macros", label: "Macros", roles: ["supervisor", "admin"], view: macrosView },
 ];
 /** Routes that are not in the navigation. */
 const HIDDEN_SCREENS = [
@@ -37,6 +40,7 @@ const announcer = document.getElementById("announcer");
 let session = null; // {agent: {username, display_name, role}, csrf_token}
 let unmountCurrent = null;
 let heartbeatTimer = null;
+let stopNotifications = null;
 let firstRoute = true;
 
 // ------------------------------------------------------------------ helpers for views
@@ -138,6 +142,8 @@ function startSession(body, fromLogin) {
   setCsrfToken(str(b.csrf_token));
   renderHeader();
   startHeartbeat();
+  if (stopNotifications) stopNotifications();
+  stopNotifications = startNotifications(logoutButton);
   firstRoute = !fromLogin; // after a login, move focus to the new screen's heading
   route();
 }
@@ -145,6 +151,8 @@ function startSession(body, fromLogin) {
 function endSession(message) {
   unmount();
   stopHeartbeat();
+  if (stopNotifications) stopNotifications();
+  stopNotifications = null;
   session = null;
   setCsrfToken("");
   userBox.hidden = true;

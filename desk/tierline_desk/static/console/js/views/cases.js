@@ -9,6 +9,8 @@ import { API, ApiError, api, seg } from "../api.js";
 import {
   clearNotice, dateTime, h, humanize, list, obj, poll, replace, setText, showNotice, str, syncList,
 } from "../dom.js";
+import { attachMacroPicker } from "./macros.js";
+import { createNotes } from "./notes.js";
 
 const POLL_MS = 30000;
 const STATUSES = [["open", "Open"], ["answered", "Answered"], ["closed", "Closed"], ["all", "All"]];
@@ -92,7 +94,10 @@ function mountList(root, ctx) {
   });
   refresh.addEventListener("click", () => poller.now());
   const poller = poll(load, POLL_MS);
-  return () => poller.stop();
+  return () => {
+    poller.stop();
+    notes.stop();
+  };
 }
 
 // ------------------------------------------------------------------ one case
@@ -119,6 +124,8 @@ function mountDetail(root, ctx, number) {
     h("div", { class: "field" }, h("label", { class: "check", for: replyClose.id }, replyClose, "Close the case after sending")),
     replySubmit, replyResult, replyError);
   const replyForm = h("form", { testid: "case-reply-form", novalidate: true }, replyFieldset);
+  replyBody.before(attachMacroPicker(replyBody, `${API}/cases/${seg(number)}/macros`).el);
+  const notes = createNotes({ kind: "cases", number, announce: ctx.announce });
 
   // Close
   const closeNote = h("textarea", { id: `case-close-note-${number}`, testid: "case-close-note", rows: "2", maxlength: "2000" });
@@ -143,7 +150,9 @@ function mountDetail(root, ctx, number) {
       h("div", null,
         h("section", { class: "panel", "aria-labelledby": "case-about" }, h("h2", { id: "case-about" }, "About the case"), facts),
         h("section", { class: "panel", "aria-labelledby": "case-emails" },
-          h("h2", { id: "case-emails" }, "Emails"), messages, noMessages)),
+          h("h2", { id: "case-emails" }, "Emails"), messages, noMessages),
+        h("section", { class: "panel panel-notes", testid: "case-notes", "aria-labelledby": "case-notes-title" },
+          h("h2", { id: "case-notes-title" }, "Internal notes"), notes.listEl, notes.form)),
       h("div", null,
         h("section", { class: "panel", "aria-labelledby": "case-answer" },
           h("h2", { id: "case-answer" }, "Answer"), closedHint, replyForm, h("div", { class: "section-gap" }), closeForm))),

@@ -10,6 +10,8 @@ import {
   clearNotice, customerName, dateTime, duration, h, humanize, list, money, num, obj, poll, replace,
   setText, showNotice, str, timeOnly,
 } from "../dom.js";
+import { attachMacroPicker } from "./macros.js";
+import { createNotes } from "./notes.js";
 import { createActions } from "./ticket_actions.js";
 
 const CARD_POLL_MS = 10000;
@@ -284,6 +286,8 @@ function createChat(ctx, number, getCard) {
   const hint = h("p", { class: "hint", testid: "chat-hint", hidden: true });
   const composer = h("form", { class: "composer", testid: "chat-composer", novalidate: true },
     h("label", { for: input.id, class: "sr-only" }, "Message to the shopper"), input, send);
+  const macros = attachMacroPicker(input, `${API}/tickets/${seg(number)}/macros`);
+  const notes = createNotes({ kind: "tickets", number, log, announce: ctx.announce });
   let sending = false;
   let canSend = false;
   let noWebChat = false;
@@ -303,7 +307,7 @@ function createChat(ctx, number, getCard) {
     h("div", { class: "chat-status" }, status),
     log,
     typing,
-    h("div", { class: "composer-wrap" }, sendError, h("div", { class: "chat-status" }, hint), composer));
+    h("div", { class: "composer-wrap" }, sendError, h("div", { class: "chat-status" }, hint), macros.el, composer, notes.form));
 
   function senderLabel(m, sender) {
     if (sender === "shopper") {
@@ -324,7 +328,7 @@ function createChat(ctx, number, getCard) {
     const buttons = list(m.buttons).map((b) => (typeof b === "string" ? b : str(obj(b).title) || str(obj(b).payload))).filter(Boolean);
     const label = senderLabel(m, sender);
     const time = timeOnly(m.created_at);
-    return h("li", { class: `msg msg-${sender}`, testid: "chat-message", dataset: { seq: String(seq), sender } },
+    return h("li", { class: `msg msg-${sender}`, testid: "chat-message", dataset: { seq: String(seq), sender, at: str(m.created_at) } },
       label || time ? h("div", { class: "msg-meta" }, [label, time].filter(Boolean).join(" · ")) : null,
       h("div", { class: "msg-text", testid: "chat-message-text" }, str(m.text)),
       buttons.length ? h("ul", { class: "chips", "aria-label": "Buttons offered" }, buttons.map((b) => h("li", null, b))) : null);
@@ -465,6 +469,7 @@ function createChat(ctx, number, getCard) {
       applyCanSend();
     },
     stop() {
+      notes.stop();
       if (poller) poller.stop();
       poller = { stop() {}, now() {} };
     },
