@@ -1,4 +1,4 @@
-// The agent's notifications in the top bar: a bell with the unread count; opening it lists the
+// The agent's notifications in the top bar: "Mentions" with the unread count; opening it lists the
 // @mentions in internal notes (newest first) and marks them read.
 //   GET  /console/api/notifications          {unread, notifications}
 //   POST /console/api/notifications/read {}  (all read)
@@ -14,7 +14,7 @@ export function startNotifications(anchor) {
   const button = h("button", {
     type: "button", class: "btn btn-ghost bell", testid: "notifications-button",
     "aria-expanded": "false", "aria-controls": "notifications-panel",
-  }, h("span", { "aria-hidden": "true" }, "🔔"), h("span", { class: "sr-only" }, "Notifications"), count);
+  }, "Mentions", count);
   const items = h("ul", { class: "bell-items", testid: "notifications-list" });
   const panel = h("div", { id: "notifications-panel", class: "bell-panel", testid: "notifications-panel", hidden: true },
     h("h2", { class: "bell-title" }, "Mentions"), items);
