@@ -9,11 +9,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.utils.console import AgentClient, LoginFn, World, login
+from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, World, login, priyas_handoff
 from tests.utils.desk import audit_rows, code_of
 from tests.utils.mail_catcher import Catcher, catcher, text_of
-from tests.utils.web_chat import MAYA_ID, FakeRasa, app, bot_message, hello, rasa, start, until, web
-from tierline_desk.api.schemas import HandoffRequest
+from tests.utils.web_chat import MAYA_ID, FakeRasa, app, hello, rasa, start, until, web
 from tierline_desk.models import HandoffTicket
 from tierline_desk.services import handoffs, shop_identity
 from tierline_desk.services.notes import mentioned_names
@@ -24,17 +23,11 @@ P = "/console/api"
 SECRET = "Internal: @sam.lead the shopper has 3 chargebacks, do not refund twice"
 
 
-def queue(session: Session, sess: dict[str, Any], tier: int = 1) -> HandoffTicket:
-    request = HandoffRequest.model_validate(
-        {
-            "conversation_id": sess["conversation_id"],
-            "tier": tier,
-            "reason": "Package arrived damaged",
-            "customer": {"id": MAYA_ID},
-            "order_number": "112-4839201-5573910",
-        }
+def queue(session: Session, sess: dict[str, Any]) -> HandoffTicket:
+    """The web chat's ticket in the tier 1 queue (the bot's handoff)."""
+    ticket, _ = handoffs.create(
+        session, priyas_handoff(sess["conversation_id"], 1, BIG_ORDER), "bot"
     )
-    ticket, _ = handoffs.create(session, request, "bot")
     session.commit()
     return ticket
 
@@ -69,14 +62,14 @@ def test_a_ticket_note_never_reaches_the_shoppers_chat_history_or_transcript(
     login: LoginFn,
 ) -> None:
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
+    ticket = queue(session, sess)
+    alex = login("alex")
+    url = f"{P}/tickets/{ticket.ticket_number}"
+    assert alex.post(f"{url}/claim").status_code == 200
     with web.websocket_connect("/chat/ws") as ws:
         hello(ws, sess)
-        ws.send_json({"type": "message", "client_id": "c1", "text": "my parcel is late"})
-        until(ws, bot_message)
-        ticket = queue(session, sess)
-        alex = login("alex")
-        url = f"{P}/tickets/{ticket.ticket_number}"
-        assert alex.post(f"{url}/claim").status_code == 200
+        ws.send_json({"type": "message", "client_id": "c1", "text": "is anyone there?"})
+        until(ws, lambda f: f["type"] == "ack")
         created = note_on(alex, url, SECRET)
         alex.post(f"{url}/messages", json={"text": "I've checked with the carrier."})
         live = until(ws, lambda f: f["type"] == "message" and f["sender"] == "agent")
@@ -90,7 +83,7 @@ def test_a_ticket_note_never_reaches_the_shoppers_chat_history_or_transcript(
         history = until(ws, lambda f: f.get("text") == "I've checked with the carrier.")
         ws.send_json({"type": "ping"})
         history += until(ws, lambda f: f["type"] == "pong")
-    assert any(f.get("text") == "my parcel is late" for f in history), history
+    assert any(f.get("text") == "is anyone there?" for f in history), history
     assert "chargebacks" not in json.dumps(history)
 
     # The transcript mail.
@@ -103,7 +96,11 @@ def test_a_ticket_note_never_reaches_the_shoppers_chat_history_or_transcript(
     assert "chargebacks" not in json.dumps(chat)
     notes = alex.get(f"{url}/notes").json()["notes"]
     assert [n["body"] for n in notes] == [SECRET]
-    assert notes[0]["author"] == "alex" and notes[0]["author_name"] == "Alex Rivera"
+    assert notes[0]["author"] == {
+        "username": "alex",
+        "display_name": "Alex Rivera",
+        "role": "associate",
+    }
     assert created["notified"] == ["sam.lead"] and created["not_notified"] == []
     row = audit_rows(session, "note.create")[0]
     assert row.actor == "alex" and row.details["ticket_number"] == ticket.ticket_number

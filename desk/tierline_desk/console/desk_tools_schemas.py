@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..schemas import UtcDateTime
+from .schemas import AgentOut
 
 MacroRole = Literal["associate", "supervisor", "specialist"]
 MacroTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -81,9 +82,7 @@ class NoteOut(BaseModel):
     id: int
     ticket_number: str | None
     case_number: str | None
-    author: str
-    author_name: str
-    author_role: str
+    author: AgentOut
     body: str
     mentioned: list[str]
     created_at: UtcDateTime

@@ -215,20 +215,26 @@ def _customer_first_name(
 
 
 def ticket_facts(session: Session, agent: Agent, ticket: HandoffTicket) -> dict[str, str | None]:
-    return {
-        "customer_first_name": _customer_first_name(session, ticket.customer, ticket.order_number),
-        "order_number": ticket.order_number or None,
-        "agent_name": agent.display_name,
-        "ticket": ticket.ticket_number,
-    }
+    return _facts(session, agent, ticket.customer, ticket.order_number, ticket.ticket_number)
 
 
 def case_facts(session: Session, agent: Agent, case: Case) -> dict[str, str | None]:
+    return _facts(session, agent, case.customer, case.order_number, case.case_number)
+
+
+def _facts(
+    session: Session,
+    agent: Agent,
+    customer: Mapping[str, object],
+    order_number: str | None,
+    number: str,
+) -> dict[str, str | None]:
+    """What fills each placeholder on a ticket's or case's card (None: the card lacks it)."""
     return {
-        "customer_first_name": _customer_first_name(session, case.customer, case.order_number),
-        "order_number": case.order_number or None,
+        "customer_first_name": _customer_first_name(session, customer, order_number),
+        "order_number": order_number or None,
         "agent_name": agent.display_name,
-        "ticket": case.case_number,
+        "ticket": number,
     }
 
 

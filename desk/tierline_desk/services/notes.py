@@ -92,17 +92,7 @@ def _agents_named(session: Session, names: list[str]) -> dict[str, Agent]:
 
 
 def note_out(note: InternalNote) -> NoteOut:
-    return NoteOut(
-        id=note.id,
-        ticket_number=note.ticket_number,
-        case_number=note.case_number,
-        author=note.author.username,
-        author_name=note.author.display_name,
-        author_role=note.author.role,
-        body=note.body,
-        mentioned=list(note.mentioned),
-        created_at=note.created_at,
-    )
+    return NoteOut.model_validate(note, from_attributes=True)
 
 
 def add(session: Session, agent: Agent, thread: Thread, body: str) -> NoteCreatedOut:

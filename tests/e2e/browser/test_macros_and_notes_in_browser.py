@@ -15,16 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.utils.browser import (
-    LAPTOP_ORDER,
-    PRIYA,
-    Agent,
-    NewContext,
-    Shopper,
-    conversation_id,
-    shoot,
-    ticket_of,
-)
+from tests.utils import browser
+from tests.utils.browser import LAPTOP_ORDER, Agent, Shopper
 from tests.utils.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +36,7 @@ def handed_off(stack: Stack, shopper: Shopper, alex: Agent) -> str:
     shopper.expect_line("bot", LAPTOP_ORDER)
     shopper.say("I want to talk to a representative")
     shopper.expect_line("bot", r"ticket T-\d+")
-    ticket = ticket_of(stack, conversation_id(shopper))
+    ticket = browser.ticket_of(stack, browser.conversation_id(shopper))
     alex.claim(ticket)
     shopper.expect_line("system", "Alex Rivera .*joined the chat")
     return ticket
@@ -57,10 +49,10 @@ def no_injection(page: Page) -> None:
 
 
 def test_an_associate_inserts_a_macro_edits_it_and_the_shopper_gets_the_filled_text(
-    stack: Stack, new_context: NewContext, screenshots: Path
+    stack: Stack, new_context: browser.NewContext, screenshots: Path
 ) -> None:
     alex = Agent(new_context(width=1440, height=900), "alex")
-    shopper = Shopper(new_context(width=1100, height=820), PRIYA)
+    shopper = Shopper(new_context(width=1100, height=820), browser.PRIYA)
     handed_off(stack, shopper, alex)
 
     composer = alex.page.get_by_test_id("chat-input")
@@ -75,7 +67,7 @@ def test_an_associate_inserts_a_macro_edits_it_and_the_shopper_gets_the_filled_t
     expect(options).to_have_count(1)
     expect(options.first).to_contain_text("Order is being checked")
     expect(options.first).to_contain_text(FILLED)  # filled from the case card, as it will be sent
-    shoot(alex.page, screenshots, "console-macro-picker")
+    browser.shoot(alex.page, screenshots, "console-macro-picker")
 
     alex.page.get_by_test_id("macro-search").press("Enter")
     expect(picker).to_be_hidden()
@@ -98,10 +90,10 @@ def test_an_associate_inserts_a_macro_edits_it_and_the_shopper_gets_the_filled_t
 
 
 def test_an_internal_note_notifies_the_mentioned_agent_and_never_reaches_the_shopper(
-    stack: Stack, new_context: NewContext, screenshots: Path
+    stack: Stack, new_context: browser.NewContext, screenshots: Path
 ) -> None:
     alex = Agent(new_context(width=1440, height=900), "alex")
-    shopper = Shopper(new_context(width=1100, height=820), PRIYA)
+    shopper = Shopper(new_context(width=1100, height=820), browser.PRIYA)
     ticket = handed_off(stack, shopper, alex)
     sam = Agent(new_context(width=1440, height=900), "sam.lead")
     expect(sam.page.get_by_test_id("notifications-count")).to_be_hidden()
@@ -114,7 +106,7 @@ def test_an_internal_note_notifies_the_mentioned_agent_and_never_reaches_the_sho
     expect(note).to_contain_text("Internal note")
     expect(note.get_by_test_id("internal-note-text")).to_have_text(f"{NOTE} {XSS}")
     alex.say("Thanks Priya, I'm looking into your refunds now.")
-    shoot(alex.page, screenshots, "console-internal-note")
+    browser.shoot(alex.page, screenshots, "console-internal-note")
 
     # The supervisor's bell counts the mention and leads to the ticket, where the note shows.
     count = sam.page.get_by_test_id("notifications-count")
@@ -144,7 +136,7 @@ def test_an_internal_note_notifies_the_mentioned_agent_and_never_reaches_the_sho
 
 
 def test_a_supervisor_keeps_macros_and_html_in_them_stays_text(
-    stack: Stack, new_context: NewContext
+    stack: Stack, new_context: browser.NewContext
 ) -> None:
     sam = Agent(new_context(width=1440, height=900), "sam.lead")
     sam.page.get_by_test_id("nav-macros").click()

@@ -33,7 +33,7 @@ export function createNotes({ kind, number, log = null, announce = () => {} }) {
     return h("li", { class: "note", testid: "internal-note", dataset: { noteId: str(n.id), at: str(n.created_at) } },
       h("div", { class: "note-meta" },
         h("span", { class: "note-label" }, "Internal note"),
-        ` ${str(n.author_name) || str(n.author)} · ${timeOnly(n.created_at)}`),
+        ` ${str(obj(n.author).display_name) || str(obj(n.author).username)} · ${timeOnly(n.created_at)}`),
       h("div", { class: "note-text", testid: "internal-note-text" }, str(n.body)));
   }
 
