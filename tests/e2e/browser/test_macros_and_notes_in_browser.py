@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -171,3 +172,52 @@ def test_a_supervisor_keeps_macros_and_html_in_them_stays_text(
     ).click()
     expect(sam.page.get_by_test_id("macros-notice")).to_contain_text("Deleted")
     expect(sam.page.get_by_test_id("macro-row").filter(has_text="Shipping delay")).to_have_count(0)
+
+
+def test_a_specialist_signs_a_case_off_with_a_macro_and_the_note_stays_out_of_the_mail(
+    stack: Stack, new_context: browser.NewContext
+) -> None:
+    opened = stack.desk(
+        "POST",
+        "/api/v1/cases",
+        json={
+            "kind": "trade_in_credit",
+            "conversation_id": "e2e-macro-case",
+            "order_number": "118-2718281-8284590",
+            "customer": {"id": "C-1004", "email": "sam.oconnor@example.com"},
+            "description": "The trade-in credit never arrived",
+        },
+    )
+    assert opened.status_code == 201, opened.text
+    case = opened.json()["case_number"]
+    jordan = Agent(new_context(width=1440, height=900), "jordan.ecr")
+    jordan.page.goto(f"{jordan.page.url.split('#')[0]}#/cases/{case}")
+    expect(jordan.page.get_by_test_id("case-title")).to_contain_text(case)
+
+    jordan.page.get_by_test_id("note-input").fill("@sam.lead credit approved off-book, keep quiet")
+    jordan.page.get_by_test_id("note-submit").click()
+    expect(jordan.page.get_by_test_id("note-result")).to_contain_text("Notified @sam.lead")
+    expect(jordan.page.get_by_test_id("internal-note")).to_contain_text("off-book")
+
+    reply = jordan.page.get_by_test_id("case-reply-body")
+    reply.fill("Your $320 credit is on its way.\n\n")
+    reply.press("Control+k")
+    jordan.page.get_by_test_id("macro-search").press_sequentially("sign-off")
+    jordan.page.get_by_test_id("macro-search").press("Enter")
+    expect(reply).to_have_value(
+        "Your $320 credit is on its way.\n\nIf anything else comes up, reply to this email and "
+        f"quote {case}.\n\nKind regards,\nJordan Lee\nExecutive Customer Relations"
+    )
+    jordan.page.get_by_test_id("case-reply-submit").click()
+    expect(jordan.page.get_by_test_id("case-reply-result")).to_contain_text("Email sent")
+
+    browser.subjects_to(stack, "sam.oconnor@example.com", expected=2)  # the case's mails are in
+    mails = [
+        stack.desk("GET", f"/api/v1/outbox/{quote(str(item['message_id']), safe='@')}").json()
+        for item in stack.desk("GET", "/api/v1/outbox").json()
+        if case in str(item["subject"])
+    ]
+    assert any(
+        m["subject"].startswith("Re:") and "credit is on its way" in m["text"] for m in mails
+    ), mails
+    assert all("off-book" not in f"{m['text']} {m['html']}" for m in mails)
