@@ -35,6 +35,7 @@ from ..mail import case_reply, sender
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
 from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
+from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
 from . import audit
@@ -139,22 +140,11 @@ def customer_email(session: Session, c: Case) -> str | None:
 
 
 def _card(session: Session, c: Case, stats: _Stats) -> CaseCard:
-    return CaseCard(
-        case_number=c.case_number,
-        kind=c.kind,
+    return from_row(
+        CaseCard,
+        c,
         kind_label=case_reply.kind_label(c.kind),
-        team=c.team,
-        status=c.status,
-        response_channel=c.response_channel,
-        conversation_id=c.conversation_id,
-        order_number=c.order_number,
-        customer=c.customer,
         customer_email=customer_email(session, c),
-        description=c.description,
-        postal_code=c.postal_code,
-        created_at=c.created_at,
-        closed_at=c.closed_at,
-        closed_by=c.closed_by,
         message_count=stats.count,
         unsent_count=stats.unsent,
         last_message_at=stats.last_at,
@@ -189,17 +179,7 @@ def list_cases(
 
 
 def message_out(m: CaseMessage) -> CaseMessageOut:
-    return CaseMessageOut(
-        id=m.id,
-        direction=m.direction,
-        author=m.author,
-        to_email=m.to_email,
-        subject=m.subject,
-        body=m.body,
-        message_id=m.message_id,
-        sent=m.sent,
-        created_at=m.created_at,
-    )
+    return CaseMessageOut.model_validate(m, from_attributes=True)
 
 
 def messages(session: Session, c: Case) -> list[CaseMessage]:
@@ -269,14 +249,13 @@ def reply(
     c.status = "closed" if close else "answered"
     if close:
         c.closed_at, c.closed_by = now, agent.username
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "case.reply",
-        actor=agent.username,
         order_number=c.order_number,
         details={
             "case_number": c.case_number,
-            "role": agent.role,
             "message_id": row.message_id,
             "to": to,
             "from_status": from_status,
@@ -363,16 +342,11 @@ def close(session: Session, agent: Agent, c: Case, note: str) -> None:
     from_status = c.status
     c.status = "closed"
     c.closed_at, c.closed_by = utcnow(), agent.username
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "case.close",
-        actor=agent.username,
         order_number=c.order_number,
-        details={
-            "case_number": c.case_number,
-            "role": agent.role,
-            "from_status": from_status,
-            "note": note,
-        },
+        details={"case_number": c.case_number, "from_status": from_status, "note": note},
     )
     session.flush()
