@@ -39,6 +39,9 @@ EXPECTED_TABLES = {
     "macros",
     "internal_notes",
     "agent_notifications",
+    # 0008: per-tier auto-assignment, SLA breaches
+    "tier_settings",
+    "sla_breaches",
 }
 
 

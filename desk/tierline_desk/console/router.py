@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analytics, callbacks, cases, macros, notes, outbox, pages, presence, session, tickets
+from . import (
+    analytics,
+    assignment,
+    callbacks,
+    cases,
+    macros,
+    notes,
+    outbox,
+    pages,
+    presence,
+    session,
+    sla,
+    tickets,
+)
 
 router = APIRouter()
 for _module in (
     session,
     tickets,
+    assignment,
     callbacks,
     cases,
     presence,
@@ -17,6 +31,7 @@ for _module in (
     analytics,
     macros,
     notes,
+    sla,
     pages,
 ):
     router.include_router(_module.router)

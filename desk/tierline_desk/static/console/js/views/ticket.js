@@ -12,6 +12,7 @@ import {
 } from "../dom.js";
 import { attachMacroPicker } from "./macros.js";
 import { createNotes } from "./notes.js";
+import { assignControl } from "./assign.js";
 import { createActions } from "./ticket_actions.js";
 
 const CARD_POLL_MS = 10000;
@@ -43,6 +44,8 @@ export function mount(root, ctx) {
       h("h1", { tabindex: "-1", testid: "ticket-title" }, `Ticket ${number}`),
       statusBadge, tierBadge),
     h("div", { class: "toolbar" }, claimButton));
+  const assign = role === "supervisor" ? assignControl(ctx, number, (c) => { applyCard(c); cardPoller.now(); }) : null;
+  if (assign) head.lastChild.append(assign.el);
 
   // ---------------------------------------------------------------- chat (left)
   const chat = createChat(ctx, number, () => card);
@@ -83,6 +86,7 @@ export function mount(root, ctx) {
       replace(cardBody, renderCard(card));
     }
     actions.update(card, authority);
+    if (assign) assign.update(card);
     const mine = status === "claimed" && str(card.claimed_by) === ctx.agent.username;
     const canAct = status === "claimed" && (mine || role === "supervisor");
     chat.setCanSend(canAct, canAct ? "" : status === "waiting" ? "Claim the ticket to chat with the shopper." : `The ticket is ${humanize(status).toLowerCase()}.`);
