@@ -31,6 +31,7 @@ def test_migrate_seed_import(
     assert order_count() == seeded
     out = capsys.readouterr().out
     assert "orders: 0 added, " in out
+    assert "demo macros added: 5" in out and "demo macros added: 0" in out  # idempotent
 
     good = tmp_path / "more.json"
     good.write_text(

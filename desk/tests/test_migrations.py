@@ -35,6 +35,10 @@ EXPECTED_TABLES = {
     "delivery_reports",
     # 0005: supervisors' approvals of more authority on one ticket
     "authority_grants",
+    # 0007: macros, internal notes and their @mention notifications
+    "macros",
+    "internal_notes",
+    "agent_notifications",
     # 0010: files shoppers attach in the web chat
     "attachments",
     "attachment_blobs",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from tierline_common import log_masking
 
 from .db import get_session_factory
@@ -20,6 +21,7 @@ from .migrate import upgrade_head
 from .models import AGENT_ROLES, Agent, utcnow
 from .services import assignment
 from .services.agents import AgentError, create_agent, seed_demo_agents
+from .services.macros import seed_demo_macros
 from .settings import SettingsError, get_settings
 
 
@@ -29,19 +31,25 @@ def _cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_console(session: Session) -> None:
+    """The demo agents and their macros (idempotent), reported."""
+    added_agents = seed_demo_agents(session)
+    added_macros = seed_demo_macros(session)
+    print(f"demo agents added: {', '.join(added_agents) or 'none (already there)'}")
+    print(f"demo macros added: {len(added_macros)}")
+
+
 def _cmd_seed_demo(_args: argparse.Namespace) -> int:
     with get_session_factory()() as session:
         result = seed_demo(session)
-        added_agents = seed_demo_agents(session)
-    print(f"demo data: {result.summary()}")
-    print(f"demo agents added: {', '.join(added_agents) or 'none (already there)'}")
+        print(f"demo data: {result.summary()}")
+        _seed_console(session)
     return 0
 
 
 def _cmd_seed_agents(_args: argparse.Namespace) -> int:
     with get_session_factory()() as session:
-        added_agents = seed_demo_agents(session)
-    print(f"demo agents added: {', '.join(added_agents) or 'none (already there)'}")
+        _seed_console(session)
     return 0
 
 

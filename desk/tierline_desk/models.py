@@ -517,6 +517,61 @@ class DeliveryReport(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+# ---- the agents' desk: canned replies (macros), internal notes, mention notifications -------
+
+MACRO_ROLES = ("associate", "supervisor", "specialist")
+"""The roles that write to shoppers, and so may be shown a macro (Macro.roles)."""
+
+
+class Macro(Base):
+    """A canned reply: a title and a body with placeholders filled from the case card."""
+
+    __tablename__ = "macros"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    # Which of MACRO_ROLES see it in their composer.
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InternalNote(Base):
+    """An agents-only note on a ticket or an email case; never shown or sent to the shopper."""
+
+    __tablename__ = "internal_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Exactly one of the two is set.
+    ticket_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    case_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    body: Mapped[str] = mapped_column(Text)
+    # Usernames of the agents the note's @mentions notified.
+    mentioned: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[Agent] = relationship()
+
+
+class AgentNotification(Base):
+    """An agent was @mentioned in an internal note (read_at: when they opened the list)."""
+
+    __tablename__ = "agent_notifications"
+    __table_args__ = (Index("ix_agent_notifications_agent_id_read_at", "agent_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    note_id: Mapped[int] = mapped_column(ForeignKey("internal_notes.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    note: Mapped[InternalNote] = relationship()
+
+
 # ---- evidence: files a shopper attached in the web chat (tierline_desk/attachments) ----------
 
 

@@ -1193,6 +1193,22 @@ def console_cases() -> list[HttpCase]:
             expect_status=frozenset({403, 422}),
         ),
         HttpCase(
+            "console-macro-unknown-id-sql",
+            "POST",
+            "/console/api/macros/" + quote("1 OR 1=1"),
+            _j({"title": "x", "body": "y", "roles": ["associate"]}),
+            auth="console",
+            expect_status=frozenset({403, 422}),
+        ),
+        HttpCase(
+            "console-notifications-read-bad-ids",
+            "POST",
+            "/console/api/notifications/read",
+            _j({"ids": ["' OR 1=1", -1, 10**30]}),
+            auth="console",
+            expect_status=frozenset({422}),
+        ),
+        HttpCase(
             "console-outbox-traversal",
             "GET",
             "/console/api/outbox/..%2F..%2Fetc%2Fpasswd",
@@ -1362,6 +1378,33 @@ def attachment_cases(max_bytes: int = 10 * KB * KB) -> list[UploadCase]:
     ]
 
 
+def desk_tool_cases() -> list[HttpCase]:
+    """Macros and internal notes (``/console/api``) with every hostile text, as an associate:
+    a macro is refused (associates only use them), a note on a ticket that does not exist is
+    404, and the macros of such a ticket too; none may crash the desk."""
+    cases = []
+    for name, text in TEXTS.items():
+        cases += [
+            HttpCase(
+                f"console-macro-create-{name}",
+                "POST",
+                "/console/api/macros",
+                _j({"title": text[:120], "body": text, "roles": ["associate"]}),
+                auth="console",
+                expect_status=frozenset({403, 422}),
+            ),
+            HttpCase(
+                f"console-note-{name}",
+                "POST",
+                "/console/api/tickets/T-1/notes",
+                _j({"body": text}),
+                auth="console",
+                expect_status=frozenset({404, 422}),
+            ),
+        ]
+    return cases
+
+
 def corpus(limits: Limits | None = None) -> list[Case]:
     """Every case, floods last."""
     limits = limits or Limits()
@@ -1372,6 +1415,7 @@ def corpus(limits: Limits | None = None) -> list[Case]:
     cases += bot_api_cases()
     cases += console_cases()
     cases += attachment_cases(limits.attachment_max_bytes)
+    cases += desk_tool_cases()
     cases += floods
     cases.append(
         SessionFloodCase("flood-new-sessions-from-one-client", limits.sessions_per_ip_burst + 10)

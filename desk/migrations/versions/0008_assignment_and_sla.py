@@ -1,7 +1,7 @@
 """assignment and SLAs: agents' capacity, per-tier auto-assignment, first replies, SLA breaches
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 14:00:00
 
 - ``agents.capacity`` (null: the ``AGENT_CAPACITY`` setting) and ``agents.last_assigned_at`` (the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

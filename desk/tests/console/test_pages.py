@@ -160,6 +160,9 @@ def test_own_javascript_exists_and_uses_only_same_origin_urls() -> None:
         "js/views/outbox.js",
         "js/live.js",
         "js/views/presence.js",
+        "js/views/macros.js",
+        "js/views/notes.js",
+        "js/views/notifications.js",
     ):
         assert expected in names
     for path in OWN_JS:

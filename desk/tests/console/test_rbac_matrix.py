@@ -65,6 +65,8 @@ P = "/console/api"
 _WORKERS = {"associate": OK, "supervisor": OK, "specialist": 403, "admin": 403}
 _READERS = {"associate": OK, "supervisor": OK, "specialist": OK, "admin": 403}
 _EVERYONE = {"associate": OK, "supervisor": OK, "specialist": OK, "admin": OK}
+_MACRO_KEEPERS = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": OK}
+MACRO = {"title": "RBAC", "body": "Hi {customer_first_name}", "roles": ["associate"]}
 _FLOOR = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": OK}
 _SUPERVISORS = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": 403}
 
@@ -136,6 +138,22 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "specialist": 403,
         "admin": OK,
     },
+    # Macros: everyone lists (their role's); admins and supervisors keep them; the agents who
+    # write use them filled from a ticket or case they can see.
+    f"GET {P}/macros": {"anonymous": 401, **_EVERYONE},
+    f"POST {P}/macros": {"anonymous": 401, **_MACRO_KEEPERS},
+    f"POST {P}/macros/{{macro_id}}": {"anonymous": 401, **_MACRO_KEEPERS},
+    f"POST {P}/macros/{{macro_id}}/delete": {"anonymous": 401, **_MACRO_KEEPERS},
+    f"GET {P}/tickets/{{ticket_number}}/macros": {"anonymous": 401, **_READERS},
+    f"GET {P}/cases/{{case_number}}/macros": {"anonymous": 401, **_READERS},
+    # Internal notes: whoever sees the ticket or case reads and writes them.
+    f"GET {P}/tickets/{{ticket_number}}/notes": {"anonymous": 401, **_READERS},
+    f"POST {P}/tickets/{{ticket_number}}/notes": {"anonymous": 401, **_READERS},
+    f"GET {P}/cases/{{case_number}}/notes": {"anonymous": 401, **_READERS},
+    f"POST {P}/cases/{{case_number}}/notes": {"anonymous": 401, **_READERS},
+    # Each agent's own @mention notifications.
+    f"GET {P}/notifications": {"anonymous": 401, **_EVERYONE},
+    f"POST {P}/notifications/read": {"anonymous": 401, **_EVERYONE},
     # Assignment and SLAs: supervisors run the floor, admins see it and set capacity.
     f"GET {P}/assignment": {"anonymous": 401, **_FLOOR},
     f"POST {P}/assignment/tiers/{{tier}}": {"anonymous": 401, **_FLOOR},
@@ -224,6 +242,7 @@ def build_call(route: str, role: str, world: World) -> Call:
             "escalate": {"note": "rbac"},
             "refer": {"note": "rbac"},
             "resolve": {"outcome": "rbac"},
+            "notes": {"body": "rbac note for @sam.lead"},
             "assign": {"agent": "alex"},
         }
         body = bodies.get(url.rsplit("/", 1)[-1]) if method == "POST" else None
@@ -240,8 +259,15 @@ def build_call(route: str, role: str, world: World) -> Call:
             )
             world.session.commit()
             url = url.replace("{message_pk}", str(row.id))
-        bodies = {"reply": {"body": "Hello", "close": False}, "close": {"note": "rbac"}}
+        bodies = {
+            "reply": {"body": "Hello", "close": False},
+            "close": {"note": "rbac"},
+            "notes": {"body": "rbac note"},
+        }
         return Call(method, url, bodies.get(url.rsplit("/", 1)[-1]))
+    if path.startswith(f"{P}/macros"):
+        url = path.replace("{macro_id}", str(world.macro()))
+        return Call(method, url, MACRO if method == "POST" and "/delete" not in url else None)
     if "{tier}" in path:
         return Call(method, path.replace("{tier}", "1"), {"auto_assign": True})
     if "{username}" in path:

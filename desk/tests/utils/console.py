@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tierline_desk.api.schemas import HandoffRequest
-from tierline_desk.models import Agent, Callback, Case, HandoffTicket, Order, utcnow
-from tierline_desk.services import agent_actions, chat, handoffs
+from tierline_desk.console.desk_tools_schemas import MacroIn
+from tierline_desk.models import MACRO_ROLES, Agent, Callback, Case, HandoffTicket, Order, utcnow
+from tierline_desk.services import agent_actions, chat, handoffs, macros
 from tierline_desk.settings import DESK_DIR, get_settings
 
 BIG_ORDER = "117-3141592-6535897"  # delivered, 1928.99, no refunds (demo data)
@@ -170,6 +171,16 @@ class World:
         self.session.add(cb)
         self.session.commit()
         return cb.callback_id
+
+    def macro(self) -> int:
+        """A macro for every writing role (made as the demo admin would)."""
+        made = macros.create(
+            self.session,
+            self.agent("admin"),
+            MacroIn(title="Greeting", body="Hi {customer_first_name}", roles=list(MACRO_ROLES)),
+        )
+        self.session.commit()
+        return made.id
 
     def sku(self) -> str:
         order = self.session.get(Order, BIG_ORDER)

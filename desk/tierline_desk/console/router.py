@@ -12,6 +12,8 @@ from . import (
     callbacks,
     cases,
     live,
+    macros,
+    notes,
     outbox,
     pages,
     presence,
@@ -32,6 +34,8 @@ for _module in (
     live,
     outbox,
     analytics,
+    macros,
+    notes,
     sla,
     pages,
 ):

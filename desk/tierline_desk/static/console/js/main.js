@@ -8,6 +8,8 @@ import * as assignView from "./views/assign.js";
 import * as callbacksView from "./views/callbacks.js";
 import * as casesView from "./views/cases.js";
 import * as loginView from "./views/login.js";
+import * as macrosView from "./views/macros.js";
+import { startNotifications } from "./views/notifications.js";
 import * as outboxView from "./views/outbox.js";
 import * as queuesView from "./views/queues.js";
 import * as ticketView from "./views/ticket.js";
@@ -22,6 +24,7 @@ const SCREENS = [
   { name: "analytics", label: "Analytics", roles: ["supervisor", "admin"], view: analyticsView },
   { name: "floor", label: "Assignment", roles: ["supervisor", "admin"], view: assignView },
   { name: "outbox", label: "Outbox", roles: ["supervisor", "specialist", "admin"], view: outboxView },
+  { name: "macros", label: "Macros", roles: ["supervisor", "admin"], view: macrosView },
 ];
 /** Routes that are not in the navigation. */
 const HIDDEN_SCREENS = [
@@ -40,6 +43,7 @@ const announcer = document.getElementById("announcer");
 let session = null; // {agent: {username, display_name, role}, csrf_token}
 let unmountCurrent = null;
 let heartbeatTimer = null;
+let stopNotifications = null;
 let firstRoute = true;
 
 // ------------------------------------------------------------------ helpers for views
@@ -146,6 +150,8 @@ function startSession(body, fromLogin) {
     if (session) endSession("Your session has ended. Log in again.");
   });
   startHeartbeat();
+  if (stopNotifications) stopNotifications();
+  stopNotifications = startNotifications(logoutButton);
   firstRoute = !fromLogin; // after a login, move focus to the new screen's heading
   route();
 }
@@ -154,6 +160,8 @@ function endSession(message) {
   unmount();
   live.stop();
   stopHeartbeat();
+  if (stopNotifications) stopNotifications();
+  stopNotifications = null;
   session = null;
   setCsrfToken("");
   userBox.hidden = true;

@@ -16,6 +16,8 @@ import {
 import * as live from "../live.js";
 import { createPresence } from "./presence.js";
 import { filesPanel } from "./files.js";
+import { attachMacroPicker } from "./macros.js";
+import { createNotes } from "./notes.js";
 
 const STATUSES = [["open", "Open"], ["answered", "Answered"], ["closed", "Closed"], ["all", "All"]];
 let lastStatus = "open"; // kept while the console is open, so "back to cases" returns to it
@@ -159,6 +161,8 @@ function mountDetail(root, ctx, number) {
     h("div", { class: "field" }, h("label", { class: "check", for: replyClose.id }, replyClose, "Close the case after sending")),
     replySubmit, replyResult, replyError);
   const replyForm = h("form", { testid: "case-reply-form", novalidate: true }, replyFieldset);
+  replyBody.before(attachMacroPicker(replyBody, `${API}/cases/${seg(number)}/macros`).el);
+  const notes = createNotes({ kind: "cases", number, announce: ctx.announce });
 
   // Close
   const closeNote = h("textarea", { id: `case-close-note-${number}`, testid: "case-close-note", rows: "2", maxlength: "2000" });
@@ -187,7 +191,9 @@ function mountDetail(root, ctx, number) {
         h("section", { class: "panel", "aria-labelledby": "case-about" }, h("h2", { id: "case-about" }, "About the case"), facts),
         files.el,
         h("section", { class: "panel", "aria-labelledby": "case-emails" },
-          h("h2", { id: "case-emails" }, "Emails"), messages, noMessages)),
+          h("h2", { id: "case-emails" }, "Emails"), messages, noMessages),
+        h("section", { class: "panel panel-notes", testid: "case-notes", "aria-labelledby": "case-notes-title" },
+          h("h2", { id: "case-notes-title" }, "Internal notes"), notes.listEl, notes.form)),
       h("div", null,
         h("section", { class: "panel", "aria-labelledby": "case-answer" },
           h("h2", { id: "case-answer" }, "Answer"), closedHint, replyForm, h("div", { class: "section-gap" }), closeForm))),
@@ -317,6 +323,7 @@ function mountDetail(root, ctx, number) {
   const stop = reloadOnCaseEvents(poller, number);
   return () => {
     stop();
+    notes.stop();
     presence.stop();
     live.unwatch();
   };

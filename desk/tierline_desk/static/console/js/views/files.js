@@ -6,8 +6,10 @@
 
 import { API, api, seg } from "../api.js";
 import { h, list, obj, poll, replace, str } from "../dom.js";
+import * as live from "../live.js";
 
-const FILES_POLL_MS = 30000;
+// Links live ATTACHMENT_LINK_SECONDS (an hour by default): fetch fresh ones well before that.
+const FILES_REFRESH_MS = 20 * 60 * 1000;
 
 function signedPath(value) {
   const path = str(value);
@@ -62,12 +64,21 @@ export function filesPanel(titleId) {
   return { el, update, reset() { shown = ""; } };
 }
 
-/** The ticket's files panel, reloaded now and then for fresh links. */
+/** The ticket's files panel: loaded again when a message brings a file (`now()`), after a
+ * reconnect, and every FILES_REFRESH_MS for fresh links. */
 export function ticketFiles(number) {
   const panel = filesPanel(`files-title-${number}`);
   const poller = poll(async () => {
     panel.reset(); // new links each time: the old ones expire
     panel.update(await api.get(`${API}/tickets/${seg(number)}/attachments`));
-  }, FILES_POLL_MS);
-  return { el: panel.el, stop: () => poller.stop() };
+  }, FILES_REFRESH_MS);
+  const stopListening = live.subscribe({ connected: () => poller.now() });
+  return {
+    el: panel.el,
+    now: () => poller.now(),
+    stop: () => {
+      stopListening();
+      poller.stop();
+    },
+  };
 }

@@ -13,6 +13,8 @@ import {
   setText, showNotice, str, timeOnly,
 } from "../dom.js";
 import { messageFiles, ticketFiles } from "./files.js";
+import { attachMacroPicker } from "./macros.js";
+import { createNotes } from "./notes.js";
 import { assignControl } from "./assign.js";
 import * as live from "../live.js";
 import { createPresence } from "./presence.js";
@@ -51,7 +53,7 @@ export function mount(root, ctx) {
   if (assign) head.lastChild.append(assign.el);
 
   // ---------------------------------------------------------------- chat (left)
-  const chat = createChat(ctx, number, () => card);
+  const chat = createChat(ctx, number, () => card, () => files.now());
   const files = ticketFiles(number);
 
   // ---------------------------------------------------------------- case card and actions (right)
@@ -285,7 +287,7 @@ function renderCard(card) {
 
 // ------------------------------------------------------------------ the live chat
 
-function createChat(ctx, number, getCard) {
+function createChat(ctx, number, getCard, onFiles) {
   let lastSeq = 0;
   let loaded = false;
   let started = false;
@@ -311,6 +313,8 @@ function createChat(ctx, number, getCard) {
   const hint = h("p", { class: "hint", testid: "chat-hint", hidden: true });
   const composer = h("form", { class: "composer", testid: "chat-composer", novalidate: true },
     h("label", { for: input.id, class: "sr-only" }, "Message to the shopper"), input, send);
+  const macros = attachMacroPicker(input, `${API}/tickets/${seg(number)}/macros`);
+  const notes = createNotes({ kind: "tickets", number, log, announce: ctx.announce });
   let sending = false;
   let canSend = false;
   let noWebChat = false;
@@ -330,7 +334,7 @@ function createChat(ctx, number, getCard) {
     h("div", { class: "chat-status" }, status),
     log,
     typing,
-    h("div", { class: "composer-wrap" }, sendError, h("div", { class: "chat-status" }, hint), composer));
+    h("div", { class: "composer-wrap" }, sendError, h("div", { class: "chat-status" }, hint), macros.el, composer, notes.form));
 
   function senderLabel(m, sender) {
     if (sender === "shopper") {
@@ -351,7 +355,7 @@ function createChat(ctx, number, getCard) {
     const buttons = list(m.buttons).map((b) => (typeof b === "string" ? b : str(obj(b).title) || str(obj(b).payload))).filter(Boolean);
     const label = senderLabel(m, sender);
     const time = timeOnly(m.created_at);
-    return h("li", { class: `msg msg-${sender}`, testid: "chat-message", dataset: { seq: String(seq), sender } },
+    return h("li", { class: `msg msg-${sender}`, testid: "chat-message", dataset: { seq: String(seq), sender, at: str(m.created_at) } },
       label || time ? h("div", { class: "msg-meta" }, [label, time].filter(Boolean).join(" · ")) : null,
       h("div", { class: "msg-text", testid: "chat-message-text", hidden: !str(m.text) }, str(m.text)),
       messageFiles(m.attachments),
@@ -366,6 +370,7 @@ function createChat(ctx, number, getCard) {
       const seq = num(m.seq, NaN);
       if (!Number.isFinite(seq) || seen.has(seq)) continue;
       seen.add(seq);
+      if (list(m.attachments).length) onFiles(); // the files panel lists it too
       const node = messageEl(m, seq);
       // Keep seq order even when our own message (from the POST) arrives before older ones.
       let before = null;
@@ -521,6 +526,7 @@ function createChat(ctx, number, getCard) {
     stop() {
       if (stopped) return;
       stopped = true;
+      notes.stop();
       stopListening();
       window.clearTimeout(typingTimer);
       if (started) live.unwatch();
