@@ -45,6 +45,11 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", "9")  # discard: nothing listens
     monkeypatch.setenv("MAILDIR", str(workdir / "mail"))
+    # Email cases (docs/email.md): per-case reply tokens on; no webhook secret, no IMAP poller.
+    monkeypatch.setenv("MAIL_TOKEN_SECRET", "test-mail-token-secret")
+    monkeypatch.setenv("CASE_REPLY_ADDRESS", "cases@tierline.example")
+    for var in ("INBOUND_MAIL_SECRET", "IMAP_HOST", "INBOUND_MAIL_MAX_BYTES"):
+        monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()
     reset_engines()
     reset_store()

@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analytics, callbacks, cases, outbox, pages, presence, session, tickets
+from . import (
+    analytics,
+    callbacks,
+    cases,
+    mail_quarantine,
+    outbox,
+    pages,
+    presence,
+    session,
+    tickets,
+)
 
 router = APIRouter()
-for _module in (session, tickets, callbacks, cases, presence, outbox, analytics, pages):
+for _module in (
+    session,
+    tickets,
+    callbacks,
+    cases,
+    presence,
+    outbox,
+    mail_quarantine,
+    analytics,
+    pages,
+):
     router.include_router(_module.router)

@@ -46,6 +46,9 @@ class Mail:
     next_steps: Sequence[str]  # "What happens next" (bullets)
     transcript: Sequence[TranscriptLine] = field(default_factory=tuple)
     outro: Sequence[str] = field(default_factory=tuple)
+    # A mail that opens a case's email thread: its stable Message-ID and the case's reply
+    # address (mail/case_threads.py).
+    thread_of_case: str | None = None
 
 
 # ------------------------------------------------------------------ formatting helpers
@@ -205,10 +208,11 @@ def specialist_case_opened(case: CaseOut, *, to: str, name: str | None) -> Mail:
         next_steps=[
             "A specialist will review your case, with the notes from your chat, and reply to "
             "this email address. You won't need to explain it all again.",
-            f"Have photos, receipts or other details? Reply to this email and keep "
-            f"{case.case_number} in the subject; they'll be added to your case.",
+            "Have photos, receipts or other details? Reply to this email with them attached "
+            "(images or PDF); they'll be added to your case.",
         ],
         outro=[_reply_hint(case.case_number)],
+        thread_of_case=case.case_number,
     )
 
 

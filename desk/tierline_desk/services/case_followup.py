@@ -14,6 +14,7 @@ sent once the mail server has taken it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -23,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..console.schemas import (
+    CaseAttachmentOut,
     CaseCard,
     CaseDetailOut,
     CaseListOut,
@@ -31,10 +33,10 @@ from ..console.schemas import (
     CaseStatusFilter,
 )
 from ..errors import ApiError
-from ..mail import case_reply, sender
+from ..mail import case_reply, case_threads, inbound_attachments, sender
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
-from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
+from ..models import INTEGER_MAX, Agent, Case, CaseMessage, MailAttachment, utcnow
 from ..settings import get_settings
 from ..store import get_store
 from . import audit
@@ -188,7 +190,7 @@ def list_cases(
     )
 
 
-def message_out(m: CaseMessage) -> CaseMessageOut:
+def message_out(m: CaseMessage, attachments: Sequence[MailAttachment] = ()) -> CaseMessageOut:
     return CaseMessageOut(
         id=m.id,
         direction=m.direction,
@@ -199,6 +201,18 @@ def message_out(m: CaseMessage) -> CaseMessageOut:
         message_id=m.message_id,
         sent=m.sent,
         created_at=m.created_at,
+        from_email=m.from_email,
+        quoted=m.quoted,
+        attachments=[
+            CaseAttachmentOut(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                url=f"/console/api/cases/{m.case_number}/attachments/{a.id}",
+            )
+            for a in attachments
+        ],
     )
 
 
@@ -213,9 +227,28 @@ def messages(session: Session, c: Case) -> list[CaseMessage]:
 
 
 def detail(session: Session, c: Case) -> CaseDetailOut:
+    rows = messages(session, c)
+    files = inbound_attachments.for_owners(session, [message_owner(m.id) for m in rows])
     return CaseDetailOut(
-        case=card(session, c), messages=[message_out(m) for m in messages(session, c)]
+        case=card(session, c),
+        messages=[message_out(m, files.get(message_owner(m.id), [])) for m in rows],
     )
+
+
+def message_owner(message_pk: int) -> str:
+    """The attachments' ``owner`` for a case message."""
+    return f"case_message:{message_pk}"
+
+
+def get_attachment(session: Session, c: Case, attachment_id: int) -> MailAttachment:
+    """An attachment of one of the case's messages (404 for anything else)."""
+    row = inbound_attachments.get(session, attachment_id)
+    owners = {message_owner(m.id) for m in messages(session, c)}
+    if row is None or row.owner not in owners:
+        raise ApiError(
+            404, "attachment_not_found", f"No attachment {attachment_id} on {c.case_number}."
+        )
+    return row
 
 
 # ---------------------------------------------------------------- actions
@@ -250,6 +283,7 @@ def reply(
             to=to,
             body=body,
             agent_name=agent.display_name,
+            thread=case_threads.thread(c.case_number, thread_ids(session, c)),
         )
     )
     now = utcnow()
@@ -287,6 +321,19 @@ def reply(
     return row, email
 
 
+def thread_ids(session: Session, c: Case, before: int | None = None) -> list[str]:
+    """The Message-IDs of the case's mails the shopper has (sent replies and the shopper's
+    own), oldest first; only those before message ``before`` when given."""
+    query = select(CaseMessage.message_id).where(
+        CaseMessage.case_number == c.case_number,
+        CaseMessage.message_id.is_not(None),
+        or_(CaseMessage.direction == "inbound", CaseMessage.sent.is_(True)),
+    )
+    if before is not None:
+        query = query.where(CaseMessage.id < before)
+    return [i for i in session.scalars(query.order_by(CaseMessage.created_at, CaseMessage.id)) if i]
+
+
 def get_message(session: Session, c: Case, message_pk: int) -> CaseMessage:
     # No id is larger than an Integer column holds; PostgreSQL would refuse to compare one.
     row = session.get(CaseMessage, message_pk) if 0 < message_pk <= INTEGER_MAX else None
@@ -317,7 +364,7 @@ def deliver(
     )
 
 
-def resend_email(row: CaseMessage) -> EmailMessage:
+def resend_email(session: Session, c: Case, row: CaseMessage) -> EmailMessage:
     """A stored reply the mail server refused, rebuilt as it was first sent (409 if sent)."""
     if row.sent:
         raise ApiError(
@@ -329,6 +376,7 @@ def resend_email(row: CaseMessage) -> EmailMessage:
         text=row.body,
         message_id=f"<{row.message_id}>" if row.message_id else make_msgid(),
         case_number=row.case_number,
+        thread=case_threads.thread(c.case_number, thread_ids(session, c, before=row.id)),
     )
 
 
