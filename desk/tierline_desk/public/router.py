@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import chat, shop, store_events
+from . import chat, inbound_mail, shop, store_events
 
 router = APIRouter()
 # The store's signed order events (STORE=medusa): no token or cookie, the signature is the proof.
-for _module in (store_events, chat, shop):
+for _module in (store_events, inbound_mail, chat, shop):
     router.include_router(_module.router)
