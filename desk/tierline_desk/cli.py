@@ -163,6 +163,24 @@ def _cmd_mail_catcher(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_imap_poll(_args: argparse.Namespace) -> int:
+    from .mail.imap_poller import poll_once
+
+    if not get_settings().imap_host:
+        print("error: IMAP_HOST is not set (docs/email.md)", file=sys.stderr)
+        return 2
+    try:
+        result = poll_once()
+    except Exception as exc:
+        print(f"error: the IMAP pass failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"imap: {result.count('threaded')} threaded, {result.count('quarantined')} "
+        f"quarantined, {result.count('duplicate')} already taken"
+    )
+    return 0
+
+
 def _cmd_send_transcripts(_args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
@@ -226,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--maildir", default=None, help="Maildir to store messages in (default: MAILDIR)"
     )
     catcher.set_defaults(func=_cmd_mail_catcher)
+    sub.add_parser(
+        "imap-poll", help="read the IMAP mailbox's unseen mail into the cases once (IMAP_*)"
+    ).set_defaults(func=_cmd_imap_poll)
     sub.add_parser(
         "seed-agents",
         help="add the demo console agents only (a Medusa store brings its own orders)",
