@@ -372,7 +372,10 @@ def promotional_certificate(
 
 # ------------------------------------------------------------------ rendering
 def _speaker(sender: str) -> str:
-    """``user``, ``bot``, ``system`` or ``agent:<name>`` (a person in the web chat)."""
+    """``user``, ``bot``, ``system``, ``agent:<name>`` (a person in the web chat) or
+    ``email:<who> (<case>)`` (a mail of a case's thread)."""
+    if sender.startswith("email:"):
+        return f"{sender.removeprefix('email:')} by email"
     if sender.startswith("agent:"):
         return sender.removeprefix("agent:") or "Agent"
     return {"user": "You", "bot": "Tierline", "system": "Notice"}.get(sender, "Tierline")
