@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tierline_harness.hostile import hostile_mails
 
 from tests.utils.desk import audit_rows
 from tests.utils.email_cases import (
@@ -205,3 +206,24 @@ def test_an_oversized_attachment_is_refused_with_a_note(
     (row,) = _inbound(session, case)
     assert "[Attachment box.jpg not kept: larger than 100 bytes.]" in row.body
     assert session.scalars(select(MailAttachment)).first() is None
+
+
+def test_hostile_mails_are_refused_cleanly_and_pollute_no_case(session: Session) -> None:
+    """The hostile corpus's raw mails, sent to a real case's own address by its shopper."""
+    case = make_email_case(session, "CASE-100001")
+    outcomes = {
+        name: inbound.process(session, raw, source="webhook")
+        for name, raw in hostile_mails(to=case_address(case)).items()
+    }
+    assert outcomes["spoofed-token"].reason == "forged_token"
+    assert outcomes["not-a-mail"].reason == "no_case"
+    assert outcomes["no-headers-at-all"].reason == "no_case"
+    for name in ("html-with-script", "attachment-renamed", "broken-mime", "unknown-charset"):
+        assert outcomes[name].status == "threaded", (name, outcomes[name])
+    by_id = {m.message_id: m for m in _inbound(session, case)}
+    html = by_id["hostile-html@mail.example.com"]
+    assert "Photo" in html.body and "<script" not in html.body and "onerror" not in html.body
+    renamed = by_id["hostile-renamed@mail.example.com"]
+    assert "[Attachment photo.jpg not kept: not an image" in renamed.body
+    assert session.scalars(select(MailAttachment)).first() is None
+    assert all(o.status in ("threaded", "quarantined") for o in outcomes.values()), outcomes
