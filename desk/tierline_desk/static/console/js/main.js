@@ -7,6 +7,7 @@ import * as callbacksView from "./views/callbacks.js";
 import * as casesView from "./views/cases.js";
 import * as loginView from "./views/login.js";
 import * as outboxView from "./views/outbox.js";
+import * as quarantineView from "./views/quarantine.js";
 import * as queuesView from "./views/queues.js";
 import * as ticketView from "./views/ticket.js";
 
@@ -19,6 +20,7 @@ const SCREENS = [
   { name: "cases", label: "Cases", roles: ["associate", "supervisor", "specialist"], view: casesView },
   { name: "analytics", label: "Analytics", roles: ["supervisor", "admin"], view: analyticsView },
   { name: "outbox", label: "Outbox", roles: ["supervisor", "specialist", "admin"], view: outboxView },
+  { name: "quarantine", label: "Mail quarantine", roles: ["supervisor", "admin"], view: quarantineView },
 ];
 /** Routes that are not in the navigation. */
 const HIDDEN_SCREENS = [
