@@ -11,6 +11,7 @@ from tierline_harness.hostile import hostile_mails
 
 from tests.utils.desk import audit_rows
 from tests.utils.email_cases import (
+    add_sent_reply,
     case_address,
     jpeg_bytes,
     make_email_case,
@@ -80,19 +81,7 @@ def test_the_same_mail_twice_is_taken_once(session: Session) -> None:
 
 def test_a_reply_matched_by_in_reply_to_of_a_mail_the_desk_sent(session: Session) -> None:
     case = make_email_case(session)
-    session.add(
-        CaseMessage(
-            case_number=case.case_number,
-            direction="outbound",
-            author="jordan.ecr",
-            to_email="priya.n@example.com",
-            subject="Re: your case",
-            body="Could you send a photo?",
-            message_id="sent-1@tierline.example",
-            sent=True,
-        )
-    )
-    session.commit()
+    add_sent_reply(session, case, "Could you send a photo?")
     # Sent to the plain support address (no token): the threading headers find the case.
     msg = shopper_mail(to="support@tierline.example", in_reply_to="<sent-1@tierline.example>")
     out = _take(session, msg)

@@ -11,12 +11,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.utils.desk import RASA_TOKEN, RASA_URL, audit_rows
-from tests.utils.email_cases import case_address, jpeg_bytes, make_email_case, shopper_mail
+from tests.utils.email_cases import (
+    add_sent_reply,
+    case_address,
+    jpeg_bytes,
+    make_email_case,
+    shopper_mail,
+)
 from tests.utils.mail_catcher import Catcher, html_of, text_of, use_smtp
 from tierline_desk.cli import main as cli_main
 from tierline_desk.mail import inbound
 from tierline_desk.mail.transcripts import parse_events
-from tierline_desk.models import CaseMessage, TranscriptRequest
+from tierline_desk.models import TranscriptRequest
 
 CONVERSATION = "conv 77/ü"  # quoted in the URL path
 TRACKER_URL = f"{RASA_URL}/conversations/conv%2077%2F%C3%BC/tracker"
@@ -188,19 +194,7 @@ def test_the_transcript_carries_the_email_thread_of_the_conversations_case(
 ) -> None:
     case = make_email_case(session)
     case.conversation_id = CONVERSATION
-    session.add(
-        CaseMessage(
-            case_number=case.case_number,
-            direction="outbound",
-            author="jordan.ecr",
-            to_email="priya.n@example.com",
-            subject="Re: your case",
-            body="Could you send a photo of the box?",
-            message_id="sent-1@tierline.example",
-            sent=True,
-        )
-    )
-    session.commit()
+    add_sent_reply(session, case, "Could you send a photo of the box?")
     answer = shopper_mail(
         to=case_address(case),
         text="Here it is.",

@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from tierline_desk.mail import case_threads
-from tierline_desk.models import Case, utcnow
+from tierline_desk.models import Case, CaseMessage, utcnow
 
 SHOPPER = {"id": "C-1003", "email": "priya.n@example.com", "name": "Priya Natarajan"}
 ECR = "executive_customer_relations"
@@ -37,6 +37,25 @@ def make_email_case(session: Session, number: str = "CASE-900001", status: str =
     session.add(case)
     session.commit()
     return case
+
+
+def add_sent_reply(
+    session: Session, case: Case, body: str, message_id: str = "sent-1@tierline.example"
+) -> None:
+    """A specialist's reply on ``case`` that the mail server accepted (committed)."""
+    session.add(
+        CaseMessage(
+            case_number=case.case_number,
+            direction="outbound",
+            author="jordan.ecr",
+            to_email=SHOPPER["email"],
+            subject="Re: your case",
+            body=body,
+            message_id=message_id,
+            sent=True,
+        )
+    )
+    session.commit()
 
 
 def jpeg_bytes(size: tuple[int, int] = (8, 6)) -> bytes:
