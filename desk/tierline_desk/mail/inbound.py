@@ -57,7 +57,7 @@ _AUTO_SUBJECT = re.compile(
     r"vacation|undeliverable|delivery status notification|returned mail)",
     re.IGNORECASE,
 )
-_MSGID = re.compile(r"<([^<>\s]{1,298})>")
+_MSGID = re.compile(r"<([^<>\s\x00]{1,298})>")
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 
 
@@ -81,17 +81,18 @@ class _Quarantine(Exception):
 
 
 def _header(msg: Message, name: str) -> str:
-    """A header as text; a header too broken for the parser reads as empty."""
+    """A header as text; a header too broken for the parser reads as empty. No NUL characters
+    (PostgreSQL's text columns refuse them)."""
     try:
         value = msg.get(name)
-        return str(value).strip() if value is not None else ""
+        return str(value).replace("\x00", "").strip() if value is not None else ""
     except Exception:
         return ""
 
 
 def _headers(msg: Message, name: str) -> list[str]:
     try:
-        return [str(v) for v in msg.get_all(name) or []]
+        return [str(v).replace("\x00", "") for v in msg.get_all(name) or []]
     except Exception:
         return []
 

@@ -1,19 +1,17 @@
 """A specialist's case answered both ways by email, with the whole stack and Debian's chromium.
 
 The specialist replies in the console; the shopper answers that mail with a photo, sent over
-SMTP to the running local catcher (which hands mail for the case address to the desk); the
-answer and its photo show in the case; the specialist's next reply, caught by the catcher,
-carries the thread's In-Reply-To and References.
+SMTP to the running local catcher (which hands mail for the case address to the desk) with the
+command docs/email.md gives newcomers; the answer and its photo show in the case; the
+specialist's next reply, caught by the catcher, carries the thread's In-Reply-To and References.
 """
 
 from __future__ import annotations
 
 import io
-import smtplib
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
@@ -21,12 +19,12 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.utils.browser import Agent, NewContext, shoot
-from tests.utils.stack import Stack
+from tests.utils.console import console_login
+from tests.utils.stack import DESK, Stack, desk_cli
 
 pytestmark = pytest.mark.e2e
 
 SAM = {"id": "C-1004", "email": "sam.oconnor@example.com", "name": "Sam O'Connor"}
-CATCHER_PORT = 8025
 
 
 def _caught_to(stack: Stack, address: str, count: int) -> list[EmailMessage]:
@@ -60,22 +58,8 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def _answer(mail: EmailMessage, text: str, photo: bytes) -> EmailMessage:
-    """Sam's mail client answering ``mail``: to its Reply-To, threaded, the photo attached."""
-    reply = EmailMessage()
-    reply["From"] = f"{SAM['name']} <{SAM['email']}>"
-    reply["To"] = str(mail["Reply-To"])
-    reply["Subject"] = f"Re: {mail['Subject']}"
-    reply["Message-ID"] = make_msgid(domain="mail.example.com")
-    reply["In-Reply-To"] = str(mail["Message-ID"])
-    reply["References"] = f"{mail.get('References', '')} {mail['Message-ID']}".strip()
-    reply.set_content(f"{text}\n\nOn Monday, Tierline Support wrote:\n> Could you send a photo?\n")
-    reply.add_attachment(photo, maintype="image", subtype="jpeg", filename="screen.jpg")
-    return reply
-
-
 def test_a_shoppers_emailed_photo_lands_in_the_case_and_the_answer_stays_in_the_thread(
-    stack: Stack, new_context: NewContext, screenshots: Path
+    stack: Stack, new_context: NewContext, screenshots: Path, tmp_path: Path
 ) -> None:
     opened = stack.desk(
         "POST",
@@ -91,7 +75,7 @@ def test_a_shoppers_emailed_photo_lands_in_the_case_and_the_answer_stays_in_the_
     assert opened.status_code == 201, opened.text
     number = opened.json()["case_number"]
 
-    jordan = Agent(new_context(width=1440, height=900), "jordan.ecr")
+    jordan = Agent(new_context(width=1440, height=1250), "jordan.ecr")
     jordan.page.goto(jordan.page.url.split("#")[0] + f"#/cases/{number}")
     expect(jordan.page.get_by_test_id("case-title")).to_contain_text(number)
     jordan.page.get_by_test_id("case-reply-body").fill("Could you send a photo of the quote?")
@@ -103,10 +87,17 @@ def test_a_shoppers_emailed_photo_lands_in_the_case_and_the_answer_stays_in_the_
     assert asked["In-Reply-To"] == first["Message-ID"]
     assert str(asked["Reply-To"]).startswith(f"cases+{number.lower()}.")
 
-    photo = _photo()
-    answer = _answer(asked, "Here is the quote I was given.", photo)
-    with smtplib.SMTP("127.0.0.1", CATCHER_PORT, timeout=10) as smtp:
-        smtp.send_message(answer)
+    # Sam answers with the newcomer's command (docs/email.md): over SMTP to the catcher on :8025.
+    photo = tmp_path / "quote.jpg"
+    photo.write_bytes(_photo())
+    desk_cli(
+        stack.env,
+        "reply-as-shopper",
+        number,
+        "Here is the quote I was given.",
+        "--attach",
+        str(photo),
+    )
 
     inbound = jordan.page.locator("[data-testid=case-message][data-direction=inbound]")
     for _ in range(20):  # the case view refreshes by itself every 30 s; reload sooner
@@ -132,11 +123,16 @@ def test_a_shoppers_emailed_photo_lands_in_the_case_and_the_answer_stays_in_the_
     expect(jordan.page.get_by_test_id("case-reply-result")).to_contain_text("emailed")
     shoot(jordan.page, screenshots, "console-case-email-thread")
 
+    answer = console_login("jordan.ecr").client.get(f"{DESK}/console/api/cases/{number}")
+    sams = [m for m in answer.json()["messages"] if m["direction"] == "inbound"]
+    assert len(sams) == 1 and sams[0]["from_email"] == SAM["email"]
+    sams_id = f"<{sams[0]['message_id']}>"
+    assert sams_id != str(asked["Message-ID"])
     last = _caught_to(stack, SAM["email"], 3)[-1]
     assert "the credit is corrected" in str(last.get_body(preferencelist=("plain",)))
-    assert last["In-Reply-To"] == answer["Message-ID"]
+    assert last["In-Reply-To"] == sams_id
     assert str(last["References"]).split() == [
         str(first["Message-ID"]),
         str(asked["Message-ID"]),
-        str(answer["Message-ID"]),
+        sams_id,
     ]
