@@ -34,7 +34,7 @@ from typing import Literal
 import html2text
 from mailparser_reply import EmailReplyParser
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..models import Case, CaseMessage, InboundMail, utcnow
@@ -348,6 +348,9 @@ def process(
     except _Quarantine as stop:
         session.rollback()
         return _finish(session, taken, stop.reason, case_number=stop.case_number)
+    except SQLAlchemyError:  # the database, not the mail: the door asks the sender to retry
+        session.rollback()
+        raise
     except Exception as exc:  # a mail too broken for the parser's later steps
         session.rollback()
         log.warning("inbound mail %s unreadable: %s", taken.message_id, type(exc).__name__)
