@@ -121,6 +121,13 @@ def test_a_shoppers_emailed_photo_lands_in_the_case_and_the_answer_stays_in_the_
     jordan.page.get_by_test_id("case-reply-body").fill("Thank you: the credit is corrected.")
     jordan.page.get_by_test_id("case-reply-submit").click()
     expect(jordan.page.get_by_test_id("case-reply-result")).to_contain_text("emailed")
+    thread = jordan.page.get_by_test_id("case-message")
+    expect(thread).to_have_count(3)  # both directions, in order
+    assert thread.evaluate_all("items => items.map(i => i.dataset.direction)") == [
+        "outbound",
+        "inbound",
+        "outbound",
+    ]
     shoot(jordan.page, screenshots, "console-case-email-thread")
 
     answer = console_login("jordan.ecr").client.get(f"{DESK}/console/api/cases/{number}")
