@@ -88,10 +88,8 @@ def seeded_template(
     tmp_path_factory: pytest.TempPathFactory, databases: DeskDatabases
 ) -> Iterator[Template]:
     """A migrated, demo-seeded database built once; each test gets its own copy."""
-    template = databases.build_template(tmp_path_factory.mktemp("template"), _migrate_and_seed)
-    yield template
-    reset_engines()
-    databases.drop_template(template)
+    with databases.template(tmp_path_factory.mktemp("template"), _migrate_and_seed) as template:
+        yield template
 
 
 @pytest.fixture

@@ -44,7 +44,9 @@ def _cmd_seed_agents(_args: argparse.Namespace) -> int:
 
 
 def _cmd_medusa_up(args: argparse.Namespace) -> int:
-    from .store.medusa.devserver import LocalMedusa, MedusaSetupError, config_from_settings
+    from tierline_common.local_servers import LocalServerError
+
+    from .store.medusa.devserver import LocalMedusa, config_from_settings
 
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     settings = get_settings()
@@ -59,7 +61,7 @@ def _cmd_medusa_up(args: argparse.Namespace) -> int:
                 f"medusa: ready at {local.url} ({local.timings.summary()}); Ctrl-C stops it"
             )
         )
-    except MedusaSetupError as exc:
+    except LocalServerError as exc:  # Medusa's or its PostgreSQL's
         print(f"error: {exc}", file=sys.stderr)
         return 6
 

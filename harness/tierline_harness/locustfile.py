@@ -109,10 +109,13 @@ def _texts(body: Any) -> list[str]:
     return [str(m.get("text", "")) for m in body if isinstance(m, dict)]
 
 
-class RestClientMixin:
-    """Sends one turn to Rasa's REST channel and checks the answer."""
+class RestChannelUser(FastHttpUser):
+    """A shopper on Rasa's REST channel: turns back to back, each answer checked (:meth:`say`)."""
 
-    client: Any
+    abstract = True  # Locust runs only its subclasses
+    wait_time = constant(0)
+    network_timeout = 120.0
+    connection_timeout = 30.0
 
     def say(self, sender: str, turn: Turn, number: int, name: str, customer: str | None) -> bool:
         """One turn; False when the answer was not sensible (the conversation stops)."""
@@ -139,12 +142,8 @@ class RestClientMixin:
             return True
 
 
-class RestShopper(RestClientMixin, FastHttpUser):
+class RestShopper(RestChannelUser):
     """Scripted conversations over Rasa's REST channel, back to back."""
-
-    wait_time = constant(0)
-    network_timeout = 120.0
-    connection_timeout = 30.0
 
     @task
     def converse(self) -> None:
@@ -157,12 +156,8 @@ class RestShopper(RestClientMixin, FastHttpUser):
                 return
 
 
-class LongShopper(RestClientMixin, FastHttpUser):
+class LongShopper(RestChannelUser):
     """One conversation of LONG_TURNS turns; Locust stops once every long shopper is done."""
-
-    wait_time = constant(0)
-    network_timeout = 120.0
-    connection_timeout = 30.0
 
     @task
     def converse(self) -> None:

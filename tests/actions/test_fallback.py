@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 import respx
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -9,19 +12,22 @@ from tests.utils.trackers import bot_event, make_tracker, responses, slot_events
 action = ActionHandleFallback()
 
 
-async def test_first_fallback_asks_to_rephrase(dispatcher: CollectingDispatcher) -> None:
-    tracker = make_tracker(
-        events=[user_event("hi", "greet"), bot_event("Hi there!")],
-        intent="nlu_fallback",
-        text="blorp the frobnicator",
-    )
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        pytest.param([user_event("hi", "greet"), bot_event("Hi there!")], id="first_fallback"),
+        pytest.param([], id="first_message_of_the_conversation"),
+        pytest.param(
+            [user_event("blorp", "nlu_fallback"), user_event("where is my order", "track_package")],
+            id="fallbacks_separated_by_an_understood_message_start_over",
+        ),
+    ],
+)
+async def test_a_fallback_not_right_after_another_asks_to_rephrase(
+    dispatcher: CollectingDispatcher, earlier: list[dict[str, Any]]
+) -> None:
+    tracker = make_tracker(events=earlier, intent="nlu_fallback", text="blorp the frobnicator")
     events = await action.run(dispatcher, tracker, {})
-    assert responses(dispatcher) == ["utter_ask_rephrase"]
-    assert events == []
-
-
-async def test_first_message_of_the_conversation(dispatcher: CollectingDispatcher) -> None:
-    events = await action.run(dispatcher, make_tracker(intent="nlu_fallback", text="???"), {})
     assert responses(dispatcher) == ["utter_ask_rephrase"]
     assert events == []
 
@@ -42,21 +48,6 @@ async def test_second_consecutive_fallback_offers_an_associate(
     slots = slot_events(events)
     assert slots["handoff_offered"] is True
     assert slots["handoff_reason"] == "The bot could not understand the shopper twice"
-
-
-async def test_fallbacks_separated_by_an_understood_message_start_over(
-    dispatcher: CollectingDispatcher,
-) -> None:
-    tracker = make_tracker(
-        events=[
-            user_event("blorp", "nlu_fallback"),
-            user_event("where is my order", "track_package"),
-        ],
-        intent="nlu_fallback",
-        text="zzzt",
-    )
-    await action.run(dispatcher, tracker, {})
-    assert responses(dispatcher) == ["utter_ask_rephrase"]
 
 
 async def test_return_policy_uses_the_desk_window(

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dotenv import dotenv_values
 from tierline_common.ports import port_open
 from tierline_common.signing import sign_command, sign_customer_id
 
@@ -31,12 +32,8 @@ DESK_PYTHON = str(ROOT / "desk" / ".venv" / "bin" / "python")
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if line.strip() and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
+    """The KEY=value pairs of a .env file (the secrets `make install` writes), by python-dotenv."""
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
 def refuse_busy_ports() -> None:

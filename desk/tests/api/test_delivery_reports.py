@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.desk import API_TOKEN, audit_rows, code_of
+from tests.utils.desk import API_TOKEN, audit_rows, code_of, fresh_rows
 from tests.utils.threads import run_together
 from tierline_desk.models import Case, DeliveryReport
 from tierline_desk.settings import get_settings
@@ -42,22 +42,17 @@ def report(client: TestClient, conversation_id: str, **extra: Any) -> Any:
 
 
 def route_cases(session: Session) -> list[Case]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(Case).where(Case.kind == "recurring_delivery_route").order_by(Case.id)
-        )
+    return fresh_rows(
+        session, select(Case).where(Case.kind == "recurring_delivery_route").order_by(Case.id)
     )
 
 
 def stored_reports(session: Session, postal_code: str) -> list[DeliveryReport]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(DeliveryReport)
-            .where(DeliveryReport.postal_code == postal_code)
-            .order_by(DeliveryReport.id)
-        )
+    return fresh_rows(
+        session,
+        select(DeliveryReport)
+        .where(DeliveryReport.postal_code == postal_code)
+        .order_by(DeliveryReport.id),
     )
 
 

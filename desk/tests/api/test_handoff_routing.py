@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.utils.console import put_online
-from tests.utils.desk import SAM, audit_rows, code_of, handoff
+from tests.utils.desk import SAM, audit_rows, code_of, fresh_rows, handoff
 from tests.utils.mail_catcher import Catcher, catcher, text_of
 from tierline_desk.models import Case, HandoffTicket, Order
 from tierline_desk.settings import get_settings
@@ -58,13 +58,11 @@ def set_price(session: Session, order_number: str, sku: str, price: str) -> None
 
 
 def tickets(session: Session) -> list[HandoffTicket]:
-    session.expire_all()
-    return list(session.scalars(select(HandoffTicket)))
+    return fresh_rows(session, select(HandoffTicket))
 
 
 def cases_of(session: Session) -> list[Case]:
-    session.expire_all()
-    return list(session.scalars(select(Case).order_by(Case.id)))
+    return fresh_rows(session, select(Case).order_by(Case.id))
 
 
 def decisions(session: Session) -> list[dict[str, Any]]:

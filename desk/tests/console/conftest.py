@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.utils.console import login, make_ticket
+from tests.utils.console import daily_cap_of_30, login, make_ticket
 
-__all__ = ["login", "make_ticket"]
+__all__ = ["daily_cap_of_30", "login", "make_ticket"]
 
 
 @pytest.fixture

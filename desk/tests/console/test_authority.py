@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.utils.console import SHIPPED_LIMITS
 from tierline_desk.errors import ApiError
 from tierline_desk.services.authority import (
     AuthorityConfigError,
@@ -49,15 +50,7 @@ def test_the_shipped_file_is_the_default_and_has_the_documented_limits(db: str) 
     assert policy.for_role("admin").budget.allowed is False
 
 
-@pytest.mark.parametrize(
-    ("role", "action", "limit"),
-    [
-        ("associate", "refund", "200.00"),
-        ("associate", "certificate", "25.00"),
-        ("supervisor", "refund", "2000.00"),
-        ("supervisor", "certificate", "100.00"),
-    ],
-)
+@pytest.mark.parametrize(("role", "action", "limit"), SHIPPED_LIMITS)
 def test_limits_allow_up_to_and_including_the_limit(
     db: str, role: str, action: str, limit: str
 ) -> None:

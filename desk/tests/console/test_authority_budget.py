@@ -8,10 +8,8 @@ the budget for one ticket only. See docs/authority.md.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +19,6 @@ from tests.utils.console import (
     LoginFn,
     TicketFn,
     claimed_ticket,
-    lower_the_daily_cap,
     ticket_url,
 )
 from tests.utils.desk import audit_rows, code_of
@@ -144,10 +141,8 @@ def test_the_daily_cap_counts_everything_an_agent_issued_today(
     login: LoginFn,
     make_ticket: TicketFn,
     session: Session,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    daily_cap_of_30: None,
 ) -> None:
-    lower_the_daily_cap("30.00", tmp_path, monkeypatch)
     alex, first = claimed_ticket(login, make_ticket)
     assert _money(alex, first, "certificate", "25.00", "a").status_code == 201
     alex, second = claimed_ticket(login, make_ticket, order_number=OTHER_ORDER)

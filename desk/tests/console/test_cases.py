@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tierline_common.ports import free_port
 
 from tests.utils.console import LoginFn
-from tests.utils.desk import audit_rows, code_of
-from tests.utils.mail_catcher import Catcher, catcher, dead_smtp, free_port, text_of, use_smtp
+from tests.utils.desk import audit_rows, code_of, fresh_rows
+from tests.utils.mail_catcher import Catcher, catcher, dead_smtp, text_of, use_smtp
 from tierline_desk.mail import case_threads
 from tierline_desk.models import Case, CaseMessage, utcnow
 from tierline_desk.settings import get_settings
@@ -60,9 +61,8 @@ def make_case(session: Session) -> MakeCase:
 
 
 def _messages(session: Session, case: Case) -> list[CaseMessage]:
-    session.expire_all()
-    return list(
-        session.scalars(select(CaseMessage).where(CaseMessage.case_number == case.case_number))
+    return fresh_rows(
+        session, select(CaseMessage).where(CaseMessage.case_number == case.case_number)
     )
 
 

@@ -9,9 +9,9 @@ import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tierline_common.local_servers import running_redis
 
 from tests.utils.console import PASSWORDS
-from tests.utils.redis_server import running_redis
 from tierline_desk.services import agents
 from tierline_desk.services.login_throttle import LoginThrottle
 from tierline_desk.services.rate_limits import KeyedLimiter, Rate, RedisBuckets

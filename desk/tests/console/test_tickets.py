@@ -9,13 +9,15 @@ from sqlalchemy.orm import Session
 
 from tests.utils.console import (
     BIG_ORDER,
+    DEMO_AGENT,
+    SHIPPED_LIMITS,
     AgentClient,
     LoginFn,
     TicketFn,
     claimed_ticket,
     ticket_url,
 )
-from tests.utils.desk import audit_rows, code_of
+from tests.utils.desk import audit_rows, code_of, fresh_rows
 from tierline_desk.models import (
     Case,
     Certificate,
@@ -27,8 +29,7 @@ from tierline_desk.models import (
 
 
 def _refunds(session: Session, order: str = BIG_ORDER) -> list[Refund]:
-    session.expire_all()
-    return list(session.scalars(select(Refund).where(Refund.order_number == order)))
+    return fresh_rows(session, select(Refund).where(Refund.order_number == order))
 
 
 # ---------------------------------------------------------------- queues and roles
@@ -132,23 +133,16 @@ def test_bot_gets_the_claimed_ticket_back_instead_of_a_second_one(
 # ---------------------------------------------------------------- money actions
 
 
-@pytest.mark.parametrize(
-    ("who", "action", "limit"),
-    [
-        ("alex", "refund", "200.00"),
-        ("alex", "certificate", "25.00"),
-        ("sam.lead", "refund", "2000.00"),
-        ("sam.lead", "certificate", "100.00"),
-    ],
-)
+@pytest.mark.parametrize(("role", "action", "limit"), SHIPPED_LIMITS)
 def test_authority_limits_at_and_above(
     login: LoginFn,
     make_ticket: TicketFn,
     session: Session,
-    who: str,
+    role: str,
     action: str,
     limit: str,
 ) -> None:
+    who = DEMO_AGENT[role]
     order = session.get(Order, BIG_ORDER)
     assert order is not None
     order.items[0].unit_price += Decimal("1000.00")  # room for a 2000.00 refund

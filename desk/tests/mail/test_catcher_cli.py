@@ -16,8 +16,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from tierline_common.ports import free_port
 
-from tests.utils.mail_catcher import free_port
 from tierline_desk.settings import DESK_DIR
 
 

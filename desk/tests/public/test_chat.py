@@ -24,22 +24,19 @@ from tests.utils.web_chat import (
     IDENTITY_SECRET,
     MAYA_ID,
     FakeRasa,
-    app,
     ask,
     bot_message,
     hello,
     messages,
-    rasa,
     start,
     until,
     until_each,
-    web,
 )
 from tierline_desk.api.schemas import HandoffRequest
 from tierline_desk.models import Conversation, HandoffTicket
 from tierline_desk.services import handoffs, shop_identity
 
-__all__ = ["app", "catcher", "login", "rasa", "web"]
+__all__ = ["catcher", "login"]
 # ---------------------------------------------------------------- session
 
 

@@ -13,18 +13,13 @@ from sqlalchemy.orm import Session
 from tests.utils.web_chat import (
     IDENTITY_SECRET,
     FakeRasa,
-    app,
     bot_message,
     hello,
     messages,
-    rasa,
     start,
     until,
-    web,
 )
 from tierline_desk.services.typed_text import as_plain_text, is_command_like
-
-__all__ = ["app", "rasa", "web"]
 
 # The review's strings (issue 14, finding 2) and variants.
 ATTACKS = [

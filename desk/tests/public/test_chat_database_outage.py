@@ -12,10 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect
 
-from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until
+from tests.utils.web_chat import FakeRasa, hello, start, until
 from tierline_desk.services import chat
-
-__all__ = ["app", "rasa"]
 
 
 def _database_down(*_args: Any, **_kwargs: Any) -> Any:

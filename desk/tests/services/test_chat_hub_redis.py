@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from tierline_common.local_servers import LocalRedis, running_redis
 
-from tests.utils.redis_server import RedisServer, running_redis
 from tierline_desk.services.chat_hub import ChatHub, RedisBridge
 
 pytestmark = pytest.mark.services  # a real Redis server (make integration)
@@ -17,7 +17,7 @@ CONVERSATION = "web-0123456789abcdef01234567"
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+def redis_server(tmp_path: Path) -> Iterator[LocalRedis]:
     with running_redis(tmp_path) as server:
         yield server
 
@@ -41,7 +41,7 @@ class Replica:
 
 
 @pytest.fixture
-async def replicas(redis_server: RedisServer) -> AsyncIterator[tuple[Replica, Replica]]:
+async def replicas(redis_server: LocalRedis) -> AsyncIterator[tuple[Replica, Replica]]:
     one, two = Replica(redis_server.url), Replica(redis_server.url)
     await one.start()
     await two.start()
@@ -98,7 +98,7 @@ async def test_own_signals_are_not_applied_twice(replicas: tuple[Replica, Replic
 
 
 async def test_bridge_reconnects_after_redis_restarts(tmp_path: Path) -> None:
-    server = RedisServer(tmp_path)
+    server = LocalRedis(tmp_path)
     server.start()
     one, two = Replica(server.url), Replica(server.url)
     await one.start()

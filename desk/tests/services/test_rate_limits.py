@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until
+from tests.utils.web_chat import FakeRasa, app, rasa, send_burst, start
 from tierline_desk.services.rate_limits import KeyedLimiter, Rate, retry_after_header
 from tierline_desk.settings import get_settings
 
@@ -59,13 +59,7 @@ def test_several_sockets_on_one_conversation_share_its_limit(app: FastAPI, rasa:
     with TestClient(app) as web:
         sess = start(web)
         for n in range(sockets):
-            with web.websocket_connect("/chat/ws") as ws:
-                hello(ws, sess, last_seq=10**6)
-                for i in range(per_socket):
-                    ws.send_json({"type": "message", "client_id": f"s{n}-{i}", "text": "hi"})
-                ws.send_json({"type": "ping"})
-                frames = until(ws, lambda f: f["type"] == "pong", limit=400)
-                codes += [f["code"] for f in frames if f["type"] == "error"]
+            codes += send_burst(web, sess, per_socket, f"s{n}")
     assert codes and set(codes) == {"rate_limited"}
     # Each socket stayed within its own burst: only the conversation's limit refused these.
     assert len(rasa.received) <= settings.chat_conversation_burst + 1

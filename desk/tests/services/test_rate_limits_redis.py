@@ -13,16 +13,15 @@ import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tierline_common.local_servers import LocalRedis, running_redis
 
-from tests.utils.redis_server import RedisServer, running_redis
 from tests.utils.web_chat import (
     IDENTITY_SECRET,
     SHOP_SECRET,
     FakeRasa,
-    hello,
     rasa,
+    send_burst,
     start,
-    until,
 )
 from tierline_desk.services import rate_limits
 from tierline_desk.services.rate_limits import (
@@ -42,13 +41,13 @@ LOGGER = "tierline_desk.rate_limits"
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+def redis_server(tmp_path: Path) -> Iterator[LocalRedis]:
     with running_redis(tmp_path) as server:
         yield server
 
 
 @pytest.fixture
-def inspect(redis_server: RedisServer) -> Iterator[redis.Redis]:
+def inspect(redis_server: LocalRedis) -> Iterator[redis.Redis]:
     """A plain client to look at what the limiters stored."""
     client = redis.Redis.from_url(redis_server.url)
     yield client
@@ -77,7 +76,7 @@ class Replicas:
 
 
 @pytest.fixture
-def replicas(redis_server: RedisServer) -> Iterator[Replicas]:
+def replicas(redis_server: LocalRedis) -> Iterator[Replicas]:
     made = Replicas(redis_server.url, pause_seconds=0.0)
     yield made
     made.close()
@@ -168,7 +167,7 @@ async def test_async_takes_use_the_asyncio_client_and_share_the_bucket(
 
 
 def test_redis_away_falls_back_to_this_replicas_bucket(
-    redis_server: RedisServer, replicas: Replicas, caplog: pytest.LogCaptureFixture
+    redis_server: LocalRedis, replicas: Replicas, caplog: pytest.LogCaptureFixture
 ) -> None:
     limiter = replicas.limiter(Rate(burst=3, per_minute=6))
     assert limiter.take("ip") == 0.0  # in Redis
@@ -195,7 +194,7 @@ def test_redis_away_falls_back_to_this_replicas_bucket(
 
 
 async def test_redis_away_on_the_async_path_falls_back_too(
-    redis_server: RedisServer, replicas: Replicas
+    redis_server: LocalRedis, replicas: Replicas
 ) -> None:
     limiter = replicas.limiter(Rate(burst=2, per_minute=6), "per_conversation")
     await limiter.buckets.open()
@@ -208,7 +207,7 @@ async def test_redis_away_on_the_async_path_falls_back_too(
         await limiter.buckets.aclose()
 
 
-def test_after_a_failure_redis_is_left_alone_for_a_pause(redis_server: RedisServer) -> None:
+def test_after_a_failure_redis_is_left_alone_for_a_pause(redis_server: LocalRedis) -> None:
     buckets = RedisBuckets(redis_server.url, pause_seconds=60.0)
     limiter = RedisLimiter("sessions_per_ip", Rate(burst=5, per_minute=6), buckets)
     try:
@@ -225,7 +224,7 @@ def test_after_a_failure_redis_is_left_alone_for_a_pause(redis_server: RedisServ
 
 
 def test_from_settings_picks_the_kind_by_redis_url(
-    monkeypatch: pytest.MonkeyPatch, redis_server: RedisServer
+    monkeypatch: pytest.MonkeyPatch, redis_server: LocalRedis
 ) -> None:
     monkeypatch.delenv("REDIS_URL", raising=False)
     get_settings.cache_clear()
@@ -248,7 +247,7 @@ def test_from_settings_picks_the_kind_by_redis_url(
 
 @pytest.fixture
 def two_apps(
-    db: str, monkeypatch: pytest.MonkeyPatch, redis_server: RedisServer
+    db: str, monkeypatch: pytest.MonkeyPatch, redis_server: LocalRedis
 ) -> tuple[FastAPI, FastAPI]:
     monkeypatch.setenv("TIERLINE_IDENTITY_SECRET", IDENTITY_SECRET)
     monkeypatch.setenv("SHOP_IDENTITY_SECRET", SHOP_SECRET)
@@ -290,13 +289,7 @@ def test_two_replicas_share_a_conversations_message_limit(
     with TestClient(two_apps[0]) as one, TestClient(two_apps[1]) as two:
         sess = start(one)
         for n, web in enumerate((one, two)):
-            with web.websocket_connect("/chat/ws") as ws:
-                hello(ws, sess, last_seq=10**6)
-                for i in range(per_socket):
-                    ws.send_json({"type": "message", "client_id": f"r{n}-{i}", "text": "hi"})
-                ws.send_json({"type": "ping"})
-                frames = until(ws, lambda f: f["type"] == "pong", limit=400)
-                codes += [f["code"] for f in frames if f["type"] == "error"]
+            codes += send_burst(web, sess, per_socket, f"r{n}")
     # In-process buckets would have let both sockets through (3 + 3 <= 4 per replica).
     assert codes == ["rate_limited"] * (2 * per_socket - settings.chat_conversation_burst)
     assert len(rasa.received) == settings.chat_conversation_burst

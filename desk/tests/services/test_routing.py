@@ -275,8 +275,10 @@ def test_availability_reasons_in_order(session: Session, monkeypatch: pytest.Mon
     [
         ("major_shipping_error", ("executive_customer_relations", "email")),
         ("recurring_delivery_route", ("executive_customer_relations", "email")),
+        ("recurring_delivery_problem", ("executive_customer_relations", "email")),
         ("trade_in_credit", ("executive_customer_relations", "email")),
         ("email_follow_up", ("associates", "email")),
+        ("damaged_item", ("associates", "chat")),
         ("complaint", ("associates", "chat")),
     ],
 )

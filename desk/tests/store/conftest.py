@@ -77,10 +77,8 @@ def medusa_template(
         assert indexed >= 44, indexed
         reset_engines()
 
-    template = databases.build_template(tmp_path_factory.mktemp("medusa-template"), fill)
-    yield template
-    reset_engines()
-    databases.drop_template(template)
+    with databases.template(tmp_path_factory.mktemp("medusa-template"), fill) as template:
+        yield template
 
 
 @pytest.fixture

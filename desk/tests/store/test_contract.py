@@ -21,7 +21,7 @@ from tests.utils.console import (
     claimed_ticket,
     ticket_url,
 )
-from tests.utils.desk import JORDAN, MAYA, PRIYA, code_of
+from tests.utils.desk import JORDAN, MAYA, MAYA_NEW_HOME, PRIYA, code_of
 from tests.utils.store_actions import ask_return, demo_orders, lookup, order_action
 from tests.utils.store_orders import OrderMaker
 from tierline_desk.store import get_store
@@ -29,15 +29,7 @@ from tierline_desk.store import get_store
 SHIPPED = "112-4839201-5573910"  # C-1001 (Maya), 142.98
 DELIVERED = "113-5550192-7781234"  # C-1001, delivered 10 days ago
 PROCESSING = "114-2093847-1122334"  # C-1001: SKU-CG-5100 x1 at 49.99, SKU-CF-5200 x2 at 14.00
-NEW_ADDRESS = {
-    "name": "Maya Chen",
-    "line1": "500 Howard St",
-    "line2": "Apt 4",
-    "city": "San Francisco",
-    "region": "CA",
-    "postal_code": "94105",
-    "country": "us",
-}
+NEW_ADDRESS = {**MAYA_NEW_HOME, "country": "us"}  # the store is given the country upper-cased
 
 
 # ------------------------------------------------------------------ reads
@@ -138,9 +130,8 @@ def test_change_the_shipping_address(client: TestClient, new_order: OrderMaker) 
     processing = new_order(like=PROCESSING)
     resp = order_action(client, processing, "shipping-address", {**MAYA, "address": NEW_ADDRESS})
     assert resp.status_code == 200, resp.text
-    expected = {**NEW_ADDRESS, "country": "US"}
-    assert resp.json()["shipping_address"] == expected
-    assert lookup(client, processing, **MAYA).json()["shipping_address"] == expected
+    assert resp.json()["shipping_address"] == MAYA_NEW_HOME
+    assert lookup(client, processing, **MAYA).json()["shipping_address"] == MAYA_NEW_HOME
 
 
 def test_change_a_quantity(client: TestClient, new_order: OrderMaker) -> None:

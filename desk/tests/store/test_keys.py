@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.utils.desk import MAYA_NEW_HOME
 from tierline_desk.api.schemas import AddressIn
 from tierline_desk.store import keys
 
 ORDER = "114-2093847-1122334"
-HOME: dict[str, Any] = {
-    "name": "Maya Chen",
-    "line1": "500 Howard St",
-    "line2": "Apt 4",
-    "city": "San Francisco",
-    "region": "CA",
-    "postal_code": "94105",
-    "country": "US",
-}
 
 
 def _address(**changes: Any) -> AddressIn:
-    return AddressIn.model_validate({**HOME, **changes})
+    return AddressIn.model_validate({**MAYA_NEW_HOME, **changes})
 
 
 def test_cancel_quantity_and_return_keys_name_the_change() -> None:

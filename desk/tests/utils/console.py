@@ -25,6 +25,15 @@ BIG_ORDER = "117-3141592-6535897"  # delivered, 1928.99, no refunds (demo data)
 LoginFn = Callable[[str], "AgentClient"]
 TicketFn = Callable[..., HandoffTicket]
 PASSWORDS = {u: f"{u}-demo-pass" for u in ("alex", "sam.lead", "jordan.ecr", "admin")}
+# The demo agent of each role (seed_demo_agents).
+DEMO_AGENT = {"associate": "alex", "supervisor": "sam.lead", "specialist": "jordan.ecr"}
+# The shipped policy's money limits (desk/authority.toml): role, action, the most one issue may be.
+SHIPPED_LIMITS = [
+    ("associate", "refund", "200.00"),
+    ("associate", "certificate", "25.00"),
+    ("supervisor", "refund", "2000.00"),
+    ("supervisor", "certificate", "100.00"),
+]
 
 
 @dataclass
@@ -176,10 +185,12 @@ def put_online(session: Session, *usernames: str, seconds_ago: int = 0) -> None:
     session.commit()
 
 
-def lower_the_daily_cap(daily: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run on the shipped authority file with its daily cap ($1,000) lowered to ``daily``."""
+@pytest.fixture
+def daily_cap_of_30(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run on the shipped authority file with its daily cap ($1,000) lowered to $30 (name the
+    fixture after the ones that make the app: it changes the settings they read)."""
     shipped = (DESK_DIR / "authority.toml").read_text()
     small = tmp_path / "authority.toml"
-    small.write_text(shipped.replace('daily = "1000.00"', f'daily = "{daily}"', 1))
+    small.write_text(shipped.replace('daily = "1000.00"', 'daily = "30.00"', 1))
     monkeypatch.setenv("AUTHORITY_FILE", str(small))
     get_settings.cache_clear()

@@ -19,6 +19,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -28,7 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, QueuePool
 
-from tierline_desk.db import get_engine
+from tierline_desk.db import get_engine, reset_engines
 
 POSTGRES_ENV = "DESK_TEST_POSTGRES_URL"
 Backend = Literal["sqlite", "postgresql"]
@@ -158,6 +159,17 @@ class DeskDatabases:
             self.server.drop(name)
             raise
         return Template("postgresql", name=name)
+
+    @contextmanager
+    def template(self, workdir: Path, fill: Callable[[str], None]) -> Iterator[Template]:
+        """A template built by ``fill`` while the block runs; then every engine is disposed
+        (nothing may stay connected to a database being dropped) and the template dropped."""
+        template = self.build_template(workdir, fill)
+        try:
+            yield template
+        finally:
+            reset_engines()
+            self.drop_template(template)
 
     def drop_template(self, template: Template) -> None:
         if self.server is not None and template.name is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tierline_desk.models import AuditLog
@@ -18,14 +18,30 @@ JORDAN = {"email": "jordan.alvarez@example.com"}
 PRIYA = {"email": "priya.n@example.com"}
 SAM = {"email": "sam.oconnor@example.com"}
 LEE = {"email": "lee.wong@example.com"}
+# An address Maya moves to (not the demo data's).
+MAYA_NEW_HOME = {
+    "name": "Maya Chen",
+    "line1": "500 Howard St",
+    "line2": "Apt 4",
+    "city": "San Francisco",
+    "region": "CA",
+    "postal_code": "94105",
+    "country": "US",
+}
+
+
+def fresh_rows[Row](session: Session, statement: Select[tuple[Row]]) -> list[Row]:
+    """What the database holds now: the session's cached objects are expired first, so
+    changes the app made through its own sessions show."""
+    session.expire_all()
+    return list(session.scalars(statement))
 
 
 def audit_rows(session: Session, action: str | None = None) -> list[AuditLog]:
-    session.expire_all()
     stmt = select(AuditLog).order_by(AuditLog.id)
     if action:
         stmt = stmt.where(AuditLog.action == action)
-    return list(session.scalars(stmt))
+    return fresh_rows(session, stmt)
 
 
 def code_of(resp: Any) -> str:

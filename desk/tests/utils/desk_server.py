@@ -11,8 +11,7 @@ from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
-
-from tests.utils.redis_server import free_port
+from tierline_common.ports import free_port
 
 
 @contextlib.contextmanager

@@ -21,16 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from tierline_common.ports import free_port
 
 DOVECOT = "/usr/sbin/dovecot"
 USER = "desk-inbox"
 PASSWORD = "imap-test-password"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _runs_as() -> pwd.struct_passwd:
@@ -98,7 +93,7 @@ def dovecot() -> Iterator[int]:
     root.chmod(0o755)
     (root / "run").mkdir()
     (root / "mail").mkdir()
-    port = _free_port()
+    port = free_port()
     (root / "dovecot.conf").write_text(_config(root, port, user), encoding="utf-8")
     (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="utf-8")
     for path in [root, *root.rglob("*")]:

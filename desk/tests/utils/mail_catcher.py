@@ -6,7 +6,6 @@ Imported by tests/mail/conftest.py and tests/api/test_outbox.py.
 from __future__ import annotations
 
 import mailbox
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -14,6 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from tierline_common.ports import free_port
 
 from tierline_desk.mail.catcher import MaildirCatcher
 from tierline_desk.settings import get_settings
@@ -59,12 +59,6 @@ def text_of(msg: EmailMessage) -> str:
 
 def html_of(msg: EmailMessage) -> str:
     return _part(msg, "html")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def use_smtp(monkeypatch: pytest.MonkeyPatch, port: int, maildir: Path | None = None) -> None:

@@ -37,8 +37,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tierline_common.local_servers import LocalServerError
+from tierline_common.ports import free_port
 
-from tests.utils.redis_server import free_port
 from tierline_desk.store.medusa.client import MedusaClient
 from tierline_desk.store.medusa.devserver import (
     LocalMedusa,
@@ -219,7 +220,7 @@ def running_medusa() -> Iterator[MedusaServer]:
     try:
         try:
             local.up(health_timeout=STARTUP_TIMEOUT)
-        except MedusaSetupError as exc:
+        except LocalServerError as exc:
             pytest.fail(f"the test Medusa did not start: {exc}", pytrace=False)
         yield server
     finally:

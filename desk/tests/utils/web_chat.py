@@ -1,8 +1,11 @@
-"""The web chat's test kit: the app with identity secrets, a fake Rasa, and websocket steps."""
+"""The web chat's test kit: the app with identity secrets, a fake Rasa, and websocket steps.
+
+The fake Rasa is the harness's (tierline_harness.fake_rasa), the one the bench's smoke run
+serves over HTTP; here respx hands it the desk's requests.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,11 +17,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import WebSocketTestSession
+from tierline_harness.fake_rasa import FakeRasa
 
 from tierline_desk.models import ChatMessage
 from tierline_desk.settings import get_settings
 
-from .desk import RASA_URL
+from .desk import RASA_TOKEN, RASA_URL, fresh_rows
 
 IDENTITY_SECRET = "identity-secret-for-tests"
 SHOP_SECRET = "shop-secret-for-tests"
@@ -42,55 +46,18 @@ def web(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
-class FakeRasa:
-    """Rasa's REST channel and HTTP API, answering like the real bot would."""
-
-    def __init__(self, router: respx.MockRouter) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.events: list[Any] = []
-        self.down = False
-        self.action_failed = False  # the signed REST channel's 502 after a failed action
-        self.replies: Callable[[str], list[dict[str, Any]]] = lambda text: [
-            {"recipient_id": "x", "text": f"You said: {text}"}
-        ]
-        router.post("/webhooks/rest/webhook").mock(side_effect=self._webhook)
-        router.post(path__regex=r"/conversations/[^/]+/tracker/events").mock(
-            side_effect=self._events
-        )
-        router.post(path__regex=r"/conversations/[^/]+/trigger_intent").mock(
-            side_effect=self._trigger
-        )
-
-    def _webhook(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        self.received.append(body)
-        if self.down:
-            return httpx.Response(500, json={"error": "boom"})
-        if self.action_failed:
-            return httpx.Response(
-                502, json={"error": "action_failed", "messages": self.replies(body["message"])}
-            )
-        return httpx.Response(200, json=self.replies(body["message"]))
-
-    def _events(self, request: httpx.Request) -> httpx.Response:
-        assert request.url.params["token"] == "rasa-secret-token"
-        self.events.append(json.loads(request.content))
-        return httpx.Response(200, json={})
-
-    def _trigger(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        self.events.append(body)
-        outcome = body["entities"]["handback_outcome"]
-        return httpx.Response(
-            200,
-            json={"messages": [{"recipient_id": "x", "text": f"I'm back. Outcome: {outcome}"}]},
-        )
-
-
 @pytest.fixture
 def rasa() -> Iterator[FakeRasa]:
+    """The fake Rasa in front of the desk's HTTP client (respx): every POST to Rasa reaches it."""
+    fake = FakeRasa(token=RASA_TOKEN)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status, payload = fake.answer(str(request.url), request.content)
+        return httpx.Response(status, json=payload)
+
     with respx.mock(base_url=RASA_URL, assert_all_called=False) as router:
-        yield FakeRasa(router)
+        router.post().mock(side_effect=answer)
+        yield fake
 
 
 def start(web: TestClient, **body: Any) -> dict[str, Any]:
@@ -139,6 +106,18 @@ def until_each(
     raise AssertionError(f"frames missing: {sorted(set(range(len(matches))) - set(found))}")
 
 
+def send_burst(web: TestClient, sess: dict[str, Any], count: int, label: str) -> list[str]:
+    """``count`` messages at once on a new socket of ``sess``, then a ping: the error codes
+    that came back before the pong."""
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess, last_seq=10**6)
+        for i in range(count):
+            ws.send_json({"type": "message", "client_id": f"{label}-{i}", "text": "hi"})
+        ws.send_json({"type": "ping"})
+        frames = until(ws, lambda f: f["type"] == "pong", limit=400)
+    return [f["code"] for f in frames if f["type"] == "error"]
+
+
 def bot_message(frame: Frame) -> bool:
     return frame["type"] == "message" and frame["sender"] == "bot"
 
@@ -154,11 +133,9 @@ def ask(web: TestClient, text: str) -> tuple[dict[str, Any], Frame]:
 
 
 def messages(session: Session, conversation_id: str) -> list[ChatMessage]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(ChatMessage)
-            .where(ChatMessage.conversation_id == conversation_id)
-            .order_by(ChatMessage.seq)
-        )
+    return fresh_rows(
+        session,
+        select(ChatMessage)
+        .where(ChatMessage.conversation_id == conversation_id)
+        .order_by(ChatMessage.seq),
     )

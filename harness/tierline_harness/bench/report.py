@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 Results = dict[str, Any]
 MISSING = "n/a"
@@ -270,6 +271,14 @@ def _cpu_lines(results: Results) -> list[str]:
     return lines
 
 
+def _save(fig: Figure, outdir: Path, name: str) -> str:
+    """Writes the figure to outdir/name and closes it; the name, for the report's link."""
+    fig.tight_layout()
+    fig.savefig(outdir / name, dpi=100)
+    plt.close(fig)
+    return name
+
+
 def _plot_throughput(results: Results, outdir: Path) -> str | None:
     load = _get(results, "load")
     if not load:
@@ -288,10 +297,7 @@ def _plot_throughput(results: Results, outdir: Path) -> str | None:
         axis.set_xscale("log")
         axis.legend()
         axis.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(outdir / "load.png", dpi=100)
-    plt.close(fig)
-    return "load.png"
+    return _save(fig, outdir, "load.png")
 
 
 def _plot_turns(results: Results, outdir: Path) -> str | None:
@@ -304,10 +310,7 @@ def _plot_turns(results: Results, outdir: Path) -> str | None:
         xlabel="turn", ylabel="median latency (ms)", title="Latency by turn, long conversations"
     )
     axis.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(outdir / "turns.png", dpi=100)
-    plt.close(fig)
-    return "turns.png"
+    return _save(fig, outdir, "turns.png")
 
 
 def _plot_f1(results: Results, outdir: Path) -> str | None:
@@ -323,10 +326,7 @@ def _plot_f1(results: Results, outdir: Path) -> str | None:
     axis.set_yticks([y + 0.4 - height / 2 for y in range(len(intents))], intents, fontsize=7)
     axis.set(xlabel="F1 on the held-out split", xlim=(0, 1))
     axis.legend(loc="lower left")
-    fig.tight_layout()
-    fig.savefig(outdir / "f1.png", dpi=100)
-    plt.close(fig)
-    return "f1.png"
+    return _save(fig, outdir, "f1.png")
 
 
 def write(results: Results, outdir: Path, workdir: Path, raw: str = "") -> None:

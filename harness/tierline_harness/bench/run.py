@@ -23,7 +23,6 @@ is the summary line.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
@@ -32,9 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +42,7 @@ from tierline_harness.bench import report
 from tierline_harness.bench.conversations import CONVERSATIONS, LONG_LOOP, is_sensible
 from tierline_harness.bench.services import Ports, RasaServer, Services
 from tierline_harness.cpu import RssSampler, cpu_seconds
+from tierline_harness.fake_rasa import FakeRasa, Message
 from tierline_harness.stack import BOT_PYTHON, ROOT, read_env
 
 HARNESS = ROOT / "harness"
@@ -653,42 +651,22 @@ def stores(workdir: Path, results: Results, seconds: int) -> None:
 # ---------------------------------------------------------------- smoke (CI)
 
 
-class FakeRasa(BaseHTTPRequestHandler):
-    """Answers the REST webhook with a sensible reply to each scripted turn (for --smoke)."""
-
-    def do_POST(self) -> None:
-        """The REST channel: every word a correct answer to that text contains."""
-        length = int(self.headers.get("Content-Length", "0"))
-        body = json.loads(self.rfile.read(length))
-        turns = [*(t for c in CONVERSATIONS for t in c.turns), *LONG_LOOP]
-        text = " ".join(t.expect_any[0] for t in turns if t.text == body.get("message"))
-        payload = json.dumps([{"recipient_id": body.get("sender"), "text": text}]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            # Locust stops its shoppers mid-request at the end of a run; nothing is wrong.
-            self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
+def scripted_answers(text: str) -> list[Message]:
+    """The fake Rasa's reply to a scripted turn: every word a correct answer to it contains."""
+    turns = [*(t for c in CONVERSATIONS for t in c.turns), *LONG_LOOP]
+    answer = " ".join(t.expect_any[0] for t in turns if t.text == text)
+    return [{"recipient_id": "bench", "text": answer}]
 
 
 def smoke(workdir: Path) -> Results:
     """The harness end to end against a fake Rasa: Locust, samples, summary, report, plots."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host = f"http://127.0.0.1:{server.server_address[1]}"
     env = {
         **locust_env({"TIERLINE_IDENTITY_SECRET": "smoke", "SHOP_IDENTITY_SECRET": "smoke"}),
         "BENCH_LONG_TURNS": "24",
     }
-    try:
+    with FakeRasa(replies=scripted_answers).serving() as host:
         rest = summarise(locust("RestShopper", host, 2, 3, workdir / "rest.jsonl", env))
         long = long_conversations(host, workdir, env)
-    finally:
-        server.shutdown()
     assert rest["turns"] > 0 and rest["error_rate"] == 0, rest
     assert long["turns"] == 24 and long["summary"]["error_rate"] == 0, long
     assert is_sensible(LONG_LOOP[0], ["on its way"])[0]

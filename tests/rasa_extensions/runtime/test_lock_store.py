@@ -10,29 +10,27 @@ import pytest
 import redis
 from rasa.core.lock_store import RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+from tierline_common.local_servers import LocalRedis, running_redis
 
 from rasa_extensions.runtime.lock_store import OffLoopRedisLockStore
-from tests.utils.redis_server import RedisServer
 
 pytestmark = pytest.mark.services  # a real Redis server (make integration)
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RedisServer]:
-    running = RedisServer()
-    running.start()
-    yield running
-    running.stop()
+def server() -> Iterator[LocalRedis]:
+    with running_redis() as running:
+        yield running
 
 
-def store_for(server: RedisServer) -> OffLoopRedisLockStore:
+def store_for(server: LocalRedis) -> OffLoopRedisLockStore:
     config = EndpointConfig(
         url="127.0.0.1", port=server.port, db=1, key_prefix="test", type="custom"
     )
     return OffLoopRedisLockStore(endpoint_config=config)
 
 
-async def test_messages_of_one_conversation_take_turns(server: RedisServer) -> None:
+async def test_messages_of_one_conversation_take_turns(server: LocalRedis) -> None:
     store = store_for(server)
     order: list[str] = []
 
@@ -50,7 +48,7 @@ async def test_messages_of_one_conversation_take_turns(server: RedisServer) -> N
     assert store.get_lock("web-1") is None  # cleaned up
 
 
-async def test_a_waiting_message_gets_its_turn_soon_after_the_first(server: RedisServer) -> None:
+async def test_a_waiting_message_gets_its_turn_soon_after_the_first(server: LocalRedis) -> None:
     store = store_for(server)
     loop = asyncio.get_running_loop()
     released_at = 0.0
@@ -69,7 +67,7 @@ async def test_a_waiting_message_gets_its_turn_soon_after_the_first(server: Redi
     assert waited_after_release < 0.5  # Rasa's own store polls once a second
 
 
-def stall_redis(server: RedisServer, seconds: float) -> threading.Thread:
+def stall_redis(server: LocalRedis, seconds: float) -> threading.Thread:
     """Another client makes Redis itself busy for ``seconds`` (DEBUG SLEEP)."""
     client = redis.Redis(host="127.0.0.1", port=server.port)
     thread = threading.Thread(target=client.execute_command, args=("DEBUG", "SLEEP", seconds))
@@ -77,7 +75,7 @@ def stall_redis(server: RedisServer, seconds: float) -> threading.Thread:
     return thread
 
 
-async def ticks_while_locking(store: RedisLockStore, server: RedisServer) -> int:
+async def ticks_while_locking(store: RedisLockStore, server: LocalRedis) -> int:
     ticks = 0
 
     async def tick() -> None:
@@ -98,7 +96,7 @@ async def ticks_while_locking(store: RedisLockStore, server: RedisServer) -> int
     return ticks - before
 
 
-async def test_a_slow_redis_does_not_stall_the_event_loop(server: RedisServer) -> None:
+async def test_a_slow_redis_does_not_stall_the_event_loop(server: LocalRedis) -> None:
     # While Redis is busy, the loop keeps serving other conversations ...
     assert await ticks_while_locking(store_for(server), server) >= 15
     # ... where Rasa's own store blocks it for the whole stall.

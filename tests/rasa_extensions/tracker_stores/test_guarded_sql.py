@@ -20,6 +20,7 @@ from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from tierline_common.local_servers import LocalPostgres, running_postgres
 
 from rasa_extensions.channels.signed_rest import SignedRestInput
 from rasa_extensions.tracker_stores.guarded_sql import (
@@ -27,7 +28,6 @@ from rasa_extensions.tracker_stores.guarded_sql import (
     active_store,
     run_to_end,
 )
-from tests.utils.pg_server import PostgresServer
 
 pytestmark = pytest.mark.services  # a real PostgreSQL server (make integration)
 
@@ -36,16 +36,14 @@ SENDER = "web-0123456789abcdef01234567"
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    server.start()
-    yield server
-    server.remove()
+def postgres() -> Iterator[LocalPostgres]:
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture
-def store(postgres: PostgresServer) -> Iterator[GuardedSQLTrackerStore]:
-    if postgres.process is None:
+def store(postgres: LocalPostgres) -> Iterator[GuardedSQLTrackerStore]:
+    if not postgres.running():
         postgres.start()
     guarded = GuardedSQLTrackerStore(
         domain=DOMAIN,
@@ -59,7 +57,7 @@ def store(postgres: PostgresServer) -> Iterator[GuardedSQLTrackerStore]:
         connection.exec_driver_sql("DELETE FROM events")
     yield guarded
     guarded.engine.dispose()
-    if postgres.process is None:  # a test stopped it
+    if not postgres.running():  # a test stopped it
         postgres.start()
 
 
@@ -126,7 +124,7 @@ def test_run_to_end_refuses_a_coroutine_that_suspends() -> None:
 
 
 async def test_outage_is_alerted_refused_and_the_conversation_survives(
-    store: GuardedSQLTrackerStore, postgres: PostgresServer, caplog: pytest.LogCaptureFixture
+    store: GuardedSQLTrackerStore, postgres: LocalPostgres, caplog: pytest.LogCaptureFixture
 ) -> None:
     failsafe = FailSafeTrackerStore(store)  # what Rasa's Agent does to every store
     await failsafe.save(conversation())
@@ -160,7 +158,7 @@ async def test_outage_is_alerted_refused_and_the_conversation_survives(
 
 
 async def test_pooled_connections_survive_a_restart(
-    store: GuardedSQLTrackerStore, postgres: PostgresServer
+    store: GuardedSQLTrackerStore, postgres: LocalPostgres
 ) -> None:
     await store.save(conversation())
     postgres.stop()
@@ -183,7 +181,7 @@ def rest_request(text: str) -> Any:
 
 
 async def test_channel_answers_503_while_the_store_is_down(
-    store: GuardedSQLTrackerStore, postgres: PostgresServer
+    store: GuardedSQLTrackerStore, postgres: LocalPostgres
 ) -> None:
     handled: list[str] = []
 
@@ -206,7 +204,7 @@ async def test_channel_answers_503_while_the_store_is_down(
 
 
 async def test_channel_answers_503_when_the_store_failed_during_the_message(
-    store: GuardedSQLTrackerStore, postgres: PostgresServer
+    store: GuardedSQLTrackerStore, postgres: LocalPostgres
 ) -> None:
     failsafe = FailSafeTrackerStore(store)
 
@@ -230,7 +228,7 @@ async def test_channel_answers_500_when_rasa_fails(store: GuardedSQLTrackerStore
 
 
 async def test_health_sees_an_outage_at_once_and_the_recovery(
-    store: GuardedSQLTrackerStore, postgres: PostgresServer
+    store: GuardedSQLTrackerStore, postgres: LocalPostgres
 ) -> None:
     async def on_new_message(message: UserMessage) -> None:
         return None

@@ -6,9 +6,9 @@ import logging
 import socket
 
 import pytest
+from tierline_common.ports import free_port
 
 from tests.utils.medusa_server import ADMIN_EMAIL, MEDUSA_TIMEOUT, MedusaServer
-from tests.utils.redis_server import free_port
 from tierline_desk.store.medusa.client import MedusaClient
 from tierline_desk.store.port import StoreRefused, StoreUnavailable
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tierline_common.ports import free_port
 
 from tests.utils.medusa_server import ADMIN_EMAIL, MEDUSA_TIMEOUT, MedusaServer
-from tests.utils.redis_server import free_port
 from tierline_desk.cli import main
 from tierline_desk.settings import get_settings
 from tierline_desk.store.medusa import devserver

@@ -3,7 +3,7 @@
 What ``python -m tierline_desk.cli medusa-up`` (``make run STORE=medusa``) and the tests
 (``tests/helpers/medusa_server.py``) run. Nothing is a system service:
 
-- PostgreSQL from the Debian package's binaries (``/usr/lib/postgresql/*/bin``), a cluster of
+- PostgreSQL from the Debian package's binaries (``tierline_common.local_servers``), a cluster of
   its own in ``<workdir>/pg/data`` (initdb once), started with ``pg_ctl`` on 127.0.0.1 and a
   given port, its socket inside the data directory. As root it runs as the ``postgres`` user
   (PostgreSQL refuses root), so the directory must be one that user can reach: when ``workdir``
@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import glob
 import hashlib
 import os
-import pwd
 import signal
 import stat
 import subprocess
@@ -38,43 +36,22 @@ from pathlib import Path
 import httpx
 import psycopg
 from psycopg import sql
+from tierline_common.local_servers import LocalPostgres, LocalServerError, tail
 
 from ...settings import DESK_DIR, Settings, require_secret
 
 MEDUSA_DIR = DESK_DIR / "medusa"
 DATABASE = "medusa"
-_LOG_TAIL_LINES = 40
 
 
-class MedusaSetupError(RuntimeError):
-    """Something the local store needs is missing, or a step failed (the message says which)."""
+class MedusaSetupError(LocalServerError):
+    """Something the local store needs is missing, or a step failed (the message says which).
 
-
-def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
+    Its PostgreSQL's failures are LocalServerError: catch that to handle both.
+    """
 
 
 # ---- PostgreSQL ----------------------------------------------------------------------------
-
-
-def pg_bin(name: str) -> str:
-    """A PostgreSQL program from the newest Debian package installed."""
-
-    def version(path: str) -> int:
-        part = Path(path).parent.parent.name
-        return int(part) if part.isdigit() else 0
-
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=version)
-    if not found:
-        raise MedusaSetupError(
-            f"PostgreSQL's {name} is not installed (looked in /usr/lib/postgresql/*/bin): run "
-            "`make medusa-deps`, or `apt-get install postgresql`"
-        )
-    return found[-1]
 
 
 def reachable_by_others(path: Path) -> bool:
@@ -92,102 +69,14 @@ def cluster_dir(workdir: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"tierline-medusa-pg-{digest}"
 
 
-@dataclass
-class LocalPostgres:
-    """A PostgreSQL cluster in ``root`` (``root/data``, log ``root/postgres.log``)."""
-
-    root: Path
-    port: int
-    # False (tests): no fsync, a throw-away cluster is faster on a busy machine.
-    durable: bool = True
-    _as_postgres: list[str] = field(default_factory=list, repr=False)
-
-    def __post_init__(self) -> None:
-        if os.geteuid() == 0:
-            self._as_postgres = ["runuser", "-u", "postgres", "--"]
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "postgres.log"
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*self._as_postgres, pg_bin("pg_ctl"), "-D", str(self.data), *args],
-            check=check,
-            capture_output=True,
-            text=True,
-        )
-
-    def init(self) -> None:
-        """``initdb`` once (an existing cluster is kept, with its data)."""
-        if (self.data / "PG_VERSION").exists():
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        if self._as_postgres:
-            pg = pwd.getpwnam("postgres")
-            os.chown(self.root, pg.pw_uid, pg.pw_gid)
-        self.root.chmod(0o700)
-        done = subprocess.run(
-            [
-                *self._as_postgres,
-                pg_bin("initdb"),
-                "-D",
-                str(self.data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            raise MedusaSetupError(f"initdb failed in {self.data}:\n{done.stderr or done.stdout}")
-
-    def running(self) -> bool:
-        return self._pg_ctl("status", check=False).returncode == 0
-
-    def start(self, timeout: float = 60.0) -> None:
-        """Start the cluster (a server left over from an earlier run is stopped first)."""
-        self.init()
-        if self.running():
-            self.stop()
-        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1"
-        if not self.durable:
-            options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
-        done = self._pg_ctl(
-            "-l", str(self.log), "-w", "-t", str(int(timeout)), "-o", options, "start", check=False
-        )
-        if done.returncode != 0:
-            raise MedusaSetupError(
-                f"PostgreSQL did not start on 127.0.0.1:{self.port} (port taken?); "
-                f"{self.log}:\n{_tail(self.log)}"
-            )
-
-    def stop(self, *, wait: bool = True) -> None:
-        """A fast shutdown (clients are disconnected); nothing when it is not running.
-
-        ``wait=False``: ask and return; the server finishes its shutdown on its own.
-        """
-        if self.data.exists():
-            self._pg_ctl("-m", "fast", "-w" if wait else "-W", "stop", check=False)
-
-    def create_database(self, name: str) -> bool:
-        """Create ``name`` unless it exists; whether it was created."""
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-            if found:
-                return False
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            return True
+def create_database(postgres: LocalPostgres, name: str) -> bool:
+    """Create ``name`` in the cluster unless it exists; whether it was created."""
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if found:
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
 
 
 def wait_for_health(url: str, timeout: float, *, alive: Callable[[], bool] = lambda: True) -> bool:
@@ -309,7 +198,7 @@ class MedusaProcess:
         with self.log.open("a") as log:
             log.write(f"---- medusa {args[0]}\n{output}")
         if done.returncode != 0:
-            raise MedusaSetupError(f"{what} failed; {self.log}:\n{_tail(self.log)}")
+            raise MedusaSetupError(f"{what} failed; {self.log}:\n{tail(self.log)}")
         return output
 
     def migrate(self) -> None:
@@ -356,10 +245,10 @@ class MedusaProcess:
         """Until ``GET /health`` answers 200; MedusaSetupError if it exits or times out."""
         if not wait_for_health(self.config.url, timeout, alive=self.running):
             if not self.running():
-                raise MedusaSetupError(f"medusa start exited; {self.log}:\n{_tail(self.log)}")
+                raise MedusaSetupError(f"medusa start exited; {self.log}:\n{tail(self.log)}")
             raise MedusaSetupError(
                 f"Medusa did not answer {self.config.url}/health within {timeout:.0f} s; "
-                f"{self.log}:\n{_tail(self.log)}"
+                f"{self.log}:\n{tail(self.log)}"
             )
 
     def stop(self, timeout: float = 20.0) -> None:
@@ -426,7 +315,7 @@ class LocalMedusa:
         try:
             with self.timings.step("postgres"):
                 self.postgres.start()
-                self.postgres.create_database(DATABASE)
+                create_database(self.postgres, DATABASE)
             with self.timings.step("migrate"):
                 self.medusa.migrate()
             with self.timings.step("admin user"):
@@ -456,10 +345,11 @@ class LocalMedusa:
         SIGTERM (honcho), and stop everything; a stop asked for during :meth:`up` stops what
         had started.
 
-        0 on a stop asked for, 1 when Medusa exited by itself; MedusaSetupError when it could
-        not start. A supervisor such as honcho kills the whole group 5 s after its SIGTERM, so
-        Medusa gets 2.5 s to stop before SIGKILL (it takes under one when idle), and PostgreSQL
-        is asked for a fast shutdown that it finishes on its own.
+        0 on a stop asked for, 1 when Medusa exited by itself; LocalServerError (MedusaSetupError
+        for Medusa's own steps) when it could not start. A supervisor such as honcho kills the
+        whole group 5 s after its SIGTERM, so Medusa gets 2.5 s to stop before SIGKILL (it takes
+        under one when idle), and PostgreSQL is asked for a fast shutdown that it finishes on its
+        own.
         """
 
         def stop(signum: int, _frame: object) -> None:
