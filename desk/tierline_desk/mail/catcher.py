@@ -25,8 +25,7 @@ from types import FrameType
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from ..db import get_session_factory
-from . import case_threads, inbound
+from . import case_threads
 
 log = logging.getLogger("tierline_desk.mail.catcher")
 
@@ -70,6 +69,10 @@ class MaildirHandler:
 
 
 def _take_in(content: bytes, recipients: list[str]) -> None:
+    # Imported on the first mail for the desk, not at start-up: the catcher starts fast.
+    from ..db import get_session_factory
+    from . import inbound
+
     with get_session_factory()() as session:
         outcome = inbound.process(session, content, source="smtp", envelope=recipients)
     log.info("inbound mail %s: %s", outcome.message_id, outcome.status)
