@@ -24,15 +24,13 @@ def _withdraw_from_queue(session: Session, cb: Callback, actor: str) -> None:
     ticket = handoffs.open_ticket_for(session, cb.conversation_id)
     if ticket is None or ticket.status != "waiting":
         return  # nobody queued, or a person is already chatting with the shopper
-    ticket.status = "resolved"
-    ticket.outcome = f"The shopper chose a call back instead of waiting ({cb.callback_id})."
-    ticket.resolved_at = utcnow()
-    audit.record(
+    handoffs.resolve(
         session,
-        "handoff.withdrawn",
+        ticket,
+        f"The shopper chose a call back instead of waiting ({cb.callback_id}).",
+        action="handoff.withdrawn",
         actor=actor,
-        order_number=ticket.order_number,
-        details={"ticket_number": ticket.ticket_number, "callback_id": cb.callback_id},
+        details={"callback_id": cb.callback_id},
     )
 
 

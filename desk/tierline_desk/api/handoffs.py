@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from ..deps import ActorDep, SessionDep
 from ..errors import ApiError
 from ..mail import notify
-from ..models import HandoffTicket, utcnow
+from ..models import HandoffTicket
 from ..rasa_client import RasaUnavailable
-from ..services import audit, conversation_control
+from ..services import conversation_control
 from ..services import handoffs as svc
 from .schemas import HandoffCreated, HandoffOut, HandoffRequest, ResumeRequest
 
@@ -93,15 +93,13 @@ def resume(
         raise ApiError(
             502, "rasa_unavailable", f"Could not resume the conversation in Rasa: {exc}"
         ) from exc
-    ticket.status = "resolved"
-    ticket.outcome = body.outcome
-    ticket.resolved_at = utcnow()
-    audit.record(
+    svc.resolve(
         session,
-        "handoff.resume",
+        ticket,
+        body.outcome,
+        action="handoff.resume",
         actor=actor,
-        order_number=ticket.order_number,
-        details={"ticket_number": ticket.ticket_number, "outcome": body.outcome},
+        details={"outcome": body.outcome},
     )
     session.commit()
     return svc.full_out(session, ticket)

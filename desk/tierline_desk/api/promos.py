@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from ..deps import SessionDep
 from ..errors import ApiError
 from ..models import PromoCode, utcnow
+from ..responses import from_row
 from ..store import get_store
 from .schemas import PromoOut
 
@@ -25,18 +26,7 @@ def evaluate(promo: PromoCode, subtotal: Decimal | None) -> PromoOut:
         reason = "not_started"
     elif subtotal is not None and promo.min_spend is not None and subtotal < promo.min_spend:
         reason = "min_spend_not_met"
-    return PromoOut(
-        code=promo.code,
-        valid=reason is None,
-        reason=reason,
-        description=promo.description,
-        discount_percent=promo.discount_percent,
-        discount_amount=promo.discount_amount,
-        min_spend=promo.min_spend,
-        expires_at=promo.expires_at,
-        starts_at=promo.starts_at,
-        free_shipping=promo.free_shipping,
-    )
+    return from_row(PromoOut, promo, valid=reason is None, reason=reason)
 
 
 @router.get("/{code}", response_model=PromoOut)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ..agent_auth import SESSION_COOKIE, mark_offline
+from ..cookies import delete_sign_in_cookie, set_sign_in_cookie
 from ..deps import ConsoleSessionDep, CsrfSessionDep, SessionDep
 from ..errors import ApiError
 from ..models import AgentSession
@@ -53,17 +54,10 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
     throttle.succeeded(address, username)
     new = agents.start_session(session, agent)
-    audit.record(session, "agent.login", actor=agent.username, details={"role": agent.role})
+    audit.record_by_agent(session, agent, "agent.login", details={})
     session.commit()
-    settings = get_settings()
-    response.set_cookie(
-        SESSION_COOKIE,
-        new.token,
-        max_age=settings.console_session_minutes * 60,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings.console_cookie_secure,
+    set_sign_in_cookie(
+        response, SESSION_COOKIE, new.token, max_age=get_settings().console_session_minutes * 60
     )
     return _session_out(new.row)
 
@@ -81,11 +75,5 @@ def logout(row: CsrfSessionDep, session: SessionDep) -> Response:
     audit.record(session, "agent.logout", actor=row.agent.username)
     session.commit()
     response = Response(status_code=204)
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().console_cookie_secure,
-    )
+    delete_sign_in_cookie(response, SESSION_COOKIE)
     return response

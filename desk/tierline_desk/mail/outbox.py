@@ -8,29 +8,25 @@ from __future__ import annotations
 import email
 import mailbox
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from pydantic import ConfigDict
+
+from ..api.schemas import OutboxMessage
+
 # Python's Maildir names new files "<seconds>.M<microseconds>P<pid>Q<n>.<host>".
 _KEY_TIME_RE = re.compile(r"^(\d+)\.M(\d+)P")
 
 
-@dataclass(frozen=True)
-class StoredMail:
+class StoredMail(OutboxMessage):
+    """A message as the outbox API shows it, plus the Maildir key it is filed under."""
+
+    model_config = ConfigDict(frozen=True)
+
     key: str
-    message_id: str
-    to: str
-    sender: str
-    subject: str
-    date: datetime | None
-    delivered_at: datetime
-    kind: str | None
-    reference: str | None
-    text: str
-    html: str | None
 
 
 def normalize_message_id(value: str) -> str:

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..cookies import delete_sign_in_cookie, set_sign_in_cookie
 from ..deps import SessionDep
 from ..models import Customer
 from ..services.shop_identity import DEFAULT_TTL_SECONDS, issue_token, verify_token
@@ -246,15 +247,7 @@ def sign_in(request: Request, session: SessionDep, form: FormFields) -> Response
         notice = f"The demo shop can't sign you in: {exc}"
         return _page(request, session, None, notice=notice, status_code=503)
     response = _to_shop(request)
-    response.set_cookie(
-        SHOP_COOKIE,
-        token,
-        max_age=DEFAULT_TTL_SECONDS,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().console_cookie_secure,
-    )
+    set_sign_in_cookie(response, SHOP_COOKIE, token, max_age=DEFAULT_TTL_SECONDS)
     return response
 
 
@@ -263,11 +256,5 @@ def sign_out(request: Request) -> Response:
     _require_demo_shop()
     _reject_cross_site(request)
     response = _to_shop(request)
-    response.delete_cookie(
-        SHOP_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().console_cookie_secure,
-    )
+    delete_sign_in_cookie(response, SHOP_COOKIE)
     return response

@@ -33,7 +33,6 @@ from ..console.schemas import (
     CertificateOut,
     EscalateIn,
     MoneyActionIn,
-    OrderItemSummary,
     OrderSummary,
     QueueOut,
     QueuesOut,
@@ -56,6 +55,7 @@ from ..models import (
     Reship,
     utcnow,
 )
+from ..responses import from_row
 from ..store import ReshipLine, get_store, keys
 from . import audit, authority_budget, handoffs
 from . import cases as case_svc
@@ -116,18 +116,8 @@ def _order_summary(session: Session, number: str | None) -> OrderSummary | None:
     order = get_store().order(session, number) if number else None
     if order is None:
         return None
-    return OrderSummary(
-        order_number=order.order_number,
-        status=order.status,
-        customer_id=order.customer_id,
-        customer_name=order.customer.name,
-        total=order.total,
-        refunded=_refunded(order),
-        currency=order.currency,
-        items=[
-            OrderItemSummary(sku=i.sku, name=i.name, quantity=i.quantity, unit_price=i.unit_price)
-            for i in order.items
-        ],
+    return from_row(
+        OrderSummary, order, customer_name=order.customer.name, refunded=_refunded(order)
     )
 
 
@@ -136,27 +126,12 @@ def card(session: Session, ticket: HandoffTicket) -> TicketCard:
     if ticket.status == "waiting":
         since = ticket.queued_at or ticket.created_at
         waiting = max(0, int((utcnow() - since).total_seconds()))
-    return TicketCard(
-        ticket_number=ticket.ticket_number,
-        tier=ticket.tier,
-        status=ticket.status,
-        reason=ticket.reason,
-        customer=ticket.customer,
-        order_number=ticket.order_number,
-        bot_attempts=ticket.bot_attempts,
-        recent_messages=ticket.recent_messages,
-        created_at=ticket.created_at,
-        queued_at=ticket.queued_at,
+    return from_row(
+        TicketCard,
+        ticket,
         waiting_seconds=waiting,
         queue_position=handoffs.queue_position(session, ticket),
         claimed_by=ticket.claimer.username if ticket.claimer else None,
-        claimed_at=ticket.claimed_at,
-        escalated_by=ticket.escalated_by,
-        escalated_at=ticket.escalated_at,
-        escalation_note=ticket.escalation_note,
-        referred_case_number=ticket.referred_case_number,
-        outcome=ticket.outcome,
-        resolved_at=ticket.resolved_at,
         order=_order_summary(session, ticket.order_number),
     )
 
@@ -228,12 +203,12 @@ def claim(session: Session, agent: Agent, ticket: HandoffTicket) -> HandoffTicke
             status=ticket.status,
             claimed_by=holder,
         )
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "ticket.claim",
-        actor=agent.username,
         order_number=ticket.order_number,
-        details={"ticket_number": ticket.ticket_number, "tier": ticket.tier, "role": agent.role},
+        details={"ticket_number": ticket.ticket_number, "tier": ticket.tier},
     )
     session.flush()
     session.refresh(ticket)
@@ -342,12 +317,12 @@ def _audit_action(
     details: dict[str, Any],
 ) -> None:
     """The audit row of an agent's action, then a flush: every action ends with this."""
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         action,
-        actor=agent.username,
         order_number=ticket.order_number,
-        details={"ticket_number": ticket.ticket_number, "role": agent.role, **details},
+        details={"ticket_number": ticket.ticket_number, **details},
     )
     session.flush()
 
@@ -398,18 +373,7 @@ def refund(
         ticket,
         {"refund_id": row.refund_id, "amount": f"{body.amount:.2f}", "reason": body.reason},
     )
-    return RefundOut(
-        refund_id=row.refund_id,
-        ticket_number=ticket.ticket_number,
-        order_number=order.order_number,
-        amount=row.amount,
-        status=row.status,
-        method=row.method,
-        expected_by=row.expected_by,
-        reason=body.reason,
-        issued_by=agent.username,
-        created_at=row.created_at,
-    )
+    return from_row(RefundOut, row, reason=body.reason, issued_by=agent.username)
 
 
 def certificate(
@@ -448,16 +412,7 @@ def certificate(
         ticket,
         {"code": row.code, "amount": f"{body.amount:.2f}", "reason": body.reason},
     )
-    return CertificateOut(
-        code=row.code,
-        ticket_number=ticket.ticket_number,
-        order_number=order.order_number,
-        customer_id=row.customer_id,
-        amount=row.amount,
-        reason=row.reason,
-        issued_by=agent.username,
-        created_at=row.created_at,
-    )
+    return from_row(CertificateOut, row, issued_by=agent.username)
 
 
 def reship(
@@ -528,16 +483,7 @@ def reship(
         ticket,
         {"reship_id": row.reship_id, "items": items, "reason": body.reason},
     )
-    return ReshipOut(
-        reship_id=row.reship_id,
-        ticket_number=ticket.ticket_number,
-        order_number=order.order_number,
-        items=items,
-        reason=row.reason,
-        status=row.status,
-        issued_by=agent.username,
-        created_at=row.created_at,
-    )
+    return from_row(ReshipOut, row, issued_by=agent.username)
 
 
 def budget(session: Session, agent: Agent, ticket: HandoffTicket) -> BudgetOut:
@@ -610,10 +556,15 @@ def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) 
 
 def resolve(session: Session, agent: Agent, ticket: HandoffTicket, body: ResolveIn) -> None:
     require_worker(agent, ticket)
-    ticket.status = "resolved"
-    ticket.outcome = body.outcome
-    ticket.resolved_at = utcnow()
-    _audit_action(session, agent, "ticket.resolve", ticket, {"outcome": body.outcome})
+    handoffs.resolve(
+        session,
+        ticket,
+        body.outcome,
+        action="ticket.resolve",
+        actor=agent.username,
+        details={"role": agent.role, "outcome": body.outcome},
+    )
+    session.flush()
 
 
 # ---------------------------------------------------------------- idempotency

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import AuditLog, utcnow
+from ..models import Agent, AuditLog, utcnow
 
 
 def record(
@@ -22,3 +22,21 @@ def record(
     )
     session.add(row)
     return row
+
+
+def record_by_agent(
+    session: Session,
+    agent: Agent,
+    action: str,
+    *,
+    order_number: str | None = None,
+    details: dict[str, Any],
+) -> AuditLog:
+    """A console agent's action: the agent is the actor, and its role goes into the details."""
+    return record(
+        session,
+        action,
+        actor=agent.username,
+        order_number=order_number,
+        details={"role": agent.role, **details},
+    )

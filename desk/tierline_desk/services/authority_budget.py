@@ -26,8 +26,10 @@ from ..models import (
     Reship,
     utcnow,
 )
+from ..responses import from_row
 from . import audit
 from .authority import UNLIMITED, Limit, MoneyAction, Room, get_policy
+from .console_access import require_role
 
 ZERO = Decimal("0.00")
 APPROVERS = ("supervisor", "specialist")
@@ -190,13 +192,7 @@ def approve(
     Approvals on a ticket add up to at most the approver's own ``budget``; they apply to
     whoever works that ticket, and to no other ticket of the order.
     """
-    if agent.role not in APPROVERS:
-        raise ApiError(
-            403,
-            "forbidden_role",
-            f"The {agent.role} role cannot approve more authority; ask a supervisor.",
-            role=agent.role,
-        )
+    require_role(agent, APPROVERS, "approve more authority; ask a supervisor")
     if ticket.status not in ("waiting", "claimed"):
         raise ApiError(
             409,
@@ -233,26 +229,17 @@ def approve(
     )
     session.add(row)
     total = already + body.amount
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "authority.approve",
-        actor=agent.username,
         order_number=order.order_number,
         details={
             "ticket_number": ticket.ticket_number,
-            "role": agent.role,
             "amount": f"{body.amount:.2f}",
             "approved_total": f"{total:.2f}",
             "note": body.note,
         },
     )
     session.flush()
-    return ApprovalOut(
-        ticket_number=ticket.ticket_number,
-        order_number=order.order_number,
-        amount=row.amount,
-        note=row.note,
-        approved_by=agent.username,
-        approved_total=total,
-        created_at=row.created_at,
-    )
+    return from_row(ApprovalOut, row, approved_by=agent.username, approved_total=total)

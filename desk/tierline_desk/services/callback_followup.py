@@ -23,6 +23,7 @@ from ..console.schemas import (
 )
 from ..errors import ApiError
 from ..models import Agent, Callback
+from ..responses import from_row
 from ..settings import get_settings
 from . import audit
 from .console_access import require_role
@@ -49,42 +50,14 @@ def due_state(cb: Callback, now: datetime) -> DueState | None:
 
 
 def to_out(cb: Callback, now: datetime) -> ConsoleCallback:
-    return ConsoleCallback(
-        callback_id=cb.callback_id,
-        status=cb.status,
-        final=cb.status in FINAL_STATES,
-        due_state=due_state(cb, now),
-        phone=cb.phone,
-        window_start=cb.window_start,
-        window_end=cb.window_end,
-        reason=cb.reason,
-        conversation_id=cb.conversation_id,
-        customer_id=cb.customer_id,
-        email=cb.email,
-        order_number=cb.order_number,
-        attempts=cb.attempts,
-        handled_by=cb.handled_by,
-        outcome_note=cb.outcome_note,
-        created_at=cb.created_at,
-        updated_at=cb.updated_at,
+    return from_row(
+        ConsoleCallback, cb, final=cb.status in FINAL_STATES, due_state=due_state(cb, now)
     )
 
 
 def booked_out(cb: Callback) -> CallbackOut:
     """The shape the 'callback booked' mail template takes."""
-    return CallbackOut(
-        callback_id=cb.callback_id,
-        status=cb.status,
-        phone=cb.phone,
-        window_start=cb.window_start,
-        window_end=cb.window_end,
-        conversation_id=cb.conversation_id,
-        reason=cb.reason,
-        customer_id=cb.customer_id,
-        email=cb.email,
-        order_number=cb.order_number,
-        created_at=cb.created_at,
-    )
+    return CallbackOut.model_validate(cb, from_attributes=True)
 
 
 def due(session: Session, now: datetime) -> CallbackListOut:
@@ -174,7 +147,6 @@ def record_outcome(
     }
     details: dict[str, object] = {
         "callback_id": cb.callback_id,
-        "role": agent.role,
         "from_status": cb.status,
         "status": body.status,
         "note": body.note,
@@ -218,12 +190,8 @@ def record_outcome(
             status=cb.status,
             handled_by=cb.handled_by,
         )
-    audit.record(
-        session,
-        "callback.outcome",
-        actor=agent.username,
-        order_number=cb.order_number,
-        details=details,
+    audit.record_by_agent(
+        session, agent, "callback.outcome", order_number=cb.order_number, details=details
     )
     session.flush()
     session.refresh(cb)

@@ -37,6 +37,7 @@ from ..mail import case_reply, case_threads, inbound_attachments, sender
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
 from ..models import INTEGER_MAX, Agent, Case, CaseMessage, MailAttachment, utcnow
+from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
 from . import audit
@@ -141,22 +142,11 @@ def customer_email(session: Session, c: Case) -> str | None:
 
 
 def _card(session: Session, c: Case, stats: _Stats) -> CaseCard:
-    return CaseCard(
-        case_number=c.case_number,
-        kind=c.kind,
+    return from_row(
+        CaseCard,
+        c,
         kind_label=case_reply.kind_label(c.kind),
-        team=c.team,
-        status=c.status,
-        response_channel=c.response_channel,
-        conversation_id=c.conversation_id,
-        order_number=c.order_number,
-        customer=c.customer,
         customer_email=customer_email(session, c),
-        description=c.description,
-        postal_code=c.postal_code,
-        created_at=c.created_at,
-        closed_at=c.closed_at,
-        closed_by=c.closed_by,
         message_count=stats.count,
         unsent_count=stats.unsent,
         last_message_at=stats.last_at,
@@ -191,29 +181,18 @@ def list_cases(
 
 
 def message_out(m: CaseMessage, attachments: Sequence[MailAttachment] = ()) -> CaseMessageOut:
-    return CaseMessageOut(
-        id=m.id,
-        direction=m.direction,
-        author=m.author,
-        to_email=m.to_email,
-        subject=m.subject,
-        body=m.body,
-        message_id=m.message_id,
-        sent=m.sent,
-        created_at=m.created_at,
-        from_email=m.from_email,
-        quoted=m.quoted,
-        attachments=[
-            CaseAttachmentOut(
-                id=a.id,
-                filename=a.filename,
-                content_type=a.content_type,
-                size=a.size,
-                url=f"/console/api/cases/{m.case_number}/attachments/{a.id}",
-            )
-            for a in attachments
-        ],
-    )
+    out = CaseMessageOut.model_validate(m, from_attributes=True)
+    out.attachments = [
+        CaseAttachmentOut(
+            id=a.id,
+            filename=a.filename,
+            content_type=a.content_type,
+            size=a.size,
+            url=f"/console/api/cases/{m.case_number}/attachments/{a.id}",
+        )
+        for a in attachments
+    ]
+    return out
 
 
 def messages(session: Session, c: Case) -> list[CaseMessage]:
@@ -303,14 +282,13 @@ def reply(
     c.status = "closed" if close else "answered"
     if close:
         c.closed_at, c.closed_by = now, agent.username
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "case.reply",
-        actor=agent.username,
         order_number=c.order_number,
         details={
             "case_number": c.case_number,
-            "role": agent.role,
             "message_id": row.message_id,
             "to": to,
             "from_status": from_status,
@@ -411,16 +389,11 @@ def close(session: Session, agent: Agent, c: Case, note: str) -> None:
     from_status = c.status
     c.status = "closed"
     c.closed_at, c.closed_by = utcnow(), agent.username
-    audit.record(
+    audit.record_by_agent(
         session,
+        agent,
         "case.close",
-        actor=agent.username,
         order_number=c.order_number,
-        details={
-            "case_number": c.case_number,
-            "role": agent.role,
-            "from_status": from_status,
-            "note": note,
-        },
+        details={"case_number": c.case_number, "from_status": from_status, "note": note},
     )
     session.flush()

@@ -104,16 +104,4 @@ def open_case_for(session: Session, conversation_id: str, kind: str) -> Case | N
 
 
 def to_out(case: Case) -> CaseOut:
-    return CaseOut(
-        case_number=case.case_number,
-        kind=case.kind,
-        team=case.team,
-        status=case.status,
-        response_channel=case.response_channel,
-        conversation_id=case.conversation_id,
-        order_number=case.order_number,
-        customer=case.customer,
-        description=case.description,
-        postal_code=case.postal_code,
-        created_at=case.created_at,
-    )
+    return CaseOut.model_validate(case, from_attributes=True)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..api.schemas import DeliveryReportCreated, DeliveryReportOut, DeliveryReportRequest
 from ..errors import ApiError
 from ..models import Case, DeliveryReport, utcnow
+from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
 from . import audit, cases
@@ -210,15 +211,7 @@ def created_out(reported: Reported) -> DeliveryReportCreated:
 
 
 def to_out(report: DeliveryReport) -> DeliveryReportOut:
-    return DeliveryReportOut(
-        report_id=report.id,
-        postal_code=report.postal_code,
-        order_number=report.order_number,
-        conversation_id=report.conversation_id,
-        description=report.description,
-        route_case_number=report.route_case_number,
-        created_at=report.created_at,
-    )
+    return from_row(DeliveryReportOut, report, report_id=report.id)
 
 
 def list_reports(session: Session, postal_code: str | None) -> list[DeliveryReport]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..api.schemas import CaseOut, HandoffCreated, HandoffOut, HandoffRequest
 from ..errors import ApiError
 from ..models import Case, HandoffTicket, Order, OrderItem, utcnow
+from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
 from . import audit, cases, routing
@@ -84,21 +85,8 @@ def created_out(session: Session, ticket: HandoffTicket) -> HandoffCreated:
 
 def full_out(session: Session, ticket: HandoffTicket) -> HandoffOut:
     pos = queue_position(session, ticket)
-    return HandoffOut(
-        ticket_number=ticket.ticket_number,
-        tier=ticket.tier,
-        status=ticket.status,
-        queue_position=pos,
-        estimated_wait_minutes=estimated_wait(pos),
-        conversation_id=ticket.conversation_id,
-        reason=ticket.reason,
-        customer=ticket.customer,
-        order_number=ticket.order_number,
-        bot_attempts=ticket.bot_attempts,
-        recent_messages=ticket.recent_messages,
-        outcome=ticket.outcome,
-        created_at=ticket.created_at,
-        resolved_at=ticket.resolved_at,
+    return from_row(
+        HandoffOut, ticket, queue_position=pos, estimated_wait_minutes=estimated_wait(pos)
     )
 
 
@@ -111,6 +99,29 @@ def open_ticket_for(session: Session, conversation_id: str) -> HandoffTicket | N
         )
         .order_by(HandoffTicket.id)
         .limit(1)
+    )
+
+
+def resolve(
+    session: Session,
+    ticket: HandoffTicket,
+    outcome: str,
+    *,
+    action: str,
+    actor: str,
+    details: dict[str, Any],
+) -> None:
+    """The ticket is done, with ``outcome`` (what was done for the shopper), audited as ``action``
+    with the ticket's number and ``details``."""
+    ticket.status = "resolved"
+    ticket.outcome = outcome
+    ticket.resolved_at = utcnow()
+    audit.record(
+        session,
+        action,
+        actor=actor,
+        order_number=ticket.order_number,
+        details={"ticket_number": ticket.ticket_number, **details},
     )
 
 

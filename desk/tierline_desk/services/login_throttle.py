@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..settings import Settings
-from .rate_limits import FloodLimiter, KeyedLimiter, Rate, RedisBuckets, RedisLimiter
+from .rate_limits import FloodLimiter, Rate, RedisBuckets, flood_limiter
 
 MAX_KEY_CHARS = 64
 
@@ -51,11 +51,9 @@ class LoginThrottle:
         username = Rate(
             settings.console_login_per_user_burst, settings.console_login_per_user_per_minute
         )
-        if shared is None:
-            return cls(KeyedLimiter(address), KeyedLimiter(username))
         return cls(
-            RedisLimiter("login_per_ip", address, shared),
-            RedisLimiter("login_per_user", username, shared),
+            flood_limiter("login_per_ip", address, shared),
+            flood_limiter("login_per_user", username, shared),
         )
 
     def attempt(self, address: str, username: str) -> Throttled | None:

@@ -9,18 +9,15 @@ from sqlalchemy.orm import Session
 
 from ..api.schemas import (
     AddressIn,
-    AddressOut,
-    CustomerOut,
-    ItemOut,
     LastScan,
     OrderOut,
     OrderSummaryOut,
     Proof,
-    RefundOut,
     TradeInOut,
 )
 from ..errors import ApiError
 from ..models import Order, Refund, utcnow
+from ..responses import from_row
 from ..schemas import is_order_number
 from ..settings import get_settings
 from ..store import get_store, keys
@@ -103,6 +100,19 @@ def return_deadline(order: Order, window_days: int | None = None) -> date | None
     return order.delivered_at.date() + timedelta(days=days)
 
 
+def shipping_address(order: Order) -> dict[str, str | None]:
+    """The order's ``ship_*`` columns under an address's field names (as in AddressOut)."""
+    return {
+        "name": order.ship_name,
+        "line1": order.ship_line1,
+        "line2": order.ship_line2,
+        "city": order.ship_city,
+        "region": order.ship_region,
+        "postal_code": order.ship_postal_code,
+        "country": order.ship_country,
+    }
+
+
 def to_out(order: Order) -> OrderOut:
     last_scan = (
         LastScan(
@@ -122,54 +132,14 @@ def to_out(order: Order) -> OrderOut:
         if order.trade_in_device
         else None
     )
-    return OrderOut(
-        order_number=order.order_number,
-        status=order.status,
-        placed_at=order.placed_at,
-        shipped_at=order.shipped_at,
-        delivered_at=order.delivered_at,
-        estimated_delivery=order.estimated_delivery,
-        carrier=order.carrier,
-        tracking_number=order.tracking_number,
+    # The customer, items and refunds are read from the order's rows of those names.
+    return from_row(
+        OrderOut,
+        order,
         last_scan=last_scan,
-        customer=CustomerOut(
-            id=order.customer.id, name=order.customer.name, email=order.customer.email
-        ),
-        shipping_address=AddressOut(
-            name=order.ship_name,
-            line1=order.ship_line1,
-            line2=order.ship_line2,
-            city=order.ship_city,
-            region=order.ship_region,
-            postal_code=order.ship_postal_code,
-            country=order.ship_country,
-        ),
-        items=[
-            ItemOut(
-                sku=i.sku,
-                name=i.name,
-                quantity=i.quantity,
-                unit_price=i.unit_price,
-                returnable=i.returnable,
-                return_status=i.return_status,
-            )
-            for i in order.items
-        ],
-        total=order.total,
-        currency=order.currency,
+        shipping_address=shipping_address(order),
         return_deadline=return_deadline(order),
         trade_in=trade_in,
-        refunds=[
-            RefundOut(
-                refund_id=r.refund_id,
-                amount=r.amount,
-                status=r.status,
-                method=r.method,
-                created_at=r.created_at,
-                expected_by=r.expected_by,
-            )
-            for r in order.refunds
-        ],
     )
 
 
@@ -231,15 +201,7 @@ def cancel(session: Session, order: Order, reason: str | None, actor: str) -> Or
 def change_address(session: Session, order: Order, address: AddressIn, actor: str) -> Order:
     _require_processing(order, "the shipping address can no longer be changed")
     get_store().change_address(session, order, address, keys.address(order.order_number, address))
-    before = {
-        "name": order.ship_name,
-        "line1": order.ship_line1,
-        "line2": order.ship_line2,
-        "city": order.ship_city,
-        "region": order.ship_region,
-        "postal_code": order.ship_postal_code,
-        "country": order.ship_country,
-    }
+    before = shipping_address(order)
     if address.name:
         order.ship_name = address.name
     order.ship_line1 = address.line1
@@ -248,15 +210,7 @@ def change_address(session: Session, order: Order, address: AddressIn, actor: st
     order.ship_region = address.region
     order.ship_postal_code = address.postal_code
     order.ship_country = address.country.upper()
-    after = {
-        "name": order.ship_name,
-        "line1": order.ship_line1,
-        "line2": order.ship_line2,
-        "city": order.ship_city,
-        "region": order.ship_region,
-        "postal_code": order.ship_postal_code,
-        "country": order.ship_country,
-    }
+    after = shipping_address(order)
     audit.record(
         session,
         "order.address_change",

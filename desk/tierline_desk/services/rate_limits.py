@@ -37,7 +37,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -281,6 +282,17 @@ class RedisBuckets:
             self._paused_until = self._clock() + self.pause_seconds
         self.fell_back(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
+    @contextmanager
+    def recording_health(self) -> Iterator[None]:
+        """Around one call to Redis: a success is :meth:`succeeded`; a RedisError or OSError is
+        :meth:`failed` and goes no further, so the code after the ``with`` block falls back."""
+        try:
+            yield
+        except (RedisError, OSError) as exc:
+            self.failed(exc)
+        else:
+            self.succeeded()
+
     def fell_back(self, reason: str | None = None) -> None:
         """Count a take served in-process; warn now and then (not once per request)."""
         now = self._clock()
@@ -313,26 +325,16 @@ class RedisLimiter:
 
     def take(self, key: str) -> float:
         if self.buckets.available():
-            try:
-                wait = self.buckets.take(self.buckets.key(self.name, key), self.rate)
-            except (RedisError, OSError) as exc:
-                self.buckets.failed(exc)
-            else:
-                self.buckets.succeeded()
-                return wait
+            with self.buckets.recording_health():
+                return self.buckets.take(self.buckets.key(self.name, key), self.rate)
         else:
             self.buckets.fell_back()
         return self.fallback.take(key)
 
     async def take_async(self, key: str) -> float:
         if self.buckets.available():
-            try:
-                wait = await self.buckets.take_async(self.buckets.key(self.name, key), self.rate)
-            except (RedisError, OSError) as exc:
-                self.buckets.failed(exc)
-            else:
-                self.buckets.succeeded()
-                return wait
+            with self.buckets.recording_health():
+                return await self.buckets.take_async(self.buckets.key(self.name, key), self.rate)
         else:
             self.buckets.fell_back()
         return self.fallback.take(key)
@@ -344,6 +346,11 @@ class RedisLimiter:
                 self.buckets.delete(self.buckets.key(self.name, key))
             except (RedisError, OSError) as exc:
                 self.buckets.failed(exc)
+
+
+def flood_limiter(name: str, rate: Rate, shared: RedisBuckets | None) -> FloodLimiter:
+    """Buckets shared by every replica through Redis (``shared``), else this process's own."""
+    return KeyedLimiter(rate) if shared is None else RedisLimiter(name, rate, shared)
 
 
 def retry_after_header(wait_seconds: float) -> str:
@@ -367,12 +374,10 @@ class FloodLimits:
         )
         conversation = Rate(settings.chat_conversation_burst, settings.chat_conversation_per_minute)
         connection = Rate(settings.chat_connection_burst, settings.chat_connection_per_minute)
-        if not settings.redis_url:
-            return cls(KeyedLimiter(sessions), KeyedLimiter(conversation), connection)
-        shared = RedisBuckets(settings.redis_url)
+        shared = RedisBuckets(settings.redis_url) if settings.redis_url else None
         return cls(
-            sessions_per_ip=RedisLimiter("sessions_per_ip", sessions, shared),
-            per_conversation=RedisLimiter("per_conversation", conversation, shared),
+            sessions_per_ip=flood_limiter("sessions_per_ip", sessions, shared),
+            per_conversation=flood_limiter("per_conversation", conversation, shared),
             connection_rate=connection,
             shared=shared,
         )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..api.schemas import ReturnOut
 from ..errors import ApiError
 from ..models import Order, Return, utcnow
+from ..responses import from_row
 from ..store import get_store, keys
 from . import audit
 from .ids import unique_random_id
@@ -28,14 +29,9 @@ DROP_OFF = {
 
 def to_out(ret: Return) -> ReturnOut:
     template = DROP_OFF.get(ret.carrier, DROP_OFF["UPS"])
-    return ReturnOut(
-        rma_number=ret.rma_number,
-        order_number=ret.order_number,
-        sku=ret.sku,
-        item_name=ret.item_name,
-        reason=ret.reason,
-        return_by=ret.return_by,
-        refund_estimate=ret.refund_estimate,
+    return from_row(
+        ReturnOut,
+        ret,
         drop_off_instructions=template.format(rma=ret.rma_number),
         label_url=f"/returns/{ret.rma_number}/label",
     )

@@ -27,7 +27,7 @@ from ..models import TranscriptRequest, utcnow
 from ..settings import Settings
 from ..store import get_store
 from . import audit, chat, ids
-from .rate_limits import FloodLimiter, KeyedLimiter, Rate, RedisBuckets, RedisLimiter
+from .rate_limits import FloodLimiter, Rate, RedisBuckets, flood_limiter
 
 Status = Literal["sent", "pending", "refused", "confirm", "invalid"]
 
@@ -46,11 +46,9 @@ class TranscriptLimits:
         address = Rate(
             settings.transcript_per_address_burst, settings.transcript_per_address_per_hour / 60.0
         )
-        if shared is None:
-            return cls(KeyedLimiter(conversation), KeyedLimiter(address))
         return cls(
-            RedisLimiter("transcripts_per_conversation", conversation, shared),
-            RedisLimiter("transcripts_per_address", address, shared),
+            flood_limiter("transcripts_per_conversation", conversation, shared),
+            flood_limiter("transcripts_per_address", address, shared),
         )
 
 

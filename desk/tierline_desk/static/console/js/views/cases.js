@@ -26,6 +26,25 @@ function customerText(customer) {
 
 // ------------------------------------------------------------------ list
 
+/** On submit: clear the form's notices; `control`'s text is required (`missing` says so in
+ * `errorBox`), then `send(text)` runs. */
+function onTextSubmit(form, control, resultBox, errorBox, missing, send) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearNotice(resultBox);
+    clearNotice(errorBox);
+    const text = control.value.trim();
+    control.removeAttribute("aria-invalid");
+    if (!text) {
+      control.setAttribute("aria-invalid", "true");
+      showNotice(errorBox, "bad", missing);
+      control.focus();
+      return;
+    }
+    await send(text);
+  });
+}
+
 function mountList(root, ctx) {
   const select = h("select", { id: "cases-status", testid: "cases-status" },
     STATUSES.map(([value, label]) => h("option", { value }, label)));
@@ -255,18 +274,7 @@ function mountDetail(root, ctx, number) {
     }
   }
 
-  replyForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearNotice(replyResult);
-    clearNotice(replyError);
-    const body = replyBody.value.trim();
-    replyBody.removeAttribute("aria-invalid");
-    if (!body) {
-      replyBody.setAttribute("aria-invalid", "true");
-      showNotice(replyError, "bad", "Write the email first.");
-      replyBody.focus();
-      return;
-    }
+  onTextSubmit(replyForm, replyBody, replyResult, replyError, "Write the email first.", async (body) => {
     replyFieldset.disabled = true;
     try {
       const out = obj(await api.post(`${API}/cases/${seg(number)}/reply`, { body, close: replyClose.checked }));
@@ -287,18 +295,7 @@ function mountDetail(root, ctx, number) {
     }
   });
 
-  closeForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearNotice(closeResult);
-    clearNotice(closeError);
-    const note = closeNote.value.trim();
-    closeNote.removeAttribute("aria-invalid");
-    if (!note) {
-      closeNote.setAttribute("aria-invalid", "true");
-      showNotice(closeError, "bad", "Write a note on why the case is closed.");
-      closeNote.focus();
-      return;
-    }
+  onTextSubmit(closeForm, closeNote, closeResult, closeError, "Write a note on why the case is closed.", async (note) => {
     closeFieldset.disabled = true;
     try {
       await api.post(`${API}/cases/${seg(number)}/close`, { note });

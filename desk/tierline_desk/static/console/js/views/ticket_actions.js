@@ -114,27 +114,35 @@ export function createActions(deps) {
     for (const c of controls) c.removeAttribute("aria-invalid");
   }
 
+  /** On submit: `control`'s text is required (`missing` says so); then `send(text)` runs under
+   * the busy `label`, and what goes wrong shows in the form's error box. */
+  function onTextSubmit(f, control, missing, label, send) {
+    f.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      valid(control);
+      const text = control.value.trim();
+      if (!text) return invalid(f, control, missing);
+      return run(f, label, async () => {
+        try {
+          await send(text);
+        } catch (err) {
+          showNotice(f.error, "bad", describeError(err));
+        }
+      });
+    });
+  }
+
   // ---------------------------------------------------------------- escalate / refer (built first: money forms prefill them)
 
   const escalate = actionForm("escalate", "Escalate to supervisor");
   const escalateNote = textarea("escalate-note", { placeholder: "What the supervisor needs to know", rows: "3" });
   escalate.body.append(labelled("Note for the supervisor", escalateNote));
-  escalate.form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const note = escalateNote.value.trim();
-    valid(escalateNote);
-    if (!note) return invalid(escalate, escalateNote, "Write a note for the supervisor.");
-    return run(escalate, "Escalating", async () => {
-      try {
-        const out = await api.post(`${base}/escalate`, { note });
-        escalateNote.value = "";
-        showNotice(escalate.result, "ok", "Escalated: the ticket is waiting in the supervisors' queue (tier 2).");
-        ctx.announce(`Ticket ${number} escalated to supervisors.`);
-        deps.onChanged(obj(out).ticket_number ? out : null);
-      } catch (err) {
-        showNotice(escalate.error, "bad", describeError(err));
-      }
-    });
+  onTextSubmit(escalate, escalateNote, "Write a note for the supervisor.", "Escalating", async (note) => {
+    const out = await api.post(`${base}/escalate`, { note });
+    escalateNote.value = "";
+    showNotice(escalate.result, "ok", "Escalated: the ticket is waiting in the supervisors' queue (tier 2).");
+    ctx.announce(`Ticket ${number} escalated to supervisors.`);
+    deps.onChanged(obj(out).ticket_number ? out : null);
   });
 
   const refer = actionForm("refer", "Refer to Executive Customer Relations");
@@ -142,26 +150,16 @@ export function createActions(deps) {
     REFER_KINDS.map(([value, text]) => h("option", { value }, text)));
   const referNote = textarea("refer-note", { placeholder: "Why the specialists should take this", rows: "3" });
   refer.body.append(labelled("Kind", referKind), labelled("Note", referNote));
-  refer.form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const note = referNote.value.trim();
-    valid(referNote);
-    if (!note) return invalid(refer, referNote, "Write a note for the specialist team.");
-    return run(refer, "Referring", async () => {
-      try {
-        const out = obj(await api.post(`${base}/refer`, { note, kind: referKind.value }));
-        const caseNumber = str(obj(out.case).case_number) || str(obj(out.ticket).referred_case_number);
-        referNote.value = "";
-        const caseEl = ctx.can("cases") && caseNumber
-          ? h("a", { href: `#/cases/${encodeURIComponent(caseNumber)}`, testid: "refer-case", class: "mono" }, caseNumber)
-          : h("span", { testid: "refer-case", class: "mono" }, caseNumber || "(no number)");
-        showNotice(refer.result, "ok", "Referred: case ", caseEl, " opened for Executive Customer Relations; they answer by email.");
-        ctx.announce(`Ticket ${number} referred, case ${caseNumber}.`);
-        deps.onChanged(out.ticket && obj(out.ticket).ticket_number ? out.ticket : null);
-      } catch (err) {
-        showNotice(refer.error, "bad", describeError(err));
-      }
-    });
+  onTextSubmit(refer, referNote, "Write a note for the specialist team.", "Referring", async (note) => {
+    const out = obj(await api.post(`${base}/refer`, { note, kind: referKind.value }));
+    const caseNumber = str(obj(out.case).case_number) || str(obj(out.ticket).referred_case_number);
+    referNote.value = "";
+    const caseEl = ctx.can("cases") && caseNumber
+      ? h("a", { href: `#/cases/${encodeURIComponent(caseNumber)}`, testid: "refer-case", class: "mono" }, caseNumber)
+      : h("span", { testid: "refer-case", class: "mono" }, caseNumber || "(no number)");
+    showNotice(refer.result, "ok", "Referred: case ", caseEl, " opened for Executive Customer Relations; they answer by email.");
+    ctx.announce(`Ticket ${number} referred, case ${caseNumber}.`);
+    deps.onChanged(out.ticket && obj(out.ticket).ticket_number ? out.ticket : null);
   });
 
   /** Who takes it on above the agent's limit: supervisors (tier 1 tickets of non-supervisors)
@@ -373,22 +371,12 @@ export function createActions(deps) {
     const f = actionForm(name, title);
     const outcome = textarea(`${name}-outcome`, { placeholder: "What was done for the shopper" });
     f.body.append(labelled(labelText, outcome));
-    f.form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      valid(outcome);
-      const text = outcome.value.trim();
-      if (!text) return invalid(f, outcome, "Describe the outcome.");
-      return run(f, "Sending", async () => {
-        try {
-          const out = obj(await api.post(`${base}/${path}`, { outcome: text }));
-          outcome.value = "";
-          showNotice(f.result, "ok", done);
-          ctx.announce(done);
-          deps.onChanged(out.ticket_number ? out : null);
-        } catch (err) {
-          showNotice(f.error, "bad", describeError(err));
-        }
-      });
+    onTextSubmit(f, outcome, "Describe the outcome.", "Sending", async (text) => {
+      const out = obj(await api.post(`${base}/${path}`, { outcome: text }));
+      outcome.value = "";
+      showNotice(f.result, "ok", done);
+      ctx.announce(done);
+      deps.onChanged(out.ticket_number ? out : null);
     });
     return f;
   }
