@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import desk_client
 from actions.callback_windows import WindowError, business_now, offer_windows, parse_window
-from actions.conversation import bot_log, signed_in_customer
+from actions.conversation import ask_with_buttons, bot_log, signed_in_customer
 from actions.settings import get_settings
 
 VALIDATE_CALLBACK_FORM = "validate_callback_form"
@@ -81,9 +81,9 @@ class ActionAskCallbackWindow(Action):
     ) -> list[EventType]:
         now = _now()
         labels = [window.label(now) for window in offer_windows(now)]
-        buttons = [{"title": label, "payload": label} for label in labels]
-        dispatcher.utter_message(response="utter_ask_callback_window", buttons=buttons)
-        return []
+        return ask_with_buttons(
+            dispatcher, "utter_ask_callback_window", [(label, label) for label in labels]
+        )
 
 
 class ActionScheduleCallback(Action):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 BOT_LOG_SLOT = "bot_log"
@@ -84,3 +85,12 @@ def understood_slot(
         dispatcher.utter_message(response=not_understood)
         return {slot: None}
     return {slot: value}
+
+
+def ask_with_buttons(
+    dispatcher: CollectingDispatcher, response: str, choices: Iterable[tuple[str, str]]
+) -> list[EventType]:
+    """Asks with ``response`` and a button for each (title, payload) choice; no events."""
+    buttons = [{"title": title, "payload": payload} for title, payload in choices]
+    dispatcher.utter_message(response=response, buttons=buttons)
+    return []

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import desk_client
-
-logger = logging.getLogger(__name__)
 
 
 async def report_delivery_problem(
@@ -21,12 +17,11 @@ async def report_delivery_problem(
     When the reports from the order's area add up to a route case, the shopper hears that the
     team is looking into deliveries there.
     """
-    try:
-        report = await desk_client.create_delivery_report(
-            tracker.sender_id, order_number, description
-        )
-    except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
-        logger.warning("could not report a delivery problem: %s", error)
+    report = await desk_client.answer_or_none(
+        desk_client.create_delivery_report(tracker.sender_id, order_number, description),
+        "report a delivery problem",
+    )
+    if report is None:
         return None
     route_case = report.get("route_case_number")
     if report.get("route_case_opened") or route_case:

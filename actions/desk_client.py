@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from actions.settings import get_settings
 
+logger = logging.getLogger(__name__)
+
 JSON = dict[str, Any]
+T = TypeVar("T")
 
 
 class DeskUnavailable(RuntimeError):
@@ -155,3 +160,15 @@ async def create_transcript_request(conversation_id: str, email: str) -> JSON:
 
 async def return_policy() -> JSON:
     return await _request("GET", "/api/v1/policies/returns")
+
+
+async def answer_or_none(call: Awaitable[T], what: str) -> T | None:
+    """The desk's answer, or None (logged as "could not <what>") when it is down or refuses.
+
+    For the calls a conversation goes on without; the caller decides what the shopper hears.
+    """
+    try:
+        return await call
+    except (DeskUnavailable, DeskError) as error:
+        logger.warning("could not %s: %s", what, error)
+        return None

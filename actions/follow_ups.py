@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,8 +13,6 @@ from actions import desk_client
 from actions.conversation import bot_log, log_attempt
 from actions.emails import prefill_email_slot, validated_email_slot
 from actions.handoff import PENDING_SLOT, HandoffRequest, customer_card, verified_order
-
-logger = logging.getLogger(__name__)
 
 VALIDATE_FOLLOW_UP_FORM = "validate_follow_up_form"
 ACTION_REQUEST_EMAIL_FOLLOW_UP = "action_request_email_follow_up"
@@ -69,10 +66,10 @@ class ActionRequestEmailFollowUp(Action):
             "customer": {**customer_card(tracker), "email": email},
             "description": _description(tracker),
         }
-        try:
-            case = await desk_client.create_case(payload)
-        except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
-            logger.warning("could not open an email follow-up: %s", error)
+        case = await desk_client.answer_or_none(
+            desk_client.create_case(payload), "open an email follow-up"
+        )
+        if case is None:
             dispatcher.utter_message(response="utter_handoff_failed")
             return done
         number = case["case_number"]

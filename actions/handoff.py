@@ -154,10 +154,10 @@ async def hand_off(
         "recent_messages": recent_messages(tracker),
     }
     events = _offer_closed()
-    try:
-        answer = await desk_client.create_handoff(payload)
-    except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
-        logger.warning("handoff failed for a conversation: %s", error)
+    answer = await desk_client.answer_or_none(
+        desk_client.create_handoff(payload), "hand off a conversation"
+    )
+    if answer is None:
         dispatcher.utter_message(response="utter_handoff_failed")
         return events
     # A desk without routing rules only ever queues, and says no outcome.
@@ -312,12 +312,10 @@ async def _record_complaint(tracker: Tracker) -> str | None:
         "customer": customer_card(tracker),
         "description": tracker.latest_message.get("text") or "",
     }
-    try:
-        case = await desk_client.create_case(payload)
-    except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
-        logger.warning("could not record a complaint case: %s", error)
-        return None
-    return str(case["case_number"])
+    case = await desk_client.answer_or_none(
+        desk_client.create_case(payload), "record a complaint case"
+    )
+    return None if case is None else str(case["case_number"])
 
 
 async def report_queue_place(

@@ -8,7 +8,6 @@ there is something returnable. ``ActionHandleOrderTask`` then does the work.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
@@ -20,13 +19,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import desk_client
 from actions.addresses import one_line, parse_address
-from actions.conversation import bot_log, signed_in_customer, understood_slot
+from actions.conversation import ask_with_buttons, bot_log, signed_in_customer, understood_slot
 from actions.emails import find_email
 from actions.formatting import money, short_day
 from actions.items import item_named_in, match_item, parse_quantity
 from actions.order_numbers import OrderNumberError, order_numbers_in, parse_order_number
-
-logger = logging.getLogger(__name__)
 
 ACTION_START_ORDER_TASK = "action_start_order_task"
 VALIDATE_ORDER_FORM = "validate_order_form"
@@ -464,12 +461,11 @@ def order_button_title(order: dict[str, Any]) -> str:
 async def _recent_orders(customer_id: str | None) -> list[dict[str, Any]]:
     if not customer_id:
         return []
-    try:
-        return await desk_client.recent_orders(customer_id, RECENT_ORDERS_OFFERED)
-    except (desk_client.DeskUnavailable, desk_client.DeskError) as error:
-        # Asking for the number still works: the list is only a shortcut.
-        logger.warning("recent orders unavailable: %s", error)
-        return []
+    # Asking for the number still works when the desk fails: the list is only a shortcut.
+    recent = await desk_client.answer_or_none(
+        desk_client.recent_orders(customer_id, RECENT_ORDERS_OFFERED), "read the recent orders"
+    )
+    return recent or []
 
 
 class ActionAskOrderId(Action):
@@ -488,16 +484,12 @@ class ActionAskOrderId(Action):
     ) -> list[EventType]:
         choices = tracker.get_slot(ORDER_CHOICES_SLOT)
         if isinstance(choices, list) and len(choices) > 1:
-            buttons = [{"title": str(n), "payload": str(n)} for n in choices]
-            dispatcher.utter_message(response="utter_ask_which_order", buttons=buttons)
-            return []
+            numbers = [(str(n), str(n)) for n in choices]
+            return ask_with_buttons(dispatcher, "utter_ask_which_order", numbers)
         orders = await _recent_orders(signed_in_customer(tracker))
         if orders:
-            buttons = [
-                {"title": order_button_title(o), "payload": str(o["order_number"])} for o in orders
-            ]
-            dispatcher.utter_message(response="utter_ask_order_id_recent", buttons=buttons)
-            return []
+            recent = [(order_button_title(o), str(o["order_number"])) for o in orders]
+            return ask_with_buttons(dispatcher, "utter_ask_order_id_recent", recent)
         dispatcher.utter_message(response="utter_ask_order_id")
         return []
 
@@ -523,9 +515,7 @@ class ActionAskCancelConfirmed(Action):
 def _ask_for_item(
     dispatcher: CollectingDispatcher, response: str, items: list[dict[str, Any]]
 ) -> list[EventType]:
-    buttons = [{"title": item["name"], "payload": item["name"]} for item in items]
-    dispatcher.utter_message(response=response, buttons=buttons)
-    return []
+    return ask_with_buttons(dispatcher, response, [(item["name"], item["name"]) for item in items])
 
 
 class ActionAskReturnItem(Action):

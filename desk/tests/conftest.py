@@ -24,8 +24,20 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     monkeypatch.setenv("RASA_TOKEN", RASA_TOKEN)
     for var in ("RETURN_WINDOW_DAYS", "AVG_HANDLE_MINUTES"):
         monkeypatch.delenv(var, raising=False)
-    for var in ("AUTHORITY_FILE", "CONSOLE_COOKIE_SECURE", "CONSOLE_SESSION_MINUTES"):
+    # Assignment and SLA settings at their defaults too (docs/routing.md, docs/sla.md).
+    for var in (
+        "AUTHORITY_FILE",
+        "CONSOLE_COOKIE_SECURE",
+        "CONSOLE_SESSION_MINUTES",
+        "AUTO_ASSIGN_TIERS",
+        "AGENT_CAPACITY",
+        "REASSIGN_SILENT_MINUTES",
+        "REASSIGN_OFFLINE",
+        "SLA_FILE",
+    ):
         monkeypatch.delenv(var, raising=False)
+    # No background sweeps: the tests of services/assignment.py and sla.py sweep when they mean to.
+    monkeypatch.setenv("DESK_SWEEP_SECONDS", "0")
     # The builtin store (the demo tables) unless a test chooses another (tests/store).
     for var in (
         "STORE",

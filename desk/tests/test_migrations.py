@@ -35,6 +35,9 @@ EXPECTED_TABLES = {
     "delivery_reports",
     # 0005: supervisors' approvals of more authority on one ticket
     "authority_grants",
+    # 0008: per-tier auto-assignment, SLA breaches
+    "tier_settings",
+    "sla_breaches",
     # 0011: email cases both ways
     "inbound_mails",
     "mail_attachments",

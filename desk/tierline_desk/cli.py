@@ -1,5 +1,5 @@
 """Command line: ``python -m tierline_desk.cli {migrate,seed-demo,seed-agents,import-orders FILE,
-create-user,mail-catcher,send-transcripts,medusa-up,seed-medusa}``."""
+create-user,capacity,auto-assign,mail-catcher,send-transcripts,medusa-up,seed-medusa}``."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import select
 from tierline_common import log_masking
 
 from .db import get_session_factory
 from .importer import ImportFailed, import_file, seed_demo
 from .migrate import upgrade_head
-from .models import AGENT_ROLES
+from .models import AGENT_ROLES, Agent, utcnow
+from .services import assignment
 from .services.agents import AgentError, create_agent, seed_demo_agents
 from .settings import SettingsError, get_settings
 
@@ -137,6 +139,35 @@ def _cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_capacity(args: argparse.Namespace) -> int:
+    capacity = None if args.capacity == "default" else int(args.capacity)
+    if capacity is not None and not 1 <= capacity <= 50:
+        print("error: capacity is a whole number from 1 to 50, or 'default'", file=sys.stderr)
+        return 5
+    with get_session_factory()() as session:
+        agent = session.scalar(select(Agent).where(Agent.username == args.username.lower()))
+        if agent is None:
+            print(f"error: no agent {args.username!r}", file=sys.stderr)
+            return 5
+        assignment.set_capacity(session, agent, capacity, "cli")
+        session.commit()
+        print(
+            f"{agent.username}: capacity {assignment.capacity_of(agent)}"
+            + (" (AGENT_CAPACITY)" if capacity is None else "")
+        )
+    return 0
+
+
+def _cmd_auto_assign(args: argparse.Namespace) -> int:
+    with get_session_factory()() as session:
+        if args.state is not None:
+            assignment.set_auto_assign(session, args.tier, args.state == "on", "cli", utcnow())
+            session.commit()
+        state = "on" if assignment.auto_assign(session, args.tier) else "off"
+    print(f"tier {args.tier}: automatic assignment {state}")
+    return 0
+
+
 def _cmd_import_orders(args: argparse.Namespace) -> int:
     with get_session_factory()() as session:
         result = import_file(session, Path(args.file))
@@ -252,6 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from the first line of standard input (else: prompt)",
     )
     user.set_defaults(func=_cmd_create_user)
+    cap = sub.add_parser(
+        "capacity", help="set how many tickets the desk assigns an agent at once (audited)"
+    )
+    cap.add_argument("username")
+    cap.add_argument("capacity", help="1-50, or 'default' for AGENT_CAPACITY")
+    cap.set_defaults(func=_cmd_capacity)
+    auto = sub.add_parser(
+        "auto-assign", help="show or switch a tier's automatic assignment (audited)"
+    )
+    auto.add_argument("tier", type=int, choices=(1, 2))
+    auto.add_argument("state", nargs="?", choices=("on", "off"), help="omit to show it")
+    auto.set_defaults(func=_cmd_auto_assign)
     imp = sub.add_parser(
         "import-orders", help="import customers, orders and promo codes from a JSON file"
     )

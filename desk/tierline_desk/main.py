@@ -18,12 +18,13 @@ from .console.router import router as console_router
 from .cors import WidgetCORS
 from .errors import install_error_handlers
 from .public.router import router as public_router
-from .services import bot_relay
+from .services import bot_relay, sweeps
 from .services.authority import get_policy
 from .services.chat_hub import RedisBridge, get_hub
 from .services.login_throttle import LoginThrottle
 from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
+from .services.sla import get_targets
 from .services.transcript_requests import TranscriptLimits
 from .settings import get_settings
 from .store import get_store
@@ -42,6 +43,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     owed_task = asyncio.create_task(bot_relay.keep_looking_for_owed_answers())
     poll_task: asyncio.Task[None] | None = None
     settings = get_settings()
+    sweep_task: asyncio.Task[None] | None = None
+    if settings.desk_sweep_seconds > 0:  # assignment and SLA breaches (services/sweeps.py)
+        sweep_task = asyncio.create_task(sweeps.sweep_forever(settings.desk_sweep_seconds))
     if settings.store == "medusa" and settings.store_poll_seconds > 0:
         # The safety net under Medusa's order events (store/medusa/poller.py).
         from .store.medusa.poller import poll_forever
@@ -63,7 +67,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     owed_task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await owed_task
-    for task in (poll_task, imap_task):
+    for task in (poll_task, sweep_task, imap_task):
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -93,6 +97,7 @@ def create_app() -> FastAPI:
     # Same for the agents' authority limits (AUTHORITY_FILE).
     get_policy()
     get_business_hours()  # and for the routing rules' BUSINESS_HOURS / BUSINESS_TIMEZONE
+    get_targets()  # and for the SLA targets (SLA_FILE)
     get_store()  # and for STORE (an adapter this desk lacks, or Medusa without credentials)
 
     app = FastAPI(

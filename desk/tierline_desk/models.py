@@ -267,6 +267,8 @@ class HandoffTicket(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalation_note: Mapped[str | None] = mapped_column(Text)
     referred_case_number: Mapped[str | None] = mapped_column(String(32))
+    # When a person first wrote to the shopper on this ticket (services/sla.py).
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     claimer: Mapped[Agent | None] = relationship(foreign_keys=[claimed_by])
 
@@ -329,6 +331,10 @@ class Agent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Updated by the console while the agent has it open: "agents online" for routing.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Tickets the desk assigns this agent at once (None: AGENT_CAPACITY); services/assignment.py.
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    # The round robin's pointer: among agents with room, the one assigned longest ago is next.
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AgentSession(Base):
@@ -511,6 +517,38 @@ class DeliveryReport(Base):
     description: Mapped[str] = mapped_column(Text)
     route_case_number: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# ---- assignment and SLAs (services/assignment.py, services/sla.py) -------------------------
+
+
+class TierSetting(Base):
+    """Per tier: whether the desk assigns new tickets itself (no row: AUTO_ASSIGN_TIERS)."""
+
+    __tablename__ = "tier_settings"
+
+    tier: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    auto_assign: Mapped[bool] = mapped_column(Boolean)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SlaBreach(Base):
+    """A ticket missed an SLA target: noticed once (the unique pair), shown to supervisors."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (
+        UniqueConstraint("ticket_number", "target", name="uq_sla_breaches_ticket_number_target"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_number: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(16))  # first_reply | resolution
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    noticed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class InboundMail(Base):

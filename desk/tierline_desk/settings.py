@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DESK_DIR = Path(__file__).resolve().parent.parent
@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     medusa_cookie_secret: SecretStr | None = Field(
         default=None, validation_alias="MEDUSA_COOKIE_SECRET"
     )
+
+    @field_validator("auto_assign_tiers")
+    @classmethod
+    def _tiers(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip() not in ("", "1", "2"):
+                raise ValueError(f"{part.strip()!r} is not a tier: list 1 and/or 2, e.g. '1,2'")
+        return value
+
+    def auto_assign_by_default(self, tier: int) -> bool:
+        """Whether AUTO_ASSIGN_TIERS lists ``tier``."""
+        return str(tier) in {part.strip() for part in self.auto_assign_tiers.split(",")}
 
     @model_validator(mode="after")
     def _store_credentials(self) -> Self:
@@ -213,6 +225,24 @@ class Settings(BaseSettings):
         default=3, ge=2, validation_alias="ROUTE_REPORTS_THRESHOLD"
     )
     route_window_days: int = Field(default=30, ge=1, validation_alias="ROUTE_WINDOW_DAYS")
+
+    # ---- assignment and SLAs (services/assignment.py, services/sla.py; docs/routing.md, sla.md)
+    # Tiers whose new tickets the desk assigns itself, e.g. "1,2" or "" (each tier can be
+    # switched in the console or with `cli auto-assign`; that choice wins over this default).
+    auto_assign_tiers: str = Field(default="1,2", validation_alias="AUTO_ASSIGN_TIERS")
+    # Tickets an agent is assigned at once, unless the agent's own capacity says otherwise.
+    agent_capacity: int = Field(default=3, ge=1, le=50, validation_alias="AGENT_CAPACITY")
+    # A ticket whose agent has not answered the shopper for this long goes to someone else
+    # (or back to the queue); 0 turns it off.
+    reassign_silent_minutes: int = Field(
+        default=5, ge=0, validation_alias="REASSIGN_SILENT_MINUTES"
+    )
+    # A ticket whose agent went offline (AGENT_ONLINE_SECONDS) goes to someone else.
+    reassign_offline: bool = Field(default=True, validation_alias="REASSIGN_OFFLINE")
+    # Every this many seconds each desk assigns waiting tickets, reassigns those of offline or
+    # silent agents and notices SLA breaches; 0 turns the sweeps off.
+    desk_sweep_seconds: float = Field(default=5.0, ge=0, validation_alias="DESK_SWEEP_SECONDS")
+    sla_file: Path = Field(default=DESK_DIR / "sla.toml", validation_alias="SLA_FILE")
 
     # ---- console follow-up
     callback_due_ahead_minutes: int = Field(

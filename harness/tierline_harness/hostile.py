@@ -1082,6 +1082,65 @@ def console_cases() -> list[HttpCase]:
             auth="console",
             expect_status=frozenset({404, 422}),
         ),
+        # Assignment and SLAs (docs/routing.md, docs/sla.md): the names, numbers and switches.
+        *(
+            HttpCase(
+                f"console-assign-agent-{kind}",
+                "POST",
+                "/console/api/tickets/T-1/assign",
+                body,
+                auth="console",
+                expect_status=frozenset({403, 404, 422}) | TOO_BIG,
+            )
+            for kind, body in (
+                ("sql", _j({"agent": "alex' OR '1'='1"})),
+                ("control-chars", _j({"agent": CONTROL})),
+                ("emoji", _j({"agent": "😀"})),
+                ("lone-surrogate", b'{"agent": "\\ud800"}'),
+                ("1-mb", _j({"agent": "a" * KB * KB})),
+                ("not-a-string", _j({"agent": ["alex"]})),
+            )
+        ),
+        HttpCase(
+            "console-capacity-username-sql",
+            "POST",
+            "/console/api/assignment/agents/" + quote("' OR 1=1 --") + "/capacity",
+            _j({"capacity": 3}),
+            auth="console",
+            expect_status=frozenset({403, 404}),
+        ),
+        HttpCase(
+            "console-capacity-not-a-number",
+            "POST",
+            "/console/api/assignment/agents/alex/capacity",
+            _j({"capacity": "3; DROP TABLE agents"}),
+            auth="console",
+            expect_status=frozenset({403, 422}),
+        ),
+        HttpCase(
+            "console-auto-assign-tier-sql",
+            "POST",
+            "/console/api/assignment/tiers/" + quote("1' OR 1"),
+            _j({"auto_assign": True}),
+            auth="console",
+            expect_status=frozenset({403, 404, 422}),
+        ),
+        HttpCase(
+            "console-sla-breach-id-sql",
+            "POST",
+            "/console/api/sla/breaches/" + quote("1 OR 1=1") + "/acknowledge",
+            b"{}",
+            auth="console",
+            expect_status=frozenset({403, 404, 422}),
+        ),
+        HttpCase(
+            "console-sla-analytics-days-huge",
+            "GET",
+            "/console/api/analytics/sla?days=99999999999",
+            None,
+            auth="console",
+            expect_status=frozenset({403, 422}),
+        ),
         HttpCase(
             "console-outbox-traversal",
             "GET",

@@ -27,7 +27,6 @@ import hashlib
 import hmac
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -173,12 +172,14 @@ class FaultReport:
 
 
 class Agent:
-    """An associate with the console open: heartbeat every 20 s, and works the tier-1 queue.
+    """An associate with the console open: heartbeat every 20 s, and works the tickets the desk
+    assigns them (services/assignment.py: round robin among the agents online, up to each one's
+    capacity; nobody claims).
 
-    For each waiting ticket: claim it, write to the shopper, give them a moment, hand the chat
-    back to the bot. The console calls go through the public door, so they land on either desk
-    while the shopper's websocket may be on the other: Redis pub/sub must carry them across.
-    Several agents work the same queue (a shift); a claim another agent won is skipped.
+    For each ticket assigned: write to the shopper, give them a moment, hand the chat back to
+    the bot. The console calls go through the public door, so they land on either desk while the
+    shopper's websocket may be on the other: Redis pub/sub must carry them across. Several agents
+    work the tier (a shift); the desks share the tickets out among them.
     """
 
     def __init__(self, base: str, username: str, password: str) -> None:
@@ -188,9 +189,10 @@ class Agent:
         self.http = requests.Session()
         self.csrf = ""
         self.stop = threading.Event()
-        self.claimed = 0
+        self.assigned = 0
         self.handed_back = 0
         self.failures: list[str] = []
+        self.served: set[str] = set()
 
     def login(self) -> None:
         resp = self.http.post(
@@ -224,22 +226,16 @@ class Agent:
                 resp = self.http.get(f"{self.base}/console/api/queues", timeout=30)
                 if resp.status_code != 200:
                     continue
-                waiting = [
-                    t["ticket_number"]
-                    for q in resp.json()["queues"]
-                    if q["tier"] == 1
-                    for t in q["waiting"]
-                ]
-                random.shuffle(waiting)  # the shift does not all reach for the same ticket
-                for number in waiting[:3]:
-                    self._serve(number)
+                mine = [t["ticket_number"] for t in resp.json()["my_tickets"]]
+                for number in mine:
+                    if number not in self.served:
+                        self.served.add(number)
+                        self._serve(number)
             except (requests.RequestException, ValueError, KeyError) as exc:
                 self.failures.append(f"{type(exc).__name__}: {exc}"[:200])
 
     def _serve(self, number: str) -> None:
-        if self._post(f"/tickets/{number}/claim").status_code != 200:
-            return  # taken meanwhile, or gone
-        self.claimed += 1
+        self.assigned += 1
         said = self._post(
             f"/tickets/{number}/messages",
             {"text": "Hi, I'm from customer service. I've looked at your order."},
@@ -606,7 +602,7 @@ def main() -> int:
             for agent in shift:
                 agent.stop.set()
             print(
-                f"associates ({len(shift)}): claimed {sum(a.claimed for a in shift)}, handed "
+                f"associates ({len(shift)}): assigned {sum(a.assigned for a in shift)}, handed "
                 f"back {sum(a.handed_back for a in shift)}, {len(failures)} failed calls "
                 f"{failures[:3]}",
                 flush=True,

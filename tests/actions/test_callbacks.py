@@ -18,7 +18,7 @@ from actions.callbacks import (
 from actions.settings import get_settings
 from tests.utils.desk import DESK_TOKEN, desk_error, sent_json
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
-from tests.utils.trackers import make_tracker, responses, slot_events
+from tests.utils.trackers import assert_first_message, make_tracker, responses, slot_events
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=NY)  # a Monday morning
@@ -101,8 +101,7 @@ async def test_ask_window_offers_buttons(
     dispatcher: CollectingDispatcher, fixed_now: datetime
 ) -> None:
     await ActionAskCallbackWindow().run(dispatcher, make_tracker(), {})
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_ask_callback_window"
+    message = assert_first_message(dispatcher, "utter_ask_callback_window")
     assert message["buttons"] == [
         {"title": "Today 11 AM–1 PM", "payload": "Today 11 AM–1 PM"},
         {"title": "Today 1 PM–3 PM", "payload": "Today 1 PM–3 PM"},
@@ -168,10 +167,9 @@ async def test_schedule_posts_e164_phone_and_iso_window(
         "email": EMAIL,
         "order_number": ORDER_NUMBER,
     }
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_callback_booked"
-    assert message["callback_id"] == "CB-000017"
-    assert message["phone"] == "+14155550123"
+    message = assert_first_message(
+        dispatcher, "utter_callback_booked", callback_id="CB-000017", phone="+14155550123"
+    )
     assert message["window"].startswith("Tuesday, November 24, 14:00–16:00")
     assert slot_events(events) == {"callback_phone": None, "callback_window": None}
 

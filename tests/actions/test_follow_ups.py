@@ -10,7 +10,7 @@ from actions.follow_ups import ActionRequestEmailFollowUp
 from tests.utils.desk import CASES, DESK_FAILURES, DESK_TOKEN, failing, sent_json
 from tests.utils.handoffs import PENDING
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
-from tests.utils.trackers import make_tracker, responses, slot_events
+from tests.utils.trackers import assert_first_message, make_tracker, responses, slot_events
 
 CASE = {
     "case_number": "CASE-100061",
@@ -58,10 +58,12 @@ async def test_the_pending_handoff_becomes_an_email_follow_up_case(
         "customer": {"id": CUSTOMER_ID, "name": "Maya Chen", "email": "maya.home@example.com"},
         "description": PENDING["reason"],
     }
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_email_follow_up_opened"
-    assert message["case_number"] == "CASE-100061"
-    assert message["email"] == "maya.home@example.com"
+    assert_first_message(
+        dispatcher,
+        "utter_email_follow_up_opened",
+        case_number="CASE-100061",
+        email="maya.home@example.com",
+    )
     slots = slot_events(events)
     assert slots["follow_up_email"] is None
     assert slots["handoff_request"] is None

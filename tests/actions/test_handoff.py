@@ -30,6 +30,7 @@ from tests.utils.desk import (
 from tests.utils.handoffs import PENDING, TICKET
 from tests.utils.orders import CUSTOMER_ID, EMAIL, ORDER_NUMBER, make_order, verified_slots
 from tests.utils.trackers import (
+    assert_first_message,
     bot_event,
     has_pause,
     make_tracker,
@@ -110,12 +111,14 @@ async def test_talk_to_representative_queues_with_the_case_card_and_does_not_pau
     ]
     assert body["recent_messages"][0]["at"].startswith("2026-11-18T")
 
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_handoff_started"
-    assert message["who"] == "a customer-service associate"
-    assert message["ticket_number"] == "T-000123"
-    assert message["queue_position"] == 3
-    assert message["estimated_wait_minutes"] == 12
+    assert_first_message(
+        dispatcher,
+        "utter_handoff_started",
+        who="a customer-service associate",
+        ticket_number="T-000123",
+        queue_position=3,
+        estimated_wait_minutes=12,
+    )
     slots = slot_events(events)
     assert slots["handoff_ticket"] == "T-000123"
     assert slots["handoff_offered"] is False
@@ -127,12 +130,29 @@ async def test_talk_to_representative_queues_with_the_case_card_and_does_not_pau
     assert not has_pause(events)
 
 
-def test_the_queued_message_says_the_bot_keeps_helping(domain: dict[str, Any]) -> None:
-    for response in ("utter_handoff_started", "utter_handoff_started_no_estimate"):
-        text = domain["responses"][response][0]["text"]
-        assert "While you wait, I can still help with anything else here" in text
-        assert "you won't lose your place" in text
-    assert "{queue_position}" in domain["responses"]["utter_handoff_started"][0]["text"]
+# A queued shopper hears the bot keeps helping; a specialist case says they work by email.
+KEEPS_HELPING = (
+    "While you wait, I can still help with anything else here",
+    "you won't lose your place",
+)
+BY_EMAIL = ("Executive Customer Relations", "work by email", "{case_number}")
+
+
+@pytest.mark.parametrize(
+    ("response", "phrases"),
+    [
+        ("utter_handoff_started", (*KEEPS_HELPING, "{queue_position}")),
+        ("utter_handoff_started_no_estimate", KEEPS_HELPING),
+        ("utter_specialist_case_opened", BY_EMAIL),
+        ("utter_specialist_case_no_email", BY_EMAIL),
+    ],
+)
+def test_the_handoff_messages_say(
+    domain: dict[str, Any], response: str, phrases: tuple[str, ...]
+) -> None:
+    text = domain["responses"][response][0]["text"]
+    for phrase in phrases:
+        assert phrase in text
 
 
 async def test_a_desk_that_says_no_outcome_is_a_queue(
@@ -294,23 +314,14 @@ async def test_specialist_case_names_the_case_and_the_email_on_file(
         slots=verified_slots(make_order("delivered")), intent="talk_to_representative"
     )
     events = await action.run(dispatcher, tracker, {})
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_specialist_case_opened"
-    assert message["case_number"] == "CASE-100050"
-    assert message["email"] == EMAIL
+    assert_first_message(
+        dispatcher, "utter_specialist_case_opened", case_number="CASE-100050", email=EMAIL
+    )
     slots = slot_events(events)
     assert "handoff_ticket" not in slots
     assert slots["handoff_request"] is None
     assert slots["bot_log"][-1].startswith("Executive Customer Relations case CASE-100050")
     assert not has_pause(events)
-
-
-def test_the_specialist_message_says_they_work_by_email(domain: dict[str, Any]) -> None:
-    for response in ("utter_specialist_case_opened", "utter_specialist_case_no_email"):
-        text = domain["responses"][response][0]["text"]
-        assert "Executive Customer Relations" in text
-        assert "work by email" in text
-        assert "{case_number}" in text
 
 
 async def test_specialist_case_for_a_signed_in_shopper_uses_the_account_address(
@@ -351,10 +362,12 @@ async def test_outside_hours_gives_the_hours_and_when_we_open(
         slots={"bot_log": ["Tracked order"]}, intent="talk_to_representative", text="human"
     )
     events = await action.run(dispatcher, tracker, {})
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_handoff_outside_hours"
-    assert message["business_hours"] == "Mon-Fri 09:00-18:00 America/New_York"
-    assert message["next_open"] == "Monday, November 30 at 9:00 AM EST"
+    assert_first_message(
+        dispatcher,
+        "utter_handoff_outside_hours",
+        business_hours="Mon-Fri 09:00-18:00 America/New_York",
+        next_open="Monday, November 30 at 9:00 AM EST",
+    )
     assert buttons(domain, "utter_handoff_outside_hours") == [
         ("Call me back", "/request_callback"),
         ("Email me instead", "/request_email_follow_up"),

@@ -28,7 +28,14 @@ from tests.utils.orders import (
     past_deadline,
     verified_slots,
 )
-from tests.utils.trackers import has_pause, make_tracker, responses, slot_events, user_event
+from tests.utils.trackers import (
+    assert_first_message,
+    has_pause,
+    make_tracker,
+    responses,
+    slot_events,
+    user_event,
+)
 
 RETURNS = "/api/v1/returns"
 CANCEL = f"/api/v1/orders/{ORDER_NUMBER}/cancel"
@@ -118,9 +125,7 @@ async def test_track_reads_the_fresh_order_and_says_its_status(
 
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {DESK_TOKEN}"
     assert sent_json(route) == {"order_number": ORDER_NUMBER, "email": EMAIL, "customer_id": None}
-    message = dispatcher.messages[0]
-    assert message["response"] == f"utter_track_{status}"
-    assert message["order_id"] == ORDER_NUMBER
+    assert_first_message(dispatcher, f"utter_track_{status}", order_id=ORDER_NUMBER)
     slots = slot_events(events)
     assert slots["order_snapshot"] == fresh
     assert slots["bot_log"] == [f"Tracked order {ORDER_NUMBER}: {status}"]
@@ -277,12 +282,14 @@ async def test_return_inside_window_creates_an_rma(
         "email": EMAIL,
         "customer_id": None,
     }
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_return_created"
-    assert message["rma_number"] == "RMA-7Q2K9X"
-    assert message["item"] == "Wool Hiking Socks"
-    assert message["return_by"] == "Tuesday, December 8"
-    assert message["refund"] == "$129.98"
+    message = assert_first_message(
+        dispatcher,
+        "utter_return_created",
+        rma_number="RMA-7Q2K9X",
+        item="Wool Hiking Socks",
+        return_by="Tuesday, December 8",
+        refund="$129.98",
+    )
     assert message["drop_off"].startswith("Take the item")
     assert slot_events(events)["bot_log"] == [f"Created return RMA-7Q2K9X for {ORDER_NUMBER}"]
     assert_task_slots_reset(events)
@@ -306,9 +313,7 @@ async def test_return_outside_window_explains_and_offers_an_associate(
     order = make_order("delivered", return_deadline=past_deadline())
     events = await run_task(dispatcher, order, "return")
     assert not desk.calls
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_return_outside_window"
-    assert message["order_id"] == ORDER_NUMBER
+    assert_first_message(dispatcher, "utter_return_outside_window", order_id=ORDER_NUMBER)
     slots = slot_events(events)
     assert slots["handoff_offered"] is True
     assert "outside the window" in slots["handoff_reason"]
@@ -370,9 +375,7 @@ async def test_cancel_confirmed_while_processing(
     assert body["email"] == EMAIL
     assert body["customer_id"] is None
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {DESK_TOKEN}"
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_cancelled"
-    assert message["total"] == "$259.97"
+    assert_first_message(dispatcher, "utter_cancelled", total="$259.97")
     slots = slot_events(events)
     assert slots["order_snapshot"] == cancelled
     assert slots["bot_log"] == [f"Cancelled {ORDER_NUMBER}"]
@@ -394,10 +397,9 @@ async def test_cancel_after_shipping(
 ) -> None:
     events = await run_task(dispatcher, make_order(status), "cancel", cancel_confirmed=True)
     assert not desk.calls
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_already_shipped"
-    assert message["status"] == status.replace("_", " ")
-    assert message["what"] == "cancel"
+    assert_first_message(
+        dispatcher, "utter_already_shipped", status=status.replace("_", " "), what="cancel"
+    )
     assert slot_events(events)["handoff_offered"] is True
 
 
@@ -476,11 +478,9 @@ async def test_change_quantity(dispatcher: CollectingDispatcher, desk: respx.Moc
         change_quantity="3",
     )
     assert sent_json(route) == {"email": EMAIL, "customer_id": None, "quantity": 3}
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_quantity_changed"
-    assert message["item"] == "Wool Hiking Socks"
-    assert message["quantity"] == 3
-    assert message["total"] == "$324.96"
+    assert_first_message(
+        dispatcher, "utter_quantity_changed", item="Wool Hiking Socks", quantity=3, total="$324.96"
+    )
     assert slot_events(events)["order_snapshot"] == changed
 
 
@@ -538,10 +538,9 @@ async def test_refund_status_issued(
 ) -> None:
     desk.post(LOOKUP).respond(200, json=make_order("refunded", refunds=[refund("issued")]))
     events = await run_task(dispatcher, make_order("delivered"), "refund_status")
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_refund_issued"
-    assert message["amount"] == "$129.99"
-    assert message["date"] == "Friday, November 20"
+    assert_first_message(
+        dispatcher, "utter_refund_issued", amount="$129.99", date="Friday, November 20"
+    )
     assert slot_events(events)["bot_log"] == [f"Checked refunds on {ORDER_NUMBER}"]
 
 

@@ -29,7 +29,13 @@ from tests.utils.orders import (
     past_deadline,
     verified_slots,
 )
-from tests.utils.trackers import form_answer, make_tracker, responses, slot_events
+from tests.utils.trackers import (
+    assert_first_message,
+    form_answer,
+    make_tracker,
+    responses,
+    slot_events,
+)
 
 RECENT = "/api/v1/orders/recent"
 SECOND_NUMBER = "114-2093847-1122334"
@@ -574,11 +580,13 @@ async def test_ask_cancel_confirmed_lists_items_and_total(
 ) -> None:
     tracker = make_tracker(slots=verified_slots(make_order("processing"), order_task="cancel"))
     await ActionAskCancelConfirmed().run(dispatcher, tracker, {})
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_ask_cancel_confirmed"
-    assert message["order_id"] == ORDER_NUMBER
-    assert message["items"] == "1× Trail Running Shoes, 2× Wool Hiking Socks"
-    assert message["total"] == "$259.97"
+    assert_first_message(
+        dispatcher,
+        "utter_ask_cancel_confirmed",
+        order_id=ORDER_NUMBER,
+        items="1× Trail Running Shoes, 2× Wool Hiking Socks",
+        total="$259.97",
+    )
 
 
 async def test_ask_return_item_offers_only_returnable_items(

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.promos import ActionCheckPromoCode, ValidatePromoForm, find_code, parse_amount
 from tests.utils.desk import DESK_TOKEN, desk_error
-from tests.utils.trackers import make_tracker, responses, slot_events
+from tests.utils.trackers import assert_first_message, make_tracker, responses, slot_events
 
 
 @pytest.mark.parametrize(
@@ -91,12 +91,14 @@ async def test_valid_code(dispatcher: CollectingDispatcher, desk: respx.MockRout
     request = route.calls.last.request
     assert request.url.params["subtotal"] == "49.99"
     assert request.headers["Authorization"] == f"Bearer {DESK_TOKEN}"
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_promo_valid"
-    assert message["code"] == "WELCOME10"
-    assert message["description"] == "10% off your order"
-    assert message["min_spend"] == "$25.00"
-    assert message["expires"] == "Tuesday, November 23"
+    assert_first_message(
+        dispatcher,
+        "utter_promo_valid",
+        code="WELCOME10",
+        description="10% off your order",
+        min_spend="$25.00",
+        expires="Tuesday, November 23",
+    )
     assert slot_events(events) == {"promo_code": None, "promo_subtotal": None}
 
 

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.transcripts import ActionRequestTranscript
 from tests.utils.desk import DESK_TOKEN, sent_json
 from tests.utils.orders import EMAIL
-from tests.utils.trackers import make_tracker, responses, slot_events
+from tests.utils.trackers import assert_first_message, make_tracker, responses, slot_events
 
 
 async def test_request_transcript(dispatcher: CollectingDispatcher, desk: respx.MockRouter) -> None:
@@ -18,10 +18,9 @@ async def test_request_transcript(dispatcher: CollectingDispatcher, desk: respx.
     events = await ActionRequestTranscript().run(dispatcher, tracker, {})
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {DESK_TOKEN}"
     assert sent_json(route) == {"conversation_id": "conv-7", "email": EMAIL}
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_transcript_requested"
-    assert message["email"] == EMAIL
-    assert message["request_id"] == "TR-000031"
+    assert_first_message(
+        dispatcher, "utter_transcript_requested", email=EMAIL, request_id="TR-000031"
+    )
     assert slot_events(events) == {"transcript_email": None}
 
 

@@ -30,6 +30,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env["DATABASE_URL"] = f"sqlite:///{workdir / 'desk.sqlite3'}"
     env["MAILDIR"] = str(workdir / "mail")
     env["DEMO_SHOP_ENABLED"] = "true"  # the browser tests use the demo shop, as `make run` does
+    # The flows claim tickets by hand; test_assignment_in_browser.py switches tier 1's automatic
+    # assignment on itself. Sweeps every second, so it need not wait.
+    env["AUTO_ASSIGN_TIERS"] = ""
+    env["DESK_SWEEP_SECONDS"] = "1"
     for command in ("migrate", "seed-demo"):
         desk_cli(env, command)
     with running_procfile(env, workdir / "stack.log"):

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.utils.console import Console
-from tests.utils.rest_chat import joined, say
+from tests.utils.rest_chat import MAYA, joined, say
 from tests.utils.stack import Stack, resume, waiting_tickets
 
 pytestmark = pytest.mark.e2e
 
-MAYA = "maya.chen@example.com"
 ASK_ITEM = "Which item would you like to return?"
 ASK_ORDER_NUMBER = "What's the order number?"
 ASK_PHONE = "What phone number should we use?"

@@ -12,12 +12,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests.utils.console import Console
-from tests.utils.rest_chat import button_payloads, joined, say, say_with_buttons
+from tests.utils.rest_chat import MAYA, button_payloads, joined, say, say_with_buttons
 from tests.utils.stack import Stack, resume, waiting_tickets
 
 pytestmark = pytest.mark.e2e
 
-MAYA = "maya.chen@example.com"
 # Desk defaults (desk/tierline_desk/settings.py): a wait above this many minutes is "long".
 MAX_WAIT_MINUTES = 20
 AVG_HANDLE_MINUTES = 4

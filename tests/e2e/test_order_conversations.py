@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.utils.rest_chat import button_payloads, say, say_with_buttons, texts_of
+from tests.utils.rest_chat import MAYA, button_payloads, say, say_with_buttons, texts_of
 from tests.utils.stack import Stack
 
 pytestmark = pytest.mark.e2e
-
-MAYA = "maya.chen@example.com"
 
 
 def test_a_signed_in_shopper_picks_one_of_their_recent_orders(stack: Stack, sender: str) -> None:

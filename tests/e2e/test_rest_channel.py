@@ -6,12 +6,10 @@ import time
 
 import pytest
 
-from tests.utils.rest_chat import joined, say
+from tests.utils.rest_chat import MAYA, joined, return_the_running_shoes, say
 from tests.utils.stack import Stack
 
 pytestmark = pytest.mark.e2e
-
-MAYA = "maya.chen@example.com"
 
 
 def test_tracking_a_package_after_proving_ownership(stack: Stack, sender: str) -> None:
@@ -68,12 +66,7 @@ def test_cancelling_after_shipping_is_refused(stack: Stack, sender: str) -> None
 
 
 def test_starting_a_return_creates_an_authorization(stack: Stack, sender: str) -> None:
-    say(sender, "I'd like to return something")
-    say(sender, "113-5550192-7781234")
-    assert "Which item" in joined(say(sender, MAYA))
-    assert "reason" in joined(say(sender, "the running shoes"))
-    answer = joined(say(sender, "they're too small"))
-    assert "return authorization is RMA-" in answer
+    return_the_running_shoes(sender)
 
 
 def test_a_return_outside_the_window_is_explained(stack: Stack, sender: str) -> None:

@@ -8,6 +8,9 @@ import httpx
 
 from tests.utils.stack import RASA
 
+# The demo shopper whose orders the conversations use (the desk's demo data).
+MAYA = "maya.chen@example.com"
+
 
 def say_with_buttons(
     sender: str, text: str, metadata: dict[str, Any] | None = None
@@ -40,3 +43,14 @@ def joined(replies: list[str]) -> str:
     """The bot's replies as one text; the bot must have answered something."""
     assert replies, "the bot answered nothing"
     return "\n".join(replies)
+
+
+def return_the_running_shoes(sender: str) -> str:
+    """Maya returns the running shoes of order 113-5550192-7781234 as too small; the answer."""
+    say(sender, "I'd like to return something")
+    say(sender, "113-5550192-7781234")
+    assert "Which item" in joined(say(sender, MAYA))
+    assert "reason" in joined(say(sender, "the running shoes"))
+    answer = joined(say(sender, "they're too small"))
+    assert "return authorization is RMA-" in answer
+    return answer

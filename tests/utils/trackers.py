@@ -103,3 +103,13 @@ def has_pause(events: list[dict[str, Any]]) -> bool:
 
 def responses(dispatcher: CollectingDispatcher) -> list[str | None]:
     return [message.get("response") for message in dispatcher.messages]
+
+
+def assert_first_message(
+    dispatcher: CollectingDispatcher, response: str, **fields: Any
+) -> dict[str, Any]:
+    """Asserts the bot's first message is ``response`` with these fields; returns the message."""
+    message = dispatcher.messages[0]
+    assert message["response"] == response
+    assert {name: message[name] for name in fields} == fields
+    return message

@@ -1,7 +1,7 @@
 """email cases both ways: inbound mails, the sender and quoted text of a reply, attachments
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-07 14:00:00
 
 ``inbound_mails`` holds every mail the desk took in, once per Message-ID (threaded into a case,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -28,7 +28,8 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.utils.console import PASSWORDS, AgentClient, World, login
+from tests.utils.assignment import breach
+from tests.utils.console import PASSWORDS, AgentClient, World, login, put_online
 from tests.utils.email_cases import SHOPPER, jpeg_bytes
 from tests.utils.web_chat import FakeRasa, app, hello, rasa, start
 from tierline_desk.mail import inbound_attachments
@@ -56,6 +57,8 @@ P = "/console/api"
 _WORKERS = {"associate": OK, "supervisor": OK, "specialist": 403, "admin": 403}
 _READERS = {"associate": OK, "supervisor": OK, "specialist": OK, "admin": 403}
 _EVERYONE = {"associate": OK, "supervisor": OK, "specialist": OK, "admin": OK}
+_FLOOR = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": OK}
+_SUPERVISORS = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": 403}
 
 EXPECTED: dict[str, dict[str, Expected]] = {
     f"POST {P}/login": {"anonymous": 401, **_EVERYONE},  # anonymous: a wrong password
@@ -129,6 +132,20 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "specialist": 403,
         "admin": OK,
     },
+    # Assignment and SLAs: supervisors run the floor, admins see it and set capacity.
+    f"GET {P}/assignment": {"anonymous": 401, **_FLOOR},
+    f"POST {P}/assignment/tiers/{{tier}}": {"anonymous": 401, **_FLOOR},
+    f"POST {P}/assignment/agents/{{username}}/capacity": {
+        "anonymous": 401,
+        "associate": 403,
+        "supervisor": 403,
+        "specialist": 403,
+        "admin": OK,
+    },
+    f"POST {P}/tickets/{{ticket_number}}/assign": {"anonymous": 401, **_SUPERVISORS},
+    f"GET {P}/sla/breaches": {"anonymous": 401, **_SUPERVISORS},
+    f"POST {P}/sla/breaches/{{breach_id}}/acknowledge": {"anonymous": 401, **_SUPERVISORS},
+    f"GET {P}/analytics/sla": {"anonymous": 401, **_FLOOR},
 }
 
 
@@ -171,6 +188,8 @@ def build_call(route: str, role: str, world: World) -> Call:
         return Call(method, path, {"username": user, "password": password})
     if "{ticket_number}" in path:
         claimer = None if path.endswith("/claim") else _claimer(role)
+        if path.endswith("/assign"):
+            put_online(world.session, "alex")  # the agent the supervisor names
         url = path.replace("{ticket_number}", world.ticket(claimer))
         bodies: dict[str, Any] = {
             "messages": {"text": "Hello from the desk"},
@@ -182,6 +201,7 @@ def build_call(route: str, role: str, world: World) -> Call:
             "escalate": {"note": "rbac"},
             "refer": {"note": "rbac"},
             "resolve": {"outcome": "rbac"},
+            "assign": {"agent": "alex"},
         }
         body = bodies.get(url.rsplit("/", 1)[-1]) if method == "POST" else None
         return Call(method, url, body, key)
@@ -201,6 +221,12 @@ def build_call(route: str, role: str, world: World) -> Call:
             url = url.replace("{attachment_id}", str(_photo_on(world.session, case)))
         bodies = {"reply": {"body": "Hello", "close": False}, "close": {"note": "rbac"}}
         return Call(method, url, bodies.get(url.rsplit("/", 1)[-1]))
+    if "{tier}" in path:
+        return Call(method, path.replace("{tier}", "1"), {"auto_assign": True})
+    if "{username}" in path:
+        return Call(method, path.replace("{username}", "alex"), {"capacity": 4})
+    if "{breach_id}" in path:
+        return Call(method, path.replace("{breach_id}", str(breach(world.session))))
     if "{message_id:path}" in path:
         return Call(method, path.replace("{message_id:path}", "no-such-message@tierline"))
     return Call(method, path, {} if method == "POST" else None)

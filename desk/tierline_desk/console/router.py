@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from . import (
     analytics,
+    assignment,
     callbacks,
     cases,
     mail_quarantine,
@@ -13,6 +14,7 @@ from . import (
     pages,
     presence,
     session,
+    sla,
     tickets,
 )
 
@@ -20,12 +22,14 @@ router = APIRouter()
 for _module in (
     session,
     tickets,
+    assignment,
     callbacks,
     cases,
     presence,
     outbox,
     mail_quarantine,
     analytics,
+    sla,
     pages,
 ):
     router.include_router(_module.router)

@@ -128,6 +128,18 @@ class OrderSummary(BaseModel):
     items: list[OrderItemSummary]
 
 
+class TicketSlaOut(BaseModel):
+    """The ticket against its tier's SLA targets (docs/sla.md)."""
+
+    first_reply_due_at: UtcDateTime
+    resolution_due_at: UtcDateTime
+    first_reply_at: UtcDateTime | None
+    seconds_left: int | None = Field(
+        description="until the nearest open target (negative: overdue); null once closed"
+    )
+    breached: list[Literal["first_reply", "resolution"]]
+
+
 class TicketCard(BaseModel):
     ticket_number: str
     tier: int
@@ -152,6 +164,7 @@ class TicketCard(BaseModel):
     outcome: str | None
     resolved_at: datetime | None
     order: OrderSummary | None
+    sla: TicketSlaOut | None = None
 
 
 class QueueOut(BaseModel):
@@ -459,3 +472,95 @@ class HandbackIn(BaseModel):
 class PresenceOut(BaseModel):
     agent: str
     online: dict[str, int]  # tier ("1", "2") -> agents online for it
+
+
+# ---- assignment and SLAs (console/assignment.py, console/sla.py; docs/routing.md, docs/sla.md)
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent: Username
+
+
+class AutoAssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    auto_assign: bool
+
+
+class CapacityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    capacity: int | None = Field(ge=1, le=50, description="null: the AGENT_CAPACITY default")
+
+
+class TierAssignmentOut(BaseModel):
+    tier: int
+    auto_assign: bool
+    agents_online: int
+
+
+class AgentLoadOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    tiers: list[int]
+    online: bool
+    load: int
+    capacity: int
+    capacity_is_default: bool
+
+
+class AssignmentOut(BaseModel):
+    tiers: list[TierAssignmentOut]
+    agents: list[AgentLoadOut]
+    default_capacity: int
+
+
+class SlaBreachOut(BaseModel):
+    id: int
+    ticket_number: str
+    tier: int
+    target: Literal["first_reply", "resolution"]
+    due_at: UtcDateTime
+    noticed_at: UtcDateTime
+    acknowledged_by: str | None
+    acknowledged_at: UtcDateTime | None
+
+
+class SlaTally(BaseModel):
+    met: int
+    total: int
+    percent: float | None
+
+
+class SlaDay(BaseModel):
+    date: date
+    first_reply: SlaTally
+    resolution: SlaTally
+
+
+class SlaSeriesOut(BaseModel):
+    first_reply: SlaTally
+    resolution: SlaTally
+    daily: list[SlaDay]
+
+
+class SlaTierOut(SlaSeriesOut):
+    tier: int
+    first_reply_minutes: int
+    resolution_minutes: int
+
+
+class SlaAgentOut(SlaSeriesOut):
+    agent: str
+
+
+class SlaAttainmentOut(BaseModel):
+    days: int
+    since: UtcDateTime
+    tiers: list[SlaTierOut]
+    agents: list[SlaAgentOut]

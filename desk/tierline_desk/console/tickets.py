@@ -20,7 +20,7 @@ from ..mail import notify
 from ..models import Agent, HandoffTicket
 from ..rasa_client import RasaUnavailable
 from ..services import agent_actions as svc
-from ..services import agent_notices, chat
+from ..services import agent_notices, chat, sla
 from ..services import cases as case_svc
 from ..services import conversation_control as control
 from ..services.authority import Limit, MoneyAction, get_policy
@@ -130,6 +130,8 @@ def send_chat_message(
         )
     message = control.say(session, ticket.conversation_id, body.text, sender="agent", agent=agent)
     assert message is not None
+    sla.record_first_reply(session, ticket, message.created_at)
+    session.commit()
     return _chat_message(message)
 
 

@@ -42,6 +42,7 @@ from ..console.schemas import (
     ReshipOut,
     ResolveIn,
     TicketCard,
+    TicketSlaOut,
 )
 from ..errors import ApiError
 from ..models import (
@@ -57,7 +58,7 @@ from ..models import (
 )
 from ..responses import from_row
 from ..store import ReshipLine, get_store, keys
-from . import audit, authority_budget, handoffs
+from . import audit, authority_budget, handoffs, sla
 from . import cases as case_svc
 from .authority import MoneyAction, get_policy
 from .ids import case_number, placeholder_number, unique_random_id
@@ -121,6 +122,24 @@ def _order_summary(session: Session, number: str | None) -> OrderSummary | None:
     )
 
 
+def sla_out(ticket: HandoffTicket) -> TicketSlaOut:
+    state = sla.for_ticket(ticket, utcnow())
+    return TicketSlaOut(
+        first_reply_due_at=state.first_reply_due_at,
+        resolution_due_at=state.resolution_due_at,
+        first_reply_at=ticket.first_reply_at,
+        seconds_left=state.seconds_left,
+        breached=list(state.breached),
+    )
+
+
+def _by_time_left(cards: list[TicketCard]) -> list[TicketCard]:
+    """Most urgent first (stable: equal time left keeps the queue's order)."""
+    return sorted(
+        cards, key=lambda c: c.sla.seconds_left if c.sla and c.sla.seconds_left is not None else 0
+    )
+
+
 def card(session: Session, ticket: HandoffTicket) -> TicketCard:
     waiting = None
     if ticket.status == "waiting":
@@ -133,6 +152,7 @@ def card(session: Session, ticket: HandoffTicket) -> TicketCard:
         queue_position=handoffs.queue_position(session, ticket),
         claimed_by=ticket.claimer.username if ticket.claimer else None,
         order=_order_summary(session, ticket.order_number),
+        sla=sla_out(ticket),
     )
 
 
@@ -149,7 +169,11 @@ def queues(session: Session, agent: Agent) -> QueuesOut:
             .order_by(HandoffTicket.queued_at, HandoffTicket.id)
         )
         out.queues.append(
-            QueueOut(tier=tier, name=QUEUE_NAMES[tier], waiting=[card(session, t) for t in waiting])
+            QueueOut(
+                tier=tier,
+                name=QUEUE_NAMES[tier],
+                waiting=_by_time_left([card(session, t) for t in waiting]),
+            )
         )
     claimed = session.scalars(
         select(HandoffTicket)
@@ -161,6 +185,8 @@ def queues(session: Session, agent: Agent) -> QueuesOut:
             out.my_tickets.append(card(session, ticket))
         elif agent.role == "supervisor":
             out.claimed_by_others.append(card(session, ticket))
+    out.my_tickets = _by_time_left(out.my_tickets)
+    out.claimed_by_others = _by_time_left(out.claimed_by_others)
     if agent.role == "specialist":
         cases = session.scalars(
             select(Case)

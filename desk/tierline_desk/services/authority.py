@@ -12,18 +12,18 @@ turns "amount vs. room" into the refusal.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, field_validator
 
 from ..errors import ApiError
 from ..models import AGENT_ROLES
 from ..settings import SettingsError, get_settings
+from .config_files import read_toml, validated
 
 MoneyAction = Literal["refund", "certificate"]
 UNLIMITED = "unlimited"
@@ -253,19 +253,8 @@ def parse_policy(data: dict[str, Any], source: str = "authority file") -> Author
         problems.append(f"unknown role(s) {', '.join(unknown)} (known: {', '.join(AGENT_ROLES)})")
     roles: dict[str, RoleAuthority] = {}
     for role in AGENT_ROLES:
-        section = data.get(role)
-        if section is None:
-            problems.append(f"[{role}] is missing")
-            continue
-        if not isinstance(section, dict):
-            problems.append(f"[{role}] must be a table")
-            continue
-        try:
-            parsed = _RoleIn.model_validate(section)
-        except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"])
-                problems.append(f"{role}.{where}: {err['msg']}")
+        parsed = validated(_RoleIn, data.get(role), role, problems)
+        if parsed is None:
             continue
         roles[role] = RoleAuthority(
             refund=parsed.refund,
@@ -282,16 +271,7 @@ def parse_policy(data: dict[str, Any], source: str = "authority file") -> Author
 
 @lru_cache(maxsize=8)
 def load_policy(path: Path) -> AuthorityPolicy:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AuthorityConfigError(
-            f"AUTHORITY_FILE {path} does not exist (the default is desk/authority.toml)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AuthorityConfigError(f"cannot read AUTHORITY_FILE {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise AuthorityConfigError(f"{path}: not valid TOML: {exc}") from exc
+    data = read_toml(path, "AUTHORITY_FILE", "desk/authority.toml", AuthorityConfigError)
     return parse_policy(data, str(path))
 
 

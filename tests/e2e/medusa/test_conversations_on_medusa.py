@@ -14,11 +14,10 @@ import pytest
 
 from tests.utils.console import console_login
 from tests.utils.medusa_stack import MedusaStack
-from tests.utils.rest_chat import joined, say
+from tests.utils.rest_chat import MAYA, joined, return_the_running_shoes, say
 
 pytestmark = pytest.mark.e2e_medusa
 
-MAYA = "maya.chen@example.com"
 LEE = "lee.wong@example.com"
 PAYMENTS = ",".join(
     [
@@ -67,12 +66,7 @@ def test_cancelling_a_shipped_order_changes_nothing_in_medusa(medusa_stack: Medu
 
 def test_a_return_is_requested_in_medusa_with_tierlines_rma(medusa_stack: MedusaStack) -> None:
     sender = f"e2e-{uuid.uuid4().hex[:12]}"
-    say(sender, "I'd like to return something")
-    say(sender, "113-5550192-7781234")
-    assert "Which item" in joined(say(sender, MAYA))
-    assert "reason" in joined(say(sender, "the running shoes"))
-    answer = joined(say(sender, "they're too small"))
-    assert "return authorization is RMA-" in answer
+    answer = return_the_running_shoes(sender)
     rma = answer.split("return authorization is ", 1)[1].split()[0].rstrip(".,")
     order = medusa_stack.store.order("113-5550192-7781234")
     returns = medusa_stack.store.admin(

@@ -3,6 +3,7 @@
 import { API, ApiError, api, onUnauthorized, setCsrfToken } from "./api.js";
 import { h, replace, setText, str, obj } from "./dom.js";
 import * as analyticsView from "./views/analytics.js";
+import * as assignView from "./views/assign.js";
 import * as callbacksView from "./views/callbacks.js";
 import * as casesView from "./views/cases.js";
 import * as loginView from "./views/login.js";
@@ -19,6 +20,7 @@ const SCREENS = [
   { name: "callbacks", label: "Callbacks", roles: ["associate", "supervisor"], view: callbacksView },
   { name: "cases", label: "Cases", roles: ["associate", "supervisor", "specialist"], view: casesView },
   { name: "analytics", label: "Analytics", roles: ["supervisor", "admin"], view: analyticsView },
+  { name: "floor", label: "Assignment", roles: ["supervisor", "admin"], view: assignView },
   { name: "outbox", label: "Outbox", roles: ["supervisor", "specialist", "admin"], view: outboxView },
   { name: "quarantine", label: "Mail quarantine", roles: ["supervisor", "admin"], view: quarantineView },
 ];

@@ -6,6 +6,7 @@
 
 import { API, ApiError, api } from "../api.js";
 import { clearNotice, dateOnly, duration, h, humanize, list, num, obj, replace, showNotice, str } from "../dom.js";
+import { attainmentSection } from "./sla.js";
 
 const COLORS = {
   accent: "#3b5bdb",
@@ -36,6 +37,8 @@ export function mount(root, ctx) {
     figures,
     charts,
   );
+  const slaSection = attainmentSection(); // SLA attainment per tier and agent (views/sla.js)
+  root.append(slaSection.el);
 
   function destroyCharts() {
     for (const chart of instances) {
@@ -49,6 +52,7 @@ export function mount(root, ctx) {
   }
 
   async function load() {
+    slaSection.load(days.value);
     const mine = ++generation;
     try {
       const data = obj(await api.get(`${API}/analytics?days=${encodeURIComponent(days.value)}`));
@@ -154,6 +158,7 @@ export function mount(root, ctx) {
   return () => {
     generation += 1;
     destroyCharts();
+    slaSection.stop();
   };
 }
 

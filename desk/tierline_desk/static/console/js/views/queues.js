@@ -6,6 +6,7 @@ import {
   customerName, duration, h, humanize, list, money, num, obj, poll, replace, setText,
   showNotice, clearNotice, str, syncList,
 } from "../dom.js";
+import { breachPanel, fillSla, slaCell, tickSla } from "./sla.js";
 
 const POLL_MS = 3000;
 
@@ -21,6 +22,7 @@ export function mount(root, ctx) {
   const mine = section("My tickets", "my-tickets", "You have no claimed tickets.", "Claimed");
   const others = section("Claimed by others", "claimed-by-others", "No one else holds a ticket.", "Claimed by");
   others.el.hidden = !isSupervisor;
+  const breaches = isSupervisor ? breachPanel(ctx) : null; // SLA breach notices (views/sla.js)
 
   root.replaceChildren(
     h("div", { class: "page-head" },
@@ -28,6 +30,7 @@ export function mount(root, ctx) {
       h("div", { class: "toolbar" }, updated, refresh)),
     loadError,
     notice,
+    breaches ? breaches.el : "",
     queuesBox,
     mine.el,
     others.el,
@@ -125,9 +128,13 @@ export function mount(root, ctx) {
 
   refresh.addEventListener("click", () => poller.now());
   const poller = poll(load, POLL_MS);
-  const ticker = window.setInterval(() => tickWaits(root), 1000);
+  const ticker = window.setInterval(() => {
+    tickWaits(root);
+    tickSla(root);
+  }, 1000);
   return () => {
     poller.stop();
+    if (breaches) breaches.stop();
     window.clearInterval(ticker);
   };
 }
@@ -169,6 +176,7 @@ function ticketRow(testid, action) {
   const tier = h("span", { class: "badge" });
   const time = h("span", { class: "wait", testid: "queue-wait" });
   const timeSub = h("span", { class: "sub" });
+  const sla = slaCell();
   const reason = h("span", { testid: "queue-reason" });
   const reasonSub = h("span", { class: "sub" });
   const customer = h("span", { testid: "queue-customer" });
@@ -177,13 +185,13 @@ function ticketRow(testid, action) {
   const orderSub = h("span", { class: "sub" });
   el.append(
     h("div", { class: "cell-ticket" }, link, h("span", { class: "sub" }, tier)),
-    h("div", { class: "cell-wait" }, time, timeSub),
+    h("div", { class: "cell-wait" }, time, timeSub, sla),
     h("div", { class: "cell-reason" }, reason, reasonSub),
     h("div", { class: "cell-customer" }, customer, customerSub),
     h("div", { class: "cell-order" }, order, orderSub),
     h("div", { class: "cell-actions" }, action),
   );
-  const parts = { link, tier, time, timeSub, reason, reasonSub, customer, customerSub, order, orderSub, action };
+  const parts = { link, tier, time, timeSub, sla, reason, reasonSub, customer, customerSub, order, orderSub, action };
   rows.set(el, { card: {}, parts });
   return el;
 }
@@ -219,6 +227,7 @@ function fillTicketRow(el, card, kind) {
     setText(p.timeSub, kind === "others" ? `by ${str(card.claimed_by, "someone")}` : "");
   }
 
+  fillSla(p.sla, card);
   setText(p.reason, humanize(card.reason) || "—");
   const escalated = str(card.escalated_by);
   setText(p.reasonSub, escalated ? `Escalated by ${escalated}${card.escalation_note ? `: ${str(card.escalation_note)}` : ""}` : "");

@@ -10,6 +10,7 @@ import {
   clearNotice, customerName, dateTime, duration, h, humanize, list, money, num, obj, poll, replace,
   setText, showNotice, str, timeOnly,
 } from "../dom.js";
+import { assignControl } from "./assign.js";
 import { createActions } from "./ticket_actions.js";
 
 const CARD_POLL_MS = 10000;
@@ -41,6 +42,8 @@ export function mount(root, ctx) {
       h("h1", { tabindex: "-1", testid: "ticket-title" }, `Ticket ${number}`),
       statusBadge, tierBadge),
     h("div", { class: "toolbar" }, claimButton));
+  const assign = role === "supervisor" ? assignControl(ctx, number, (c) => { applyCard(c); cardPoller.now(); }) : null;
+  if (assign) head.lastChild.append(assign.el);
 
   // ---------------------------------------------------------------- chat (left)
   const chat = createChat(ctx, number, () => card);
@@ -81,6 +84,7 @@ export function mount(root, ctx) {
       replace(cardBody, renderCard(card));
     }
     actions.update(card, authority);
+    if (assign) assign.update(card);
     const mine = status === "claimed" && str(card.claimed_by) === ctx.agent.username;
     const canAct = status === "claimed" && (mine || role === "supervisor");
     chat.setCanSend(canAct, canAct ? "" : status === "waiting" ? "Claim the ticket to chat with the shopper." : `The ticket is ${humanize(status).toLowerCase()}.`);
