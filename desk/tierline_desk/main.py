@@ -21,6 +21,7 @@ from .public.router import router as public_router
 from .services import bot_relay, sweeps
 from .services.authority import get_policy
 from .services.chat_hub import RedisBridge, get_hub
+from .services.console_presence import MemoryPresence, RedisPresence
 from .services.login_throttle import LoginThrottle
 from .services.rate_limits import FloodLimits
 from .services.routing import get_business_hours
@@ -40,6 +41,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         bridge = RedisBridge(get_hub(), redis_url)
         get_hub().attach(bridge)
         bridge_task = asyncio.create_task(bridge.run())
+        # Who has which ticket open, shared by the desks (console/live.py).
+        app.state.presence = RedisPresence(redis_url)
     owed_task = asyncio.create_task(bot_relay.keep_looking_for_owed_answers())
     poll_task: asyncio.Task[None] | None = None
     settings = get_settings()
@@ -77,6 +80,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         bridge_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await bridge_task
+    await app.state.presence.aclose()
     await limits.aclose()
     await rasa_client.close()
 
@@ -116,6 +120,8 @@ def create_app() -> FastAPI:
     app.state.transcript_limits = TranscriptLimits.from_settings(
         get_settings(), app.state.flood_limits.shared
     )
+    # Who has which ticket open in the console: this desk's memory, or Redis (set at start-up).
+    app.state.presence = MemoryPresence()
     embedding_sites = [
         o.strip().rstrip("/") for o in get_settings().chat_allowed_origins.split(",") if o.strip()
     ]

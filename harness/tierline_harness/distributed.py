@@ -8,7 +8,7 @@ Every process gets its settings from environment variables (the names a retailer
 services run on separate machines; README "Distributed deployment"). For this demo they all
 point at loopback ports:
 
-    nginx          127.0.0.1:8080  the public door: /chat/ws, /desk, /console/api ... -> desks
+    nginx          127.0.0.1:8080  the public door: /chat/ws, /console/ws, /desk, /console/api
                    127.0.0.1:5300  internal: Rasa's REST channel and HTTP API -> Rasa replicas
                    127.0.0.1:5350  internal: action calls -> action servers
     desk           127.0.0.1:8201, :8202     Rasa 127.0.0.1:5301, :5302, :5303
@@ -560,7 +560,8 @@ http {{
             add_header Retry-After 5 always;
             return 503 '{unavailable}';
         }}
-        location /chat/ws {{
+        # The websockets: the shopper's chat and the agents' live console.
+        location ~ ^/(chat|console)/ws$ {{
             proxy_pass http://desks;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;

@@ -158,6 +158,8 @@ def test_own_javascript_exists_and_uses_only_same_origin_urls() -> None:
         "js/views/cases.js",
         "js/views/analytics.js",
         "js/views/outbox.js",
+        "js/live.js",
+        "js/views/presence.js",
         "js/views/quarantine.js",
     ):
         assert expected in names

@@ -8,6 +8,10 @@ A *leak* is a 2xx where the table says refused; leaks must be 0, and every other
 too. On failure the whole matrix is printed (expected/got per cell). When ``RBAC_REPORT`` names a
 file, the matrix's counts are written there as JSON first (``make test-scaled`` reads them).
 
+The console's websocket (``/console/ws``) has its own table, ``WS_EXPECTED``: connecting, then
+watching a ticket and an email case, per role; and its refusals (no session, another site's
+Origin, a wrong CSRF token, an inactive agent).
+
 Also: each role's authority limits at and just above the limit (desk/authority.toml), a missing
 CSRF token on every POST for every role, others' data (tickets, cases), and a shopper's
 conversation token never opening another conversation (session resume and websocket hello).
@@ -24,16 +28,19 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import APIWebSocketRoute, iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.websockets import WebSocketDisconnect
 
 from tests.utils.assignment import breach
 from tests.utils.console import PASSWORDS, AgentClient, World, login, put_online
+from tests.utils.console_live import frames_until, live_console
 from tests.utils.email_cases import SHOPPER, jpeg_bytes
 from tests.utils.web_chat import FakeRasa, app, hello, rasa, start
 from tierline_desk.mail import inbound_attachments
-from tierline_desk.models import Case, CaseMessage
+from tierline_desk.models import Agent, Case, CaseMessage
 from tierline_desk.services import case_followup
 from tierline_desk.services.authority import get_policy
 
@@ -147,6 +154,25 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     f"POST {P}/sla/breaches/{{breach_id}}/acknowledge": {"anonymous": 401, **_SUPERVISORS},
     f"GET {P}/analytics/sla": {"anonymous": 401, **_FLOOR},
 }
+
+
+# The websocket: connecting (the close code when refused), then watching a tier-1 ticket claimed
+# by alex and a case of the role's team (the error frame's code when refused).
+WS = "/console/ws"
+WS_EXPECTED: dict[str, dict[str, Expected]] = {
+    f"WS {WS}": {"anonymous": 4401, **_EVERYONE},
+    f"WS {WS} watch ticket": {"anonymous": 4401, **_READERS},
+    f"WS {WS} watch case": {"anonymous": 4401, **_READERS},
+}
+
+
+def console_websockets(app: FastAPI) -> list[str]:
+    """The websocket routes of the agents' door, straight from the app."""
+    return sorted(
+        f"WS {r.path}"
+        for r in iter_route_contexts(app.routes)
+        if isinstance(r.route, APIWebSocketRoute) and (r.path or "").startswith("/console")
+    )
 
 
 def console_routes(app: FastAPI) -> list[str]:
@@ -424,6 +450,84 @@ def test_every_post_without_csrf_is_refused_for_every_role(
             if role != "anonymous":
                 assert code == "csrf_failed", (route, role, code)
     assert cells and all(c.ok for c in cells), render(cells)
+
+
+# ------------------------------------------------------------------ the live console's websocket
+
+
+def _ws_cell(route: str, role: str, world: World, clients: dict[str, Any]) -> Expected:
+    """What ``role`` gets on ``route``: OK, a close code (connecting) or 403 (watching)."""
+    if role == "anonymous":
+        with clients["anonymous"].websocket_connect(WS) as ws:
+            assert ws.receive_json()["code"] == "not_logged_in"
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            return int(closed.value.code)
+    agent: AgentClient = clients[role]
+    with live_console(agent) as ws:
+        if route.endswith("watch ticket"):
+            ws.send_json({"type": "watch", "ticket": world.ticket("alex")})
+        elif route.endswith("watch case"):
+            ws.send_json({"type": "watch", "case": world.case(_team(role)).case_number})
+        else:
+            return OK
+        answer = frames_until(ws, lambda f: f["type"] in ("watching", "error"))[-1]
+        if answer["type"] == "watching":
+            return OK
+        assert answer["message"], answer  # every refusal explains itself
+        return 403 if answer["code"] == "forbidden_role" else str(answer["code"])
+
+
+def test_every_console_websocket_has_a_row(app: FastAPI) -> None:
+    routes = {row.split(" watch ")[0] for row in WS_EXPECTED}
+    assert set(console_websockets(app)) == routes
+    assert all(set(row) == set(ROLES) for row in WS_EXPECTED.values())
+
+
+def test_the_console_websocket_for_every_role(
+    app: FastAPI, session: Session, clients: dict[str, Any]
+) -> None:
+    world = World(session)
+    got = {
+        route: {role: _ws_cell(route, role, world, clients) for role in ROLES}
+        for route in WS_EXPECTED
+    }
+    assert got == WS_EXPECTED
+
+
+def test_the_console_websocket_refuses_without_a_proper_session(
+    session: Session, clients: dict[str, Any], login: Callable[[str], AgentClient]
+) -> None:
+    alex: AgentClient = clients["associate"]
+    refusals = {}
+    evil = {"origin": "https://evil.example"}
+    with (
+        pytest.raises(WebSocketDisconnect) as origin,
+        alex.http.websocket_connect(WS, headers=evil),
+    ):
+        pass
+    refusals["another site's Origin"] = origin.value.code
+    with alex.http.websocket_connect(WS) as ws:
+        ws.send_json({"type": "hello", "csrf_token": "forged"})
+        assert ws.receive_json()["code"] == "csrf_failed"
+        with pytest.raises(WebSocketDisconnect) as csrf:
+            ws.receive_json()
+        refusals["a wrong CSRF token"] = csrf.value.code
+    inactive = login("jordan.ecr")
+    agent = session.scalar(select(Agent).where(Agent.username == "jordan.ecr"))
+    assert agent is not None
+    agent.active = False
+    session.commit()
+    with inactive.http.websocket_connect(WS) as ws:
+        assert ws.receive_json()["code"] == "not_logged_in"
+        with pytest.raises(WebSocketDisconnect) as gone:
+            ws.receive_json()
+        refusals["an inactive agent"] = gone.value.code
+    assert refusals == {
+        "another site's Origin": 1008,
+        "a wrong CSRF token": 4403,
+        "an inactive agent": 4401,
+    }
 
 
 # ------------------------------------------------------------------ authority limits

@@ -117,3 +117,20 @@ async def test_bridge_reconnects_after_redis_restarts(tmp_path: Path) -> None:
         await one.stop()
         await two.stop()
         server.stop()
+
+
+async def test_a_console_event_reaches_the_consoles_of_the_other_replica(
+    replicas: tuple[Replica, Replica],
+) -> None:
+    one, two = replicas
+    received: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    key = two.hub.listen_console(received.put_nowait)
+    event = {
+        "audience": {"roles": ["supervisor"], "agents": [7]},
+        "kind": "ticket.claimed",
+        "data": {"ticket_number": "T-000042", "tier": 2},
+    }
+    # From a request handler's thread, as console_events.publish does after a commit.
+    await asyncio.to_thread(one.hub.console_event, event)
+    assert await asyncio.wait_for(received.get(), 2) == event  # the audience travels with it
+    two.hub.unlisten_console(key)

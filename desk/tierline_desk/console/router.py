@@ -1,4 +1,5 @@
-"""Every route of the agents' door: the console API (session cookie + CSRF) and its page."""
+"""Every route of the agents' door: the console API (session cookie + CSRF), its live
+websocket (/console/ws) and its page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from . import (
     assignment,
     callbacks,
     cases,
+    live,
     mail_quarantine,
     outbox,
     pages,
@@ -26,6 +28,7 @@ for _module in (
     callbacks,
     cases,
     presence,
+    live,
     outbox,
     mail_quarantine,
     analytics,

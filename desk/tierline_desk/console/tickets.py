@@ -77,7 +77,7 @@ def authority(agent: AgentDep) -> AuthorityOut:
     )
 
 
-def _chat_message(message: Any) -> ChatMessageOut:
+def chat_message_out(message: Any) -> ChatMessageOut:
     out = chat.message_out(message)
     return ChatMessageOut(**{k: out[k] for k in ChatMessageOut.model_fields})
 
@@ -105,7 +105,7 @@ def ticket_messages(
         web_chat=True,
         mode=conversation.mode,
         messages=[
-            _chat_message(m) for m in chat.messages_after(session, ticket.conversation_id, after)
+            chat_message_out(m) for m in chat.messages_after(session, ticket.conversation_id, after)
         ],
         shopper_typing=get_hub().is_shopper_typing(ticket.conversation_id),
     )
@@ -132,7 +132,7 @@ def send_chat_message(
     assert message is not None
     sla.record_first_reply(session, ticket, message.created_at)
     session.commit()
-    return _chat_message(message)
+    return chat_message_out(message)
 
 
 @router.post(

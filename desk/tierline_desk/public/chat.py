@@ -29,6 +29,7 @@ from ..services.rate_limits import FloodLimits, retry_after_header
 from ..services.typed_text import clean_text
 from ..settings import get_settings
 from ..store import get_store
+from ..websocket_frames import receive_text
 from .schemas import CustomerCard, SessionIn, SessionOut
 
 log = logging.getLogger("tierline_desk.chat")
@@ -324,15 +325,6 @@ class ChatConnection:
             await self.error("rate_limited", answer.message, retry_after=answer.retry_after)
         else:
             await self.send({"type": "notice", "text": answer.message})
-
-
-async def receive_text(ws: WebSocket) -> str | None:
-    """The next text frame; None for a binary one (``receive_text`` would raise KeyError)."""
-    message = await ws.receive()
-    if message["type"] == "websocket.disconnect":
-        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
-    text = message.get("text")
-    return text if isinstance(text, str) else None
 
 
 @router.websocket("/chat/ws")

@@ -61,6 +61,7 @@ from ..store import ReshipLine, get_store, keys
 from . import audit, authority_budget, handoffs, sla
 from . import cases as case_svc
 from .authority import MoneyAction, get_policy
+from .console_events import TIERS_BY_ROLE, publish_case, publish_ticket, ticket_audience
 from .ids import case_number, placeholder_number, unique_random_id
 from .orders import REFUND_DAYS, REFUND_METHOD
 
@@ -78,7 +79,7 @@ def agent_out(agent: Agent) -> AgentOut:
 
 def tiers_for(agent: Agent) -> tuple[int, ...]:
     """The queues an agent works (and may claim from)."""
-    return {"associate": (1,), "supervisor": (1, 2)}.get(agent.role, ())
+    return TIERS_BY_ROLE.get(agent.role, ())
 
 
 def _forbidden(agent: Agent, what: str) -> ApiError:
@@ -86,9 +87,8 @@ def _forbidden(agent: Agent, what: str) -> ApiError:
 
 
 def can_view(agent: Agent, ticket: HandoffTicket) -> bool:
-    if agent.role in ("supervisor", "specialist"):
-        return True
-    return ticket.tier in tiers_for(agent) or ticket.claimed_by == agent.id
+    """The roles that work the ticket's tier, supervisors, specialists, and its claimer."""
+    return ticket_audience(ticket).admits(agent.role, agent.id)
 
 
 def get_ticket(session: Session, agent: Agent, number: str) -> HandoffTicket:
@@ -238,6 +238,7 @@ def claim(session: Session, agent: Agent, ticket: HandoffTicket) -> HandoffTicke
     )
     session.flush()
     session.refresh(ticket)
+    publish_ticket(session, ticket, "ticket.claimed")
     return ticket
 
 
@@ -544,6 +545,7 @@ def escalate(session: Session, agent: Agent, ticket: HandoffTicket, body: Escala
     _audit_action(
         session, agent, "ticket.escalate", ticket, {"from_tier": 1, "to_tier": 2, "note": body.note}
     )
+    publish_ticket(session, ticket, "ticket.escalated", agent)
 
 
 def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) -> Case:
@@ -577,6 +579,8 @@ def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) 
         ticket,
         {"case_number": case.case_number, "kind": body.kind, "note": body.note},
     )
+    publish_ticket(session, ticket, "ticket.referred", agent)
+    publish_case(session, case, "case.created")
     return case
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Agent, ChatMessage, HandoffTicket, TierSetting
 from ..settings import get_settings
-from . import audit, chat, handoffs
+from . import audit, chat, console_events, handoffs
 from .conversation_control import on_claim, say, who
 from .routing import ROLES_BY_TIER, online_since
 
@@ -169,6 +169,8 @@ def _move(
         agent.last_assigned_at = now
     session.flush()
     session.refresh(ticket)
+    previous = session.get(Agent, claimer) if claimer is not None else None
+    console_events.publish_ticket(session, ticket, "ticket.assigned", previous)
     return True
 
 

@@ -42,6 +42,7 @@ from ..settings import get_settings
 from ..store import get_store
 from . import audit
 from .console_access import require_role
+from .console_events import case_audience, publish_case
 
 ROLES = ("associate", "supervisor", "specialist")
 SPECIALIST_TEAM = "executive_customer_relations"
@@ -75,13 +76,7 @@ def visible(agent: Agent) -> ColumnElement[bool]:
 
 
 def can_see(agent: Agent, c: Case) -> bool:
-    specialist = c.team == SPECIALIST_TEAM
-    associate_email = c.team == ASSOCIATE_TEAM and c.response_channel == "email"
-    if agent.role == "specialist":
-        return specialist
-    if agent.role == "associate":
-        return associate_email
-    return agent.role == "supervisor" and (specialist or associate_email)
+    return case_audience(c).admits(agent.role, agent.id)
 
 
 def get_case(session: Session, agent: Agent, number: str) -> Case:
@@ -296,6 +291,7 @@ def reply(
         },
     )
     session.flush()
+    publish_case(session, c, "case.replied")
     return row, email
 
 
@@ -368,6 +364,7 @@ def mark_sent(session: Session, agent: Agent, c: Case, row: CaseMessage, *, rese
         details={"case_number": c.case_number, "message_id": row.message_id, "resend": resend},
     )
     session.flush()
+    publish_case(session, c, "case.reply_sent")
 
 
 def send_result(c: Case, row: CaseMessage, sent: bool) -> str:
@@ -397,3 +394,4 @@ def close(session: Session, agent: Agent, c: Case, note: str) -> None:
         details={"case_number": c.case_number, "from_status": from_status, "note": note},
     )
     session.flush()
+    publish_case(session, c, "case.closed")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..api.schemas import CaseOut, CaseRequest
 from ..models import Case, utcnow
 from . import audit
+from .console_events import publish_case
 from .ids import case_number, placeholder_number
 
 SPECIALIST_TEAM = "executive_customer_relations"
@@ -73,6 +74,7 @@ def open_case(
         order_number=order_number,
         details={"case_number": case.case_number, "kind": kind, "team": team},
     )
+    publish_case(session, case, "case.created")
     return case
 
 

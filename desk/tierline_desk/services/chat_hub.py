@@ -5,10 +5,15 @@ websocket waits on an asyncio.Event; :meth:`ChatHub.notify` may be called from a
 console's sync request handlers) and sets the events on their own loops. Websockets also look
 again every few seconds, so a change made by another process is still seen.
 
-With several desk replicas (``REDIS_URL`` set), a :class:`RedisBridge` carries every wake-up and
-typing signal to the other replicas over one Redis pub/sub channel, so a message reaches the
-shopper's websocket at once whichever replica holds it. If Redis is away, the bridge reconnects
-with a backoff and the websockets' periodic look at the database keeps the chat going.
+The agents' consoles listen here too (:meth:`ChatHub.listen_console`): console events
+(services/console_events.py) go to every console websocket of this desk and, like the chat's
+signals, to the other replicas.
+
+With several desk replicas (``REDIS_URL`` set), a :class:`RedisBridge` carries every wake-up,
+typing signal and console event to the other replicas over one Redis pub/sub channel, so a
+message reaches the shopper's (or the agent's) websocket at once whichever replica holds it.
+If Redis is away, the bridge reconnects with a backoff and the websockets' periodic look at the
+database keeps the chat going.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +33,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("tierline_desk.chat_hub")
+
+ConsoleListener = Callable[[dict[str, Any]], None]
 
 TYPING_SECONDS = 6.0
 CHANNEL = "tierline:chat"
@@ -40,6 +48,7 @@ class ChatHub:
         self._shopper_typing: dict[str, float] = {}
         self._agent_typing: dict[str, tuple[str, float]] = {}
         self._bridge: RedisBridge | None = None
+        self._consoles: dict[int, tuple[asyncio.AbstractEventLoop, ConsoleListener]] = {}
 
     def attach(self, bridge: RedisBridge | None) -> None:
         """Send this hub's signals to the other replicas through ``bridge`` (None: stop)."""
@@ -47,13 +56,21 @@ class ChatHub:
             self._bridge = bridge
 
     def _share(self, kind: str, conversation_id: str, name: str | None = None) -> None:
+        self._share_signal({"kind": kind, "conversation_id": conversation_id, "name": name})
+
+    def _share_signal(self, signal: dict[str, Any]) -> None:
         with self._lock:
             bridge = self._bridge
         if bridge is not None:
-            bridge.publish({"kind": kind, "conversation_id": conversation_id, "name": name})
+            bridge.publish(signal)
 
     def apply(self, signal: dict[str, Any]) -> None:
         """A signal from another replica: update the typing state, wake local websockets."""
+        if signal.get("kind") == "console_event":
+            event = signal.get("event")
+            if isinstance(event, dict):
+                self._deliver_console(event)
+            return
         kind, conversation_id, name = (
             signal.get("kind"),
             signal.get("conversation_id"),
@@ -95,12 +112,39 @@ class ChatHub:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(event.set)
 
+    # ---- the agents' consoles
+
+    def listen_console(self, listener: ConsoleListener) -> int:
+        """Call ``listener(event)`` on the caller's loop for every console event; returns the
+        id to pass to :meth:`unlisten_console`."""
+        with self._lock:
+            key = id(listener)
+            self._consoles[key] = (asyncio.get_running_loop(), listener)
+        return key
+
+    def unlisten_console(self, key: int) -> None:
+        with self._lock:
+            self._consoles.pop(key, None)
+
+    def console_event(self, event: dict[str, Any]) -> None:
+        """Send a console event to every console here and on the other replicas (any thread)."""
+        self._deliver_console(event)
+        self._share_signal({"kind": "console_event", "event": event})
+
+    def _deliver_console(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            consoles = list(self._consoles.values())
+        for loop, listener in consoles:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(listener, event)
+
     def listeners(self, conversation_id: str) -> int:
         with self._lock:
             return len(self._waiters.get(conversation_id, ()))
 
     def shopper_typing(self, conversation_id: str) -> None:
         self._set_shopper_typing(conversation_id)
+        self._wake(conversation_id)  # the agent's console shows it
         self._share("shopper_typing", conversation_id)
 
     def agent_typing(self, conversation_id: str, name: str) -> None:

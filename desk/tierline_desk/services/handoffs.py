@@ -24,6 +24,7 @@ from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
 from . import audit, cases, routing
+from .console_events import publish_ticket
 from .ids import placeholder_number, ticket_number
 
 # "claimed": an agent in the console is working on it (see services/agent_actions.py).
@@ -123,6 +124,7 @@ def resolve(
         order_number=ticket.order_number,
         details={"ticket_number": ticket.ticket_number, **details},
     )
+    publish_ticket(session, ticket, "ticket.resolved")
 
 
 def create(session: Session, req: HandoffRequest, actor: str) -> tuple[HandoffTicket, bool]:
@@ -161,6 +163,7 @@ def create(session: Session, req: HandoffRequest, actor: str) -> tuple[HandoffTi
             "reason": req.reason,
         },
     )
+    publish_ticket(session, ticket, "ticket.created")
     return ticket, True
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ChatMessage, HandoffTicket, SlaBreach
 from ..settings import SettingsError, get_settings
-from . import audit
+from . import audit, console_events
 from .config_files import read_toml, validated
 
 Target = Literal["first_reply", "resolution"]
@@ -65,6 +65,10 @@ class _TierIn(BaseModel):
         if self.first_reply_minutes > self.resolution_minutes:
             raise ValueError("first_reply_minutes may not be above resolution_minutes")
         return self
+
+
+# Who is told of breaches over the live console (the breach panel is theirs).
+SUPERVISORS = console_events.Audience(frozenset({"supervisor"}))
 
 
 def parse_targets(data: dict[str, Any], source: str = "SLA file") -> dict[int, TierTargets]:
@@ -217,6 +221,12 @@ def notice_breaches(session: Session, now: datetime) -> list[SlaBreach]:
                     "claimed_by": ticket.claimer.username if ticket.claimer else None,
                 },
             )
+            console_events.publish(
+                session,
+                SUPERVISORS,
+                "sla.breach",
+                {"ticket_number": ticket.ticket_number, "tier": ticket.tier, "target": target},
+            )
             session.commit()
             noticed.append(breach)
     return noticed
@@ -252,6 +262,9 @@ def acknowledge(session: Session, breach_id: int, who: str, now: datetime) -> Sl
             "sla.acknowledge",
             actor=who,
             details={"ticket_number": breach.ticket_number, "target": breach.target},
+        )
+        console_events.publish(
+            session, SUPERVISORS, "sla.acknowledged", {"ticket_number": breach.ticket_number}
         )
     session.flush()
     session.refresh(breach)

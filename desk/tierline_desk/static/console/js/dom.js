@@ -195,7 +195,8 @@ export function parseAmount(text) {
 }
 
 /**
- * Run `fn` now and then `intervalMs` after each run finishes (never two runs at once).
+ * Run `fn` now and then `intervalMs` after each run finishes (never two runs at once); with
+ * `intervalMs` null only when now() asks (the live console pushes what changed).
  * Returns {stop(), now()}; now() runs it at once (or right after the run in flight).
  */
 export function poll(fn, intervalMs) {
@@ -215,7 +216,7 @@ export function poll(fn, intervalMs) {
     if (stopped) return;
     const wait = again ? 0 : typeof intervalMs === "function" ? intervalMs() : intervalMs;
     again = false;
-    timer = window.setTimeout(tick, wait);
+    if (wait !== null) timer = window.setTimeout(tick, wait);
   }
   tick();
   return {

@@ -1,7 +1,8 @@
-// The agent console: session, header, navigation, hash routes and the heartbeat.
+// The agent console: session, header, navigation, hash routes, the live socket and the heartbeat.
 
 import { API, ApiError, api, onUnauthorized, setCsrfToken } from "./api.js";
 import { h, replace, setText, str, obj } from "./dom.js";
+import * as live from "./live.js";
 import * as analyticsView from "./views/analytics.js";
 import * as assignView from "./views/assign.js";
 import * as callbacksView from "./views/callbacks.js";
@@ -94,7 +95,9 @@ function unmount() {
 function startHeartbeat() {
   stopHeartbeat();
   const beat = () => {
-    // Keeps the agent "online"; a missing endpoint (404) or any other error is ignored.
+    // Keeps the agent "online" while the live socket is down (its pings do it otherwise); a
+    // missing endpoint (404) or any other error is ignored.
+    if (live.isOpen()) return;
     api.post(`${API}/heartbeat`, {}).catch(() => {});
   };
   beat();
@@ -141,6 +144,9 @@ function startSession(body, fromLogin) {
   };
   setCsrfToken(str(b.csrf_token));
   renderHeader();
+  live.start(str(b.csrf_token), () => {
+    if (session) endSession("Your session has ended. Log in again.");
+  });
   startHeartbeat();
   firstRoute = !fromLogin; // after a login, move focus to the new screen's heading
   route();
@@ -148,6 +154,7 @@ function startSession(body, fromLogin) {
 
 function endSession(message) {
   unmount();
+  live.stop();
   stopHeartbeat();
   session = null;
   setCsrfToken("");

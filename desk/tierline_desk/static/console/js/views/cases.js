@@ -6,17 +6,21 @@
 //   POST /console/api/cases/{n}/close {"note"}
 //   GET  /console/api/cases/{n}/attachments/{id}          a photo or PDF the shopper emailed
 
+//
+// Nothing polls: each screen loads when it opens, when the live socket says a case changed and
+// after the socket reconnects; a case shows who else has it open.
+
 import { API, ApiError, api, seg } from "../api.js";
 import {
   clearNotice, dateTime, h, humanize, list, num, obj, poll, replace, setText, showNotice, str, syncList,
 } from "../dom.js";
-
-const POLL_MS = 30000;
+import * as live from "../live.js";
+import { createPresence } from "./presence.js";
 const STATUSES = [["open", "Open"], ["answered", "Answered"], ["closed", "Closed"], ["all", "All"]];
 let lastStatus = "open"; // kept while the console is open, so "back to cases" returns to it
 
 export function mount(root, ctx) {
-  return ctx.param ? mountDetail(root, ctx, ctx.param.trim()) : mountList(root, ctx);
+  return ctx.param ? mountDetail(root, ctx, ctx.param.trim().toUpperCase()) : mountList(root, ctx);
 }
 
 function customerText(customer) {
@@ -111,8 +115,23 @@ function mountList(root, ctx) {
     poller.now();
   });
   refresh.addEventListener("click", () => poller.now());
-  const poller = poll(load, POLL_MS);
-  return () => poller.stop();
+  const poller = poll(load, null);
+  return reloadOnCaseEvents(poller, null);
+}
+
+/** Load again when a case (``number``, or any) changed or the socket reconnected. */
+function reloadOnCaseEvents(poller, number) {
+  const stopListening = live.subscribe({
+    connected: () => poller.now(),
+    event(frame) {
+      const kind = str(frame.kind);
+      if (kind.startsWith("case.") && (number === null || str(obj(frame.data).case_number) === number)) poller.now();
+    },
+  });
+  return () => {
+    stopListening();
+    poller.stop();
+  };
 }
 
 // ------------------------------------------------------------------ one case
@@ -151,6 +170,7 @@ function mountDetail(root, ctx, number) {
     closeSubmit, closeResult, closeError);
   const closeForm = h("form", { testid: "case-close-form", novalidate: true }, closeFieldset);
   const closedHint = h("p", { class: "hint", testid: "case-closed-hint", hidden: true }, "This case is closed.");
+  const presence = createPresence(ctx, `case:${number}`);
 
   root.replaceChildren(
     h("div", { class: "page-head" },
@@ -158,6 +178,7 @@ function mountDetail(root, ctx, number) {
         h("a", { href: "#/cases", class: "btn btn-ghost btn-small", testid: "back-to-cases" }, "← Cases"),
         h("h1", { tabindex: "-1", testid: "case-title" }, `Case ${number}`),
         statusBadge)),
+    presence.el,
     loadError,
     h("div", { class: "ticket-layout" },
       h("div", null,
@@ -310,6 +331,13 @@ function mountDetail(root, ctx, number) {
     }
   });
 
-  const poller = poll(load, POLL_MS);
-  return () => poller.stop();
+  replyBody.addEventListener("input", () => live.typing());
+  const poller = poll(load, null);
+  live.watch({ case: number });
+  const stop = reloadOnCaseEvents(poller, number);
+  return () => {
+    stop();
+    presence.stop();
+    live.unwatch();
+  };
 }

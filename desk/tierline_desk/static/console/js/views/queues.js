@@ -1,14 +1,14 @@
 // Queues (#/queues): the waiting tickets of the tiers the agent works, "My tickets" and, for
-// supervisors, tickets claimed by others. Polls GET /console/api/queues every 3 s.
+// supervisors, tickets claimed by others. GET /console/api/queues when the view opens, when the
+// live socket (re)connects and when it says a ticket changed; no polling.
 
 import { API, ApiError, api, seg } from "../api.js";
 import {
   customerName, duration, h, humanize, list, money, num, obj, poll, replace, setText,
   showNotice, clearNotice, str, syncList,
 } from "../dom.js";
+import * as live from "../live.js";
 import { breachPanel, fillSla, slaCell, tickSla } from "./sla.js";
-
-const POLL_MS = 3000;
 
 export function mount(root, ctx) {
   const isSupervisor = ctx.agent.role === "supervisor";
@@ -127,12 +127,19 @@ export function mount(root, ctx) {
   }
 
   refresh.addEventListener("click", () => poller.now());
-  const poller = poll(load, POLL_MS);
+  const poller = poll(load, null);
+  const stopListening = live.subscribe({
+    connected: () => poller.now(), // catch up on whatever happened while the socket was away
+    event(frame) {
+      if (str(frame.kind).startsWith("ticket.")) poller.now();
+    },
+  });
   const ticker = window.setInterval(() => {
     tickWaits(root);
     tickSla(root);
   }, 1000);
   return () => {
+    stopListening();
     poller.stop();
     if (breaches) breaches.stop();
     window.clearInterval(ticker);

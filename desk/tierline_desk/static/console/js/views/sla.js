@@ -1,13 +1,13 @@
 // SLAs in the console (docs/sla.md): each ticket's time left in the queues, the breach notices
 // supervisors see until they acknowledge them, and the attainment section of the analytics.
-//   GET  /console/api/sla/breaches                    open notices (supervisors), every 10 s
+//   GET  /console/api/sla/breaches                    open notices (supervisors), reloaded on "sla." live events
 //   POST /console/api/sla/breaches/{id}/acknowledge   seen
 //   GET  /console/api/analytics/sla?days=N            attainment per tier and agent
 
 import { API, ApiError, api, seg } from "../api.js";
+import * as live from "../live.js";
 import { clearNotice, duration, h, humanize, list, num, obj, poll, replace, setText, showNotice, str, timeOnly } from "../dom.js";
 
-const BREACH_POLL_MS = 10000;
 const SOON_SECONDS = 120;
 const TARGET_TEXT = { first_reply: "first reply", resolution: "resolution" };
 
@@ -91,8 +91,14 @@ export function breachPanel(ctx) {
     }
   }
 
-  const poller = poll(load, BREACH_POLL_MS);
-  return { el, stop: () => poller.stop() };
+  const poller = poll(load, null);
+  const stopListening = live.subscribe({
+    connected: () => poller.now(),
+    event(frame) {
+      if (str(frame.kind).startsWith("sla.")) poller.now();
+    },
+  });
+  return { el, stop: () => { stopListening(); poller.stop(); } };
 }
 
 // ------------------------------------------------------------------ attainment (analytics)

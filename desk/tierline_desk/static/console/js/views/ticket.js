@@ -1,7 +1,9 @@
 // Ticket (#/tickets/{number}): the live chat with the shopper on the left, the case card and the
-// action forms on the right.
-//   GET  /console/api/tickets/{n}                    the case card (TicketCard), every 10 s
-//   GET  /console/api/tickets/{n}/messages?after=N   new chat messages, every 1 s
+// action forms on the right. Nothing polls: the live socket (live.js) pushes the chat's new
+// messages and says when the ticket changed; who else has it open is shown above.
+//   GET  /console/api/tickets/{n}                    the case card (TicketCard): on open, when
+//                                                    the ticket changed, after a reconnect
+//   GET  /console/api/tickets/{n}/messages?after=N   the chat so far, on open
 //   POST /console/api/tickets/{n}/messages {"text"}  the agent's message
 //   GET  /console/api/authority                      the agent's limits
 
@@ -11,11 +13,11 @@ import {
   setText, showNotice, str, timeOnly,
 } from "../dom.js";
 import { assignControl } from "./assign.js";
+import * as live from "../live.js";
+import { createPresence } from "./presence.js";
 import { createActions } from "./ticket_actions.js";
 
-const CARD_POLL_MS = 10000;
-const CHAT_POLL_MS = 1000;
-const CHAT_RETRY_MS = 5000;
+const SHOPPER_TYPING_MS = 6000;
 const SENDERS = new Set(["shopper", "bot", "agent", "system"]);
 const TIERS = { associate: [1], supervisor: [1, 2] };
 
@@ -36,6 +38,8 @@ export function mount(root, ctx) {
   const tierBadge = h("span", { class: "badge", testid: "ticket-tier" });
   const claimButton = h("button", { type: "button", class: "btn btn-primary", testid: "ticket-claim", hidden: true }, "Claim");
   const ticketNotice = h("div", { class: "notice", role: "status", "aria-live": "polite", testid: "ticket-notice" });
+  const claimedBanner = h("div", { class: "notice notice-warn", role: "status", testid: "claimed-banner", hidden: true });
+  const presence = createPresence(ctx, `ticket:${number}`);
   const head = h("div", { class: "page-head" },
     h("div", { class: "card-head" },
       ctx.can("queues") ? h("a", { href: "#/queues", testid: "back-to-queues", class: "btn btn-ghost btn-small" }, "← Queues") : null,
@@ -63,6 +67,8 @@ export function mount(root, ctx) {
 
   root.replaceChildren(
     head,
+    claimedBanner,
+    presence.el,
     ticketNotice,
     h("div", { class: "ticket-layout" },
       chat.el,
@@ -86,6 +92,10 @@ export function mount(root, ctx) {
     actions.update(card, authority);
     if (assign) assign.update(card);
     const mine = status === "claimed" && str(card.claimed_by) === ctx.agent.username;
+    // Someone else holds it: say so plainly, whoever opens it.
+    const holder = status === "claimed" && !mine ? str(card.claimed_by, "another agent") : "";
+    claimedBanner.hidden = !holder;
+    setText(claimedBanner, holder ? `Claimed by ${holder}: they are working this ticket${role === "supervisor" ? "; you can still step in" : ""}.` : "");
     const canAct = status === "claimed" && (mine || role === "supervisor");
     chat.setCanSend(canAct, canAct ? "" : status === "waiting" ? "Claim the ticket to chat with the shopper." : `The ticket is ${humanize(status).toLowerCase()}.`);
   }
@@ -158,7 +168,13 @@ export function mount(root, ctx) {
   const cardPoller = poll(async () => {
     await loadCard();
     chat.start();
-  }, CARD_POLL_MS);
+  }, null);
+  const stopListening = live.subscribe({
+    connected: () => cardPoller.now(), // whatever changed while the socket was away
+    event(frame) {
+      if (str(obj(frame.data).ticket_number) === number) cardPoller.now();
+    },
+  });
   const ticker = window.setInterval(() => {
     for (const el of root.querySelectorAll("[data-since]")) {
       setText(el, duration((Date.now() - Number(el.dataset.since)) / 1000));
@@ -166,6 +182,8 @@ export function mount(root, ctx) {
   }, 1000);
 
   return () => {
+    stopListening();
+    presence.stop();
     cardPoller.stop();
     chat.stop();
     window.clearInterval(ticker);
@@ -267,7 +285,9 @@ function renderCard(card) {
 function createChat(ctx, number, getCard) {
   let lastSeq = 0;
   let loaded = false;
-  let unavailable = false;
+  let started = false;
+  let stopped = false;
+  let typingTimer = null;
   const seen = new Set();
 
   const mode = h("span", { class: "badge", testid: "chat-mode" }, "…");
@@ -364,9 +384,10 @@ function createChat(ctx, number, getCard) {
     try {
       const d = obj(await api.get(`${API}/tickets/${seg(number)}/messages?after=${lastSeq}`));
       if (d.web_chat === false) {
-        // The conversation came through another channel: nothing live to show or write to.
-        unavailable = true;
+        // The conversation came through another channel: nothing live to show or write to
+        // (who else has the ticket open is still shown).
         noWebChat = true;
+        live.watch({ ticket: number, afterSeq: () => lastSeq });
         showNotice(status, "info", "This conversation did not come from the web chat, so there is no live chat. " +
           "Use the bot transcript on the case card, and hand it back to the bot with the outcome.");
         empty.hidden = true;
@@ -377,42 +398,66 @@ function createChat(ctx, number, getCard) {
         applyCanSend();
         return;
       }
-      unavailable = false;
       if (noWebChat) {
         noWebChat = false;
         applyCanSend();
       }
       clearNotice(status);
-      const m = str(d.mode);
-      setText(mode, m === "agent" ? "You are talking" : m === "bot" ? "Bot is talking" : m || "—");
-      mode.className = `badge ${m === "agent" ? "badge-claimed" : "badge-waiting"}`;
-      mode.dataset.mode = m;
-      typing.hidden = d.shopper_typing !== true;
-      const messages = list(d.messages);
-      addMessages(messages, false);
-      for (const raw of messages) {
-        const seq = num(obj(raw).seq, NaN);
-        if (Number.isFinite(seq) && seq > lastSeq) lastSeq = seq;
-      }
+      applyChat(d);
       if (!loaded) {
         loaded = true;
         // Announce only what arrives from now on, not the history.
         log.setAttribute("aria-live", "polite");
       }
+      // From here on the live socket pushes what is new (after lastSeq, again after a reconnect).
+      live.watch({ ticket: number, afterSeq: () => lastSeq });
     } catch (err) {
       const e = err instanceof ApiError ? err : null;
       if (e && e.status === 403) {
-        // No longer ours to see (escalated, or another tier): stop asking.
+        // No longer ours to see (escalated, or another tier).
         showNotice(status, "info", e.message);
-        poller.stop();
       } else if (e && e.status === 404) {
-        unavailable = true;
         showNotice(status, "info", "The live chat is not available for this ticket.");
       } else {
         showNotice(status, "warn", `Chat connection problem${e ? `: ${e.message}` : ""}. Retrying…`);
+        window.setTimeout(() => {
+          if (!stopped) load();
+        }, 5000);
       }
     }
   }
+
+  /** New lines, the mode and the shopper's typing, from the REST answer or a live frame. */
+  function applyChat(d) {
+    const m = str(d.mode);
+    setText(mode, m === "agent" ? "You are talking" : m === "bot" ? "Bot is talking" : m || "—");
+    mode.className = `badge ${m === "agent" ? "badge-claimed" : "badge-waiting"}`;
+    mode.dataset.mode = m;
+    typing.hidden = d.shopper_typing !== true;
+    window.clearTimeout(typingTimer);
+    if (!typing.hidden) typingTimer = window.setTimeout(() => { typing.hidden = true; }, SHOPPER_TYPING_MS);
+    const messages = list(d.messages);
+    addMessages(messages, false);
+    for (const raw of messages) {
+      const seq = num(obj(raw).seq, NaN);
+      if (Number.isFinite(seq) && seq > lastSeq) lastSeq = seq;
+    }
+  }
+
+  const stopListening = live.subscribe({
+    messages(frame) {
+      if (str(frame.ticket) === number && loaded && !stopped) applyChat(frame);
+    },
+    unwatched(frame) {
+      if (str(frame.subject) === `ticket:${number}`) showNotice(status, "info", "This ticket is no longer yours to see.");
+    },
+    disconnected() {
+      if (loaded && !stopped) showNotice(status, "warn", "Live updates paused: reconnecting…");
+    },
+    connected() {
+      if (status.textContent.startsWith("Live updates paused")) clearNotice(status);
+    },
+  });
 
   async function submit(event) {
     event.preventDefault();
@@ -429,7 +474,6 @@ function createChat(ctx, number, getCard) {
       const stored = obj(await api.post(`${API}/tickets/${seg(number)}/messages`, { text }));
       input.value = "";
       addMessages([stored], true);
-      if (poller) poller.now();
     } catch (err) {
       showNotice(sendError, "bad", err instanceof ApiError ? err.message : "The message was not sent.");
     } finally {
@@ -444,7 +488,9 @@ function createChat(ctx, number, getCard) {
   let lastTypingAt = 0;
   input.addEventListener("input", () => {
     const now = Date.now();
-    if (!canSend || noWebChat || now - lastTypingAt < 3000 || !input.value.trim()) return;
+    if (!canSend || noWebChat || !input.value.trim()) return;
+    live.typing(); // the other agents on this ticket see it
+    if (now - lastTypingAt < 3000) return;
     lastTypingAt = now;
     api.post(`${API}/tickets/${seg(number)}/typing`, {}).catch(() => {});
   });
@@ -455,13 +501,13 @@ function createChat(ctx, number, getCard) {
     }
   });
 
-  let poller = null;
-
   return {
     el,
-    /** Start polling (after the first case card load, so shopper names are known). */
+    /** Load the chat and go live (after the first case card load, so shopper names are known). */
     start() {
-      if (!poller) poller = poll(load, () => (unavailable ? CHAT_RETRY_MS : CHAT_POLL_MS));
+      if (started || stopped) return;
+      started = true;
+      load();
     },
     setCanSend(allowed, why) {
       canSend = allowed;
@@ -469,8 +515,11 @@ function createChat(ctx, number, getCard) {
       applyCanSend();
     },
     stop() {
-      if (poller) poller.stop();
-      poller = { stop() {}, now() {} };
+      if (stopped) return;
+      stopped = true;
+      stopListening();
+      window.clearTimeout(typingTimer);
+      if (started) live.unwatch();
     },
   };
 }
