@@ -123,7 +123,7 @@ unit: install spacy ## Unit tests; no system packages (the desk on SQLite, faked
 	cd desk && .venv/bin/python -m pytest -m "not services"
 	cd harness && .venv/bin/python -m pytest
 
-integration: install scaled-deps medusa-deps ## Tests on real Redis, PostgreSQL (apt) and Medusa (npm) servers
+integration: install scaled-deps medusa-deps imap-deps ## Tests on real Redis, PostgreSQL (apt) and Medusa (npm) servers
 	$(BOT)/python -m pytest -m services
 	cd desk && .venv/bin/python -m pytest -m services
 
@@ -243,6 +243,14 @@ pg-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    --no-install-recommends postgresql >/dev/null; }
 
+# Dovecot for the IMAP poller's tests (desk/tests/mail/test_imap_poller.py; docs/email.md).
+imap-deps:
+	@test -x /usr/sbin/dovecot || { \
+	  echo "installing Dovecot (IMAP) from Debian for the inbound mail tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends dovecot-imapd >/dev/null; }
+
 medusa-deps: node-check pg-deps $(MEDUSA_STAMP) ## Medusa's npm packages (npm ci, once) and PostgreSQL (apt) for STORE=medusa
 
 medusa-up: medusa-deps desk/.venv/.synced .env ## Only the local Medusa store (:9000) and its PostgreSQL, in the foreground
@@ -269,5 +277,5 @@ test-scaled: train scaled-deps medusa-deps ## Load + faults on the distributed s
 
 FORCE:
 
-.PHONY: node-check pg-deps medusa-deps medusa-up medusa-order medusa-lint
+.PHONY: node-check pg-deps imap-deps medusa-deps medusa-up medusa-order medusa-lint
 .PHONY: help install spacy train desk-db seed-history run shell lint unit integration desk-unit-pg validate conversations nlu-check browser-deps e2e screenshots test clean harness-lint bench bench-smoke audit audit-ci scaled-deps run-scaled test-scaled

@@ -30,6 +30,9 @@ SECRETS = (
     "MEDUSA_JWT_SECRET",
     "MEDUSA_COOKIE_SECRET",
     "TIERLINE_EVENTS_SECRET",
+    # Email cases (docs/email.md): the per-case reply token's key, and the inbound webhook's.
+    "MAIL_TOKEN_SECRET",
+    "INBOUND_MAIL_SECRET",
 )
 PLAIN = {
     "DESK_URL": "http://127.0.0.1:8000",

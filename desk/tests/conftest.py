@@ -60,6 +60,11 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     # Attachments in the test's own directory (the local store) unless a test chooses another.
     monkeypatch.setenv("ATTACHMENT_DIR", str(workdir / "attachments"))
     monkeypatch.delenv("ATTACHMENT_STORE", raising=False)
+    # Email cases (docs/email.md): per-case reply tokens on; no webhook secret, no IMAP poller.
+    monkeypatch.setenv("MAIL_TOKEN_SECRET", "test-mail-token-secret")
+    monkeypatch.setenv("CASE_REPLY_ADDRESS", "cases@tierline.example")
+    for var in ("INBOUND_MAIL_SECRET", "IMAP_HOST", "INBOUND_MAIL_MAX_BYTES"):
+        monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()
     reset_engines()
     reset_store()

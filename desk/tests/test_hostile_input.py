@@ -30,6 +30,8 @@ from tierline_desk.settings import get_settings
 
 __all__ = ["app", "rasa"]
 
+MAIL_SECRET = "hostile-inbound-mail-secret"
+
 
 def test_the_corpus_has_at_least_200_named_cases() -> None:
     cases = corpus()
@@ -67,7 +69,10 @@ def test_every_hostile_case_gets_a_sensible_reply(
     app: FastAPI,
     rasa: FakeRasa,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("INBOUND_MAIL_SECRET", MAIL_SECRET)
+    get_settings.cache_clear()
     settings = get_settings()
     limits = Limits(
         connection_burst=settings.chat_connection_burst,
@@ -79,7 +84,11 @@ def test_every_hostile_case_gets_a_sensible_reply(
     caplog.set_level(logging.WARNING)
     with TestClient(app) as client:
         runner = Runner(
-            TestClientDoor(client), limits=limits, api_token=API_TOKEN, reply_timeout=10
+            TestClientDoor(client),
+            limits=limits,
+            api_token=API_TOKEN,
+            mail_secret=MAIL_SECRET,
+            reply_timeout=10,
         )
         results = runner.run(cases)
     printed = io.StringIO()

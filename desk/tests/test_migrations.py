@@ -48,6 +48,9 @@ EXPECTED_TABLES = {
     "sla_breaches",
     # 0009: the shoppers' satisfaction answers
     "csat_responses",
+    # 0011: email cases both ways
+    "inbound_mails",
+    "mail_attachments",
 }
 
 

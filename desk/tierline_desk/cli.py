@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import smtplib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -228,6 +229,46 @@ def _cmd_mail_catcher(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_imap_poll(_args: argparse.Namespace) -> int:
+    from .mail.imap_poller import poll_once
+
+    if not get_settings().imap_host:
+        print("error: IMAP_HOST is not set (docs/email.md)", file=sys.stderr)
+        return 2
+    try:
+        result = poll_once()
+    except Exception as exc:
+        print(f"error: the IMAP pass failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"imap: {result.count('threaded')} threaded, {result.count('quarantined')} "
+        f"quarantined, {result.count('duplicate')} already taken"
+    )
+    return 0
+
+
+def _cmd_reply_as_shopper(args: argparse.Namespace) -> int:
+    from .mail.shopper_reply import build_reply, latest_case_mail, send
+
+    number = args.case_number.strip().upper()
+    mail = latest_case_mail(get_settings().maildir, number)
+    if mail is None:
+        print(f"error: no mail about {number} in {get_settings().maildir}", file=sys.stderr)
+        return 2
+    missing = [a for a in args.attach if not Path(a).is_file()]
+    if missing:
+        print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    reply = build_reply(mail, args.text, [Path(a) for a in args.attach])
+    try:
+        send(reply)
+    except (OSError, smtplib.SMTPException) as exc:
+        print(f"error: the mail server refused it: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"sent {reply['Message-ID']} to {reply['To']} (answering {mail['Message-ID']})")
+    return 0
+
+
 def _cmd_send_transcripts(_args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
@@ -315,6 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--maildir", default=None, help="Maildir to store messages in (default: MAILDIR)"
     )
     catcher.set_defaults(func=_cmd_mail_catcher)
+    shopper = sub.add_parser(
+        "reply-as-shopper",
+        help="answer a case's latest caught mail as its shopper, over SMTP (try inbound mail)",
+    )
+    shopper.add_argument("case_number", help="e.g. CASE-100001")
+    shopper.add_argument("text", help="what the shopper writes")
+    shopper.add_argument("--attach", action="append", default=[], help="a file to attach")
+    shopper.set_defaults(func=_cmd_reply_as_shopper)
+    sub.add_parser(
+        "imap-poll", help="read the IMAP mailbox's unseen mail into the cases once (IMAP_*)"
+    ).set_defaults(func=_cmd_imap_poll)
     sub.add_parser(
         "seed-agents",
         help="add the demo console agents only (a Medusa store brings its own orders)",

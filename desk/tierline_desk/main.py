@@ -55,6 +55,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         from .store.medusa.poller import poll_forever
 
         poll_task = asyncio.create_task(poll_forever(get_store(), settings.store_poll_seconds))
+    imap_task: asyncio.Task[None] | None = None
+    if settings.imap_host:  # shoppers' replies by email, read from the mailbox (docs/email.md)
+        from .mail.imap_poller import poll_forever as poll_mailbox
+
+        imap_task = asyncio.create_task(poll_mailbox(settings.imap_poll_seconds))
     # Start-up objects live as long as the process: keep full garbage collections (40 ms and
     # more here, a stall for every open chat) from walking them again and again.
     gc.collect()
@@ -66,7 +71,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     owed_task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await owed_task
-    for task in (poll_task, sweep_task):
+    for task in (poll_task, sweep_task, imap_task):
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -482,7 +482,8 @@ class ChatMessage(Base):
 
 
 class CaseMessage(Base):
-    """An email on a case: a specialist's reply from the console (outbound)."""
+    """An email on a case: a specialist's reply from the console (outbound) or the shopper's
+    answer by email (inbound, mail/inbound.py)."""
 
     __tablename__ = "case_messages"
 
@@ -498,6 +499,10 @@ class CaseMessage(Base):
     message_id: Mapped[str | None] = mapped_column(String(300))
     sent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Inbound (the shopper's reply by email): who wrote it, and the earlier text it quoted
+    # (``body`` holds only the new text).
+    from_email: Mapped[str | None] = mapped_column(String(320))
+    quoted: Mapped[str | None] = mapped_column(Text)
 
 
 class DeliveryReport(Base):
@@ -689,3 +694,40 @@ class CsatResponse(Base):
     follow_up_case_number: Mapped[str | None] = mapped_column(String(32))
 
     agent: Mapped[Agent | None] = relationship()
+
+
+class InboundMail(Base):
+    """Every mail the desk took in (local catcher, IMAP, webhook), once per Message-ID.
+
+    ``status`` is ``threaded`` (it became a :class:`CaseMessage`) or ``quarantined`` (kept for
+    an admin to see, with ``reason``; it touched no case). docs/email.md has the rules.
+    """
+
+    __tablename__ = "inbound_mails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    from_email: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    case_number: Mapped[str | None] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    # The start of the text (quarantined mails), so an admin can tell what it was.
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+
+
+class MailAttachment(Base):
+    """A checked file from an inbound mail (an image or a PDF); ``owner`` says whose."""
+
+    __tablename__ = "mail_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

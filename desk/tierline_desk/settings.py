@@ -161,6 +161,34 @@ class Settings(BaseSettings):
     )
     smtp_timeout_seconds: float = Field(default=5.0, gt=0, validation_alias="SMTP_TIMEOUT_SECONDS")
     maildir: Path = Field(default=REPO_ROOT / "var" / "mail", validation_alias="MAILDIR")
+    # ---- email cases both ways (docs/email.md). Replies to a case go to
+    # <local>+<case number>.<token>@<domain> of this address; the token is an HMAC of the case
+    # number under MAIL_TOKEN_SECRET (unset: plain Reply-To, matched by In-Reply-To only).
+    case_reply_address: str = Field(
+        default="cases@tierline.example", validation_alias="CASE_REPLY_ADDRESS"
+    )
+    mail_token_secret: SecretStr | None = Field(default=None, validation_alias="MAIL_TOKEN_SECRET")
+    # Signs raw mails posted to POST /mail/inbound (unset: the webhook refuses everything).
+    inbound_mail_secret: SecretStr | None = Field(
+        default=None, validation_alias="INBOUND_MAIL_SECRET"
+    )
+    inbound_mail_max_bytes: int = Field(
+        default=15 * 1024 * 1024, ge=1024, validation_alias="INBOUND_MAIL_MAX_BYTES"
+    )
+    inbound_attachment_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1, validation_alias="INBOUND_ATTACHMENT_MAX_BYTES"
+    )
+    # The production mailbox the desk polls (unset IMAP_HOST: no poller).
+    imap_host: str | None = Field(default=None, validation_alias="IMAP_HOST")
+    imap_port: int = Field(default=993, ge=1, le=65535, validation_alias="IMAP_PORT")
+    imap_user: str = Field(default="", validation_alias="IMAP_USER")
+    imap_password: SecretStr = Field(default=SecretStr(""), validation_alias="IMAP_PASSWORD")
+    imap_mailbox: str = Field(default="INBOX", validation_alias="IMAP_MAILBOX")
+    # ssl: IMAPS (993); starttls: upgrade a plain connection; none: only for a local test server.
+    imap_tls: Literal["ssl", "starttls", "none"] = Field(default="ssl", validation_alias="IMAP_TLS")
+    # Where imported messages are moved (created if missing); empty: they stay, marked seen.
+    imap_done_mailbox: str = Field(default="", validation_alias="IMAP_DONE_MAILBOX")
+    imap_poll_seconds: float = Field(default=60.0, gt=0, validation_alias="IMAP_POLL_SECONDS")
 
     # ---- web chat (the public door): identity and relay to Rasa's REST channel
     # Signs the customer id the desk passes to Rasa (rasa_extensions/channels/signed_rest.py

@@ -21,13 +21,17 @@ Run against a live desk::
 
 It prints each failed case's name and problems, then ``hostile=H`` (H failed cases), and exits
 1 when H > 0. ``DESK_API_TOKEN`` in the environment enables the authorised ``/api/v1`` cases;
-``--console-user/--console-password`` (default: the demo associate) the logged-in console ones.
+``--console-user/--console-password`` (default: the demo associate) the logged-in console ones;
+``INBOUND_MAIL_SECRET`` the signed raw mails on ``POST /mail/inbound``.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -45,7 +49,8 @@ if TYPE_CHECKING:
     from starlette.testclient import TestClient, WebSocketTestSession
 
 Frame = dict[str, Any]
-Auth = Literal["none", "bot", "wrong-bot", "console", "console-no-csrf"]
+# "mail": signed with the inbound mail webhook's secret (X-Tierline-Signature, docs/email.md).
+Auth = Literal["none", "bot", "wrong-bot", "console", "console-no-csrf", "mail"]
 
 ORDER = "112-4839201-5573910"  # a demo order (desk/tierline_desk/demo/orders.json)
 KB = 1024
@@ -1405,6 +1410,118 @@ def desk_tool_cases() -> list[HttpCase]:
     return cases
 
 
+# ---------------------------------------------------------------- inbound mail (POST /mail/inbound)
+
+# A case address with a token that was never issued (the desk's first case is CASE-100001).
+SPOOFED_CASE_ADDRESS = "cases+case-100001.aaaaaaaaaaaaaaaa@tierline.example"
+MAIL_TOO_BIG = 16 * KB * KB  # over the desk's INBOUND_MAIL_MAX_BYTES (15 MB)
+
+
+def _mail(headers: Sequence[tuple[str, str]], body: str) -> bytes:
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    return (head + "\r\n" + body).encode("utf-8", "surrogateescape")
+
+
+def _shopper(to: str, subject: str, mid: str) -> list[tuple[str, str]]:
+    return [
+        ("From", "Priya <priya.n@example.com>"),
+        ("To", to),
+        ("Subject", subject),
+        ("Message-ID", f"<hostile-{mid}@mail.example.com>"),
+    ]
+
+
+def hostile_mails(to: str = SPOOFED_CASE_ADDRESS) -> dict[str, bytes]:
+    """Raw mails a hostile sender could get to the desk, by name; ``to``: the address used."""
+    boundary = "b0undary"
+    renamed = base64.b64encode(b"MZ\x90\x00\x03 this program cannot be run").decode()
+    nested = "".join(
+        f'--n{i}\r\nContent-Type: multipart/mixed; boundary="n{i + 1}"\r\n\r\n' for i in range(200)
+    )
+    return {
+        "spoofed-token": _mail(_shopper(SPOOFED_CASE_ADDRESS, "Re: case", "spoof"), "Refund me"),
+        "broken-mime": _mail(
+            [
+                *_shopper(to, "Re: case", "broken"),
+                ("MIME-Version", "1.0"),
+                ("Content-Type", "multipart/mixed"),  # no boundary at all
+            ],
+            "--\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n",
+        ),
+        "unknown-charset": _mail(
+            [
+                *_shopper(to, "=?x-no-such-charset?q?hi?=", "charset"),
+                ("Content-Type", "text/plain; charset=x-no-such-charset"),
+                ("Content-Transfer-Encoding", "quoted-printable"),
+            ],
+            "caf=E9 =ZZ broken",
+        ),
+        "html-with-script": _mail(
+            [*_shopper(to, "Re: case", "html"), ("Content-Type", "text/html; charset=utf-8")],
+            '<p>Photo<script>alert(1)</script><img src=x onerror="alert(2)"></p>',
+        ),
+        "attachment-renamed": _mail(
+            [
+                *_shopper(to, "Re: case", "renamed"),
+                ("MIME-Version", "1.0"),
+                ("Content-Type", f'multipart/mixed; boundary="{boundary}"'),
+            ],
+            f"--{boundary}\r\nContent-Type: text/plain\r\n\r\nSee the photo\r\n"
+            f'--{boundary}\r\nContent-Type: image/jpeg; name="photo.jpg"\r\n'
+            'Content-Disposition: attachment; filename="../../photo.jpg"\r\n'
+            f"Content-Transfer-Encoding: base64\r\n\r\n{renamed}\r\n--{boundary}--\r\n",
+        ),
+        "deeply-nested-multipart": _mail(
+            [
+                *_shopper(to, "Re: case", "nested"),
+                ("MIME-Version", "1.0"),
+                ("Content-Type", 'multipart/mixed; boundary="n0"'),
+            ],
+            nested + "deep",
+        ),
+        "control-chars-and-nul": _mail(
+            _shopper(to + "\x00", "Re:\x00\x1b[31m case", "nul"), "a\x00b" + CONTROL
+        ),
+        "not-a-mail": bytes(range(256)) * 64,
+        "no-headers-at-all": b"\r\n\r\njust text",
+    }
+
+
+def inbound_mail_cases() -> list[HttpCase]:
+    """Raw mails on the webhook: unsigned or forged ones refused; signed hostile ones answered
+    (quarantined or threaded safely), never a crash; a huge one refused with 413."""
+    path = "/mail/inbound"
+    plain = _mail(_shopper(SPOOFED_CASE_ADDRESS, "Re: case", "unsigned"), "hello")
+    cases = [
+        HttpCase("mail-unsigned", "POST", path, plain, "message/rfc822", "none", frozenset({401})),
+        HttpCase(
+            "mail-forged-signature",
+            "POST",
+            path,
+            plain,
+            "message/rfc822",
+            "none",
+            frozenset({401}),
+            (("X-Tierline-Signature", "sha256=" + "0" * 64),),
+        ),
+        HttpCase(
+            "mail-huge",
+            "POST",
+            path,
+            b"x" * MAIL_TOO_BIG,
+            "message/rfc822",
+            "mail",
+            frozenset({413}),
+        ),
+        HttpCase("mail-empty", "POST", path, b"", "message/rfc822", "mail", frozenset({422})),
+    ]
+    for name, raw in hostile_mails().items():
+        cases.append(
+            HttpCase(f"mail-{name}", "POST", path, raw, "message/rfc822", "mail", frozenset({200}))
+        )
+    return cases
+
+
 def corpus(limits: Limits | None = None) -> list[Case]:
     """Every case, floods last."""
     limits = limits or Limits()
@@ -1416,6 +1533,7 @@ def corpus(limits: Limits | None = None) -> list[Case]:
     cases += console_cases()
     cases += attachment_cases(limits.attachment_max_bytes)
     cases += desk_tool_cases()
+    cases += inbound_mail_cases()
     cases += floods
     cases.append(
         SessionFloodCase("flood-new-sessions-from-one-client", limits.sessions_per_ip_burst + 10)
@@ -1486,6 +1604,7 @@ class Runner:
         *,
         limits: Limits | None = None,
         api_token: str | None = None,
+        mail_secret: str | None = None,
         console_user: str = "alex",
         console_password: str = "alex-demo-pass",
         reply_timeout: float = 30.0,
@@ -1493,6 +1612,7 @@ class Runner:
         self.door = door
         self.limits = limits or Limits()
         self.api_token = api_token
+        self.mail_secret = mail_secret
         self.console_user = console_user
         self.console_password = console_password
         self.reply_timeout = reply_timeout
@@ -1579,6 +1699,11 @@ class Runner:
                 return []  # no token given (a live run without DESK_API_TOKEN): not applicable
             token = self.api_token if case.auth == "bot" else "wrong-token"
             headers["authorization"] = f"Bearer {token}"
+        if case.auth == "mail":
+            if self.mail_secret is None:
+                return []  # no secret given (INBOUND_MAIL_SECRET unset): not applicable
+            digest = hmac.new(self.mail_secret.encode(), case.body or b"", hashlib.sha256)
+            headers["x-tierline-signature"] = "sha256=" + digest.hexdigest()
         if case.auth in ("console", "console-no-csrf"):
             cookie, csrf = self.console_login()
             headers["cookie"] = f"tierline_console={cookie}"
@@ -1786,6 +1911,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         LiveDoor(args.url, timeout=args.reply_timeout),
         limits=limits,
         api_token=os.environ.get("DESK_API_TOKEN") or None,
+        mail_secret=os.environ.get("INBOUND_MAIL_SECRET") or None,
         console_user=args.console_user,
         console_password=args.console_password,
         reply_timeout=args.reply_timeout,

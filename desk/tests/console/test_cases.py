@@ -15,6 +15,7 @@ from tierline_common.ports import free_port
 from tests.utils.console import LoginFn
 from tests.utils.desk import audit_rows, code_of, fresh_rows
 from tests.utils.mail_catcher import Catcher, catcher, dead_smtp, text_of, use_smtp
+from tierline_desk.mail import case_threads
 from tierline_desk.models import Case, CaseMessage, utcnow
 from tierline_desk.settings import get_settings
 
@@ -214,7 +215,7 @@ def test_reply_is_emailed_and_stored(
     assert mail["To"] == "priya.n@example.com"
     assert mail["Subject"] == subject
     assert mail["From"] == get_settings().smtp_from
-    assert mail["Reply-To"] == get_settings().smtp_from
+    assert mail["Reply-To"] == case_threads.reply_address(case.case_number)
     assert mail["X-Tierline-Reference"] == case.case_number
     assert mail.get_content_type() == "text/plain"  # plain text, no HTML part
     body = text_of(mail)
@@ -236,6 +237,9 @@ def test_reply_is_emailed_and_stored(
         "message_id": stored.message_id,
         "sent": True,
         "created_at": out["reply"]["created_at"],
+        "from_email": None,
+        "quoted": None,
+        "attachments": [],
     }
     fresh = _fresh(session, case)
     assert fresh.status == "answered" and fresh.closed_at is None

@@ -163,6 +163,7 @@ def test_own_javascript_exists_and_uses_only_same_origin_urls() -> None:
         "js/views/macros.js",
         "js/views/notes.js",
         "js/views/notifications.js",
+        "js/views/quarantine.js",
     ):
         assert expected in names
     for path in OWN_JS:

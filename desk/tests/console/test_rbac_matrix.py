@@ -40,8 +40,10 @@ from tests.utils.attachments import photo, upload
 from tests.utils.console import PASSWORDS, AgentClient, World, login, put_online
 from tests.utils.console_live import frames_until, live_console
 from tests.utils.csat import closed_case_link, resolved_chat
+from tests.utils.email_cases import SHOPPER, jpeg_bytes
 from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, web
-from tierline_desk.models import Agent, CsatResponse
+from tierline_desk.mail import inbound_attachments
+from tierline_desk.models import Agent, Case, CaseMessage, CsatResponse
 from tierline_desk.services import case_followup
 from tierline_desk.services.authority import get_policy
 
@@ -109,6 +111,18 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         **_READERS,
     },
     f"POST {P}/cases/{{case_number}}/close": {"anonymous": 401, **_READERS},
+    f"GET {P}/cases/{{case_number}}/attachments/{{attachment_id}}": {
+        "anonymous": 401,
+        **_READERS,
+    },
+    # Inbound mail kept out of every case: admins and supervisors.
+    f"GET {P}/mail/quarantine": {
+        "anonymous": 401,
+        "associate": 403,
+        "supervisor": OK,
+        "specialist": 403,
+        "admin": OK,
+    },
     f"GET {P}/outbox": {
         "anonymous": 401,
         "associate": 403,
@@ -259,6 +273,8 @@ def build_call(route: str, role: str, world: World) -> Call:
             )
             world.session.commit()
             url = url.replace("{message_pk}", str(row.id))
+        if "{attachment_id}" in url:
+            url = url.replace("{attachment_id}", str(_photo_on(world.session, case)))
         bodies = {
             "reply": {"body": "Hello", "close": False},
             "close": {"note": "rbac"},
@@ -277,6 +293,26 @@ def build_call(route: str, role: str, world: World) -> Call:
     if "{message_id:path}" in path:
         return Call(method, path.replace("{message_id:path}", "no-such-message@tierline"))
     return Call(method, path, {} if method == "POST" else None)
+
+
+def _photo_on(session: Session, case: Case) -> int:
+    """A shopper's emailed photo on ``case``: the attachment's id."""
+    row = CaseMessage(
+        case_number=case.case_number,
+        direction="inbound",
+        author=SHOPPER["email"],
+        from_email=SHOPPER["email"],
+        to_email="cases@tierline.example",
+        subject="Re: your case",
+        body="Photo attached",
+        sent=True,
+    )
+    session.add(row)
+    session.flush()
+    owner = case_followup.message_owner(row.id)
+    found = inbound_attachments.store_attachment(session, owner, "box.jpg", jpeg_bytes())
+    session.commit()
+    return found
 
 
 # ------------------------------------------------------------------ running and judging

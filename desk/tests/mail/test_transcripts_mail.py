@@ -11,8 +11,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.utils.desk import RASA_TOKEN, RASA_URL, audit_rows
+from tests.utils.email_cases import (
+    add_sent_reply,
+    case_address,
+    jpeg_bytes,
+    make_email_case,
+    shopper_mail,
+)
 from tests.utils.mail_catcher import Catcher, html_of, text_of, use_smtp
 from tierline_desk.cli import main as cli_main
+from tierline_desk.mail import inbound
 from tierline_desk.mail.transcripts import parse_events
 from tierline_desk.models import TranscriptRequest
 
@@ -179,3 +187,31 @@ def test_parse_events_ignores_junk() -> None:
         ("bot", "hi", None),
         ("user", "hello", None),
     ]
+
+
+def test_the_transcript_carries_the_email_thread_of_the_conversations_case(
+    client: TestClient, catcher: Catcher, session: Session
+) -> None:
+    case = make_email_case(session)
+    case.conversation_id = CONVERSATION
+    add_sent_reply(session, case, "Could you send a photo of the box?")
+    answer = shopper_mail(
+        to=case_address(case),
+        text="Here it is.",
+        attachments=[("box.jpg", "image/jpeg", jpeg_bytes())],
+    )
+    assert inbound.process(session, answer.as_bytes(), source="smtp").status == "threaded"
+    with rasa_with(EVENTS):
+        resp = request(client)
+    assert resp.status_code == 201 and resp.json()["status"] == "sent", resp.text
+    text = text_of(catcher.only())
+    said = [
+        "It shipped with UPS and arrives Thursday.",  # the chat first
+        f"jordan.ecr ({case.case_number}) by email:",
+        "Could you send a photo of the box?",
+        f"You ({case.case_number}) by email:",
+        "Here it is.",
+        "[Attached: box.jpg]",
+    ]
+    positions = [text.index(s) for s in said]
+    assert positions == sorted(positions)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from ..deps import AgentDep, SessionDep, WritingAgentDep
 from ..services import case_followup as svc
@@ -57,7 +58,31 @@ def resend(
     """Email a stored reply the mail server refused earlier (same text and Message-ID)."""
     case = svc.get_case(session, agent, case_number)
     row = svc.get_message(session, case, message_pk)
-    return svc.deliver(session, agent, case, row, svc.resend_email(row), resend=True)
+    return svc.deliver(session, agent, case, row, svc.resend_email(session, case, row), resend=True)
+
+
+@router.get(
+    "/{case_number}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/*": {}, "application/pdf": {}}}},
+)
+def attachment(
+    case_number: str, attachment_id: int, agent: AgentDep, session: SessionDep
+) -> Response:
+    """A photo or PDF the shopper mailed in (checked on the way in; served as what it is)."""
+    case = svc.get_case(session, agent, case_number)
+    row = svc.get_attachment(session, case, attachment_id)
+    inline = "inline" if row.content_type.startswith("image/") else "attachment"
+    return Response(
+        content=row.data,
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": f"{inline}; filename*=UTF-8''{quote(row.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=300",
+        },
+    )
 
 
 @router.post("/{case_number}/close", response_model=CaseCloseOut)

@@ -314,16 +314,27 @@ class CaseListOut(BaseModel):
     cases: list[CaseCard]
 
 
+class CaseAttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str = Field(description="sniffed from the bytes: image/* or application/pdf")
+    size: int
+    url: str
+
+
 class CaseMessageOut(BaseModel):
     id: int
-    direction: str
+    direction: str = Field(description="outbound (from the console) | inbound (shopper's email)")
     author: str
     to_email: str
     subject: str
-    body: str
+    body: str = Field(description="inbound: the new text only (quoted earlier text apart)")
     message_id: str | None
     sent: bool
     created_at: datetime
+    from_email: str | None = None
+    quoted: str | None = Field(default=None, description="inbound: the earlier text it quoted")
+    attachments: list[CaseAttachmentOut] = Field(default_factory=list)
 
 
 class CaseDetailOut(BaseModel):
@@ -343,6 +354,29 @@ class CaseReplyOut(BaseModel):
     reply: CaseMessageOut
     email_sent: bool
     message: str
+
+
+class QuarantinedMailOut(BaseModel):
+    id: int
+    message_id: str
+    source: str = Field(description="smtp (local catcher) | imap | webhook")
+    received_at: datetime
+    from_email: str
+    subject: str
+    reason: str | None = Field(
+        description="auto_reply | bounce | no_case | forged_token | ambiguous_case | "
+        "unknown_sender | failed_authentication | too_large | unreadable"
+    )
+    case_number: str | None
+    size: int
+    excerpt: str
+
+
+class QuarantineOut(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    mails: list[QuarantinedMailOut]
 
 
 class CaseCloseIn(_In):

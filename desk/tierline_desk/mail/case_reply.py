@@ -1,10 +1,11 @@
 """An agent's reply on an email case: a plain-text mail written by a person.
 
 Unlike the templates in :mod:`.templates` (automatic confirmations, multipart, marked
-``Auto-Submitted``), this is the agent's own text with a short signature. ``Reply-To`` is the
-support address, so the shopper's answer comes back to the desk, and the subject carries the case
-number. Send it with :func:`.sender.send`. The console stores the rendered text (what the
-shopper receives) on the case, so a reply the mail server refused can be sent again unchanged.
+``Auto-Submitted``), this is the agent's own text with a short signature. It is threaded with
+the case's earlier mails and its ``Reply-To`` is the case's own address (:mod:`.case_threads`),
+so the shopper's answer comes back into the case. Send it with :func:`.sender.send`. The console
+stores the rendered text (what the shopper receives) on the case, so a reply the mail server
+refused can be sent again unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from ..models import utcnow
 from ..settings import get_settings
+from . import case_threads
+from .case_threads import Thread
 from .sender import is_address, mask_email
 from .templates import human
 
@@ -28,6 +31,7 @@ class CaseReply:
     to: str
     body: str
     agent_name: str
+    thread: Thread
     # A closing reply: the signed link to rate the case (services/csat.py).
     survey_link: str | None = None
 
@@ -53,7 +57,7 @@ def render_text(reply: CaseReply) -> str:
         f"{survey}"
         f"--\n{reply.agent_name}\nTierline Support\n\n"
         f"Your case number is {reply.case_number}. Just reply to this email to add to your "
-        "case; keep the case number in the subject.\n"
+        "case; photos and PDFs are welcome.\n"
     )
 
 
@@ -70,11 +74,14 @@ def build(reply: CaseReply) -> EmailMessage:
         text=render_text(reply),
         message_id=make_msgid(domain=_domain(settings.smtp_from)),
         case_number=reply.case_number,
+        thread=reply.thread,
     )
 
 
-def message(*, to: str, subject: str, text: str, message_id: str, case_number: str) -> EmailMessage:
-    """A plain-text message from SMTP_FROM with Reply-To the same address.
+def message(
+    *, to: str, subject: str, text: str, message_id: str, case_number: str, thread: Thread
+) -> EmailMessage:
+    """A plain-text message from SMTP_FROM, threaded and answered to the case's address.
 
     Also used to send a stored reply again, with its original Message-ID (so a mail client that
     did get the first attempt shows it once).
@@ -84,12 +91,12 @@ def message(*, to: str, subject: str, text: str, message_id: str, case_number: s
     settings = get_settings()
     msg = EmailMessage()
     msg["From"] = settings.smtp_from
-    msg["Reply-To"] = settings.smtp_from
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = message_id
     msg["X-Tierline-Mail"] = KIND
     msg["X-Tierline-Reference"] = case_number
+    case_threads.apply(msg, thread)
     msg.set_content(text)
     return msg

@@ -4,6 +4,11 @@
 relayed anywhere; each message is stored as one file (stdlib :class:`mailbox.Maildir`, so any
 mail client or ``GET /api/v1/outbox`` can read it), with a ``Delivered-To`` line per envelope
 recipient on top, the way a real delivery agent does.
+
+Mail to the desk's own case address (CASE_REPLY_ADDRESS or a plus address of it: a shopper
+answering a case) is not the outbox's: it goes into the desk's inbound processing
+(:func:`.inbound.process`, the same as IMAP and the webhook), in the desk's database. If the
+database cannot take it, the catcher answers 451 so the sender tries again later.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from types import FrameType
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from . import case_threads
 
 log = logging.getLogger("tierline_desk.mail.catcher")
 
@@ -43,13 +50,32 @@ class MaildirHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
         content = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
-        content = content.replace(b"\r\n", b"\n")
-        delivered = "".join(f"Delivered-To: {rcpt}\n" for rcpt in envelope.rcpt_tos)
-        key = self.box.add(delivered.encode("utf-8", "surrogateescape") + content)
-        log.info(
-            "stored message %s (%d bytes, %d recipients)", key, len(content), len(envelope.rcpt_tos)
-        )
+        ours = [r for r in envelope.rcpt_tos if case_threads.is_case_address(r)]
+        others = [r for r in envelope.rcpt_tos if r not in ours]
+        if ours:
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, _take_in, content, ours)
+            except Exception as exc:
+                log.warning("inbound mail not taken in (%s): asking to retry", type(exc).__name__)
+                return "451 4.3.0 The desk cannot take this mail right now; try again later"
+        if others:
+            self._keep(content.replace(b"\r\n", b"\n"), others)
         return "250 Message accepted for delivery"
+
+    def _keep(self, content: bytes, recipients: list[str]) -> None:
+        delivered = "".join(f"Delivered-To: {rcpt}\n" for rcpt in recipients)
+        key = self.box.add(delivered.encode("utf-8", "surrogateescape") + content)
+        log.info("stored message %s (%d bytes, %d recipients)", key, len(content), len(recipients))
+
+
+def _take_in(content: bytes, recipients: list[str]) -> None:
+    # Imported on the first mail for the desk, not at start-up: the catcher starts fast.
+    from ..db import get_session_factory
+    from . import inbound
+
+    with get_session_factory()() as session:
+        outcome = inbound.process(session, content, source="smtp", envelope=recipients)
+    log.info("inbound mail %s: %s", outcome.message_id, outcome.status)
 
 
 class MaildirCatcher(Controller):

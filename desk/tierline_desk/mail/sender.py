@@ -16,6 +16,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from ..models import utcnow
 from ..settings import get_settings
+from . import case_threads
 from .templates import Mail, render_html, render_text
 
 log = logging.getLogger("tierline_desk.mail")
@@ -53,7 +54,10 @@ def build_message(mail: Mail) -> EmailMessage:
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
     msg["Date"] = format_datetime(utcnow())
-    msg["Message-ID"] = make_msgid(domain=_sender_domain(settings.smtp_from))
+    root = case_threads.root_message_id(mail.thread_of_case) if mail.thread_of_case else None
+    msg["Message-ID"] = root or make_msgid(domain=_sender_domain(settings.smtp_from))
+    if mail.thread_of_case:
+        case_threads.apply(msg, case_threads.opening(mail.thread_of_case))
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies, please
     msg["X-Tierline-Mail"] = mail.kind
     msg["X-Tierline-Reference"] = mail.reference

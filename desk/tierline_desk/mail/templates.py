@@ -48,6 +48,9 @@ class Mail:
     next_steps: Sequence[str]  # "What happens next" (bullets)
     transcript: Sequence[TranscriptLine] = field(default_factory=tuple)
     outro: Sequence[str] = field(default_factory=tuple)
+    # A mail that opens a case's email thread: its stable Message-ID and the case's reply
+    # address (mail/case_threads.py).
+    thread_of_case: str | None = None
 
 
 # ------------------------------------------------------------------ formatting helpers
@@ -207,10 +210,11 @@ def specialist_case_opened(case: CaseOut, *, to: str, name: str | None) -> Mail:
         next_steps=[
             "A specialist will review your case, with the notes from your chat, and reply to "
             "this email address. You won't need to explain it all again.",
-            f"Have photos, receipts or other details? Reply to this email and keep "
-            f"{case.case_number} in the subject; they'll be added to your case.",
+            "Have photos, receipts or other details? Reply to this email with them attached "
+            "(images or PDF); they'll be added to your case.",
         ],
         outro=[_reply_hint(case.case_number)],
+        thread_of_case=case.case_number,
     )
 
 
@@ -370,7 +374,10 @@ def promotional_certificate(
 
 # ------------------------------------------------------------------ rendering
 def _speaker(sender: str) -> str:
-    """``user``, ``bot``, ``system`` or ``agent:<name>`` (a person in the web chat)."""
+    """``user``, ``bot``, ``system``, ``agent:<name>`` (a person in the web chat) or
+    ``email:<who> (<case>)`` (a mail of a case's thread)."""
+    if sender.startswith("email:"):
+        return f"{sender.removeprefix('email:')} by email"
     if sender.startswith("agent:"):
         return sender.removeprefix("agent:") or "Agent"
     return {"user": "You", "bot": "Tierline", "system": "Notice"}.get(sender, "Tierline")

@@ -19,14 +19,15 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..attachments import service as attachment_service
-from ..models import Attachment, TranscriptRequest
+from ..models import Attachment, Case, CaseMessage, TranscriptRequest
 from ..rasa_client import RasaUnavailable, sync_client
-from ..services import audit, chat
+from ..services import audit, case_followup, chat
 from ..settings import get_settings
-from . import templates
+from . import inbound_attachments, templates
 from .sender import build_message, mask_email, send
 from .templates import TranscriptLine
 
@@ -83,6 +84,32 @@ def links_for_email(attachment: Attachment, ttl_seconds: int) -> str:
     return str(attachment_service.describe(attachment, ttl_seconds=ttl_seconds)["url"])
 
 
+def case_email_lines(session: Session, conversation_id: str) -> list[TranscriptLine]:
+    """The email threads of the conversation's cases, oldest first: the specialists' replies
+    that were sent and the shopper's answers (their new text, and the files they attached)."""
+    rows = session.execute(
+        select(CaseMessage, Case.case_number)
+        .join(Case, Case.case_number == CaseMessage.case_number)
+        .where(
+            Case.conversation_id == conversation_id,
+            or_(CaseMessage.direction == "inbound", CaseMessage.sent.is_(True)),
+        )
+        .order_by(CaseMessage.created_at, CaseMessage.id)
+    ).all()
+    owners = [case_followup.message_owner(m.id) for m, _n in rows]
+    files = inbound_attachments.for_owners(session, owners)
+    lines = []
+    for message, number in rows:
+        who = "You" if message.direction == "inbound" else message.author
+        text = message.body.strip()
+        for found in files.get(case_followup.message_owner(message.id), []):
+            text += f"\n[Attached: {found.filename}]"
+        lines.append(
+            TranscriptLine(at=message.created_at, sender=f"email:{who} ({number})", text=text)
+        )
+    return lines
+
+
 def parse_events(events: list[Any]) -> list[TranscriptLine]:
     lines: list[TranscriptLine] = []
     for event in events:
@@ -123,6 +150,7 @@ def deliver(session: Session, req: TranscriptRequest, actor: str = "bot") -> Out
         lines = web_chat_lines(session, req.conversation_id) or fetch_transcript(
             req.conversation_id
         )
+        lines += case_email_lines(session, req.conversation_id)
     except RasaUnavailable as exc:
         log.warning("transcript %s stays pending: %s", req.request_id, exc)
         return Outcome(

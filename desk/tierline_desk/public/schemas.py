@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,3 +39,10 @@ class StoreEventOut(BaseModel):
     event: str
     order_id: str | None
     order_number: str | None
+
+
+class InboundMailOut(BaseModel):
+    status: Literal["threaded", "quarantined", "duplicate"]
+    message_id: str
+    reason: str | None = Field(description="why it was quarantined (docs/email.md)")
+    case_number: str | None

@@ -14,6 +14,7 @@ sent once the mail server has taken it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from ..attachments import service as attachment_service
 from ..attachments.schemas import AttachmentOut
 from ..console.schemas import (
+    CaseAttachmentOut,
     CaseCard,
     CaseDetailOut,
     CaseListOut,
@@ -33,10 +35,10 @@ from ..console.schemas import (
     CaseStatusFilter,
 )
 from ..errors import ApiError
-from ..mail import case_reply, sender
+from ..mail import case_reply, case_threads, inbound_attachments, sender
 from ..mail.outbox import normalize_message_id
 from ..mail.sender import is_address
-from ..models import INTEGER_MAX, Agent, Case, CaseMessage, utcnow
+from ..models import INTEGER_MAX, Agent, Case, CaseMessage, MailAttachment, utcnow
 from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
@@ -176,8 +178,19 @@ def list_cases(
     )
 
 
-def message_out(m: CaseMessage) -> CaseMessageOut:
-    return CaseMessageOut.model_validate(m, from_attributes=True)
+def message_out(m: CaseMessage, attachments: Sequence[MailAttachment] = ()) -> CaseMessageOut:
+    out = CaseMessageOut.model_validate(m, from_attributes=True)
+    out.attachments = [
+        CaseAttachmentOut(
+            id=a.id,
+            filename=a.filename,
+            content_type=a.content_type,
+            size=a.size,
+            url=f"/console/api/cases/{m.case_number}/attachments/{a.id}",
+        )
+        for a in attachments
+    ]
+    return out
 
 
 def messages(session: Session, c: Case) -> list[CaseMessage]:
@@ -191,17 +204,36 @@ def messages(session: Session, c: Case) -> list[CaseMessage]:
 
 
 def detail(session: Session, c: Case) -> CaseDetailOut:
-    """The case card, its emails, and the files from the conversation it came from (a referral
-    carries the shopper's photos to the specialists), with fresh signed links."""
+    """The case card, its emails (with what the shopper mailed), and the files from the
+    conversation it came from (a referral carries the shopper's photos to the specialists),
+    with fresh signed links."""
+    rows = messages(session, c)
+    mailed = inbound_attachments.for_owners(session, [message_owner(m.id) for m in rows])
     files = attachment_service.for_conversation(session, c.conversation_id)
     return CaseDetailOut(
         case=card(session, c),
-        messages=[message_out(m) for m in messages(session, c)],
+        messages=[message_out(m, mailed.get(message_owner(m.id), [])) for m in rows],
         attachments=[
             AttachmentOut(**attachment_service.describe(a, order_number=c.order_number))
             for a in files
         ],
     )
+
+
+def message_owner(message_pk: int) -> str:
+    """The attachments' ``owner`` for a case message."""
+    return f"case_message:{message_pk}"
+
+
+def get_attachment(session: Session, c: Case, attachment_id: int) -> MailAttachment:
+    """An attachment of one of the case's messages (404 for anything else)."""
+    row = inbound_attachments.get(session, attachment_id)
+    owners = {message_owner(m.id) for m in messages(session, c)}
+    if row is None or row.owner not in owners:
+        raise ApiError(
+            404, "attachment_not_found", f"No attachment {attachment_id} on {c.case_number}."
+        )
+    return row
 
 
 # ---------------------------------------------------------------- actions
@@ -236,6 +268,7 @@ def reply(
             to=to,
             body=body,
             agent_name=agent.display_name,
+            thread=case_threads.thread(c.case_number, thread_ids(session, c)),
             survey_link=csat.case_link(c.case_number) if close and csat.rated_by_link(c) else None,
         )
     )
@@ -274,6 +307,19 @@ def reply(
     return row, email
 
 
+def thread_ids(session: Session, c: Case, before: int | None = None) -> list[str]:
+    """The Message-IDs of the case's mails the shopper has (sent replies and the shopper's
+    own), oldest first; only those before message ``before`` when given."""
+    query = select(CaseMessage.message_id).where(
+        CaseMessage.case_number == c.case_number,
+        CaseMessage.message_id.is_not(None),
+        or_(CaseMessage.direction == "inbound", CaseMessage.sent.is_(True)),
+    )
+    if before is not None:
+        query = query.where(CaseMessage.id < before)
+    return [i for i in session.scalars(query.order_by(CaseMessage.created_at, CaseMessage.id)) if i]
+
+
 def get_message(session: Session, c: Case, message_pk: int) -> CaseMessage:
     # No id is larger than an Integer column holds; PostgreSQL would refuse to compare one.
     row = session.get(CaseMessage, message_pk) if 0 < message_pk <= INTEGER_MAX else None
@@ -304,7 +350,7 @@ def deliver(
     )
 
 
-def resend_email(row: CaseMessage) -> EmailMessage:
+def resend_email(session: Session, c: Case, row: CaseMessage) -> EmailMessage:
     """A stored reply the mail server refused, rebuilt as it was first sent (409 if sent)."""
     if row.sent:
         raise ApiError(
@@ -316,6 +362,7 @@ def resend_email(row: CaseMessage) -> EmailMessage:
         text=row.body,
         message_id=f"<{row.message_id}>" if row.message_id else make_msgid(),
         case_number=row.case_number,
+        thread=case_threads.thread(c.case_number, thread_ids(session, c, before=row.id)),
     )
 
 

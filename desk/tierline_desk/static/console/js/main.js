@@ -11,6 +11,7 @@ import * as loginView from "./views/login.js";
 import * as macrosView from "./views/macros.js";
 import { startNotifications } from "./views/notifications.js";
 import * as outboxView from "./views/outbox.js";
+import * as quarantineView from "./views/quarantine.js";
 import * as queuesView from "./views/queues.js";
 import * as ticketView from "./views/ticket.js";
 
@@ -25,6 +26,7 @@ const SCREENS = [
   { name: "floor", label: "Assignment", roles: ["supervisor", "admin"], view: assignView },
   { name: "outbox", label: "Outbox", roles: ["supervisor", "specialist", "admin"], view: outboxView },
   { name: "macros", label: "Macros", roles: ["supervisor", "admin"], view: macrosView },
+  { name: "quarantine", label: "Mail quarantine", roles: ["supervisor", "admin"], view: quarantineView },
 ];
 /** Routes that are not in the navigation. */
 const HIDDEN_SCREENS = [

@@ -4,6 +4,7 @@
 //   POST /console/api/cases/{n}/reply {"body", "close"}  -> {case, reply, email_sent, message}
 //   POST /console/api/cases/{n}/messages/{id}/resend      (a reply the mail server refused)
 //   POST /console/api/cases/{n}/close {"note"}
+//   GET  /console/api/cases/{n}/attachments/{id}          a photo or PDF the shopper emailed
 
 //
 // Nothing polls: each screen loads when it opens, when the live socket says a case changed and
@@ -11,7 +12,7 @@
 
 import { API, ApiError, api, seg } from "../api.js";
 import {
-  clearNotice, dateTime, h, humanize, list, obj, poll, replace, setText, showNotice, str, syncList,
+  clearNotice, dateTime, h, humanize, list, num, obj, poll, replace, setText, showNotice, str, syncList,
 } from "../dom.js";
 import * as live from "../live.js";
 import { createPresence } from "./presence.js";
@@ -239,18 +240,43 @@ function mountDetail(root, ctx, number) {
       h("h3", { class: "section-title" }, "Description"),
       h("p", { class: "pre", testid: "case-description" }, str(c.description) || "—"));
 
-    replace(messages, msgs.map(obj).map((m) => {
-      const sent = m.sent !== false;
-      const li = h("li", { class: "case-message", testid: "case-message", dataset: { direction: str(m.direction, "outbound"), sent: String(sent) } },
-        h("div", null, h("strong", null, str(m.subject) || "(no subject)"), " ",
-          h("span", { class: `badge ${sent ? "badge-called" : "badge-overdue"}`, testid: "case-message-sent" }, sent ? "emailed" : "not emailed")),
-        h("div", { class: "muted small" },
-          [str(m.author) && `from ${str(m.author)}`, str(m.to_email) && `to ${str(m.to_email)}`, dateTime(m.created_at)].filter(Boolean).join(" · ")),
-        h("div", { class: "pre" }, str(m.body)));
-      if (!sent && m.id !== undefined && m.id !== null) li.append(resendButton(m));
-      return li;
-    }));
+    replace(messages, msgs.map(obj).map(messageItem));
     noMessages.hidden = msgs.length > 0;
+  }
+
+  // One email of the thread, either way: the shopper's (inbound: its new text, the quoted
+  // earlier text folded away, its photos and PDFs) or the team's (outbound: emailed or not).
+  function messageItem(m) {
+    const inbound = str(m.direction) === "inbound";
+    const sent = m.sent !== false;
+    const badge = inbound
+      ? h("span", { class: "badge badge-called", testid: "case-message-direction" }, "from the shopper")
+      : h("span", { class: `badge ${sent ? "badge-called" : "badge-overdue"}`, testid: "case-message-sent" }, sent ? "emailed" : "not emailed");
+    const who = inbound
+      ? [str(m.from_email) && `from ${str(m.from_email)}`, dateTime(m.created_at)]
+      : [str(m.author) && `from ${str(m.author)}`, str(m.to_email) && `to ${str(m.to_email)}`, dateTime(m.created_at)];
+    const li = h("li", { class: `case-message case-message-${inbound ? "inbound" : "outbound"}`, testid: "case-message", dataset: { direction: str(m.direction, "outbound"), sent: String(sent) } },
+      h("div", null, h("strong", null, str(m.subject) || "(no subject)"), " ", badge),
+      h("div", { class: "muted small" }, who.filter(Boolean).join(" · ")),
+      h("div", { class: "pre", testid: "case-message-body" }, str(m.body)));
+    if (str(m.quoted)) {
+      li.append(h("details", { class: "case-quoted" }, h("summary", null, "Earlier text quoted in this email"),
+        h("div", { class: "pre muted" }, str(m.quoted))));
+    }
+    const files = list(m.attachments).map(obj);
+    if (files.length) li.append(h("ul", { class: "case-attachments", testid: "case-attachments" }, files.map(attachmentItem)));
+    if (!inbound && !sent && m.id !== undefined && m.id !== null) li.append(resendButton(m));
+    return li;
+  }
+
+  // The URL comes from the desk (GET /console/api/cases/{n}/attachments/{id}, same origin).
+  function attachmentItem(a) {
+    const url = str(a.url).startsWith(`${API}/cases/`) ? str(a.url) : "#";
+    const label = `${str(a.filename, "attachment")} (${Math.max(1, Math.round(num(a.size) / 1024))} KB)`;
+    const link = h("a", { href: url, target: "_blank", rel: "noopener", testid: "case-attachment" }, label);
+    if (!str(a.content_type).startsWith("image/")) return h("li", null, link);
+    return h("li", null, h("a", { href: url, target: "_blank", rel: "noopener" },
+      h("img", { src: url, alt: str(a.filename, "photo"), class: "case-photo", loading: "lazy", testid: "case-photo" })), link);
   }
 
   function resendButton(m) {
