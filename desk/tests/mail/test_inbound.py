@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from email.message import EmailMessage
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tierline_harness.hostile import hostile_mails
 
+from tests.utils.attachments import photo as phone_photo
 from tests.utils.desk import audit_rows
 from tests.utils.email_cases import (
     add_sent_reply,
@@ -47,7 +50,7 @@ def test_a_reply_to_the_case_address_lands_in_the_thread_with_its_photo_and_pdf(
     session: Session,
 ) -> None:
     case = make_email_case(session, status="answered")
-    photo, pdf = jpeg_bytes(), pdf_bytes()
+    photo, pdf = phone_photo(), pdf_bytes()
     msg = shopper_mail(
         to=case_address(case),
         text="The box arrived crushed, photo attached.\n\nOn Mon, Tierline wrote:\n> Hello",
@@ -61,10 +64,14 @@ def test_a_reply_to_the_case_address_lands_in_the_thread_with_its_photo_and_pdf(
     assert row.from_email == "priya.n@example.com" and row.sent is True
     assert f"<{row.message_id}>" == msg["Message-ID"]
     files = list(session.scalars(select(MailAttachment).where(MailAttachment.owner.like("%:%"))))
-    assert [(f.filename, f.content_type, f.data) for f in files] == [
-        ("box.jpg", "image/jpeg", photo),
-        ("receipt.pdf", "application/pdf", pdf),
+    assert [(f.filename, f.content_type) for f in files] == [
+        ("box.jpg", "image/jpeg"),
+        ("receipt.pdf", "application/pdf"),
     ]
+    # The photo is kept re-encoded, as the web chat keeps one: same picture, no EXIF location.
+    with Image.open(io.BytesIO(files[0].data)) as kept:
+        assert kept.size == (640, 480) and not kept.getexif()
+    assert files[1].data == pdf
     assert session.get(Case, case.id).status == "open"  # type: ignore[union-attr]
     (audit,) = audit_rows(session, "case.email_in")
     assert audit.details["attachments"] == 2
@@ -175,9 +182,7 @@ def test_attachments_are_judged_by_their_bytes(session: Session) -> None:
     out = _take(session, msg)
     assert out.status == "threaded"
     (row,) = _inbound(session, case)
-    assert "[Attachment photo.jpg not kept: not an image (JPEG, PNG, GIF, WebP) or a PDF.]" in (
-        row.body
-    )
+    assert "[Attachment photo.jpg not kept: We can only take photos (JPEG, PNG or HEIC)" in row.body
     # A real JPEG named .png is kept as what it is.
     (kept,) = session.scalars(select(MailAttachment))
     assert (kept.filename, kept.content_type) == ("big.png", "image/jpeg")
@@ -213,6 +218,6 @@ def test_hostile_mails_are_refused_cleanly_and_pollute_no_case(session: Session)
     html = by_id["hostile-html@mail.example.com"]
     assert "Photo" in html.body and "<script" not in html.body and "onerror" not in html.body
     renamed = by_id["hostile-renamed@mail.example.com"]
-    assert "[Attachment photo.jpg not kept: not an image" in renamed.body
+    assert "[Attachment photo.jpg not kept: We can only take photos" in renamed.body
     assert session.scalars(select(MailAttachment)).first() is None
     assert all(o.status in ("threaded", "quarantined") for o in outcomes.values()), outcomes

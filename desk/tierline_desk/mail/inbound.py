@@ -306,9 +306,7 @@ def _thread_in(
         if isinstance(checked, inbound_attachments.Refused):
             notes.append(f"[Attachment {checked.filename} not kept: {checked.reason}.]")
             continue
-        inbound_attachments.store_attachment(
-            session, message_owner(row.id), checked.filename, checked.data
-        )
+        inbound_attachments.store_checked(session, message_owner(row.id), checked)
         kept += 1
     body = new_text[:MAX_BODY_CHARS] or ("(no text)" if kept else "(empty message)")
     row.body = "\n\n".join([body, *notes])

@@ -1,31 +1,28 @@
 """Files that come in with a shopper's email: checked, then kept as :class:`MailAttachment`.
 
-Only images (JPEG, PNG, GIF, WebP) and PDFs are kept, judged by their bytes, never by the name
-or the Content-Type the sender claims: an image must open and verify with Pillow, a PDF must
-start with ``%PDF-``. Each is at most INBOUND_ATTACHMENT_MAX_BYTES. Anything else is refused
-with a reason the console shows next to the message (nothing is lost silently).
+Emailed files pass the same checks as the web chat's (tierline_desk/attachments/checks.py):
+judged by their bytes, never by the name or the Content-Type the sender claims; photos (JPEG,
+PNG, HEIC) are re-encoded, so no EXIF location survives; PDFs with scripts or launch actions,
+SVGs and decompression bombs are refused. Each is at most INBOUND_ATTACHMENT_MAX_BYTES. Anything
+else is refused with a reason the console shows next to the message (nothing is lost silently).
 
-Storage goes through :func:`store_attachment` (``owner``, file name, bytes -> id), the one
-interface the rest of the desk uses, so it can move to a shared attachment store unchanged.
+Storage goes through :func:`store_checked` / :func:`store_attachment` (``owner``, file name,
+bytes -> id), the one interface the rest of the desk uses.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
+from ..attachments import checks as file_checks
 from ..models import INTEGER_MAX, MailAttachment
 from ..settings import get_settings
 
-# Pillow format -> the content type we serve it as.
-_IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
-_PDF_MAGIC = b"%PDF-"
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()]+")
 
 
@@ -51,19 +48,6 @@ def clean_filename(name: str | None) -> str:
     return base[:120] or "attachment"
 
 
-def sniff(data: bytes) -> str | None:
-    """The content type the bytes really are (image/* or application/pdf), else None."""
-    if data.startswith(_PDF_MAGIC):
-        return "application/pdf"
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return None
-    return _IMAGE_TYPES.get(kind or "")
-
-
 def _size(count: int) -> str:
     if count >= 1024 * 1024:
         return f"{count / (1024 * 1024):g} MB"
@@ -71,34 +55,40 @@ def _size(count: int) -> str:
 
 
 def check(name: str | None, data: bytes) -> Checked | Refused:
+    """The file as it will be kept (photos re-encoded), or why it is not kept."""
     filename = clean_filename(name)
-    limit = get_settings().inbound_attachment_max_bytes
+    settings = get_settings()
+    limit = settings.inbound_attachment_max_bytes
     if len(data) > limit:
         return Refused(filename, f"larger than {_size(limit)}")
-    if not data:
-        return Refused(filename, "empty")
-    content_type = sniff(data)
-    if content_type is None:
-        return Refused(filename, "not an image (JPEG, PNG, GIF, WebP) or a PDF")
-    return Checked(filename, content_type, data)
+    try:
+        checked = file_checks.check(data, max_pixels=settings.attachment_max_pixels)
+    except file_checks.Refused as refused:
+        return Refused(filename, refused.message.rstrip("."))
+    return Checked(filename, checked.content_type, checked.data)
 
 
-def store_attachment(session: Session, owner: str, filename: str, data: bytes) -> int:
-    """Keep a file for ``owner`` (not committed); its id. ``data`` must have passed
-    :func:`check` (raises ValueError otherwise)."""
-    checked = check(filename, data)
-    if isinstance(checked, Refused):
-        raise ValueError(f"{checked.filename}: {checked.reason}")
+def store_checked(session: Session, owner: str, checked: Checked) -> int:
+    """Keep a checked file for ``owner`` (not committed); its id."""
     row = MailAttachment(
         owner=owner,
         filename=checked.filename,
         content_type=checked.content_type,
-        size=len(data),
-        data=data,
+        size=len(checked.data),
+        data=checked.data,
     )
     session.add(row)
     session.flush()
     return row.id
+
+
+def store_attachment(session: Session, owner: str, filename: str, data: bytes) -> int:
+    """Check and keep a file for ``owner`` (not committed); its id. Raises ValueError for a
+    file :func:`check` refuses."""
+    checked = check(filename, data)
+    if isinstance(checked, Refused):
+        raise ValueError(f"{checked.filename}: {checked.reason}")
+    return store_checked(session, owner, checked)
 
 
 def get(session: Session, attachment_id: int) -> MailAttachment | None:
