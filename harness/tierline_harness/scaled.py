@@ -86,6 +86,22 @@ def staff_the_shift(stack: Stack, size: int) -> list[tuple[str, str]]:
     return staffed
 
 
+def end_the_shift(stack: Stack) -> None:
+    """The shift has stopped working: automatic assignment goes off for both tiers (the desk
+    CLI, audited), as a supervisor would at the end of a shift. What the hostile corpus hands
+    over then waits in the queue while the bot keeps answering, instead of going to an
+    associate who has gone home (or to the corpus's own console login)."""
+    for tier in ("1", "2"):
+        subprocess.run(
+            [str(DESK_PYTHON), "-m", "tierline_desk.cli", "auto-assign", tier, "off"],
+            cwd=ROOT / "desk",
+            env=stack.app_env(),
+            capture_output=True,
+            check=True,
+        )
+    log("end of the shift: automatic assignment off for tiers 1 and 2")
+
+
 # What each fault may cost shoppers (docs/reliability.md): an apology only for a message that
 # was in flight when the fault began, or sent while the fault's service was out and refusing
 # (``FaultReport.refusing_until``: a database or Redis restarting; a killed replica refuses
@@ -601,6 +617,7 @@ def main() -> int:
             failures = [f for agent in shift for f in agent.failures]
             for agent in shift:
                 agent.stop.set()
+            end_the_shift(stack)
             print(
                 f"associates ({len(shift)}): assigned {sum(a.assigned for a in shift)}, handed "
                 f"back {sum(a.handed_back for a in shift)}, {len(failures)} failed calls "
