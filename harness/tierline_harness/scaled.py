@@ -86,19 +86,32 @@ def staff_the_shift(stack: Stack, size: int) -> list[tuple[str, str]]:
     return staffed
 
 
-def end_the_shift(stack: Stack) -> None:
-    """The shift has stopped working: automatic assignment goes off for both tiers (the desk
-    CLI, audited), as a supervisor would at the end of a shift. What the hostile corpus hands
-    over then waits in the queue while the bot keeps answering, instead of going to an
-    associate who has gone home (or to the corpus's own console login)."""
+def set_auto_assignment(stack: Stack, on: bool) -> None:
+    """Automatic assignment on or off for both tiers, through the desk CLI (audited), as a
+    supervisor would. The setting lives in the database, so a run starts the shift itself
+    rather than inherit how the previous run left it."""
     for tier in ("1", "2"):
         subprocess.run(
-            [str(DESK_PYTHON), "-m", "tierline_desk.cli", "auto-assign", tier, "off"],
+            [
+                str(DESK_PYTHON),
+                "-m",
+                "tierline_desk.cli",
+                "auto-assign",
+                tier,
+                "on" if on else "off",
+            ],
             cwd=ROOT / "desk",
             env=stack.app_env(),
             capture_output=True,
             check=True,
         )
+
+
+def end_the_shift(stack: Stack) -> None:
+    """The shift has stopped working: automatic assignment goes off. What the hostile corpus
+    hands over then waits in the queue while the bot keeps answering, instead of going to an
+    associate who has gone home (or to the corpus's own console login)."""
+    set_auto_assignment(stack, on=False)
     log("end of the shift: automatic assignment off for tiers 1 and 2")
 
 
@@ -595,6 +608,7 @@ def main() -> int:
         if not args.reuse:
             stack.start_all()
         shift = [Agent(base, user, pw) for user, pw in staff_the_shift(stack, args.associates)]
+        set_auto_assignment(stack, on=True)
         for agent in shift:
             agent.login()
         with tempfile.TemporaryDirectory() as tmp:

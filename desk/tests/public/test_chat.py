@@ -622,11 +622,11 @@ def test_certificates_and_reships_are_told_in_the_chat_and_emailed(
     ("mode", "queue", "seconds"),
     [
         ("bot", {"ticket_number": None}, 30.0),
-        ("bot", {"ticket_number": "T-1001", "position": 2}, 2.0),
+        ("bot", {"ticket_number": "T-1001", "position": 2}, 10.0),
         ("agent", {"ticket_number": None}, 2.0),
     ],
 )
-def test_sockets_look_often_only_while_queued_or_with_a_person(
+def test_sockets_look_often_only_with_a_person_and_now_and_then_while_queued(
     mode: str, queue: dict[str, Any], seconds: float
 ) -> None:
     from tierline_desk.public.chat import recheck_seconds

@@ -50,6 +50,11 @@ RECHECK_SECONDS = 2.0
 # socket), so the safety-net look at the database can be rare: polling every open chat every
 # two seconds was as much database work as the messages themselves.
 IDLE_RECHECK_SECONDS = 30.0
+# A shopper waiting in a queue sees the place move as tickets ahead are taken; nothing wakes
+# the socket for that, so it looks again. Every 2 s for each of hundreds of waiting shoppers
+# was most of a busy desk's database work; a place ten seconds late is fine (the person
+# joining the chat still arrives at once: it is a message).
+QUEUE_RECHECK_SECONDS = 10.0
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -148,8 +153,8 @@ def recheck_seconds(state: chat.ChatState | None, *, awaiting_answer: bool = Fal
     it may be stored by another replica while the wake-up can't travel (Redis restarting)."""
     if awaiting_answer:
         return RECHECK_SECONDS
-    if state is not None and state.mode == "bot" and not state.queue.get("ticket_number"):
-        return IDLE_RECHECK_SECONDS
+    if state is not None and state.mode == "bot":
+        return QUEUE_RECHECK_SECONDS if state.queue.get("ticket_number") else IDLE_RECHECK_SECONDS
     return RECHECK_SECONDS
 
 
@@ -403,14 +408,17 @@ async def _serve_socket(ws: WebSocket) -> None:
         return
     last_seq = hello.get("last_seq")
     last_seq = last_seq if isinstance(last_seq, int) and last_seq >= 0 else 0
-    conversation = await db(
-        lambda s: chat.authenticate(s, hello.get("conversation_id"), hello.get("token"))
-    )
-    if conversation is None:
+
+    def authenticate(session: Session) -> tuple[Conversation, chat.ChatState] | None:
+        found = chat.authenticate(session, hello.get("conversation_id"), hello.get("token"))
+        return None if found is None else (found, chat.state(session, found))
+
+    authenticated = await db(authenticate)
+    if authenticated is None:
         await _close(ws, 4401, "Unknown conversation or wrong token; start a new session.")
         return
+    conversation, state = authenticated
     connection = ChatConnection(ws, conversation, last_seq)
-    state = await db(lambda s: chat.state(s, s.merge(conversation)))
     hub = get_hub()
     wake = hub.subscribe(conversation.conversation_id)
     pusher: asyncio.Task[None] | None = None

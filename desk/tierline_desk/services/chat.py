@@ -26,7 +26,6 @@ from ..models import (
     Agent,
     ChatMessage,
     Conversation,
-    HandoffTicket,
     utcnow,
 )
 from ..store import get_store
@@ -364,14 +363,17 @@ NOT_QUEUED: dict[str, Any] = {
 
 
 def state(session: Session, conversation: Conversation) -> ChatState:
-    session.refresh(conversation)
-    ticket: HandoffTicket | None = handoffs.open_ticket_for(session, conversation.conversation_id)
+    """``conversation`` as loaded by ``session`` (not a detached copy: its mode must be fresh).
+
+    Every open widget reads this on each wake-up, so it costs few queries: a conversation has
+    at most one open ticket and it is always its newest (the database's partial unique index)."""
+    latest = csat.latest_ticket(session, conversation.conversation_id)
     queue = dict(NOT_QUEUED)
-    if ticket is not None and ticket.status == "waiting":
-        position = handoffs.queue_position(session, ticket)
+    if latest is not None and latest.status == "waiting":
+        position = handoffs.queue_position(session, latest)
         queue = {
-            "ticket_number": ticket.ticket_number,
-            "tier": ticket.tier,
+            "ticket_number": latest.ticket_number,
+            "tier": latest.tier,
             "position": position,
             "estimated_wait_minutes": handoffs.estimated_wait(position),
         }
@@ -380,5 +382,5 @@ def state(session: Session, conversation: Conversation) -> ChatState:
         mode=conversation.mode,
         agent=agent_card(agent),
         queue=queue,
-        csat=csat.web_offer(session, conversation.conversation_id),
+        csat=csat.offer_after(session, conversation.conversation_id, latest),
     )

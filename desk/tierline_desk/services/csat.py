@@ -102,17 +102,27 @@ def _bot_chat_subject(session: Session, conversation_id: str) -> Subject | None:
 def web_subject(session: Session, conversation_id: str) -> Subject | None:
     """The survey this web chat is offered: its latest ticket once a person resolved it (or
     handed it back), or the chat itself (bot-only chats, CSAT_BOT_CHATS); else None."""
-    latest = session.scalar(
-        select(HandoffTicket)
-        .where(HandoffTicket.conversation_id == conversation_id)
-        .order_by(HandoffTicket.id.desc())
-        .limit(1)
-    )
+    return subject_after(session, conversation_id, latest_ticket(session, conversation_id))
+
+
+def subject_after(
+    session: Session, conversation_id: str, latest: HandoffTicket | None
+) -> Subject | None:
+    """:func:`web_subject` when the caller holds the conversation's newest ticket already."""
     if latest is None:
         return _bot_chat_subject(session, conversation_id)
     if latest.status == "resolved" and latest.claimed_by is not None:
         return _ticket_subject(latest)
     return None
+
+
+def latest_ticket(session: Session, conversation_id: str) -> HandoffTicket | None:
+    return session.scalar(
+        select(HandoffTicket)
+        .where(HandoffTicket.conversation_id == conversation_id)
+        .order_by(HandoffTicket.id.desc())
+        .limit(1)
+    )
 
 
 def answered(session: Session, subject_key: str) -> bool:
@@ -124,7 +134,14 @@ def answered(session: Session, subject_key: str) -> bool:
 
 def web_offer(session: Session, conversation_id: str) -> dict[str, Any]:
     """The widget's ``csat`` frame body: ``subject`` None when nothing is to be rated."""
-    subject = web_subject(session, conversation_id)
+    return offer_after(session, conversation_id, latest_ticket(session, conversation_id))
+
+
+def offer_after(
+    session: Session, conversation_id: str, latest: HandoffTicket | None
+) -> dict[str, Any]:
+    """:func:`web_offer` when the caller holds the conversation's newest ticket already."""
+    subject = subject_after(session, conversation_id, latest)
     if subject is None:
         return {"subject": None, "question": None, "answered": False}
     return {
