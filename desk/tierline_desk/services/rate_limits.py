@@ -40,7 +40,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 import redis
 import redis.asyncio as aioredis
@@ -66,6 +66,17 @@ REDIS_PAUSE_SECONDS = 2.0
 WARN_EVERY_SECONDS = 60.0
 # Kept this long past the moment the bucket would be full again (then it is as good as new).
 TTL_MARGIN_MS = 1000
+
+
+class _Timeouts(TypedDict):
+    socket_connect_timeout: float
+    socket_timeout: float
+
+
+# Both clients (sync and asyncio) give up on a slow Redis this fast.
+REDIS_TIMEOUTS = _Timeouts(
+    socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+)
 
 # KEYS[1]: the bucket. ARGV: burst, tokens per second (> 0), TTL in ms. Returns the wait in
 # seconds as a string ("0" when a token was taken): Lua numbers come back as integers.
@@ -214,10 +225,7 @@ class RedisBuckets:
         with self._lock:
             if self._sync is None or self._sync_script is None:
                 self._sync = redis.Redis.from_url(
-                    self.url,
-                    socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                    socket_timeout=REDIS_TIMEOUT_SECONDS,
-                    retry=Retry(NoBackoff(), REDIS_RETRIES),
+                    self.url, retry=Retry(NoBackoff(), REDIS_RETRIES), **REDIS_TIMEOUTS
                 )
                 self._sync_script = self._sync.register_script(TAKE_SCRIPT)
             return self._sync, self._sync_script
@@ -244,10 +252,7 @@ class RedisBuckets:
         """Make the asyncio client on the running loop (the app's lifespan calls this)."""
         await self.aclose()
         self._async = aioredis.Redis.from_url(
-            self.url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-            retry=AsyncRetry(NoBackoff(), REDIS_RETRIES),
+            self.url, retry=AsyncRetry(NoBackoff(), REDIS_RETRIES), **REDIS_TIMEOUTS
         )
         self._async_script = self._async.register_script(TAKE_SCRIPT)
         self._async_loop = asyncio.get_running_loop()
