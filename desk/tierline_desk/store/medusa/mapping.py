@@ -210,6 +210,19 @@ def _name(first: Any, last: Any) -> str:
     return " ".join(p for p in (_text(first), _text(last)) if p)
 
 
+def _address(address: Json, prefix: str = "") -> dict[str, Any]:
+    """A Medusa address as Tierline's address fields (``prefix``: ``ship_`` on an order)."""
+    fields = {
+        "line1": str(address.get("address_1") or ""),
+        "line2": _text(address.get("address_2")),
+        "city": str(address.get("city") or ""),
+        "region": str(address.get("province") or ""),
+        "postal_code": str(address.get("postal_code") or ""),
+        "country": str(address.get("country_code") or "us").upper(),
+    }
+    return {prefix + name: value for name, value in fields.items()}
+
+
 # ---- customers
 
 
@@ -229,12 +242,7 @@ def customer_row(customer: Json) -> CustomerRow:
         or str(_required(customer, "email", f"customer {store_ref}")),
         email=str(_required(customer, "email", f"customer {store_ref}")),
         phone=_text(customer.get("phone")),
-        line1=str(address.get("address_1") or ""),
-        line2=_text(address.get("address_2")),
-        city=str(address.get("city") or ""),
-        region=str(address.get("province") or ""),
-        postal_code=str(address.get("postal_code") or ""),
-        country=str(address.get("country_code") or "us").upper(),
+        **_address(address),
         created_at=when(customer.get("created_at")) or datetime.now(UTC),
         store_ref=store_ref,
     )
@@ -445,12 +453,7 @@ def order_row(
         last_scan_location=_text(scan.get("location")),
         last_scan_description=_text(scan.get("description")),
         ship_name=_name(address.get("first_name"), address.get("last_name")),
-        ship_line1=str(address.get("address_1") or ""),
-        ship_line2=_text(address.get("address_2")),
-        ship_city=str(address.get("city") or ""),
-        ship_region=str(address.get("province") or ""),
-        ship_postal_code=str(address.get("postal_code") or ""),
-        ship_country=str(address.get("country_code") or "us").upper(),
+        **_address(address, "ship_"),
         currency=str(order.get("currency_code") or "usd").upper(),
         trade_in_device=_text(trade_in.get("device")),
         trade_in_quoted_credit=amount(trade_in["quoted_credit"])
