@@ -243,7 +243,7 @@ def _idempotent(
 
 
 MoneyActionName = Literal["refund", "certificate", "reship"]
-MoneyNotice = Callable[[Session, BackgroundTasks, Agent, HandoffTicket, object], None]
+MoneyNotice = Callable[[Agent, object], agent_notices.Notice]
 _MONEY_ACTIONS: dict[MoneyActionName, tuple[Callable[..., BaseModel], MoneyNotice]] = {
     "refund": (svc.refund, agent_notices.refund),
     "certificate": (svc.certificate, agent_notices.certificate),
@@ -280,7 +280,7 @@ def _money_action(
 ) -> JSONResponse:
     """The one path of a refund, certificate or reship: once per Idempotency-Key, then the
     shopper's notice after the commit."""
-    act, tell = _MONEY_ACTIONS[action]
+    act, notice = _MONEY_ACTIONS[action]
     session, agent, key = request.session, request.agent, request.idempotency_key
     ticket = svc.get_ticket(session, agent, ticket_number)
     return _idempotent(
@@ -291,7 +291,9 @@ def _money_action(
         ticket,
         body,
         lambda: act(session, agent, ticket, body, request_key=key),
-        lambda result: tell(session, request.background, agent, ticket, result),
+        lambda result: agent_notices.tell(
+            session, request.background, ticket, action, notice(agent, result)
+        ),
     )
 
 

@@ -7,7 +7,9 @@ Both are the shopper's paper trail. The mail is built now and sent after the res
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
 from fastapi import BackgroundTasks
 from sqlalchemy.orm import Session
@@ -30,101 +32,77 @@ def _recipient(session: Session, order_number: str) -> tuple[str | None, str | N
     return order.customer.email, order.customer.name
 
 
-MailFor = Callable[[str, str | None], Mail]
+class MailFor(Protocol):
+    """Builds the confirmation mail once its recipient is known."""
+
+    def __call__(self, *, to: str, name: str | None) -> Mail: ...
 
 
-def _confirm(
-    session: Session,
-    tasks: BackgroundTasks,
-    ticket: HandoffTicket,
-    order_number: str,
-    what: str,
-    mail_for: MailFor,
-    line: str,
+@dataclass(frozen=True)
+class Notice:
+    """What the shopper is told about a money action: the mail (to the order's customer) and
+    the chat line."""
+
+    order_number: str
+    mail_for: MailFor
+    line: str
+
+
+def tell(
+    session: Session, tasks: BackgroundTasks, ticket: HandoffTicket, what: str, notice: Notice
 ) -> None:
-    """Queue the confirmation mail (to the order's customer) and tell the chat it is coming."""
-    to, name = _recipient(session, order_number)
-    queued = to is not None and notify.schedule(tasks, what, lambda: mail_for(to, name))
-    note = " A confirmation email is on its way." if queued else ""
-    say(session, ticket.conversation_id, line + note)
-
-
-def refund(
-    session: Session,
-    tasks: BackgroundTasks,
-    agent: Agent,
-    ticket: HandoffTicket,
-    result: object,
-) -> None:
-    assert isinstance(result, RefundOut)
-    _confirm(
-        session,
-        tasks,
-        ticket,
-        result.order_number,
-        "refund",
-        lambda to, name: templates.refund_issued(
-            to=to,
-            name=name,
-            order_number=result.order_number,
-            refund_id=result.refund_id,
-            amount=result.amount,
-            expected_by=result.expected_by,
-            method=result.method,
-        ),
-        f"{agent.display_name} issued a refund of {templates.money(result.amount)} for order "
-        f"{result.order_number} (refund {result.refund_id}).",
+    """Queue the confirmation mail and tell the chat it is coming (``what``: the mail's kind
+    in the log)."""
+    to, name = _recipient(session, notice.order_number)
+    queued = to is not None and notify.schedule(
+        tasks, what, lambda: notice.mail_for(to=to, name=name)
     )
+    note = " A confirmation email is on its way." if queued else ""
+    say(session, ticket.conversation_id, notice.line + note)
 
 
-def certificate(
-    session: Session,
-    tasks: BackgroundTasks,
-    agent: Agent,
-    ticket: HandoffTicket,
-    result: object,
-) -> None:
+def refund(agent: Agent, result: object) -> Notice:
+    assert isinstance(result, RefundOut)
+    mail = partial(
+        templates.refund_issued,
+        order_number=result.order_number,
+        refund_id=result.refund_id,
+        amount=result.amount,
+        expected_by=result.expected_by,
+        method=result.method,
+    )
+    line = (
+        f"{agent.display_name} issued a refund of {templates.money(result.amount)} for order "
+        f"{result.order_number} (refund {result.refund_id})."
+    )
+    return Notice(result.order_number, mail, line)
+
+
+def certificate(agent: Agent, result: object) -> Notice:
     assert isinstance(result, CertificateOut)
     value = f"{templates.money(result.amount)} off"
-    _confirm(
-        session,
-        tasks,
-        ticket,
-        result.order_number,
-        "certificate",
-        lambda to, name: templates.promotional_certificate(
-            to=to, name=name, code=result.code, value=value
-        ),
+    mail = partial(templates.promotional_certificate, code=result.code, value=value)
+    line = (
         f"{agent.display_name} gave you a promotional certificate for {value} your next order: "
-        f"code {result.code}.",
+        f"code {result.code}."
     )
+    return Notice(result.order_number, mail, line)
 
 
-def reship(
-    session: Session,
-    tasks: BackgroundTasks,
-    agent: Agent,
-    ticket: HandoffTicket,
-    result: object,
-) -> None:
+def reship(agent: Agent, result: object) -> Notice:
     assert isinstance(result, ReshipOut)
     items = [f"{i.get('quantity', 1)} x {i.get('name', i.get('sku', ''))}" for i in result.items]
-    _confirm(
-        session,
-        tasks,
-        ticket,
-        result.order_number,
-        "reship",
-        lambda to, name: templates.replacement_shipped(
-            to=to,
-            name=name,
-            order_number=result.order_number,
-            items=items,
-            replacement_order_number=result.reship_id,
-        ),
-        f"{agent.display_name} is sending you a replacement for order {result.order_number} "
-        f"({', '.join(items)}; reference {result.reship_id}).",
+    mail = partial(
+        templates.replacement_shipped,
+        order_number=result.order_number,
+        items=items,
+        replacement_order_number=result.reship_id,
     )
+    line = (
+        f"{agent.display_name} is sending you a replacement for order {result.order_number} "
+        f"({', '.join(items)}; reference {result.reship_id})."
+    )
+    return Notice(result.order_number, mail, line)
 
 
 def referred(session: Session, agent: Agent, ticket: HandoffTicket, case: CaseOut) -> None:
