@@ -36,7 +36,7 @@ from ..services import agent_actions, agents, case_followup, chat
 from ..services.chat_hub import get_hub
 from ..services.console_events import Audience, case_audience, publish_now, ticket_audience
 from ..services.console_presence import PresenceBoard, Viewer
-from ..websocket_frames import receive_text
+from ..websocket_frames import accept, receive_text
 from .tickets import chat_message_fields
 
 log = logging.getLogger("tierline_desk.console.live")
@@ -342,10 +342,8 @@ async def close(ws: WebSocket, code: int, error: str, message: str) -> None:
 
 @router.websocket("/console/ws")
 async def console_socket(ws: WebSocket) -> None:
-    if not same_origin(ws):
-        await ws.close(code=1008, reason="origin not allowed")
+    if not await accept(ws, origin_allowed=same_origin(ws)):
         return
-    await ws.accept()
     token = ws.cookies.get(SESSION_COOKIE)
     agent = await db(lambda s: session_agent(s, token))
     if agent is None or token is None:

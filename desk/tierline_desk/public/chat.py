@@ -36,7 +36,7 @@ from ..services.rate_limits import FloodLimits, retry_after_header
 from ..services.typed_text import clean_text
 from ..settings import get_settings
 from ..store import get_store
-from ..websocket_frames import receive_text
+from ..websocket_frames import accept, receive_text
 from .schemas import CustomerCard, SessionIn, SessionOut
 
 log = logging.getLogger("tierline_desk.chat")
@@ -375,10 +375,8 @@ class ChatConnection:
 
 @router.websocket("/chat/ws")
 async def chat_socket(ws: WebSocket) -> None:
-    if not _origin_allowed(ws):
-        await ws.close(code=1008, reason="origin not allowed")
+    if not await accept(ws, origin_allowed=_origin_allowed(ws)):
         return
-    await ws.accept()
     try:
         await _serve_socket(ws)
     except OperationalError as exc:
