@@ -6,24 +6,14 @@
 
 import { API, ApiError, api, seg } from "../api.js";
 import { clearNotice, dateTime, h, humanize, list, obj, poll, setText, showNotice, str, syncList } from "../dom.js";
+import { mailListPage } from "./mail_list.js";
 
 const LIMIT = 50;
 const POLL_MS = 30000;
+const PAGE = { name: "outbox", title: "Outbox", label: "Sent mail, newest first", emptyText: "No mail has been sent yet." };
 
 export function mount(root, ctx) {
-  const refresh = h("button", { type: "button", class: "btn btn-small", testid: "outbox-refresh" }, "Refresh");
-  const loadError = h("div", { class: "notice notice-bad", role: "alert", testid: "outbox-error" });
-  const rows = h("ul", { class: "outbox-list", testid: "outbox-list" });
-  const empty = h("p", { class: "empty", testid: "outbox-empty", hidden: true }, "No mail has been sent yet.");
-  const count = h("span", { class: "muted small", testid: "outbox-count" });
-
-  root.replaceChildren(
-    h("div", { class: "page-head" },
-      h("h1", { tabindex: "-1" }, "Outbox"),
-      h("div", { class: "toolbar" }, count, refresh)),
-    loadError,
-    h("section", { class: "panel", "aria-label": "Sent mail, newest first" }, rows, empty),
-  );
+  const { refresh, loadError, rows, empty, count } = mailListPage(root, PAGE);
 
   const state = new WeakMap();
 

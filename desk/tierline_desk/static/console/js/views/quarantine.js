@@ -6,24 +6,14 @@
 
 import { API, ApiError, api } from "../api.js";
 import { clearNotice, dateTime, h, humanize, list, obj, poll, setText, showNotice, str, syncList } from "../dom.js";
+import { mailListPage } from "./mail_list.js";
 
 const LIMIT = 50;
 const POLL_MS = 30000;
+const PAGE = { name: "quarantine", title: "Mail quarantine", label: "Quarantined mail, newest first", emptyText: "No mail was kept out of the cases." };
 
 export function mount(root) {
-  const refresh = h("button", { type: "button", class: "btn btn-small", testid: "quarantine-refresh" }, "Refresh");
-  const loadError = h("div", { class: "notice notice-bad", role: "alert", testid: "quarantine-error" });
-  const rows = h("ul", { class: "outbox-list", testid: "quarantine-list" });
-  const empty = h("p", { class: "empty", testid: "quarantine-empty", hidden: true }, "No mail was kept out of the cases.");
-  const count = h("span", { class: "muted small", testid: "quarantine-count" });
-
-  root.replaceChildren(
-    h("div", { class: "page-head" },
-      h("h1", { tabindex: "-1" }, "Mail quarantine"),
-      h("div", { class: "toolbar" }, count, refresh)),
-    loadError,
-    h("section", { class: "panel", "aria-label": "Quarantined mail, newest first" }, rows, empty),
-  );
+  const { refresh, loadError, rows, empty, count } = mailListPage(root, PAGE);
 
   function createRow() {
     const date = h("span", { class: "nowrap muted" });
