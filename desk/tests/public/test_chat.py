@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import AgentClient, login
+from tests.utils.console import AgentClient, LoginFn, login
 from tests.utils.desk import RASA_URL
 from tests.utils.mail_catcher import Catcher, catcher, text_of
 from tests.utils.web_chat import (
@@ -38,6 +38,9 @@ from tierline_desk.models import Conversation, HandoffTicket
 from tierline_desk.services import handoffs, shop_identity
 
 __all__ = ["catcher", "login"]
+QueueFn = Callable[[dict[str, Any]], HandoffTicket]  # the chat's handoff, queued: its ticket
+ClaimFn = Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]]  # ...and claimed by Alex
+
 # ---------------------------------------------------------------- session
 
 
@@ -66,9 +69,7 @@ def test_the_shop_identity_token_signs_the_shopper_in(web: TestClient) -> None:
     assert resp.json()["detail"]["code"] == "bad_identity"
 
 
-def test_a_different_shopper_on_the_same_browser_gets_a_new_conversation(
-    web: TestClient,
-) -> None:
+def test_a_different_shopper_on_the_same_browser_gets_a_new_conversation(web: TestClient) -> None:
     maya = start(web, identity=shop_identity.issue_token(MAYA_ID))
     guest = start(web, conversation_id=maya["conversation_id"], token=maya["token"])
     assert guest["conversation_id"] != maya["conversation_id"] and guest["customer"] is None
@@ -341,7 +342,7 @@ def test_a_foreign_origin_is_refused(web: TestClient) -> None:
 
 
 @pytest.fixture
-def queued(session: Session, web: TestClient) -> Callable[[dict[str, Any]], HandoffTicket]:
+def queued(session: Session, web: TestClient) -> QueueFn:
     def _queue(sess: dict[str, Any]) -> HandoffTicket:
         req = HandoffRequest.model_validate(
             {
@@ -360,10 +361,7 @@ def queued(session: Session, web: TestClient) -> Callable[[dict[str, Any]], Hand
 
 
 @pytest.fixture
-def claimed(
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
-) -> Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]]:
+def claimed(login: LoginFn, queued: QueueFn) -> ClaimFn:
     """The chat's ticket, queued and claimed by Alex (an associate)."""
 
     def _claim(sess: dict[str, Any]) -> tuple[HandoffTicket, AgentClient]:
@@ -384,22 +382,14 @@ class ClaimedChat(NamedTuple):
 
 
 @pytest.fixture
-def mayas_claimed_chat(
-    web: TestClient,
-    rasa: FakeRasa,
-    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
-) -> ClaimedChat:
+def mayas_claimed_chat(web: TestClient, rasa: FakeRasa, claimed: ClaimFn) -> ClaimedChat:
     """Maya (signed in by the shop) in the chat, her handoff claimed by Alex."""
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
     return ClaimedChat(sess, *claimed(sess))
 
 
 def test_an_agent_takes_over_chats_acts_and_hands_back_to_the_bot(
-    web: TestClient,
-    rasa: FakeRasa,
-    session: Session,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    web: TestClient, rasa: FakeRasa, session: Session, login: LoginFn, queued: QueueFn
 ) -> None:
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
     ticket = queued(sess)
@@ -460,10 +450,7 @@ def test_an_agent_takes_over_chats_acts_and_hands_back_to_the_bot(
 
 
 def test_handback_fails_cleanly_when_the_bot_is_down(
-    web: TestClient,
-    session: Session,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    web: TestClient, session: Session, login: LoginFn, queued: QueueFn
 ) -> None:
     sess = start(web)
     ticket = queued(sess)
@@ -480,10 +467,7 @@ def test_handback_fails_cleanly_when_the_bot_is_down(
 
 
 def test_writing_to_a_chat_needs_the_claim(
-    web: TestClient,
-    rasa: FakeRasa,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    web: TestClient, rasa: FakeRasa, login: LoginFn, queued: QueueFn
 ) -> None:
     ticket = queued(start(web))
     resp = login("alex").post(
@@ -492,9 +476,7 @@ def test_writing_to_a_chat_needs_the_claim(
     assert resp.status_code == 409 and resp.json()["detail"]["code"] == "not_claimed"
 
 
-def test_the_authority_endpoint_shows_the_roles_limits(
-    login: Callable[[str], AgentClient],
-) -> None:
+def test_the_authority_endpoint_shows_the_roles_limits(login: LoginFn) -> None:
     assert login("alex").get("/console/api/authority").json() == {
         "role": "associate",
         "refund": "200.00",
@@ -536,10 +518,7 @@ def test_a_refund_is_told_in_the_chat_and_confirmed_by_email(
 
 
 def test_email_me_this_chat_sends_the_whole_history_with_the_agents_lines(
-    web: TestClient,
-    rasa: FakeRasa,
-    catcher: Catcher,
-    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
+    web: TestClient, rasa: FakeRasa, catcher: Catcher, claimed: ClaimFn
 ) -> None:
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
     with chat_socket(web, sess) as ws:
@@ -563,9 +542,7 @@ def test_email_me_this_chat_sends_the_whole_history_with_the_agents_lines(
 
 
 def test_the_shopper_sees_when_the_agent_is_typing(
-    web: TestClient,
-    rasa: FakeRasa,
-    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
+    web: TestClient, rasa: FakeRasa, claimed: ClaimFn
 ) -> None:
     sess = start(web)
     ticket, alex = claimed(sess)
@@ -580,9 +557,7 @@ def test_the_shopper_sees_when_the_agent_is_typing(
 
 
 def test_only_the_agent_on_the_ticket_can_type_in_it(
-    web: TestClient,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    web: TestClient, login: LoginFn, queued: QueueFn
 ) -> None:
     ticket = queued(start(web))
     resp = login("alex").post(f"/console/api/tickets/{ticket.ticket_number}/typing")
