@@ -197,6 +197,9 @@ class Stack:
                 f"postgresql+psycopg://tierline:{password}@127.0.0.1:{p.postgres}/tierline_desk"
             ),
             "REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
+            # Shoppers' files in PostgreSQL, which every desk replica reads (docs/evidence.md),
+            # not in a directory of one machine.
+            "ATTACHMENT_STORE": "database",
             "RASA_URL": f"http://127.0.0.1:{p.rasa_lb}",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(p.mail),

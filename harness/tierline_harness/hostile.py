@@ -39,7 +39,7 @@ import struct
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -339,6 +339,29 @@ def _msg(text: str, client_id: str) -> str:
 
 def _j(value: Any) -> bytes:
     return json.dumps(value).encode()
+
+
+# One row of a table of HTTP cases: name, method, path, body and the statuses it may get (empty:
+# any non-5xx with a message). What the rows share (who asks, extra headers) is the table's.
+Request = tuple[str, str, str, bytes | None, Collection[int]]
+
+
+def _requests(
+    rows: Iterable[Request], auth: Auth = "none", headers: tuple[tuple[str, str], ...] = ()
+) -> list[HttpCase]:
+    """The table's rows as JSON requests, each sent as ``auth`` with ``headers``."""
+    return [
+        HttpCase(
+            name,
+            method,
+            path,
+            body,
+            auth=auth,
+            expect_status=frozenset(expect),
+            extra_headers=headers,
+        )
+        for name, method, path, body, expect in rows
+    ]
 
 
 # Text payloads: each goes to the bot as a chat message (and, where it fits, as a field).
@@ -677,75 +700,60 @@ def websocket_cases(limits: Limits) -> list[WsCase]:
 def session_cases() -> list[HttpCase]:
     path = "/chat/api/session"
     bad = frozenset({422})
-    cases = [
-        HttpCase("session-new-empty-object", "POST", path, b"{}", expect_status=frozenset({200})),
-        HttpCase(
-            "session-malformed-json", "POST", path, b'{"conversation_id": ', expect_status=bad
-        ),
-        HttpCase("session-not-json", "POST", path, b"hello there", expect_status=bad),
-        HttpCase("session-empty-body", "POST", path, b"", expect_status=bad),
-        HttpCase("session-json-array", "POST", path, b"[]", expect_status=bad),
-        HttpCase("session-json-null", "POST", path, b"null", expect_status=bad),
-        HttpCase("session-json-string", "POST", path, b'"x"', expect_status=bad),
+    ok = frozenset({200})
+    nested = b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    cases = _requests(
+        [
+            ("session-new-empty-object", "POST", path, b"{}", ok),
+            ("session-malformed-json", "POST", path, b'{"conversation_id": ', bad),
+            ("session-not-json", "POST", path, b"hello there", bad),
+            ("session-empty-body", "POST", path, b"", bad),
+            ("session-json-array", "POST", path, b"[]", bad),
+            ("session-json-null", "POST", path, b"null", bad),
+            ("session-json-string", "POST", path, b'"x"', bad),
+            ("session-id-number", "POST", path, _j({"conversation_id": 5}), bad),
+            ("session-token-list", "POST", path, _j({"token": ["a"]}), bad),
+            ("session-identity-object", "POST", path, _j({"identity": {}}), bad),
+            (
+                "session-id-1-mb",
+                "POST",
+                path,
+                _j({"conversation_id": "w" * KB * KB, "token": "t"}),
+                TOO_BIG,
+            ),
+            ("session-body-1-mb-junk", "POST", path, b"{" + b"x" * KB * KB, TOO_BIG),
+            ("session-body-100-kb-extra-field", "POST", path, _j({"extra": "e" * 100 * KB}), ok),
+            (
+                "session-sql-conversation-id",
+                "POST",
+                path,
+                _j({"conversation_id": "web-' OR 1=1 --", "token": "' OR '1'='1"}),
+                ok,
+            ),
+            (
+                "session-forged-identity-token",
+                "POST",
+                path,
+                _j({"identity": "C-1001.9999999999.deadbeef"}),
+                {401},
+            ),
+            (
+                "session-identity-html",
+                "POST",
+                path,
+                _j({"identity": "<script>alert(1)</script>"}),
+                {401},
+            ),
+            ("session-identity-control-chars", "POST", path, _j({"identity": CONTROL}), {401}),
+            ("session-deeply-nested-json", "POST", path, nested, ()),
+            ("session-get-not-allowed", "GET", path, None, {405}),
+            ("session-put-not-allowed", "PUT", path, b"{}", {405}),
+        ]
+    )
+    cases += [
         HttpCase("session-form-encoded", "POST", path, b"a=1", "application/x-www-form-urlencoded"),
         HttpCase("session-no-content-type", "POST", path, b"{}", None),
         HttpCase("session-text-plain", "POST", path, b"{}", "text/plain"),
-        HttpCase("session-id-number", "POST", path, _j({"conversation_id": 5}), expect_status=bad),
-        HttpCase("session-token-list", "POST", path, _j({"token": ["a"]}), expect_status=bad),
-        HttpCase("session-identity-object", "POST", path, _j({"identity": {}}), expect_status=bad),
-        HttpCase(
-            "session-id-1-mb",
-            "POST",
-            path,
-            _j({"conversation_id": "w" * KB * KB, "token": "t"}),
-            expect_status=TOO_BIG,
-        ),
-        HttpCase(
-            "session-body-1-mb-junk", "POST", path, b"{" + b"x" * KB * KB, expect_status=TOO_BIG
-        ),
-        HttpCase(
-            "session-body-100-kb-extra-field",
-            "POST",
-            path,
-            _j({"extra": "e" * 100 * KB}),
-            expect_status=frozenset({200}),
-        ),
-        HttpCase(
-            "session-sql-conversation-id",
-            "POST",
-            path,
-            _j({"conversation_id": "web-' OR 1=1 --", "token": "' OR '1'='1"}),
-            expect_status=frozenset({200}),
-        ),
-        HttpCase(
-            "session-forged-identity-token",
-            "POST",
-            path,
-            _j({"identity": "C-1001.9999999999.deadbeef"}),
-            expect_status=frozenset({401}),
-        ),
-        HttpCase(
-            "session-identity-html",
-            "POST",
-            path,
-            _j({"identity": "<script>alert(1)</script>"}),
-            expect_status=frozenset({401}),
-        ),
-        HttpCase(
-            "session-identity-control-chars",
-            "POST",
-            path,
-            _j({"identity": CONTROL}),
-            expect_status=frozenset({401}),
-        ),
-        HttpCase(
-            "session-deeply-nested-json",
-            "POST",
-            path,
-            b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}",
-        ),
-        HttpCase("session-get-not-allowed", "GET", path, None, expect_status=frozenset({405})),
-        HttpCase("session-put-not-allowed", "PUT", path, b"{}", expect_status=frozenset({405})),
     ]
     return cases
 
@@ -809,130 +817,97 @@ def bot_api_cases() -> list[HttpCase]:
     found_ok = {"trailing-newline", "leading-space"}
     for name, number in hostile_numbers.items():
         expect = frozenset({404, 422} | ({200} if name in found_ok else set()))
-        cases.append(
-            HttpCase(
-                f"api-lookup-order-{name}",
-                "POST",
-                "/api/v1/orders/lookup",
-                _j({"order_number": number, **proof}),
-                auth="bot",
-                expect_status=frozenset({422}) if "digits" in name else expect,
-            )
+        refused = frozenset({422}) if "digits" in name else expect
+        cancel_path = f"/api/v1/orders/{quote(number, safe='')}/cancel"
+        cases += _requests(
+            [
+                (
+                    f"api-lookup-order-{name}",
+                    "POST",
+                    "/api/v1/orders/lookup",
+                    _j({"order_number": number, **proof}),
+                    refused,
+                ),
+                (
+                    f"api-return-order-{name}",
+                    "POST",
+                    "/api/v1/returns",
+                    _j({"order_number": number, "sku": "' OR 1=1", "reason": "<b>x</b>", **proof}),
+                    refused,
+                ),
+                (
+                    f"api-cancel-path-{name}",
+                    "POST",
+                    cancel_path,
+                    _j(proof),
+                    frozenset({404, 405, 422}) | PROXY_REFUSES_PATH.get(name, set()),
+                ),
+            ],
+            "bot",
         )
-        cases.append(
-            HttpCase(
-                f"api-return-order-{name}",
+    lookup = "/api/v1/orders/lookup"
+    cases += _requests(
+        [
+            ("api-lookup-malformed-json", "POST", lookup, b"{", {422}),
+            ("api-lookup-missing-fields", "POST", lookup, b"{}", {422}),
+            (
+                "api-lookup-email-1-mb",
                 "POST",
-                "/api/v1/returns",
-                _j({"order_number": number, "sku": "' OR 1=1", "reason": "<b>x</b>", **proof}),
-                auth="bot",
-                expect_status=frozenset({422}) if "digits" in name else expect,
-            )
-        )
-        cases.append(
-            HttpCase(
-                f"api-cancel-path-{name}",
+                lookup,
+                _j({"order_number": ORDER, "email": "a" * KB * KB}),
+                TOO_BIG,
+            ),
+            (
+                "api-lookup-lone-surrogate",
                 "POST",
-                f"/api/v1/orders/{quote(number, safe='')}/cancel",
-                _j(proof),
-                auth="bot",
-                expect_status=frozenset({404, 405, 422}) | PROXY_REFUSES_PATH.get(name, set()),
-            )
-        )
-    cases += [
-        HttpCase(
-            "api-lookup-malformed-json",
-            "POST",
-            "/api/v1/orders/lookup",
-            b"{",
-            auth="bot",
-            expect_status=frozenset({422}),
-        ),
-        HttpCase(
-            "api-lookup-missing-fields",
-            "POST",
-            "/api/v1/orders/lookup",
-            b"{}",
-            auth="bot",
-            expect_status=frozenset({422}),
-        ),
-        HttpCase(
-            "api-lookup-email-1-mb",
-            "POST",
-            "/api/v1/orders/lookup",
-            _j({"order_number": ORDER, "email": "a" * KB * KB}),
-            auth="bot",
-            expect_status=TOO_BIG,
-        ),
-        HttpCase(
-            "api-lookup-lone-surrogate",
-            "POST",
-            "/api/v1/orders/lookup",
-            b'{"order_number": "112-4839201-5573910", "email": "\\ud800@x.io"}',
-            auth="bot",
-            expect_status=frozenset({403, 404, 422}),
-        ),
+                lookup,
+                b'{"order_number": "112-4839201-5573910", "email": "\\ud800@x.io"}',
+                {403, 404, 422},
+            ),
+            (
+                "api-lookup-proof-sql",
+                "POST",
+                lookup,
+                _j({"order_number": ORDER, "email": "' OR 1=1 --"}),
+                {403, 404, 422},
+            ),
+            ("api-promo-code-sql", "GET", "/api/v1/promo-codes/" + quote("' OR 1=1 --"), None, ()),
+            ("api-promo-code-emoji", "GET", "/api/v1/promo-codes/" + quote("😀"), None, ()),
+            ("api-handoff-missing-fields", "POST", "/api/v1/handoffs", _j({"tier": "x"}), {422}),
+            (
+                "api-handoff-ticket-sql",
+                "GET",
+                "/api/v1/handoffs/" + quote("' OR 1=1 --"),
+                None,
+                {404, 422},
+            ),
+            (
+                "api-outbox-path-traversal",
+                "GET",
+                "/api/v1/outbox/..%2F..%2Fetc%2Fpasswd",
+                None,
+                {404},
+            ),
+            ("api-cases-bad-query", "GET", "/api/v1/cases?limit=-1&status=%27", None, ()),
+            (
+                "api-transcript-bad-email",
+                "POST",
+                "/api/v1/transcript-requests",
+                _j({"conversation_id": "x", "email": "<script>"}),
+                {404, 422},
+            ),
+        ],
+        "bot",
+    )
+    cases.append(
         HttpCase(
             "session-lone-surrogate-identity",
             "POST",
             "/chat/api/session",
             b'{"identity": "\\ud800", "conversation_id": "\\udfff"}',
             expect_status=frozenset({401, 422}),
-        ),
-        HttpCase(
-            "api-lookup-proof-sql",
-            "POST",
-            "/api/v1/orders/lookup",
-            _j({"order_number": ORDER, "email": "' OR 1=1 --"}),
-            auth="bot",
-            expect_status=frozenset({403, 404, 422}),
-        ),
-        HttpCase(
-            "api-promo-code-sql",
-            "GET",
-            "/api/v1/promo-codes/" + quote("' OR 1=1 --"),
-            None,
-            auth="bot",
-        ),
-        HttpCase(
-            "api-promo-code-emoji", "GET", "/api/v1/promo-codes/" + quote("😀"), None, auth="bot"
-        ),
-        HttpCase(
-            "api-handoff-missing-fields",
-            "POST",
-            "/api/v1/handoffs",
-            _j({"tier": "x"}),
-            auth="bot",
-            expect_status=frozenset({422}),
-        ),
-        HttpCase(
-            "api-handoff-ticket-sql",
-            "GET",
-            "/api/v1/handoffs/" + quote("' OR 1=1 --"),
-            None,
-            auth="bot",
-            expect_status=frozenset({404, 422}),
-        ),
-        HttpCase(
-            "api-outbox-path-traversal",
-            "GET",
-            "/api/v1/outbox/..%2F..%2Fetc%2Fpasswd",
-            None,
-            auth="bot",
-            expect_status=frozenset({404}),
-        ),
-        HttpCase(
-            "api-cases-bad-query", "GET", "/api/v1/cases?limit=-1&status=%27", None, auth="bot"
-        ),
-        HttpCase(
-            "api-transcript-bad-email",
-            "POST",
-            "/api/v1/transcript-requests",
-            _j({"conversation_id": "x", "email": "<script>"}),
-            auth="bot",
-            expect_status=frozenset({404, 422}),
-        ),
-    ]
+        )
+    )
     return cases
 
 
@@ -947,66 +922,58 @@ def console_cases() -> list[HttpCase]:
         "huge": "T" * 20_000,
         "dot-dot": "..%2F..%2Fadmin",
     }
-    cases = [
-        HttpCase(
-            "console-login-malformed-json",
-            "POST",
-            "/console/api/login",
-            b"{",
-            expect_status=frozenset({422}),
-        ),
-        HttpCase(
-            "console-login-missing-fields",
-            "POST",
-            "/console/api/login",
-            b"{}",
-            expect_status=frozenset({422}),
-        ),
-        HttpCase(
-            "console-login-sql",
-            "POST",
-            "/console/api/login",
-            _j({"username": "admin' --", "password": "' OR '1'='1"}),
-            expect_status=frozenset({401, 422}),
-        ),
-        HttpCase(
-            "console-login-1-mb-password",
-            "POST",
-            "/console/api/login",
-            _j({"username": "alex", "password": "p" * KB * KB}),
-            expect_status=TOO_BIG | {401},
-        ),
-        HttpCase(
-            "console-login-control-chars",
-            "POST",
-            "/console/api/login",
-            _j({"username": CONTROL, "password": CONTROL}),
-            expect_status=frozenset({401, 422}),
-        ),
-        HttpCase(
-            "console-login-lone-surrogate",
-            "POST",
-            "/console/api/login",
-            b'{"username": "\\ud800", "password": "\\udfff"}',
-            expect_status=frozenset({401, 422}),
-        ),
-        HttpCase(
-            "console-login-emoji",
-            "POST",
-            "/console/api/login",
-            _j({"username": "😀", "password": "🔑"}),
-            expect_status=frozenset({401, 422}),
-        ),
-        HttpCase(
-            "console-anonymous-queues", "GET", "/console/api/queues", None, expect_status=unauth
-        ),
-        HttpCase(
-            "console-anonymous-refund",
-            "POST",
-            "/console/api/tickets/T-1/refund",
-            _j({"amount": "1.00", "reason": "x"}),
-            expect_status=unauth,
-        ),
+    login = "/console/api/login"
+    refund = "/console/api/tickets/T-1/refund"
+    cases = _requests(
+        [
+            ("console-login-malformed-json", "POST", login, b"{", {422}),
+            ("console-login-missing-fields", "POST", login, b"{}", {422}),
+            (
+                "console-login-sql",
+                "POST",
+                login,
+                _j({"username": "admin' --", "password": "' OR '1'='1"}),
+                {401, 422},
+            ),
+            (
+                "console-login-1-mb-password",
+                "POST",
+                login,
+                _j({"username": "alex", "password": "p" * KB * KB}),
+                TOO_BIG | {401},
+            ),
+            (
+                "console-login-control-chars",
+                "POST",
+                login,
+                _j({"username": CONTROL, "password": CONTROL}),
+                {401, 422},
+            ),
+            (
+                "console-login-lone-surrogate",
+                "POST",
+                login,
+                b'{"username": "\\ud800", "password": "\\udfff"}',
+                {401, 422},
+            ),
+            (
+                "console-login-emoji",
+                "POST",
+                login,
+                _j({"username": "😀", "password": "🔑"}),
+                {401, 422},
+            ),
+            ("console-anonymous-queues", "GET", "/console/api/queues", None, unauth),
+            (
+                "console-anonymous-refund",
+                "POST",
+                refund,
+                _j({"amount": "1.00", "reason": "x"}),
+                unauth,
+            ),
+        ]
+    )
+    cases += [
         HttpCase(
             "console-forged-cookie",
             "GET",
@@ -1023,43 +990,56 @@ def console_cases() -> list[HttpCase]:
             auth="console-no-csrf",
             expect_status=frozenset({403}),
         ),
-        HttpCase(
-            "console-analytics-days-huge",
-            "GET",
-            "/console/api/analytics?days=99999999999",
-            None,
-            auth="console",
-            expect_status=frozenset({403, 422}),
-        ),
-        HttpCase(
-            "console-messages-after-negative",
-            "GET",
-            "/console/api/tickets/T-1/messages?after=-1",
-            None,
-            auth="console",
-            expect_status=frozenset({404, 422}),
-        ),
-        HttpCase(
-            "console-messages-after-not-int",
-            "GET",
-            "/console/api/tickets/T-1/messages?after=%27",
-            None,
-            auth="console",
-            expect_status=frozenset({404, 422}),
-        ),
     ]
+    cases += _requests(
+        [
+            (
+                "console-analytics-days-huge",
+                "GET",
+                "/console/api/analytics?days=99999999999",
+                None,
+                {403, 422},
+            ),
+            (
+                "console-messages-after-negative",
+                "GET",
+                "/console/api/tickets/T-1/messages?after=-1",
+                None,
+                {404, 422},
+            ),
+            (
+                "console-messages-after-not-int",
+                "GET",
+                "/console/api/tickets/T-1/messages?after=%27",
+                None,
+                {404, 422},
+            ),
+        ],
+        "console",
+    )
     for name, number in numbers.items():
         quoted = quote(number, safe="%")
         proxy = PROXY_REFUSES_PATH.get(name, frozenset())
-        cases += [
-            HttpCase(
-                f"console-ticket-{name}",
-                "GET",
-                f"/console/api/tickets/{quoted}",
-                None,
-                auth="console",
-                expect_status=frozenset({404}) | proxy,
-            ),
+        cases += _requests(
+            [
+                (
+                    f"console-ticket-{name}",
+                    "GET",
+                    f"/console/api/tickets/{quoted}",
+                    None,
+                    frozenset({404}) | proxy,
+                ),
+                (
+                    f"console-message-ticket-{name}",
+                    "POST",
+                    f"/console/api/tickets/{quoted}/messages",
+                    _j({"text": "<svg onload=alert(1)>"}),
+                    frozenset({404}) | proxy,
+                ),
+            ],
+            "console",
+        )
+        cases.append(
             HttpCase(
                 f"console-refund-ticket-{name}",
                 "POST",
@@ -1068,160 +1048,127 @@ def console_cases() -> list[HttpCase]:
                 auth="console",
                 expect_status=frozenset({400, 404}) | proxy,
                 extra_headers=(("Idempotency-Key", "k-" + name),),
-            ),
+            )
+        )
+    # Refunds with hostile amounts, and a hostile idempotency key.
+    for kind, body, key, expect in (
+        ("amount-negative", _j({"amount": "-5", "reason": "x"}), "neg", {404, 422}),
+        ("amount-huge", _j({"amount": "1e999999", "reason": "x"}), "huge", {404, 422}),
+        ("idempotency-key-emoji", _j({"amount": "5", "reason": "x"}), "%F0%9F%98%80", {400, 404}),
+    ):
+        cases.append(
             HttpCase(
-                f"console-message-ticket-{name}",
+                f"console-refund-{kind}",
                 "POST",
-                f"/console/api/tickets/{quoted}/messages",
-                _j({"text": "<svg onload=alert(1)>"}),
-                auth="console",
-                expect_status=frozenset({404}) | proxy,
-            ),
-        ]
-    cases += [
-        HttpCase(
-            "console-refund-amount-nan",
-            "POST",
-            "/console/api/tickets/T-1/refund",
-            b'{"amount": NaN, "reason": "x"}',
-            auth="console",
-            expect_status=frozenset({400, 404, 422}),
-        ),
-        HttpCase(
-            "console-refund-amount-negative",
-            "POST",
-            "/console/api/tickets/T-1/refund",
-            _j({"amount": "-5", "reason": "x"}),
-            auth="console",
-            extra_headers=(("Idempotency-Key", "neg"),),
-            expect_status=frozenset({404, 422}),
-        ),
-        HttpCase(
-            "console-refund-amount-huge",
-            "POST",
-            "/console/api/tickets/T-1/refund",
-            _j({"amount": "1e999999", "reason": "x"}),
-            auth="console",
-            extra_headers=(("Idempotency-Key", "huge"),),
-            expect_status=frozenset({404, 422}),
-        ),
-        HttpCase(
-            "console-refund-idempotency-key-emoji",
-            "POST",
-            "/console/api/tickets/T-1/refund",
-            _j({"amount": "5", "reason": "x"}),
-            auth="console",
-            extra_headers=(("Idempotency-Key", "%F0%9F%98%80"),),
-            expect_status=frozenset({400, 404}),
-        ),
-        HttpCase(
-            "console-case-sql",
-            "GET",
-            "/console/api/cases/" + quote("' OR 1=1 --"),
-            None,
-            auth="console",
-            expect_status=frozenset({404}),
-        ),
-        HttpCase(
-            "console-cases-bad-status",
-            "GET",
-            "/console/api/cases?status=%27%20OR%201",
-            None,
-            auth="console",
-            expect_status=frozenset({422}),
-        ),
-        HttpCase(
-            "console-callback-outcome-malformed",
-            "POST",
-            "/console/api/callbacks/CB-1/outcome",
-            b"{",
-            auth="console",
-            expect_status=frozenset({404, 422}),
-        ),
-        # Assignment and SLAs (docs/routing.md, docs/sla.md): the names, numbers and switches.
-        *(
-            HttpCase(
-                f"console-assign-agent-{kind}",
-                "POST",
-                "/console/api/tickets/T-1/assign",
+                refund,
                 body,
                 auth="console",
-                expect_status=frozenset({403, 404, 422}) | TOO_BIG,
+                expect_status=frozenset(expect),
+                extra_headers=(("Idempotency-Key", key),),
             )
-            for kind, body in (
-                ("sql", _j({"agent": "alex' OR '1'='1"})),
-                ("control-chars", _j({"agent": CONTROL})),
-                ("emoji", _j({"agent": "😀"})),
-                ("lone-surrogate", b'{"agent": "\\ud800"}'),
-                ("1-mb", _j({"agent": "a" * KB * KB})),
-                ("not-a-string", _j({"agent": ["alex"]})),
-            )
-        ),
-        HttpCase(
-            "console-capacity-username-sql",
-            "POST",
-            "/console/api/assignment/agents/" + quote("' OR 1=1 --") + "/capacity",
-            _j({"capacity": 3}),
-            auth="console",
-            expect_status=frozenset({403, 404}),
-        ),
-        HttpCase(
-            "console-capacity-not-a-number",
-            "POST",
-            "/console/api/assignment/agents/alex/capacity",
-            _j({"capacity": "3; DROP TABLE agents"}),
-            auth="console",
-            expect_status=frozenset({403, 422}),
-        ),
-        HttpCase(
-            "console-auto-assign-tier-sql",
-            "POST",
-            "/console/api/assignment/tiers/" + quote("1' OR 1"),
-            _j({"auto_assign": True}),
-            auth="console",
-            expect_status=frozenset({403, 404, 422}),
-        ),
-        HttpCase(
-            "console-sla-breach-id-sql",
-            "POST",
-            "/console/api/sla/breaches/" + quote("1 OR 1=1") + "/acknowledge",
-            b"{}",
-            auth="console",
-            expect_status=frozenset({403, 404, 422}),
-        ),
-        HttpCase(
-            "console-sla-analytics-days-huge",
-            "GET",
-            "/console/api/analytics/sla?days=99999999999",
-            None,
-            auth="console",
-            expect_status=frozenset({403, 422}),
-        ),
-        HttpCase(
-            "console-macro-unknown-id-sql",
-            "POST",
-            "/console/api/macros/" + quote("1 OR 1=1"),
-            _j({"title": "x", "body": "y", "roles": ["associate"]}),
-            auth="console",
-            expect_status=frozenset({403, 422}),
-        ),
-        HttpCase(
-            "console-notifications-read-bad-ids",
-            "POST",
-            "/console/api/notifications/read",
-            _j({"ids": ["' OR 1=1", -1, 10**30]}),
-            auth="console",
-            expect_status=frozenset({422}),
-        ),
-        HttpCase(
-            "console-outbox-traversal",
-            "GET",
-            "/console/api/outbox/..%2F..%2Fetc%2Fpasswd",
-            None,
-            auth="console",
-            expect_status=frozenset({403, 404}),
-        ),
-    ]
+        )
+    agent_bodies = {
+        "sql": _j({"agent": "alex' OR '1'='1"}),
+        "control-chars": _j({"agent": CONTROL}),
+        "emoji": _j({"agent": "😀"}),
+        "lone-surrogate": b'{"agent": "\\ud800"}',
+        "1-mb": _j({"agent": "a" * KB * KB}),
+        "not-a-string": _j({"agent": ["alex"]}),
+    }
+    cases += _requests(
+        [
+            (
+                "console-refund-amount-nan",
+                "POST",
+                refund,
+                b'{"amount": NaN, "reason": "x"}',
+                {400, 404, 422},
+            ),
+            ("console-case-sql", "GET", "/console/api/cases/" + quote("' OR 1=1 --"), None, {404}),
+            (
+                "console-cases-bad-status",
+                "GET",
+                "/console/api/cases?status=%27%20OR%201",
+                None,
+                {422},
+            ),
+            (
+                "console-callback-outcome-malformed",
+                "POST",
+                "/console/api/callbacks/CB-1/outcome",
+                b"{",
+                {404, 422},
+            ),
+            # Assignment and SLAs (docs/routing.md, docs/sla.md): the names, numbers and switches.
+            *(
+                (
+                    f"console-assign-agent-{kind}",
+                    "POST",
+                    "/console/api/tickets/T-1/assign",
+                    body,
+                    frozenset({403, 404, 422}) | TOO_BIG,
+                )
+                for kind, body in agent_bodies.items()
+            ),
+            (
+                "console-capacity-username-sql",
+                "POST",
+                "/console/api/assignment/agents/" + quote("' OR 1=1 --") + "/capacity",
+                _j({"capacity": 3}),
+                {403, 404},
+            ),
+            (
+                "console-capacity-not-a-number",
+                "POST",
+                "/console/api/assignment/agents/alex/capacity",
+                _j({"capacity": "3; DROP TABLE agents"}),
+                {403, 422},
+            ),
+            (
+                "console-auto-assign-tier-sql",
+                "POST",
+                "/console/api/assignment/tiers/" + quote("1' OR 1"),
+                _j({"auto_assign": True}),
+                {403, 404, 422},
+            ),
+            (
+                "console-sla-breach-id-sql",
+                "POST",
+                "/console/api/sla/breaches/" + quote("1 OR 1=1") + "/acknowledge",
+                b"{}",
+                {403, 404, 422},
+            ),
+            (
+                "console-sla-analytics-days-huge",
+                "GET",
+                "/console/api/analytics/sla?days=99999999999",
+                None,
+                {403, 422},
+            ),
+            (
+                "console-macro-unknown-id-sql",
+                "POST",
+                "/console/api/macros/" + quote("1 OR 1=1"),
+                _j({"title": "x", "body": "y", "roles": ["associate"]}),
+                {403, 422},
+            ),
+            (
+                "console-notifications-read-bad-ids",
+                "POST",
+                "/console/api/notifications/read",
+                _j({"ids": ["' OR 1=1", -1, 10**30]}),
+                {422},
+            ),
+            (
+                "console-outbox-traversal",
+                "GET",
+                "/console/api/outbox/..%2F..%2Fetc%2Fpasswd",
+                None,
+                {403, 404},
+            ),
+        ],
+        "console",
+    )
     return cases
 
 
@@ -1389,24 +1336,25 @@ def desk_tool_cases() -> list[HttpCase]:
     404, and the macros of such a ticket too; none may crash the desk."""
     cases = []
     for name, text in TEXTS.items():
-        cases += [
-            HttpCase(
-                f"console-macro-create-{name}",
-                "POST",
-                "/console/api/macros",
-                _j({"title": text[:120], "body": text, "roles": ["associate"]}),
-                auth="console",
-                expect_status=frozenset({403, 422}),
-            ),
-            HttpCase(
-                f"console-note-{name}",
-                "POST",
-                "/console/api/tickets/T-1/notes",
-                _j({"body": text}),
-                auth="console",
-                expect_status=frozenset({404, 422}),
-            ),
-        ]
+        cases += _requests(
+            [
+                (
+                    f"console-macro-create-{name}",
+                    "POST",
+                    "/console/api/macros",
+                    _j({"title": text[:120], "body": text, "roles": ["associate"]}),
+                    {403, 422},
+                ),
+                (
+                    f"console-note-{name}",
+                    "POST",
+                    "/console/api/tickets/T-1/notes",
+                    _j({"body": text}),
+                    {404, 422},
+                ),
+            ],
+            "console",
+        )
     return cases
 
 

@@ -38,6 +38,7 @@ def open_page(context: BrowserContext, url: str) -> Page:
 
 PRIYA = "C-1003"
 LAPTOP_ORDER = "117-3141592-6535897"  # Priya's, delivered, $1,928.99
+TRADE_IN_ORDER = "118-2718281-8284590"  # Sam's (C-1004), with a trade-in credit
 
 
 class Shopper:
@@ -102,6 +103,11 @@ class Agent:
         ).click()
         expect(self.page.get_by_test_id("case-title")).to_contain_text(case_number)
 
+    def go_to_case(self, case_number: str) -> None:
+        """Straight to the case's page by its address, as a link in a mail leads there."""
+        self.page.goto(f"{self.page.url.split('#')[0]}#/cases/{case_number}")
+        expect(self.page.get_by_test_id("case-title")).to_contain_text(case_number)
+
     def say(self, text: str) -> None:
         self.page.get_by_test_id("chat-input").fill(text)
         self.page.get_by_test_id("chat-send").click()
@@ -114,6 +120,25 @@ class Agent:
         self.page.get_by_test_id(f"{action}-reason").fill(reason)
         self.page.get_by_test_id(f"{action}-submit").click()
         return self.page.get_by_test_id(f"{action}-result")
+
+
+def open_trade_in_case(
+    stack: Stack, conversation_id: str, customer: dict[str, str], description: str
+) -> str:
+    """A trade-in credit case on Sam's order, opened through the bot's API; its number."""
+    opened = stack.desk(
+        "POST",
+        "/api/v1/cases",
+        json={
+            "kind": "trade_in_credit",
+            "conversation_id": conversation_id,
+            "order_number": TRADE_IN_ORDER,
+            "customer": customer,
+            "description": description,
+        },
+    )
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["case_number"])
 
 
 def ticket_of(stack: Stack, conversation_id: str) -> str:

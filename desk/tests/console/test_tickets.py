@@ -27,6 +27,7 @@ from tierline_desk.models import (
     Refund,
     Reship,
 )
+from tierline_desk.services import handoffs
 
 
 def _refunds(session: Session, order: str = BIG_ORDER) -> list[Refund]:
@@ -57,6 +58,25 @@ def test_queues_show_waiting_tickets_per_tier_with_wait_and_card(
         (2, "supervisors"),
     ]
     assert [c["ticket_number"] for c in sam["queues"][1]["waiting"]] == [t2.ticket_number]
+
+
+def test_queue_rows_carry_the_places_the_shoppers_are_told(
+    login: LoginFn, make_ticket: TicketFn, session: Session
+) -> None:
+    """The console counts places for a whole queue at once; they match what each shopper's
+    widget says (handoffs.queue_position), also after the first one is taken."""
+    made = [make_ticket(tier=1) for _ in range(3)]
+    alex = login("alex")
+
+    def places() -> dict[str, int]:
+        rows = alex.get("/console/api/queues").json()["queues"][0]["waiting"]
+        return {r["ticket_number"]: r["queue_position"] for r in rows}
+
+    assert places() == {t.ticket_number: i for i, t in enumerate(made, 1)}
+    assert alex.post(ticket_url(made[0], "claim")).status_code == 200
+    session.expire_all()
+    told = {t.ticket_number: handoffs.queue_position(session, t) for t in made[1:]}
+    assert places() == told == {made[1].ticket_number: 1, made[2].ticket_number: 2}
 
 
 def test_associate_cannot_see_or_claim_tier_2(login: LoginFn, make_ticket: TicketFn) -> None:

@@ -140,41 +140,66 @@ def _by_time_left(cards: list[TicketCard]) -> list[TicketCard]:
     )
 
 
-def card(session: Session, ticket: HandoffTicket) -> TicketCard:
+def card(
+    session: Session,
+    ticket: HandoffTicket,
+    *,
+    places: dict[int, int] | None = None,
+    orders: dict[str, OrderSummary | None] | None = None,
+) -> TicketCard:
+    """The ticket as the console lists it. ``places`` (waiting tickets' places in their queue,
+    by ticket id) and ``orders`` (order summaries looked up so far) let a whole queue be built
+    without queries per row."""
     waiting = None
     if ticket.status == "waiting":
         since = ticket.queued_at or ticket.created_at
         waiting = max(0, int((utcnow() - since).total_seconds()))
+    if places is None:
+        position = handoffs.queue_position(session, ticket)
+    else:
+        position = places.get(ticket.id) if ticket.status == "waiting" else None
     return from_row(
         TicketCard,
         ticket,
         waiting_seconds=waiting,
-        queue_position=handoffs.queue_position(session, ticket),
+        queue_position=position,
         claimed_by=ticket.claimer.username if ticket.claimer else None,
-        order=_order_summary(session, ticket.order_number),
+        order=_order_summary_once(session, ticket.order_number, orders),
         sla=sla_out(ticket),
     )
 
 
+def _order_summary_once(
+    session: Session, number: str | None, seen: dict[str, OrderSummary | None] | None
+) -> OrderSummary | None:
+    if number is None or seen is None:
+        return _order_summary(session, number)
+    if number not in seen:
+        seen[number] = _order_summary(session, number)
+    return seen[number]
+
+
 def queues(session: Session, agent: Agent) -> QueuesOut:
+    """Every queue the agent works, their own tickets, and (supervisors) the others' claims.
+
+    Polled by every open console, with hundreds of tickets waiting at busy times: the rows are
+    built from a few queries (places in the queue counted here, each order looked up once)."""
     if agent.role == "admin":
         raise _forbidden(agent, "work queues (admins manage agent accounts)")
     out = QueuesOut(
         agent=agent_out(agent), queues=[], my_tickets=[], claimed_by_others=[], specialist_cases=[]
     )
+    orders: dict[str, OrderSummary | None] = {}
     for tier in tiers_for(agent):
         waiting = session.scalars(
             select(HandoffTicket)
             .where(HandoffTicket.tier == tier, HandoffTicket.status == "waiting")
             .order_by(HandoffTicket.queued_at, HandoffTicket.id)
-        )
-        out.queues.append(
-            QueueOut(
-                tier=tier,
-                name=QUEUE_NAMES[tier],
-                waiting=_by_time_left([card(session, t) for t in waiting]),
-            )
-        )
+        ).all()
+        # handoffs.queue_position's rule: one plus the waiting tickets of the tier with a lower id.
+        places = {t.id: place for place, t in enumerate(sorted(waiting, key=lambda t: t.id), 1)}
+        cards = [card(session, t, places=places, orders=orders) for t in waiting]
+        out.queues.append(QueueOut(tier=tier, name=QUEUE_NAMES[tier], waiting=_by_time_left(cards)))
     claimed = session.scalars(
         select(HandoffTicket)
         .where(HandoffTicket.status == "claimed")
@@ -182,9 +207,9 @@ def queues(session: Session, agent: Agent) -> QueuesOut:
     )
     for ticket in claimed:
         if ticket.claimed_by == agent.id:
-            out.my_tickets.append(card(session, ticket))
+            out.my_tickets.append(card(session, ticket, places={}, orders=orders))
         elif agent.role == "supervisor":
-            out.claimed_by_others.append(card(session, ticket))
+            out.claimed_by_others.append(card(session, ticket, places={}, orders=orders))
     out.my_tickets = _by_time_left(out.my_tickets)
     out.claimed_by_others = _by_time_left(out.claimed_by_others)
     if agent.role == "specialist":

@@ -87,6 +87,12 @@ def run_logged(args: list[str], logfile: Path, env: dict[str, str]) -> float:
     return time.monotonic() - began
 
 
+def run_rasa(workdir: Path, log_name: str, cache: Path, *args: str | Path) -> float:
+    """``rasa <args>`` with its own training cache, logged to workdir/logs/<log_name>.log."""
+    logfile = workdir / "logs" / f"{log_name}.log"
+    return run_logged([str(RASA), *map(str, args)], logfile, rasa_env(cache))
+
+
 # ---------------------------------------------------------------- training and NLU quality
 
 
@@ -103,24 +109,22 @@ def train_model(workdir: Path, name: str, config: Path) -> tuple[float, dict[str
     cache = workdir / f"cache-{name}"
     shutil.rmtree(cache, ignore_errors=True)
     log(f"training {name} ({config.relative_to(ROOT)})")
-    seconds = run_logged(
-        [
-            str(RASA),
-            "train",
-            "--config",
-            str(config),
-            "--domain",
-            "domain.yml",
-            "--data",
-            "data",
-            "--out",
-            str(workdir / "models"),
-            "--fixed-model-name",
-            name,
-            "--force",
-        ],
-        workdir / "logs" / f"train-{name}.log",
-        rasa_env(cache),
+    seconds = run_rasa(
+        workdir,
+        f"train-{name}",
+        cache,
+        "train",
+        "--config",
+        config,
+        "--domain",
+        "domain.yml",
+        "--data",
+        "data",
+        "--out",
+        workdir / "models",
+        "--fixed-model-name",
+        name,
+        "--force",
     )
     log(f"trained {name} in {seconds:.1f}s")
     return round(seconds, 1), training_steps(workdir / "logs" / f"train-{name}.log", seconds)
@@ -197,20 +201,18 @@ def test_model(workdir: Path, name: str) -> dict[str, Results]:
         out = workdir / "nlu" / f"{name}-{split}"
         shutil.rmtree(out, ignore_errors=True)
         log(f"testing {name} on {path.relative_to(ROOT)}")
-        run_logged(
-            [
-                str(RASA),
-                "test",
-                "nlu",
-                "--model",
-                str(workdir / "models" / f"{name}.tar.gz"),
-                "--nlu",
-                str(path),
-                "--out",
-                str(out),
-            ],
-            workdir / "logs" / f"test-{name}-{split}.log",
-            rasa_env(workdir / f"cache-{name}"),
+        run_rasa(
+            workdir,
+            f"test-{name}-{split}",
+            workdir / f"cache-{name}",
+            "test",
+            "nlu",
+            "--model",
+            workdir / "models" / f"{name}.tar.gz",
+            "--nlu",
+            path,
+            "--out",
+            out,
         )
         summaries[split] = intent_summary(out / "intent_report.json", out / "intent_errors.json")
     return summaries
@@ -228,23 +230,21 @@ def cross_validate(workdir: Path, name: str, config: Path, folds: int) -> Result
     out = workdir / "nlu" / f"{name}-cv"
     shutil.rmtree(out, ignore_errors=True)
     log(f"{folds}-fold cross-validation of {name}")
-    seconds = run_logged(
-        [
-            str(RASA),
-            "test",
-            "nlu",
-            "--nlu",
-            "data/nlu",
-            "--config",
-            str(config),
-            "--cross-validation",
-            "--folds",
-            str(folds),
-            "--out",
-            str(out),
-        ],
-        workdir / "logs" / f"cv-{name}.log",
-        rasa_env(workdir / f"cache-cv-{name}"),
+    seconds = run_rasa(
+        workdir,
+        f"cv-{name}",
+        workdir / f"cache-cv-{name}",
+        "test",
+        "nlu",
+        "--nlu",
+        "data/nlu",
+        "--config",
+        config,
+        "--cross-validation",
+        "--folds",
+        str(folds),
+        "--out",
+        out,
     )
     summary = intent_summary(out / "intent_report.json", out / "intent_errors.json")
     summary["folds"] = folds

@@ -99,10 +99,22 @@ def test_auto_assignment_sla_breach_and_takeover(
     expect(others.get_by_test_id("queue-sla")).to_contain_text("first reply missed")
     shoot(sam.page, screenshots, "console-sla-breach")
 
+    # Sam watches the assignment floor in a second tab; it changes when tickets change hands
+    # (pushed over the live socket, far sooner than its 30 s look for agents going offline).
+    floor = sam.page.context.new_page()
+    floor.goto(f"{sam.page.url.split('#')[0]}#/floor")
+    sams_load = floor.locator("[data-testid=floor-agent][data-agent='sam.lead']").get_by_test_id(
+        "floor-agent-load"
+    )
+    expect(sams_load).to_have_text(re.compile(r"^\d+$"))
+    before = int(sams_load.inner_text())
+
     # Alex closes the console and signs out: the supervisor, online with room, takes over.
     alex_context.close()
     console_login("alex").logout()
     shopper.expect_line("system", "Sam Okafor \\(Supervisor\\) took over from Alex Rivera")
+    expect(sams_load).to_have_text(str(before + 1), timeout=10_000)
+    floor.close()
     expect(sam.page.locator(f"[data-testid=my-ticket-row][data-ticket='{ticket}']")).to_be_visible(
         timeout=15_000
     )

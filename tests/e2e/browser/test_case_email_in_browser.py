@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.utils.browser import Agent, NewContext, shoot
+from tests.utils.browser import Agent, NewContext, open_trade_in_case, shoot
 from tests.utils.console import console_login
 from tests.utils.stack import DESK, Stack, desk_cli
 
@@ -61,23 +61,12 @@ def _photo() -> bytes:
 def test_a_shoppers_emailed_photo_lands_in_the_case_and_the_answer_stays_in_the_thread(
     stack: Stack, new_context: NewContext, screenshots: Path, tmp_path: Path
 ) -> None:
-    opened = stack.desk(
-        "POST",
-        "/api/v1/cases",
-        json={
-            "kind": "trade_in_credit",
-            "conversation_id": "e2e-case-email",
-            "order_number": "118-2718281-8284590",
-            "customer": SAM,
-            "description": "The trade-in credit is lower than I was quoted",
-        },
+    number = open_trade_in_case(
+        stack, "e2e-case-email", SAM, "The trade-in credit is lower than I was quoted"
     )
-    assert opened.status_code == 201, opened.text
-    number = opened.json()["case_number"]
 
     jordan = Agent(new_context(width=1440, height=1250), "jordan.ecr")
-    jordan.page.goto(jordan.page.url.split("#")[0] + f"#/cases/{number}")
-    expect(jordan.page.get_by_test_id("case-title")).to_contain_text(number)
+    jordan.go_to_case(number)
     jordan.page.get_by_test_id("case-reply-body").fill("Could you send a photo of the quote?")
     jordan.page.get_by_test_id("case-reply-submit").click()
     expect(jordan.page.get_by_test_id("case-reply-result")).to_contain_text("emailed")

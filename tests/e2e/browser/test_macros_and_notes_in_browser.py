@@ -177,22 +177,14 @@ def test_a_supervisor_keeps_macros_and_html_in_them_stays_text(
 def test_a_specialist_signs_a_case_off_with_a_macro_and_the_note_stays_out_of_the_mail(
     stack: Stack, new_context: browser.NewContext
 ) -> None:
-    opened = stack.desk(
-        "POST",
-        "/api/v1/cases",
-        json={
-            "kind": "trade_in_credit",
-            "conversation_id": "e2e-macro-case",
-            "order_number": "118-2718281-8284590",
-            "customer": {"id": "C-1004", "email": "sam.oconnor@example.com"},
-            "description": "The trade-in credit never arrived",
-        },
+    case = browser.open_trade_in_case(
+        stack,
+        "e2e-macro-case",
+        {"id": "C-1004", "email": "sam.oconnor@example.com"},
+        "The trade-in credit never arrived",
     )
-    assert opened.status_code == 201, opened.text
-    case = opened.json()["case_number"]
     jordan = Agent(new_context(width=1440, height=900), "jordan.ecr")
-    jordan.page.goto(f"{jordan.page.url.split('#')[0]}#/cases/{case}")
-    expect(jordan.page.get_by_test_id("case-title")).to_contain_text(case)
+    jordan.go_to_case(case)
 
     jordan.page.get_by_test_id("note-input").fill("@sam.lead credit approved off-book, keep quiet")
     jordan.page.get_by_test_id("note-submit").click()

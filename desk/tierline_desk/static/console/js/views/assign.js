@@ -7,8 +7,11 @@
 
 import { API, ApiError, api, seg } from "../api.js";
 import { clearNotice, h, list, num, obj, poll, replace, setText, showNotice, str } from "../dom.js";
+import * as live from "../live.js";
 
-const FLOOR_POLL_MS = 5000;
+// Tickets changing hands arrive over the live socket; an agent goes offline only as time
+// passes (heartbeats stop), which nothing pushes, so the floor also looks again now and then.
+const FLOOR_RECHECK_MS = 30000;
 
 /** The ticket page's control: {el, update(card)}; ``onChanged(card)`` after an assignment. */
 export function assignControl(ctx, number, onChanged) {
@@ -124,11 +127,11 @@ export function mount(root, ctx) {
     const d = obj(data);
     replace(tiersBox, list(d.tiers).map(obj).map(tierBox));
     replace(agentsBody, list(d.agents).map(obj).filter((a) => list(a.tiers).length).map((a) =>
-      h("tr", { dataset: { agent: str(a.username) } },
+      h("tr", { dataset: { agent: str(a.username) }, testid: "floor-agent" },
         h("th", { scope: "row" }, `${str(a.display_name)} (${str(a.username)})`),
         h("td", null, str(a.role)),
         h("td", null, a.online ? "Online" : "Offline"),
-        h("td", null, String(num(a.load))),
+        h("td", { testid: "floor-agent-load" }, String(num(a.load))),
         capacityCell(a))));
   }
 
@@ -139,10 +142,20 @@ export function mount(root, ctx) {
       showNotice(notice, "bad", err instanceof ApiError ? err.message : "Could not load the assignment.");
     }
   }
-  // Admins edit capacities here: polling would reset a number being typed, so load once.
-  const poller = isAdmin ? null : poll(load, FLOOR_POLL_MS);
-  if (isAdmin) load();
+  // Admins edit capacities here: reloading would reset a number being typed, so load once.
+  if (isAdmin) {
+    load();
+    return () => {};
+  }
+  const poller = poll(load, FLOOR_RECHECK_MS);
+  const stopListening = live.subscribe({
+    connected: () => poller.now(), // catch up on whatever happened while the socket was away
+    event(frame) {
+      if (str(frame.kind).startsWith("ticket.")) poller.now();
+    },
+  });
   return () => {
-    if (poller) poller.stop();
+    stopListening();
+    poller.stop();
   };
 }
