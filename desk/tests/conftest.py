@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.utils.databases import DeskDatabases, Template
-from tests.utils.desk import API_TOKEN, RASA_TOKEN, RASA_URL
+from tests.utils.desk import API_TOKEN, RASA_TOKEN, RASA_URL, unset_env
 from tierline_desk.db import get_session_factory, reset_engines
 from tierline_desk.importer import seed_demo
 from tierline_desk.migrate import upgrade_head
@@ -16,41 +16,46 @@ from tierline_desk.services.agents import seed_demo_agents
 from tierline_desk.settings import get_settings
 from tierline_desk.store import reset_store
 
+# The settings a test starts from at their defaults (unless it sets them itself).
+AT_THEIR_DEFAULTS = (
+    "RETURN_WINDOW_DAYS",
+    "AVG_HANDLE_MINUTES",
+    "AUTHORITY_FILE",
+    "CONSOLE_COOKIE_SECURE",
+    "CONSOLE_SESSION_MINUTES",
+    # Assignment and SLAs (docs/routing.md, docs/sla.md).
+    "AUTO_ASSIGN_TIERS",
+    "AGENT_CAPACITY",
+    "REASSIGN_SILENT_MINUTES",
+    "REASSIGN_OFFLINE",
+    "SLA_FILE",
+    # The builtin store (the demo tables) unless a test chooses another (tests/store).
+    "STORE",
+    "MEDUSA_URL",
+    "MEDUSA_API_KEY",
+    "MEDUSA_ADMIN_EMAIL",
+    "MEDUSA_ADMIN_PASSWORD",
+    "MEDUSA_TIMEOUT_SECONDS",
+    "STORE_CACHE_SECONDS",
+    "STORE_POLL_SECONDS",
+    "TIERLINE_EVENTS_SECRET",
+    # Attachments in the local store (the test's own directory, below).
+    "ATTACHMENT_STORE",
+    # Email cases (docs/email.md): no webhook secret, no IMAP poller.
+    "INBOUND_MAIL_SECRET",
+    "IMAP_HOST",
+    "INBOUND_MAIL_MAX_BYTES",
+)
+
 
 def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DESK_API_TOKEN", API_TOKEN)
     monkeypatch.setenv("RASA_URL", RASA_URL)
     monkeypatch.setenv("RASA_TOKEN", RASA_TOKEN)
-    for var in ("RETURN_WINDOW_DAYS", "AVG_HANDLE_MINUTES"):
-        monkeypatch.delenv(var, raising=False)
-    # Assignment and SLA settings at their defaults too (docs/routing.md, docs/sla.md).
-    for var in (
-        "AUTHORITY_FILE",
-        "CONSOLE_COOKIE_SECURE",
-        "CONSOLE_SESSION_MINUTES",
-        "AUTO_ASSIGN_TIERS",
-        "AGENT_CAPACITY",
-        "REASSIGN_SILENT_MINUTES",
-        "REASSIGN_OFFLINE",
-        "SLA_FILE",
-    ):
-        monkeypatch.delenv(var, raising=False)
+    unset_env(monkeypatch, AT_THEIR_DEFAULTS)
     # No background sweeps: the tests of services/assignment.py and sla.py sweep when they mean to.
     monkeypatch.setenv("DESK_SWEEP_SECONDS", "0")
-    # The builtin store (the demo tables) unless a test chooses another (tests/store).
-    for var in (
-        "STORE",
-        "MEDUSA_URL",
-        "MEDUSA_API_KEY",
-        "MEDUSA_ADMIN_EMAIL",
-        "MEDUSA_ADMIN_PASSWORD",
-        "MEDUSA_TIMEOUT_SECONDS",
-        "STORE_CACHE_SECONDS",
-        "STORE_POLL_SECONDS",
-        "TIERLINE_EVENTS_SECRET",
-    ):
-        monkeypatch.delenv(var, raising=False)
     # No mail unless a test starts a catcher (tests/utils/mail_catcher.py); never the
     # Maildir or a developer's running catcher on :8025.
     monkeypatch.setenv("MAIL_ENABLED", "false")
@@ -59,12 +64,9 @@ def _configure(monkeypatch: pytest.MonkeyPatch, url: str, workdir: Path) -> str:
     monkeypatch.setenv("MAILDIR", str(workdir / "mail"))
     # Attachments in the test's own directory (the local store) unless a test chooses another.
     monkeypatch.setenv("ATTACHMENT_DIR", str(workdir / "attachments"))
-    monkeypatch.delenv("ATTACHMENT_STORE", raising=False)
-    # Email cases (docs/email.md): per-case reply tokens on; no webhook secret, no IMAP poller.
+    # Email cases (docs/email.md): per-case reply tokens on.
     monkeypatch.setenv("MAIL_TOKEN_SECRET", "test-mail-token-secret")
     monkeypatch.setenv("CASE_REPLY_ADDRESS", "cases@tierline.example")
-    for var in ("INBOUND_MAIL_SECRET", "IMAP_HOST", "INBOUND_MAIL_MAX_BYTES"):
-        monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()
     reset_engines()
     reset_store()

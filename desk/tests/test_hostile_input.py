@@ -25,7 +25,7 @@ from tierline_harness.hostile import (
 )
 
 from tests.utils.desk import API_TOKEN
-from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, until
+from tests.utils.web_chat import FakeRasa, app, chat_socket, rasa, start, until
 from tierline_desk.settings import get_settings
 
 __all__ = ["app", "rasa"]
@@ -111,8 +111,7 @@ def test_fixes_found_by_the_corpus(app: FastAPI, rasa: FakeRasa) -> None:
     """Each of these once dropped the socket (a crash) or left a message unanswered."""
     with TestClient(app) as web:
         sess = start(web)
-        with web.websocket_connect("/chat/ws") as ws:
-            hello(ws, sess)
+        with chat_socket(web, sess) as ws:
             # Only slashes: nothing for the bot, but the shopper still gets an answer.
             ws.send_json({"type": "message", "client_id": "s1", "text": "///"})
             answer = until(ws, lambda f: f["type"] == "message" and f["sender"] == "bot")[-1]

@@ -4,19 +4,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.utils.desk import unset_env
 from tierline_desk import settings as settings_mod
 from tierline_desk.settings import REPO_ROOT, Settings, SettingsError, get_settings, require_secret
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in (
-        "DATABASE_URL",
-        "RASA_URL",
-        "RASA_TOKEN",
-        "RETURN_WINDOW_DAYS",
-        "AVG_HANDLE_MINUTES",
-    ):
-        monkeypatch.delenv(var, raising=False)
+    unset_env(
+        monkeypatch,
+        ("DATABASE_URL", "RASA_URL", "RASA_TOKEN", "RETURN_WINDOW_DAYS", "AVG_HANDLE_MINUTES"),
+    )
     monkeypatch.setenv("DESK_API_TOKEN", "x")
     s = Settings()
     assert s.rasa_url == "http://127.0.0.1:5005"
@@ -84,8 +81,7 @@ STORE_VARS = (
 
 @pytest.fixture
 def no_store_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for var in STORE_VARS:
-        monkeypatch.delenv(var, raising=False)
+    unset_env(monkeypatch, STORE_VARS)
     return monkeypatch
 
 

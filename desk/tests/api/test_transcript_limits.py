@@ -17,7 +17,7 @@ from tests.utils.web_chat import (
     Frame,
     app,
     bot_message,
-    hello,
+    chat_socket,
     rasa,
     start,
     until,
@@ -37,8 +37,7 @@ def ask(ws: WebSocketTestSession, email: str | None, **extra: object) -> Frame:
 
 def chatted(web: TestClient, **body: object) -> dict[str, str]:
     sess = start(web, **body)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": "hello"})
         until(ws, bot_message)
     return sess
@@ -48,8 +47,7 @@ def test_a_guest_cannot_use_the_chat_as_a_mail_relay(
     web: TestClient, rasa: FakeRasa, catcher: Catcher
 ) -> None:
     sess = chatted(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess, last_seq=2)
+    with chat_socket(web, sess, last_seq=2) as ws:
         answers = [ask(ws, f"victim{i}@example.net") for i in range(40)]
     sent = [a for a in answers if a["type"] == "notice" and "We've emailed" in a["text"]]
     refused = [a for a in answers if a["type"] == "error"]
@@ -65,8 +63,7 @@ def test_one_client_address_is_limited_across_conversations(
     outcomes = []
     for i in range(4):
         sess = chatted(web)
-        with web.websocket_connect("/chat/ws") as ws:
-            hello(ws, sess, last_seq=2)
+        with chat_socket(web, sess, last_seq=2) as ws:
             outcomes += [ask(ws, f"someone{i}-{j}@example.net")["type"] for j in range(2)]
     assert outcomes.count("notice") == 5  # the address's burst
     assert len(catcher.messages()) == 5
@@ -76,8 +73,7 @@ def test_a_signed_in_shopper_confirms_another_address(
     web: TestClient, rasa: FakeRasa, catcher: Catcher
 ) -> None:
     sess = chatted(web, identity=shop_identity.issue_token(MAYA_ID))
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess, last_seq=2)
+    with chat_socket(web, sess, last_seq=2) as ws:
         question = ask(ws, "someone.else@example.net")
         assert question["type"] == "confirm_email"
         assert question["email"] == "someone.else@example.net"
@@ -98,8 +94,7 @@ def test_a_signed_in_shopper_confirms_another_address(
 
 def test_only_a_literal_true_confirms(web: TestClient, rasa: FakeRasa, catcher: Catcher) -> None:
     sess = chatted(web, identity=shop_identity.issue_token(MAYA_ID))
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess, last_seq=2)
+    with chat_socket(web, sess, last_seq=2) as ws:
         for confirm in ("true", 1, "yes", None):
             assert ask(ws, "x@example.net", confirm=confirm)["type"] == "confirm_email"
     assert catcher.messages() == []
@@ -119,8 +114,7 @@ def test_the_bots_path_shares_the_service_and_the_conversations_limit(
             headers=auth,
         )
 
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, guest, last_seq=2)
+    with chat_socket(web, guest, last_seq=2) as ws:
         assert ask(ws, "a@example.net")["type"] == "notice"
     codes = [post(guest["conversation_id"], f"b{i}@example.net").status_code for i in range(4)]
     assert codes == [201, 201, 429, 429]

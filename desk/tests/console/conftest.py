@@ -1,5 +1,6 @@
 """Fixtures for the agent console tests: the app and an anonymous client; ``login`` (one
-TestClient per logged-in agent) and ``make_ticket`` come from tests/utils/console.py."""
+TestClient per logged-in agent), ``make_ticket`` and ``alex_ticket`` (a ticket Alex claimed)
+come from tests/utils/console.py."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.utils.console import daily_cap_of_30, login, make_ticket
+from tests.utils.console import alex_ticket, daily_cap_of_30, login, make_ticket
 
-__all__ = ["daily_cap_of_30", "login", "make_ticket"]
+__all__ = ["alex_ticket", "daily_cap_of_30", "login", "make_ticket"]
 
 
 @pytest.fixture

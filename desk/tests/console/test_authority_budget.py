@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from tests.utils.console import (
     BIG_ORDER,
     AgentClient,
+    AlexTicket,
     LoginFn,
     TicketFn,
     claimed_ticket,
@@ -53,9 +54,9 @@ def _refused(resp: Any, left: str) -> dict[str, Any]:
 
 
 def test_nine_200_refunds_on_one_ticket_are_not_nine_times_the_authority(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     assert code_of(_money(alex, ticket, "refund", "1800.00", "big")) == "above_authority"
     statuses = [_money(alex, ticket, "refund", "200.00", f"r{i}").status_code for i in range(9)]
     assert statuses == [201] + [403] * 8, statuses
@@ -64,9 +65,9 @@ def test_nine_200_refunds_on_one_ticket_are_not_nine_times_the_authority(
 
 
 def test_twenty_25_certificates_add_up_to_the_budget_not_500(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     statuses = [
         _money(alex, ticket, "certificate", "25.00", f"c{i}").status_code for i in range(20)
     ]
@@ -75,9 +76,9 @@ def test_twenty_25_certificates_add_up_to_the_budget_not_500(
 
 
 def test_refunds_and_certificates_share_one_budget_and_the_refusal_says_what_is_left(
-    login: LoginFn, make_ticket: TicketFn
+    alex_ticket: AlexTicket,
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     assert _money(alex, ticket, "refund", "150.00", "a").status_code == 201
     detail = _refused(_money(alex, ticket, "certificate", "25.01", "b"), "25.00")
     assert detail["scope"] == "action"  # the certificate cap binds first
@@ -103,8 +104,10 @@ def test_the_order_budget_holds_across_tickets(
     assert _issued(session) == Decimal("200.00")
 
 
-def test_reships_count_per_order(login: LoginFn, make_ticket: TicketFn, session: Session) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+def test_reships_count_per_order(
+    alex_ticket: AlexTicket, login: LoginFn, make_ticket: TicketFn, session: Session
+) -> None:
+    alex, ticket = alex_ticket
     order = session.get(Order, BIG_ORDER)
     assert order is not None
     body = {"items": [{"sku": order.items[1].sku, "quantity": 1}], "reason": "lost"}
@@ -123,9 +126,9 @@ def test_reships_count_per_order(login: LoginFn, make_ticket: TicketFn, session:
 
 
 def test_an_idempotent_retry_does_not_count_twice(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     first = _money(alex, ticket, "refund", "150.00", "same")
     again = _money(alex, ticket, "refund", "150.00", "same")
     assert first.status_code == again.status_code == 201
@@ -211,9 +214,9 @@ def test_the_worked_example_of_docs_authority(
 
 
 def test_only_supervisors_and_specialists_approve_and_within_their_own_budget(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, login: LoginFn, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     body = {"amount": "100.00", "note": "please"}
     resp = alex.post(ticket_url(ticket, "approve"), body, key="self")
     assert resp.status_code == 403 and code_of(resp) == "forbidden_role"
@@ -241,8 +244,8 @@ def test_only_supervisors_and_specialists_approve_and_within_their_own_budget(
     assert code_of(sam.post(ticket_url(ticket, "approve"), body)) == "idempotency_key_required"
 
 
-def test_approvals_are_for_open_tickets(login: LoginFn, make_ticket: TicketFn) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+def test_approvals_are_for_open_tickets(alex_ticket: AlexTicket, login: LoginFn) -> None:
+    alex, ticket = alex_ticket
     assert alex.post(ticket_url(ticket, "resolve"), {"outcome": "done"}).status_code == 200
     resp = login("sam.lead").post(
         ticket_url(ticket, "approve"), {"amount": "5", "note": "n"}, key="x"
@@ -251,9 +254,9 @@ def test_approvals_are_for_open_tickets(login: LoginFn, make_ticket: TicketFn) -
 
 
 def test_the_budget_endpoint_and_the_authority_endpoint(
-    login: LoginFn, make_ticket: TicketFn
+    alex_ticket: AlexTicket, login: LoginFn
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     assert _money(alex, ticket, "certificate", "20.00", "a").status_code == 201
     assert alex.get(ticket_url(ticket, "budget")).json() == {
         "role": "associate",

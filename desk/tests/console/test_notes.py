@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tests.utils.console import BIG_ORDER, AgentClient, LoginFn, World, login, priyas_handoff
 from tests.utils.desk import audit_rows, code_of
 from tests.utils.mail_catcher import Catcher, catcher, text_of
-from tests.utils.web_chat import MAYA_ID, FakeRasa, app, hello, rasa, start, until, web
+from tests.utils.web_chat import MAYA_ID, FakeRasa, app, chat_socket, rasa, start, until, web
 from tierline_desk.models import HandoffTicket
 from tierline_desk.services import handoffs, shop_identity
 from tierline_desk.services.notes import mentioned_names
@@ -66,8 +66,7 @@ def test_a_ticket_note_never_reaches_the_shoppers_chat_history_or_transcript(
     alex = login("alex")
     url = f"{P}/tickets/{ticket.ticket_number}"
     assert alex.post(f"{url}/claim").status_code == 200
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": "is anyone there?"})
         until(ws, lambda f: f["type"] == "ack")
         created = note_on(alex, url, SECRET)
@@ -78,8 +77,7 @@ def test_a_ticket_note_never_reaches_the_shoppers_chat_history_or_transcript(
     assert "chargebacks" not in json.dumps(live)
 
     # The history a reconnecting widget replays.
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess, last_seq=0)
+    with chat_socket(web, sess) as ws:
         history = until(ws, lambda f: f.get("text") == "I've checked with the carrier.")
         ws.send_json({"type": "ping"})
         history += until(ws, lambda f: f["type"] == "pong")

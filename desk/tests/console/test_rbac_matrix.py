@@ -41,7 +41,7 @@ from tests.utils.console import PASSWORDS, AgentClient, World, login, put_online
 from tests.utils.console_live import frames_until, live_console
 from tests.utils.csat import closed_case_link, resolved_chat
 from tests.utils.email_cases import SHOPPER, jpeg_bytes
-from tests.utils.web_chat import FakeRasa, app, hello, rasa, start, web
+from tests.utils.web_chat import FakeRasa, app, chat_socket, hello, rasa, start, web
 from tierline_desk.mail import inbound_attachments
 from tierline_desk.models import Agent, Case, CaseMessage, CsatResponse
 from tierline_desk.services import case_followup
@@ -67,10 +67,14 @@ P = "/console/api"
 _WORKERS = {"associate": OK, "supervisor": OK, "specialist": 403, "admin": 403}
 _READERS = {"associate": OK, "supervisor": OK, "specialist": OK, "admin": 403}
 _EVERYONE = {"associate": OK, "supervisor": OK, "specialist": OK, "admin": OK}
-_MACRO_KEEPERS = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": OK}
-MACRO = {"title": "RBAC", "body": "Hi {customer_first_name}", "roles": ["associate"]}
-_FLOOR = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": OK}
+_ALL_BUT_ASSOCIATES = {"associate": 403, "supervisor": OK, "specialist": OK, "admin": OK}
+# Supervisors and specialists: approving more authority on a ticket.
+_APPROVERS = {"associate": 403, "supervisor": OK, "specialist": OK, "admin": 403}
+# Supervisors and admins: the floor (assignment, SLAs), macros, analytics, quarantined mail.
+_LEADS = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": OK}
 _SUPERVISORS = {"associate": 403, "supervisor": OK, "specialist": 403, "admin": 403}
+_ADMINS = {"associate": 403, "supervisor": 403, "specialist": 403, "admin": OK}
+MACRO = {"title": "RBAC", "body": "Hi {customer_first_name}", "roles": ["associate"]}
 
 EXPECTED: dict[str, dict[str, Expected]] = {
     f"POST {P}/login": {"anonymous": 401, **_EVERYONE},  # anonymous: a wrong password
@@ -90,14 +94,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     f"POST {P}/tickets/{{ticket_number}}/certificate": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/reship": {"anonymous": 401, **_WORKERS},
     f"GET {P}/tickets/{{ticket_number}}/budget": {"anonymous": 401, **_READERS},
-    # Approving more authority on a ticket: supervisors and specialists only.
-    f"POST {P}/tickets/{{ticket_number}}/approve": {
-        "anonymous": 401,
-        "associate": 403,
-        "supervisor": OK,
-        "specialist": OK,
-        "admin": 403,
-    },
+    f"POST {P}/tickets/{{ticket_number}}/approve": {"anonymous": 401, **_APPROVERS},
     f"POST {P}/tickets/{{ticket_number}}/escalate": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/refer": {"anonymous": 401, **_WORKERS},
     f"POST {P}/tickets/{{ticket_number}}/resolve": {"anonymous": 401, **_WORKERS},
@@ -115,21 +112,9 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "anonymous": 401,
         **_READERS,
     },
-    # Inbound mail kept out of every case: admins and supervisors.
-    f"GET {P}/mail/quarantine": {
-        "anonymous": 401,
-        "associate": 403,
-        "supervisor": OK,
-        "specialist": 403,
-        "admin": OK,
-    },
-    f"GET {P}/outbox": {
-        "anonymous": 401,
-        "associate": 403,
-        "supervisor": OK,
-        "specialist": OK,
-        "admin": OK,
-    },
+    # Inbound mail kept out of every case.
+    f"GET {P}/mail/quarantine": {"anonymous": 401, **_LEADS},
+    f"GET {P}/outbox": {"anonymous": 401, **_ALL_BUT_ASSOCIATES},
     # No mail was sent in these tests: the roles allowed to read get 404 for the id.
     f"GET {P}/outbox/{{message_id:path}}": {
         "anonymous": 401,
@@ -138,26 +123,14 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "specialist": 404,
         "admin": 404,
     },
-    f"GET {P}/analytics": {
-        "anonymous": 401,
-        "associate": 403,
-        "supervisor": OK,
-        "specialist": 403,
-        "admin": OK,
-    },
-    f"GET {P}/analytics/export.csv": {
-        "anonymous": 401,
-        "associate": 403,
-        "supervisor": OK,
-        "specialist": 403,
-        "admin": OK,
-    },
+    f"GET {P}/analytics": {"anonymous": 401, **_LEADS},
+    f"GET {P}/analytics/export.csv": {"anonymous": 401, **_LEADS},
     # Macros: everyone lists (their role's); admins and supervisors keep them; the agents who
     # write use them filled from a ticket or case they can see.
     f"GET {P}/macros": {"anonymous": 401, **_EVERYONE},
-    f"POST {P}/macros": {"anonymous": 401, **_MACRO_KEEPERS},
-    f"POST {P}/macros/{{macro_id}}": {"anonymous": 401, **_MACRO_KEEPERS},
-    f"POST {P}/macros/{{macro_id}}/delete": {"anonymous": 401, **_MACRO_KEEPERS},
+    f"POST {P}/macros": {"anonymous": 401, **_LEADS},
+    f"POST {P}/macros/{{macro_id}}": {"anonymous": 401, **_LEADS},
+    f"POST {P}/macros/{{macro_id}}/delete": {"anonymous": 401, **_LEADS},
     f"GET {P}/tickets/{{ticket_number}}/macros": {"anonymous": 401, **_READERS},
     f"GET {P}/cases/{{case_number}}/macros": {"anonymous": 401, **_READERS},
     # Internal notes: whoever sees the ticket or case reads and writes them.
@@ -169,19 +142,13 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     f"GET {P}/notifications": {"anonymous": 401, **_EVERYONE},
     f"POST {P}/notifications/read": {"anonymous": 401, **_EVERYONE},
     # Assignment and SLAs: supervisors run the floor, admins see it and set capacity.
-    f"GET {P}/assignment": {"anonymous": 401, **_FLOOR},
-    f"POST {P}/assignment/tiers/{{tier}}": {"anonymous": 401, **_FLOOR},
-    f"POST {P}/assignment/agents/{{username}}/capacity": {
-        "anonymous": 401,
-        "associate": 403,
-        "supervisor": 403,
-        "specialist": 403,
-        "admin": OK,
-    },
+    f"GET {P}/assignment": {"anonymous": 401, **_LEADS},
+    f"POST {P}/assignment/tiers/{{tier}}": {"anonymous": 401, **_LEADS},
+    f"POST {P}/assignment/agents/{{username}}/capacity": {"anonymous": 401, **_ADMINS},
     f"POST {P}/tickets/{{ticket_number}}/assign": {"anonymous": 401, **_SUPERVISORS},
     f"GET {P}/sla/breaches": {"anonymous": 401, **_SUPERVISORS},
     f"POST {P}/sla/breaches/{{breach_id}}/acknowledge": {"anonymous": 401, **_SUPERVISORS},
-    f"GET {P}/analytics/sla": {"anonymous": 401, **_FLOOR},
+    f"GET {P}/analytics/sla": {"anonymous": 401, **_LEADS},
 }
 
 
@@ -727,8 +694,7 @@ def test_a_conversation_token_reaches_no_other_conversations_files(app: FastAPI)
         resp = upload(web, {**victim, "token": mine["token"]}, photo())
         assert resp.status_code == 401
         # Naming the victim's file on my message: refused, and no link to it reaches me.
-        with web.websocket_connect("/chat/ws") as ws:
-            hello(ws, mine)
+        with chat_socket(web, mine) as ws:
             ws.send_json(
                 {"type": "message", "client_id": "c1", "text": "", "attachments": [theirs["id"]]}
             )

@@ -12,6 +12,7 @@ from tests.utils.console import (
     DEMO_AGENT,
     SHIPPED_LIMITS,
     AgentClient,
+    AlexTicket,
     LoginFn,
     TicketFn,
     claimed_ticket,
@@ -121,9 +122,9 @@ def test_specialist_sees_specialist_cases_but_claims_no_tickets(
 
 
 def test_claim_then_second_claim_is_409(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, login: LoginFn, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     session.refresh(ticket)
     assert ticket.status == "claimed" and ticket.claimer is not None
     assert ticket.claimer.username == "alex"
@@ -138,9 +139,9 @@ def test_claim_then_second_claim_is_409(
 
 
 def test_bot_gets_the_claimed_ticket_back_instead_of_a_second_one(
-    login: LoginFn, make_ticket: TicketFn, client: Any
+    alex_ticket: AlexTicket, client: Any
 ) -> None:
-    _, ticket = claimed_ticket(login, make_ticket)
+    ticket = alex_ticket.ticket
     resp = client.post(
         "/api/v1/handoffs",
         json={"conversation_id": ticket.conversation_id, "tier": 1, "reason": "again"},
@@ -182,9 +183,9 @@ def test_authority_limits_at_and_above(
 
 
 def test_refund_creates_one_refund_and_one_audit_row(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     body = {"amount": "49.99", "reason": "damaged on arrival"}
     resp = alex.post(ticket_url(ticket, "refund"), body, key="refund-1")
     assert resp.status_code == 201
@@ -205,9 +206,9 @@ def test_refund_creates_one_refund_and_one_audit_row(
 
 
 def test_same_idempotency_key_twice_gives_one_refund_and_one_audit_row(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     body = {"amount": "20.00", "reason": "late"}
     first = alex.post(ticket_url(ticket, "refund"), body, key="same-key")
     second = alex.post(ticket_url(ticket, "refund"), body, key="same-key")
@@ -227,8 +228,8 @@ def test_same_idempotency_key_twice_gives_one_refund_and_one_audit_row(
     assert len(audit_rows(session, "agent.refund")) == 2
 
 
-def test_idempotent_certificate(login: LoginFn, make_ticket: TicketFn, session: Session) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+def test_idempotent_certificate(alex_ticket: AlexTicket, session: Session) -> None:
+    alex, ticket = alex_ticket
     body = {"amount": "10", "reason": "sorry for the wait"}
     first = alex.post(ticket_url(ticket, "certificate"), body, key="c1")
     again = alex.post(ticket_url(ticket, "certificate"), body, key="c1")
@@ -239,19 +240,17 @@ def test_idempotent_certificate(login: LoginFn, make_ticket: TicketFn, session: 
     assert len(audit_rows(session, "agent.certificate")) == 1
 
 
-def test_money_actions_need_an_idempotency_key(
-    login: LoginFn, make_ticket: TicketFn, session: Session
-) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+def test_money_actions_need_an_idempotency_key(alex_ticket: AlexTicket, session: Session) -> None:
+    alex, ticket = alex_ticket
     resp = alex.post(ticket_url(ticket, "refund"), {"amount": "5.00", "reason": "r"})
     assert resp.status_code == 400 and code_of(resp) == "idempotency_key_required"
     assert _refunds(session) == []
 
 
 def test_failed_action_stores_no_key_and_can_be_retried(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     resp = alex.post(ticket_url(ticket, "refund"), {"amount": "5000.00", "reason": "r"}, key="k")
     assert resp.status_code == 403
     assert session.scalars(select(IdempotencyKey)).all() == []
@@ -273,8 +272,8 @@ def test_refund_cannot_exceed_what_is_left(
 
 
 @pytest.mark.parametrize("amount", ["0", "-5", "1.234", "abc"])
-def test_amount_validation(login: LoginFn, make_ticket: TicketFn, amount: str) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+def test_amount_validation(alex_ticket: AlexTicket, amount: str) -> None:
+    alex, ticket = alex_ticket
     resp = alex.post(ticket_url(ticket, "refund"), {"amount": amount, "reason": "r"}, key="v")
     assert resp.status_code == 422
 
@@ -321,9 +320,9 @@ def test_ticket_without_order(login: LoginFn, make_ticket: TicketFn) -> None:
 
 
 def test_reship_is_checked_idempotent_and_audited(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     order = session.get(Order, BIG_ORDER)
     assert order is not None
     sku = order.items[0].sku
@@ -348,9 +347,9 @@ def test_reship_is_checked_idempotent_and_audited(
 
 
 def test_escalation_moves_the_ticket_to_tier_2_with_the_note(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, login: LoginFn, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     resp = alex.post(ticket_url(ticket, "escalate"), {"note": "Wants 350 back; above my limit"})
     assert resp.status_code == 200
     card = resp.json()
@@ -380,9 +379,9 @@ def test_escalation_moves_the_ticket_to_tier_2_with_the_note(
 
 
 def test_referral_creates_a_specialist_case(
-    login: LoginFn, make_ticket: TicketFn, session: Session
+    alex_ticket: AlexTicket, login: LoginFn, session: Session
 ) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+    alex, ticket = alex_ticket
     resp = alex.post(
         ticket_url(ticket, "refer"), {"note": "Third lost parcel", "kind": "complaint"}
     )
@@ -402,8 +401,8 @@ def test_referral_creates_a_specialist_case(
     assert case.case_number in [c["case_number"] for c in cases]
 
 
-def test_resolve(login: LoginFn, make_ticket: TicketFn, session: Session) -> None:
-    alex, ticket = claimed_ticket(login, make_ticket)
+def test_resolve(alex_ticket: AlexTicket, session: Session) -> None:
+    alex, ticket = alex_ticket
     resp = alex.post(ticket_url(ticket, "resolve"), {"outcome": "Refunded 20, customer happy"})
     assert resp.status_code == 200 and resp.json()["status"] == "resolved"
     assert resp.json()["outcome"] == "Refunded 20, customer happy"

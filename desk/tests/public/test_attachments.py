@@ -21,7 +21,7 @@ from tests.utils.attachments import photo, plain_pdf, upload
 from tests.utils.console import AgentClient, login, put_online
 from tests.utils.desk import API_TOKEN, handoff
 from tests.utils.mail_catcher import Catcher, catcher, html_of, text_of
-from tests.utils.web_chat import FakeRasa, bot_message, hello, start, until
+from tests.utils.web_chat import FakeRasa, bot_message, chat_socket, start, until
 from tierline_desk.models import Attachment
 from tierline_desk.services.shopper_messages import FILES_COMMAND
 from tierline_desk.settings import get_settings
@@ -36,8 +36,7 @@ def send_with_files(
     web: TestClient, sess: dict[str, Any], ids: list[str], text: str = ""
 ) -> list[dict[str, Any]]:
     """The widget's message naming the uploaded files; the frames up to the bot's answer."""
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "m1", "text": text, "attachments": ids})
         return until(ws, bot_message)
 
@@ -84,8 +83,7 @@ def test_a_file_goes_on_one_message_only(web: TestClient, rasa: FakeRasa) -> Non
     sess = start(web)
     first = upload(web, sess, photo()).json()["id"]
     send_with_files(web, sess, [first], "one")
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess, last_seq=99)
+    with chat_socket(web, sess, last_seq=99) as ws:
         ws.send_json({"type": "message", "client_id": "m2", "text": "x", "attachments": [first]})
         refused = ws.receive_json()
     assert (refused["type"], refused["code"]) == ("error", "unknown_attachment")
@@ -94,8 +92,7 @@ def test_a_file_goes_on_one_message_only(web: TestClient, rasa: FakeRasa) -> Non
 @pytest.mark.parametrize("files", ["att-1", [1], ["att-" + "0" * 24], [], ["x"] * 6])
 def test_odd_attachment_lists_get_a_clear_error(web: TestClient, files: Any) -> None:
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "m1", "text": "hi", "attachments": files})
         refused = ws.receive_json()
         assert refused["type"] == "error" and refused["message"]
@@ -225,8 +222,7 @@ def test_photos_travel_with_a_referral_to_the_specialists(
     case_number = routed.json()["case_number"]
     # The bot asked for a photo after the handoff: one sent now shows the same order line.
     later = upload(web, sess, photo((300, 300)), "close-up.jpg").json()["id"]
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "m9", "attachments": [later]})
         ack = until(ws, lambda f: f["type"] == "ack")[-1]
         until(ws, lambda f: bot_message(f) and f["seq"] > ack["seq"])

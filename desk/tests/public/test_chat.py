@@ -7,7 +7,7 @@ import hmac
 import threading
 from collections.abc import Callable
 from hashlib import sha256
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import AgentClient, login
+from tests.utils.console import AgentClient, LoginFn, login
 from tests.utils.desk import RASA_URL
 from tests.utils.mail_catcher import Catcher, catcher, text_of
 from tests.utils.web_chat import (
@@ -26,6 +26,7 @@ from tests.utils.web_chat import (
     FakeRasa,
     ask,
     bot_message,
+    chat_socket,
     hello,
     messages,
     start,
@@ -37,6 +38,9 @@ from tierline_desk.models import Conversation, HandoffTicket
 from tierline_desk.services import handoffs, shop_identity
 
 __all__ = ["catcher", "login"]
+QueueFn = Callable[[dict[str, Any]], HandoffTicket]  # the chat's handoff, queued: its ticket
+ClaimFn = Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]]  # ...and claimed by Alex
+
 # ---------------------------------------------------------------- session
 
 
@@ -65,9 +69,7 @@ def test_the_shop_identity_token_signs_the_shopper_in(web: TestClient) -> None:
     assert resp.json()["detail"]["code"] == "bad_identity"
 
 
-def test_a_different_shopper_on_the_same_browser_gets_a_new_conversation(
-    web: TestClient,
-) -> None:
+def test_a_different_shopper_on_the_same_browser_gets_a_new_conversation(web: TestClient) -> None:
     maya = start(web, identity=shop_identity.issue_token(MAYA_ID))
     guest = start(web, conversation_id=maya["conversation_id"], token=maya["token"])
     assert guest["conversation_id"] != maya["conversation_id"] and guest["customer"] is None
@@ -127,8 +129,7 @@ def test_only_buttons_the_bot_offered_are_accepted(
         {"text": "Want a person?", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
     ]
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "button", "client_id": "b0", "payload": "/affirm", "title": "Yes"})
         refused = until(ws, lambda f: f["type"] == "error")
         assert refused[-1]["code"] == "unknown_button"
@@ -146,8 +147,7 @@ def test_a_failed_or_empty_bot_reply_becomes_an_apology_and_an_offer_of_a_person
 ) -> None:
     rasa.replies = lambda text: []
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": "hello?"})
         empty = until(ws, bot_message)[-1]
         rasa.down = True
@@ -189,8 +189,7 @@ def test_a_failed_action_shows_what_the_bot_said_then_apologises(
     rasa.replies = lambda text: [{"recipient_id": "x", "text": "Let me look up that order."}]
     rasa.action_failed = True
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order"})
         apology = until(ws, lambda f: bot_message(f) and f["text"].startswith("I'm sorry"))[-1]
     assert apology["buttons"] == [
@@ -267,14 +266,12 @@ def test_reconnecting_replays_only_what_was_missed_and_retries_are_not_doubled(
     web: TestClient, rasa: FakeRasa, session: Session
 ) -> None:
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": "one"})
         until(ws, bot_message)
         ws.send_json({"type": "message", "client_id": "c2", "text": "two"})
         until(ws, lambda f: bot_message(f) and f["seq"] == 4)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess, last_seq=2)
+    with chat_socket(web, sess, last_seq=2) as ws:
         replay = until(ws, lambda f: f["type"] == "message" and f["seq"] == 4)
         assert [f["seq"] for f in replay if f["type"] == "message"] == [3, 4]
         # The widget never saw the ack for "two": it sends it again with the same client id.
@@ -291,8 +288,7 @@ def test_bad_input_gets_a_clear_error_and_nothing_is_stored(
     web: TestClient, rasa: FakeRasa, session: Session
 ) -> None:
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_text("{not json")
         assert ws.receive_json()["code"] == "bad_frame"
         ws.send_json({"type": "message", "client_id": "c1", "text": "x" * 100_000})
@@ -317,8 +313,7 @@ def test_bad_input_gets_a_clear_error_and_nothing_is_stored(
 def test_a_flood_from_one_shopper_is_rate_limited(web: TestClient, rasa: FakeRasa) -> None:
     sess = start(web)
     errors = []
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         for n in range(12):
             ws.send_json({"type": "message", "client_id": f"c{n}", "text": f"spam {n}"})
         frames = until(ws, lambda f: f["type"] == "error", limit=200)
@@ -347,7 +342,7 @@ def test_a_foreign_origin_is_refused(web: TestClient) -> None:
 
 
 @pytest.fixture
-def queued(session: Session, web: TestClient) -> Callable[[dict[str, Any]], HandoffTicket]:
+def queued(session: Session, web: TestClient) -> QueueFn:
     def _queue(sess: dict[str, Any]) -> HandoffTicket:
         req = HandoffRequest.model_validate(
             {
@@ -366,10 +361,7 @@ def queued(session: Session, web: TestClient) -> Callable[[dict[str, Any]], Hand
 
 
 @pytest.fixture
-def claimed(
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
-) -> Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]]:
+def claimed(login: LoginFn, queued: QueueFn) -> ClaimFn:
     """The chat's ticket, queued and claimed by Alex (an associate)."""
 
     def _claim(sess: dict[str, Any]) -> tuple[HandoffTicket, AgentClient]:
@@ -381,12 +373,23 @@ def claimed(
     return _claim
 
 
+class ClaimedChat(NamedTuple):
+    """A chat session, and its handoff's ticket claimed by Alex with Alex's console client."""
+
+    sess: dict[str, Any]
+    ticket: HandoffTicket
+    alex: AgentClient
+
+
+@pytest.fixture
+def mayas_claimed_chat(web: TestClient, rasa: FakeRasa, claimed: ClaimFn) -> ClaimedChat:
+    """Maya (signed in by the shop) in the chat, her handoff claimed by Alex."""
+    sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
+    return ClaimedChat(sess, *claimed(sess))
+
+
 def test_an_agent_takes_over_chats_acts_and_hands_back_to_the_bot(
-    web: TestClient,
-    rasa: FakeRasa,
-    session: Session,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    web: TestClient, rasa: FakeRasa, session: Session, login: LoginFn, queued: QueueFn
 ) -> None:
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
     ticket = queued(sess)
@@ -447,10 +450,7 @@ def test_an_agent_takes_over_chats_acts_and_hands_back_to_the_bot(
 
 
 def test_handback_fails_cleanly_when_the_bot_is_down(
-    web: TestClient,
-    session: Session,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    web: TestClient, session: Session, login: LoginFn, queued: QueueFn
 ) -> None:
     sess = start(web)
     ticket = queued(sess)
@@ -467,10 +467,7 @@ def test_handback_fails_cleanly_when_the_bot_is_down(
 
 
 def test_writing_to_a_chat_needs_the_claim(
-    web: TestClient,
-    rasa: FakeRasa,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    web: TestClient, rasa: FakeRasa, login: LoginFn, queued: QueueFn
 ) -> None:
     ticket = queued(start(web))
     resp = login("alex").post(
@@ -479,9 +476,7 @@ def test_writing_to_a_chat_needs_the_claim(
     assert resp.status_code == 409 and resp.json()["detail"]["code"] == "not_claimed"
 
 
-def test_the_authority_endpoint_shows_the_roles_limits(
-    login: Callable[[str], AgentClient],
-) -> None:
+def test_the_authority_endpoint_shows_the_roles_limits(login: LoginFn) -> None:
     assert login("alex").get("/console/api/authority").json() == {
         "role": "associate",
         "refund": "200.00",
@@ -502,31 +497,20 @@ def test_the_conversation_count_matches_sessions(web: TestClient, session: Sessi
 
 
 def test_a_refund_is_told_in_the_chat_and_confirmed_by_email(
-    web: TestClient,
-    rasa: FakeRasa,
-    catcher: Catcher,
-    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
+    web: TestClient, catcher: Catcher, mayas_claimed_chat: ClaimedChat
 ) -> None:
-    sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
-    ticket, alex = claimed(sess)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
-        refund = alex.post(
-            f"/console/api/tickets/{ticket.ticket_number}/refund",
-            json={"amount": "20.00", "reason": "damaged"},
-            key="refund-1",
-        )
+    sess, ticket, alex = mayas_claimed_chat
+    url = f"/console/api/tickets/{ticket.ticket_number}/refund"
+    body = {"amount": "20.00", "reason": "damaged"}
+    with chat_socket(web, sess) as ws:
+        refund = alex.post(url, json=body, key="refund-1")
         assert refund.status_code == 201, refund.text
         refund_id = refund.json()["refund_id"]
         line = until(ws, lambda f: f["type"] == "message" and refund_id in f["text"])[-1]
         assert line["sender"] == "system" and "$20.00" in line["text"]
         assert "confirmation email" in line["text"]
         # A retried request (same key) replays the result: no second line, no second mail.
-        again = alex.post(
-            f"/console/api/tickets/{ticket.ticket_number}/refund",
-            json={"amount": "20.00", "reason": "damaged"},
-            key="refund-1",
-        )
+        again = alex.post(url, json=body, key="refund-1")
         assert again.headers["Idempotent-Replayed"] == "true"
     mail = catcher.only()
     assert mail["To"] == "maya.chen@example.com" and refund_id in mail["Subject"]
@@ -534,14 +518,10 @@ def test_a_refund_is_told_in_the_chat_and_confirmed_by_email(
 
 
 def test_email_me_this_chat_sends_the_whole_history_with_the_agents_lines(
-    web: TestClient,
-    rasa: FakeRasa,
-    catcher: Catcher,
-    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
+    web: TestClient, rasa: FakeRasa, catcher: Catcher, claimed: ClaimFn
 ) -> None:
     sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": "my parcel is late"})
         until(ws, bot_message)
         ticket, alex = claimed(sess)
@@ -562,14 +542,11 @@ def test_email_me_this_chat_sends_the_whole_history_with_the_agents_lines(
 
 
 def test_the_shopper_sees_when_the_agent_is_typing(
-    web: TestClient,
-    rasa: FakeRasa,
-    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
+    web: TestClient, rasa: FakeRasa, claimed: ClaimFn
 ) -> None:
     sess = start(web)
     ticket, alex = claimed(sess)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         typed = alex.post(f"/console/api/tickets/{ticket.ticket_number}/typing")
         assert typed.status_code == 204
         on = until(ws, lambda f: f["type"] == "typing" and f["who"] == "agent")[-1]
@@ -580,9 +557,7 @@ def test_the_shopper_sees_when_the_agent_is_typing(
 
 
 def test_only_the_agent_on_the_ticket_can_type_in_it(
-    web: TestClient,
-    login: Callable[[str], AgentClient],
-    queued: Callable[[dict[str, Any]], HandoffTicket],
+    web: TestClient, login: LoginFn, queued: QueueFn
 ) -> None:
     ticket = queued(start(web))
     resp = login("alex").post(f"/console/api/tickets/{ticket.ticket_number}/typing")
@@ -590,16 +565,11 @@ def test_only_the_agent_on_the_ticket_can_type_in_it(
 
 
 def test_certificates_and_reships_are_told_in_the_chat_and_emailed(
-    web: TestClient,
-    rasa: FakeRasa,
-    catcher: Catcher,
-    claimed: Callable[[dict[str, Any]], tuple[HandoffTicket, AgentClient]],
+    web: TestClient, catcher: Catcher, mayas_claimed_chat: ClaimedChat
 ) -> None:
-    sess = start(web, identity=shop_identity.issue_token(MAYA_ID))
-    ticket, alex = claimed(sess)
+    sess, ticket, alex = mayas_claimed_chat
     base = f"/console/api/tickets/{ticket.ticket_number}"
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         cert = alex.post(
             f"{base}/certificate", json={"amount": "15.00", "reason": "sorry"}, key="c1"
         )
@@ -660,8 +630,7 @@ def test_a_desk_shutting_down_stores_the_answer_it_was_waiting_for(
         router.post("/webhooks/rest/webhook").mock(side_effect=slow_webhook)
         with TestClient(app) as web:
             sess = start(web)
-            with web.websocket_connect("/chat/ws") as ws:
-                hello(ws, sess)
+            with chat_socket(web, sess) as ws:
                 ws.send_json({"type": "message", "client_id": "c1", "text": "where is it?"})
                 until(ws, lambda f: f["type"] == "ack")
             threading.Timer(0.5, gate.set).start()

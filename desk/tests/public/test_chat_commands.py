@@ -14,7 +14,7 @@ from tests.utils.web_chat import (
     IDENTITY_SECRET,
     FakeRasa,
     bot_message,
-    hello,
+    chat_socket,
     messages,
     start,
     until,
@@ -58,8 +58,7 @@ def test_ordinary_text_is_only_trimmed() -> None:
 @pytest.mark.parametrize("attack", ATTACKS[:4])
 def test_typed_commands_reach_rasa_as_words(web: TestClient, rasa: FakeRasa, attack: str) -> None:
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": attack})
         until(ws, bot_message)
     sent = rasa.received[0]
@@ -80,8 +79,7 @@ def test_an_offered_button_is_a_signed_command_stored_with_the_offered_title(
         }
     ]
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": "cancel my order"})
         until(ws, bot_message)
         ws.send_json(
@@ -109,8 +107,7 @@ def test_the_widgets_own_quick_reply_keeps_its_title(
     web: TestClient, rasa: FakeRasa, session: Session
 ) -> None:
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json(
             {"type": "button", "client_id": "b1", "payload": "/request_callback", "title": "x"}
         )

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect
 
-from tests.utils.web_chat import FakeRasa, hello, start, until
+from tests.utils.web_chat import FakeRasa, chat_socket, start, until
 from tierline_desk.services import chat
 
 
@@ -49,21 +49,18 @@ def test_a_message_the_database_could_not_store_is_stored_once_after_the_reconne
     real_store = chat.append_shopper_message
     with TestClient(app) as web:
         sess = start(web)
-        with web.websocket_connect("/chat/ws") as ws:
-            hello(ws, sess)
+        with chat_socket(web, sess) as ws:
             monkeypatch.setattr(chat, "append_shopper_message", _database_down)
             ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order?"})
             frames = until(ws, lambda f: f["type"] == "error")
             assert frames[-1]["code"] == "unavailable"
             assert not any(f["type"] == "ack" for f in frames)  # not stored, so not acked
         monkeypatch.setattr(chat, "append_shopper_message", real_store)
-        with web.websocket_connect("/chat/ws") as ws:  # the widget reconnects and resends
-            hello(ws, sess)
+        with chat_socket(web, sess) as ws:  # the widget reconnects and resends
             for _ in range(2):  # even twice: the client_id makes it one message
                 ws.send_json({"type": "message", "client_id": "c1", "text": "where is my order?"})
             until(ws, lambda f: f["type"] == "message" and f["sender"] == "bot")
-        with web.websocket_connect("/chat/ws") as ws:
-            hello(ws, sess)
+        with chat_socket(web, sess) as ws:
             history = until(ws, lambda f: f["type"] == "message" and f["sender"] == "bot")
     shopper_lines = [f for f in history if f.get("sender") == "shopper"]
     assert [f["text"] for f in shopper_lines] == ["where is my order?"]

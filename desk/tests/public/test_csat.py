@@ -16,7 +16,7 @@ from tierline_harness.hostile import TEXTS
 from tests.utils.console import login
 from tests.utils.csat import closed_case_link, resolved_chat
 from tests.utils.desk import audit_rows
-from tests.utils.web_chat import FakeRasa, hello, start, until, until_each
+from tests.utils.web_chat import FakeRasa, chat_socket, hello, start, until, until_each
 from tierline_desk.models import Agent, Case, CsatResponse
 from tierline_desk.settings import get_settings
 
@@ -104,8 +104,7 @@ def test_a_low_score_opens_a_follow_up_for_the_supervisors(
     web: TestClient, session: Session, login: object, rasa: FakeRasa
 ) -> None:
     sess, ticket = resolved_chat(web, session, login("alex"))  # type: ignore[operator]
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         assert _answer(ws, f"ticket:{ticket.ticket_number}", 1, "Nobody listened")["type"] == (
             "csat_thanks"
         )
@@ -202,8 +201,7 @@ def test_hostile_comments_are_stored_as_text_or_refused_clearly(
     alex = login("alex")  # type: ignore[operator]
     for name, text in TEXTS.items():
         sess, ticket = resolved_chat(web, session, alex)
-        with web.websocket_connect("/chat/ws") as ws:
-            hello(ws, sess)
+        with chat_socket(web, sess) as ws:
             reply = _answer(ws, f"ticket:{ticket.ticket_number}", 3, text)
         if reply["type"] == "error":
             assert reply["code"] == "csat_comment_too_long" and reply["message"], name

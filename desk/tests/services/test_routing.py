@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.utils.desk import unset_env
 from tierline_desk.models import Agent
 from tierline_desk.services import routing
 from tierline_desk.services.cases import route
@@ -38,8 +39,7 @@ def test_parsed_hours_are_described_canonically() -> None:
 
 
 def test_the_default_is_always_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("BUSINESS_HOURS", "BUSINESS_TIMEZONE"):
-        monkeypatch.delenv(var, raising=False)
+    unset_env(monkeypatch, ("BUSINESS_HOURS", "BUSINESS_TIMEZONE"))
     get_settings.cache_clear()
     hours = routing.get_business_hours()
     assert hours.describe() == "Mon-Sun 00:00-24:00 America/New_York"

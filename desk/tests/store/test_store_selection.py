@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from tests.utils.desk import unset_env
 from tierline_desk.settings import DESK_DIR, Settings, SettingsError, get_settings
 from tierline_desk.store import get_store, reset_store
 from tierline_desk.store.builtin import BuiltinStore
@@ -19,8 +20,9 @@ ADAPTER_MODULE = "tierline_desk.store.medusa.adapter"
 
 @pytest.fixture
 def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    for var in ("STORE", "MEDUSA_API_KEY", "MEDUSA_ADMIN_EMAIL", "MEDUSA_ADMIN_PASSWORD"):
-        monkeypatch.delenv(var, raising=False)
+    unset_env(
+        monkeypatch, ("STORE", "MEDUSA_API_KEY", "MEDUSA_ADMIN_EMAIL", "MEDUSA_ADMIN_PASSWORD")
+    )
     get_settings.cache_clear()
     reset_store()
     yield monkeypatch

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from fastapi import FastAPI
@@ -83,6 +83,19 @@ def claimed_ticket(
     resp = agent.post(ticket_url(made, "claim"))
     assert resp.status_code == 200, resp.text
     return agent, made
+
+
+class AlexTicket(NamedTuple):
+    """A new tier-1 ticket on :data:`BIG_ORDER`, claimed by Alex (an associate) through the
+    console, and Alex's client."""
+
+    alex: AgentClient
+    ticket: HandoffTicket
+
+
+@pytest.fixture
+def alex_ticket(login: LoginFn, make_ticket: TicketFn) -> AlexTicket:
+    return AlexTicket(*claimed_ticket(login, make_ticket))
 
 
 def priyas_handoff(conversation_id: str, tier: int, order_number: str | None) -> HandoffRequest:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -28,6 +30,12 @@ MAYA_NEW_HOME = {
     "postal_code": "94105",
     "country": "US",
 }
+
+
+def unset_env(monkeypatch: pytest.MonkeyPatch, names: Iterable[str]) -> None:
+    """The settings ``names`` not in the environment, for this test (their defaults apply)."""
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
 
 
 def fresh_rows[Row](session: Session, statement: Select[tuple[Row]]) -> list[Row]:

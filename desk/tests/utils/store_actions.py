@@ -3,17 +3,17 @@ an agent use it, the demo data it runs on, and a store that fails on purpose."""
 
 from __future__ import annotations
 
+import inspect
 import json
-from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tierline_desk.api.schemas import AddressIn
 from tierline_desk.models import Order
 from tierline_desk.settings import DESK_DIR
-from tierline_desk.store import ReshipLine, StoreRefused, StoreUnavailable
+from tierline_desk.store import StorePort, StoreRefused, StoreUnavailable
 from tierline_desk.store.builtin import BuiltinStore
 
 DEMO_FILE = DESK_DIR / "tierline_desk" / "demo" / "orders.json"
@@ -42,64 +42,34 @@ def ask_return(client: TestClient, number: str, sku: str, **proof: str) -> Any:
     )
 
 
+def _hooked_write(name: str) -> Callable[..., str | None]:
+    """The port's write ``name``, sent to :meth:`WriteHookStore._write` with the idempotency
+    key its caller passed (by position or by name: bound to the port's own signature)."""
+    signature = inspect.signature(getattr(StorePort, name))
+
+    def write(self: WriteHookStore, *args: Any, **kwargs: Any) -> str | None:
+        key = signature.bind(self, *args, **kwargs).arguments["idempotency_key"]
+        return self._write(name, key)
+
+    write.__name__ = write.__qualname__ = name
+    return write
+
+
 class WriteHookStore(BuiltinStore):
-    """The builtin store's reads; every write goes to :meth:`_write` with its method's name
-    and idempotency key, and answers what it returns."""
+    """The builtin store's reads; every write of the port goes to :meth:`_write` with its
+    method's name and idempotency key, and answers what it returns. (``refund_made`` takes a
+    key too, but only reads: the builtin store's answer stands.)"""
+
+    cancel_order = _hooked_write("cancel_order")
+    change_address = _hooked_write("change_address")
+    change_quantity = _hooked_write("change_quantity")
+    request_return = _hooked_write("request_return")
+    refund = _hooked_write("refund")
+    issue_certificate = _hooked_write("issue_certificate")
+    reship = _hooked_write("reship")
 
     def _write(self, what: str, idempotency_key: str) -> str | None:
         raise NotImplementedError
-
-    def cancel_order(
-        self, session: Session, order: Order, reason: str | None, idempotency_key: str
-    ) -> str | None:
-        return self._write("cancel_order", idempotency_key)
-
-    def change_address(
-        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
-    ) -> None:
-        self._write("change_address", idempotency_key)
-
-    def change_quantity(
-        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
-    ) -> None:
-        self._write("change_quantity", idempotency_key)
-
-    def request_return(
-        self,
-        session: Session,
-        order: Order,
-        sku: str,
-        reason: str,
-        rma_number: str,
-        idempotency_key: str,
-    ) -> str | None:
-        return self._write("request_return", idempotency_key)
-
-    def refund(
-        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
-    ) -> str | None:
-        return self._write("refund", idempotency_key)
-
-    def issue_certificate(
-        self,
-        session: Session,
-        order: Order,
-        code: str,
-        amount: Decimal,
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
-        return self._write("issue_certificate", idempotency_key)
-
-    def reship(
-        self,
-        session: Session,
-        order: Order,
-        lines: list[ReshipLine],
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
-        return self._write("reship", idempotency_key)
 
 
 class FailingStore(WriteHookStore):

@@ -7,6 +7,7 @@ serves over HTTP; here respx hands it the desk's requests.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -80,6 +81,17 @@ def hello(ws: WebSocketTestSession, sess: dict[str, Any], last_seq: int = 0) -> 
     return dict(ready)
 
 
+@contextmanager
+def chat_socket(
+    web: TestClient, sess: dict[str, Any], last_seq: int = 0
+) -> Iterator[WebSocketTestSession]:
+    """The shopper's socket for ``sess``, past its hello (what came after ``last_seq`` is
+    replayed next)."""
+    with web.websocket_connect("/chat/ws") as ws:
+        hello(ws, sess, last_seq)
+        yield ws
+
+
 def until(ws: WebSocketTestSession, match: Callable[[Frame], bool], limit: int = 40) -> list[Frame]:
     """Frames up to and including the first one that matches."""
     seen: list[Frame] = []
@@ -109,8 +121,7 @@ def until_each(
 def send_burst(web: TestClient, sess: dict[str, Any], count: int, label: str) -> list[str]:
     """``count`` messages at once on a new socket of ``sess``, then a ping: the error codes
     that came back before the pong."""
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess, last_seq=10**6)
+    with chat_socket(web, sess, last_seq=10**6) as ws:
         for i in range(count):
             ws.send_json({"type": "message", "client_id": f"{label}-{i}", "text": "hi"})
         ws.send_json({"type": "ping"})
@@ -125,8 +136,7 @@ def bot_message(frame: Frame) -> bool:
 def ask(web: TestClient, text: str) -> tuple[dict[str, Any], Frame]:
     """A new session says ``text`` in the chat: the session and the bot's answer."""
     sess = start(web)
-    with web.websocket_connect("/chat/ws") as ws:
-        hello(ws, sess)
+    with chat_socket(web, sess) as ws:
         ws.send_json({"type": "message", "client_id": "c1", "text": text})
         answer = until(ws, bot_message)[-1]
     return sess, answer
