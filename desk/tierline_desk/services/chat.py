@@ -365,9 +365,9 @@ NOT_QUEUED: dict[str, Any] = {
 def state(session: Session, conversation: Conversation) -> ChatState:
     """``conversation`` as loaded by ``session`` (not a detached copy: its mode must be fresh).
 
-    Every open widget reads this on each wake-up, so it costs few queries: a conversation has
-    at most one open ticket and it is always its newest (the database's partial unique index)."""
-    latest = csat.latest_ticket(session, conversation.conversation_id)
+    Every open widget reads this on each wake-up, so its newest ticket is read once, for the
+    queue place and the survey."""
+    latest = handoffs.latest_ticket(session, conversation.conversation_id)
     queue = dict(NOT_QUEUED)
     if latest is not None and latest.status == "waiting":
         position = handoffs.queue_position(session, latest)
@@ -382,5 +382,5 @@ def state(session: Session, conversation: Conversation) -> ChatState:
         mode=conversation.mode,
         agent=agent_card(agent),
         queue=queue,
-        csat=csat.offer_after(session, conversation.conversation_id, latest),
+        csat=csat.web_offer(session, conversation.conversation_id, latest),
     )

@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 from ..errors import ApiError
 from ..models import Agent, Case, ChatMessage, CsatResponse, HandoffTicket, utcnow
 from ..settings import Settings, SettingsError, get_settings, require_secret
-from . import audit, cases
+from . import audit, cases, handoffs
 from .rate_limits import FloodLimiter, Rate, RedisBuckets, flood_limiter
 from .typed_text import clean_text
 
@@ -99,30 +99,17 @@ def _bot_chat_subject(session: Session, conversation_id: str) -> Subject | None:
     )
 
 
-def web_subject(session: Session, conversation_id: str) -> Subject | None:
-    """The survey this web chat is offered: its latest ticket once a person resolved it (or
-    handed it back), or the chat itself (bot-only chats, CSAT_BOT_CHATS); else None."""
-    return subject_after(session, conversation_id, latest_ticket(session, conversation_id))
-
-
-def subject_after(
+def web_subject(
     session: Session, conversation_id: str, latest: HandoffTicket | None
 ) -> Subject | None:
-    """:func:`web_subject` when the caller holds the conversation's newest ticket already."""
+    """The survey this web chat is offered: its ``latest`` ticket (handoffs.latest_ticket) once a
+    person resolved it (or handed it back), or the chat itself (bot-only chats, CSAT_BOT_CHATS);
+    else None."""
     if latest is None:
         return _bot_chat_subject(session, conversation_id)
     if latest.status == "resolved" and latest.claimed_by is not None:
         return _ticket_subject(latest)
     return None
-
-
-def latest_ticket(session: Session, conversation_id: str) -> HandoffTicket | None:
-    return session.scalar(
-        select(HandoffTicket)
-        .where(HandoffTicket.conversation_id == conversation_id)
-        .order_by(HandoffTicket.id.desc())
-        .limit(1)
-    )
 
 
 def answered(session: Session, subject_key: str) -> bool:
@@ -132,16 +119,11 @@ def answered(session: Session, subject_key: str) -> bool:
     )
 
 
-def web_offer(session: Session, conversation_id: str) -> dict[str, Any]:
-    """The widget's ``csat`` frame body: ``subject`` None when nothing is to be rated."""
-    return offer_after(session, conversation_id, latest_ticket(session, conversation_id))
-
-
-def offer_after(
+def web_offer(
     session: Session, conversation_id: str, latest: HandoffTicket | None
 ) -> dict[str, Any]:
-    """:func:`web_offer` when the caller holds the conversation's newest ticket already."""
-    subject = subject_after(session, conversation_id, latest)
+    """The widget's ``csat`` frame body: ``subject`` None when nothing is to be rated."""
+    subject = web_subject(session, conversation_id, latest)
     if subject is None:
         return {"subject": None, "question": None, "answered": False}
     return {
@@ -158,7 +140,9 @@ def answer_web(
     what is wrong with the answer first, then whether there is anything to rate."""
     read_score(score)
     read_comment(comment)
-    subject = web_subject(session, conversation_id)
+    subject = web_subject(
+        session, conversation_id, handoffs.latest_ticket(session, conversation_id)
+    )
     if subject is None or subject_key != subject.key:
         raise ApiError(
             409,

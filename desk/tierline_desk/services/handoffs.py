@@ -92,6 +92,17 @@ def full_out(session: Session, ticket: HandoffTicket) -> HandoffOut:
     )
 
 
+def latest_ticket(session: Session, conversation_id: str) -> HandoffTicket | None:
+    """The conversation's newest ticket: its open one when it has one (a new ticket is made
+    only when none is open, and at most one is, the database's partial unique index)."""
+    return session.scalar(
+        select(HandoffTicket)
+        .where(HandoffTicket.conversation_id == conversation_id)
+        .order_by(HandoffTicket.id.desc())
+        .limit(1)
+    )
+
+
 def open_ticket_for(session: Session, conversation_id: str) -> HandoffTicket | None:
     return session.scalar(
         select(HandoffTicket)
