@@ -121,11 +121,12 @@ unit: install spacy ## Unit tests; no system packages (the desk on SQLite, faked
 	cd common && ../$(BOT)/python -m pytest
 	$(BOT)/python -m pytest -m "not nlu and not e2e and not e2e_medusa and not services"
 	cd desk && .venv/bin/python -m pytest -m "not services"
-	cd harness && .venv/bin/python -m pytest
+	cd harness && .venv/bin/python -m pytest -m "not services"
 
-integration: install scaled-deps medusa-deps imap-deps ## Tests on real Redis, PostgreSQL (apt) and Medusa (npm) servers
+integration: install scaled-deps medusa-deps imap-deps ## Tests on real Redis, PostgreSQL, nginx (apt) and Medusa (npm) servers
 	$(BOT)/python -m pytest -m services
 	cd desk && .venv/bin/python -m pytest -m services
+	cd harness && .venv/bin/python -m pytest -m services
 
 # The desk's tests on PostgreSQL instead of SQLite files (desk/tests/utils/databases.py):
 # expects a running server, and DESK_TEST_POSTGRES_URL in the environment naming a role that may
@@ -272,7 +273,7 @@ run-scaled: train scaled-deps ## Distributed demo on one machine: nginx :8080 in
 
 # CI's scale: 500 shoppers (SCALE_SHOPPERS), every fault (SCALE_FAULTS); see
 # harness/tierline_harness/scaled.py.
-test-scaled: train scaled-deps medusa-deps ## Load + faults on the distributed stack; prints the scaled: line
+test-scaled: train scaled-deps medusa-deps imap-deps ## Load + faults on the distributed stack; prints the scaled: line
 	$(HARNESS)/python -m tierline_harness.scaled
 
 FORCE:

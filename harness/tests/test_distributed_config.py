@@ -26,6 +26,7 @@ def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return distributed.write_nginx_conf(distributed.Ports()).read_text()
 
 
+@pytest.mark.services
 def test_nginx_accepts_the_generated_config(conf: str, tmp_path: Path) -> None:
     nginx = shutil.which("nginx")
     assert nginx, "nginx is not installed: run `make scaled-deps`"
