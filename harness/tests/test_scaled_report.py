@@ -7,8 +7,10 @@ import calendar
 import time
 
 from tierline_harness.scaled import (
+    Agent,
     Apology,
     FaultReport,
+    associates_line,
     conversation_problems,
     judge_apologies,
     percentile,
@@ -25,20 +27,37 @@ def test_a_clean_conversation_is_not_listed() -> None:
     assert conversation_problems([clean]) == []
 
 
-def test_an_unanswered_turn_names_the_conversation_and_when_it_was_sent() -> None:
+def test_an_unanswered_turn_names_the_conversation_what_was_said_and_what_came_after() -> None:
     broken = {
         "script": "return",
         "conversation_id": "web-2",
         "lost": 0,
         "empty": 1,
-        "unanswered_at": [at("11:35:31")],
+        "unanswered": [
+            {
+                "at": at("11:35:31"),
+                "text": "thanks, that helps",
+                "seq": 7,
+                "stored_after": ["system 11:36:40 'Sam handed you back to the assistant.'"],
+            }
+        ],
         "reconnects": 1,
         "error_frames": [],
     }
-    [line] = conversation_problems([broken])
-    assert "return web-2: empty 1" in line
-    assert "unanswered turn(s) sent at 11:35:31 UTC" in line
-    assert "1 reconnect(s)" in line
+    head, turn = conversation_problems([broken])
+    assert "return web-2: empty 1" in head and "1 reconnect(s)" in head
+    assert "'thanks, that helps' (seq 7) sent at 11:35:31 UTC" in turn
+    assert "stored after it: system 11:36:40 'Sam handed you back" in turn
+
+
+def test_an_answer_that_never_came_says_nothing_was_stored() -> None:
+    broken = {
+        "script": "s",
+        "conversation_id": "web-3",
+        "empty": 1,
+        "unanswered": [{"at": at("11:35:31"), "text": "hello", "seq": 1, "stored_after": []}],
+    }
+    assert conversation_problems([broken])[1].endswith("stored after it: nothing")
 
 
 def test_many_broken_conversations_are_cut_to_the_limit() -> None:
@@ -104,3 +123,14 @@ def test_percentiles_by_nearest_rank() -> None:
     assert percentile(values, 0.95) == 95.0
     assert percentile(values, 0.99) == 99.0
     assert percentile([3.0], 0.99) == 3.0
+
+
+def test_the_shift_line_counts_what_the_associates_did_and_groups_failures() -> None:
+    sam, kim = Agent("http://x", "sam", "pw"), Agent("http://x", "kim", "pw")
+    sam.assigned, sam.handed_back, sam.resolved = 3, 2, 1
+    sam.failures = [f"handback of T-1 (try {n}): 502" for n in (1, 2, 3)]
+    kim.assigned, kim.stuck = 1, ["T-2"]
+    kim.failures = ["handback of T-2 (try 1): 503", "resolve of T-2 (try 1): 503"]
+    line = associates_line([sam, kim])
+    assert "assigned 4, handed back 2, resolved instead 1, stuck 1 ['T-2']" in line
+    assert "5 failed calls {'handback 502': 3, 'handback 503': 1, 'resolve 503': 1}" in line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tierline_harness.shopper import APOLOGY_START, ChatLog, Turn, audit
+from tierline_harness.shopper import APOLOGY_START, ChatLog, Turn, audit, unanswered_turns
 
 
 def line(seq: int, sender: str = "bot", text: str = "ok", **extra: Any) -> dict[str, Any]:
@@ -69,3 +69,13 @@ def test_no_reply_and_blank_replies_are_empty_apologies_are_counted() -> None:
     assert result.empty == 2
     assert result.unanswered == 1
     assert result.apologies == 1
+
+
+def test_an_unanswered_turn_is_described_with_what_the_desk_stored_after_it() -> None:
+    log = conversation()
+    log.turns[1].replied_at = None
+    log.replay[3] = line(4, text="Sam handed you back.", created_at="2026-12-07T20:30:41+00:00")
+    [turn] = unanswered_turns(log)
+    assert (turn["text"], turn["seq"]) == ("x", 3)
+    assert turn["stored_after"] == ["bot 20:30:41 'Sam handed you back.'"]
+    assert unanswered_turns(conversation()) == []

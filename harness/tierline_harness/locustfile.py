@@ -54,6 +54,7 @@ from tierline_harness.shopper import (
     audit,
     identity_token,
     shopper_address,
+    unanswered_turns,
 )
 
 # ---------------------------------------------------------------- the bench's shoppers
@@ -450,7 +451,7 @@ class ScaledShopper(HttpUser):
                 "apology_seconds": apology_seconds,
                 "apology_at": apology_at,
                 "agent_seconds": agent_seconds,
-                "unanswered_at": [t.sent_wall for t in chat.log.turns if t.replied_at is None],
+                "unanswered": unanswered_turns(chat.log),
                 # (sent at, seconds to the first reply) of every answered turn: latency figures
                 "turn_seconds": [
                     (t.sent_wall, round(t.replied_at - t.sent_at, 3))

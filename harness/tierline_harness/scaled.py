@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,13 @@ HARNESS = ROOT / "harness"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 AGENT = ("alex", "alex-demo-pass")  # the demo associate: the hostile corpus logs in as them
 SHIFT_ROLE = "associate"
+# An associate gives the shopper this long to read their line before handing the chat back.
+A_MOMENT_SECONDS = 3.0
+# An associate whose button fails presses it again, a little later each time (2 s, then 4 s).
+PRESSES = 3
+PRESS_AGAIN_SECONDS = 2.0
+# A hand-back asks Rasa twice (each up to the desk's 20 s reply timeout); a console waits for it.
+PRESS_TIMEOUT_SECONDS = 60.0
 
 
 def log(message: str) -> None:
@@ -220,6 +228,8 @@ class Agent:
         self.stop = threading.Event()
         self.assigned = 0
         self.handed_back = 0
+        self.resolved = 0  # the hand-back kept failing: resolved instead (the chat goes back)
+        self.stuck: list[str] = []  # neither worked: the shopper stays with a person
         self.failures: list[str] = []
         self.served: set[str] = set()
 
@@ -234,12 +244,14 @@ class Agent:
         threading.Thread(target=self._beat, daemon=True).start()
         threading.Thread(target=self._work, daemon=True).start()
 
-    def _post(self, path: str, body: dict[str, Any] | None = None) -> requests.Response:
+    def _post(
+        self, path: str, body: dict[str, Any] | None = None, timeout: float = 30
+    ) -> requests.Response:
         return self.http.post(
             f"{self.base}/console/api{path}",
             json=body,
             headers={"X-CSRF-Token": self.csrf},
-            timeout=30,
+            timeout=timeout,
         )
 
     def _beat(self) -> None:
@@ -265,23 +277,65 @@ class Agent:
 
     def _serve(self, number: str) -> None:
         self.assigned += 1
-        said = self._post(
-            f"/tickets/{number}/messages",
-            {"text": "Hi, I'm from customer service. I've looked at your order."},
-        )
-        if said.status_code != 201:
-            self.failures.append(f"message on {number}: {said.status_code}")
-        time.sleep(3)
-        for attempt in range(3):  # as an agent would press it again after an error
-            back = self._post(
-                f"/tickets/{number}/handback",
-                {"outcome": f"{self.username} checked the order with the shopper"},
-            )
-            if back.status_code == 200:
-                self.handed_back += 1
-                return
-            self.failures.append(f"handback of {number} (try {attempt + 1}): {back.status_code}")
-            time.sleep(3)
+        try:
+            said = self._post(
+                f"/tickets/{number}/messages",
+                {"text": "Hi, I'm from customer service. I've looked at your order."},
+            ).status_code
+        except requests.RequestException as exc:  # the chat is still theirs to give back
+            said = 0
+            self.failures.append(f"message of {number}: {exc}"[:200])
+        if said not in (0, 201):
+            self.failures.append(f"message of {number}: {said}")
+        time.sleep(A_MOMENT_SECONDS)
+        outcome = {"outcome": f"{self.username} checked the order with the shopper"}
+        if self._press(f"/tickets/{number}/handback", outcome, "handback", number):
+            self.handed_back += 1
+            return
+        # What the console's error tells the agent: "Try again, or resolve it." Resolving gives
+        # the chat back to the bot even when the bot can't be resumed, with the outcome shown.
+        if self._press(f"/tickets/{number}/resolve", outcome, "resolve", number):
+            self.resolved += 1
+            return
+        self.stuck.append(number)
+
+    def _press(self, path: str, body: dict[str, Any], what: str, number: str) -> bool:
+        """Press a button as an agent would after an error: again, a little later each time.
+        A press the harness stopped waiting for may still have gone through: a later press
+        that finds the ticket resolved is done."""
+        for attempt in range(PRESSES):
+            try:
+                resp = self._post(path, body, timeout=PRESS_TIMEOUT_SECONDS)
+            except requests.RequestException as exc:
+                self.failures.append(f"{what} of {number} (try {attempt + 1}): {exc}"[:200])
+            else:
+                if resp.status_code == 200 or _already_resolved(resp):
+                    return True
+                self.failures.append(f"{what} of {number} (try {attempt + 1}): {resp.status_code}")
+            time.sleep(PRESS_AGAIN_SECONDS * (attempt + 1))
+        return False
+
+
+def _already_resolved(resp: requests.Response) -> bool:
+    try:
+        detail = resp.json().get("detail", {})
+    except ValueError:
+        return False
+    return resp.status_code == 409 and detail.get("status") == "resolved"
+
+
+def associates_line(shift: list[Agent]) -> str:
+    """What the shift did: tickets assigned, handed back, resolved after the hand-back kept
+    failing, stuck (neither worked), and the failed calls by kind."""
+    failures = [f for agent in shift for f in agent.failures]
+    kinds = Counter(f.split(" of ")[0] + " " + f.rsplit(": ", 1)[-1] for f in failures)
+    stuck = [n for agent in shift for n in agent.stuck]
+    return (
+        f"associates ({len(shift)}): assigned {sum(a.assigned for a in shift)}, handed back "
+        f"{sum(a.handed_back for a in shift)}, resolved instead {sum(a.resolved for a in shift)}, "
+        f"stuck {len(stuck)} {stuck[:5]}; {len(failures)} failed calls "
+        f"{dict(kinds.most_common(6))}"
+    )
 
 
 def log_lines(name: str, needle: str) -> int:
@@ -628,16 +682,10 @@ def main() -> int:
             load_window = (load_started, time.time())
             monitor.stop()
             injector.join(timeout=600)
-            failures = [f for agent in shift for f in agent.failures]
             for agent in shift:
                 agent.stop.set()
             end_the_shift(stack)
-            print(
-                f"associates ({len(shift)}): assigned {sum(a.assigned for a in shift)}, handed "
-                f"back {sum(a.handed_back for a in shift)}, {len(failures)} failed calls "
-                f"{failures[:3]}",
-                flush=True,
-            )
+            print(associates_line(shift), flush=True)
             results: list[dict[str, Any]] = (
                 json.loads(results_path.read_text()) if results_path.exists() else []
             )
@@ -662,24 +710,29 @@ def print_cpu(
 
 
 def conversation_problems(done: list[dict[str, Any]], limit: int = 10) -> list[str]:
-    """One line per conversation with something lost, reordered, duplicated or empty (the
-    first ``limit``), with when its unanswered turns were sent."""
-    lines: list[str] = []
+    """Lines about each conversation with something lost, reordered, duplicated or empty (the
+    first ``limit``): a line for the conversation, then one per unanswered turn with what the
+    desk stored after it (nothing: the answer never came; lines: it came too late)."""
+    broken: list[list[str]] = []
     for item in done:
         counts = {k: int(item.get(k, 0)) for k in ("lost", "reordered", "duplicated", "empty")}
         if not any(counts.values()):
             continue
         found = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
-        unanswered = [
-            time.strftime("%H:%M:%S", time.gmtime(at)) for at in item.get("unanswered_at", [])
-        ]
-        lines.append(
+        block = [
             f"  {item.get('script')} {item.get('conversation_id')}: {found}"
-            + (f"; unanswered turn(s) sent at {', '.join(unanswered)} UTC" if unanswered else "")
             + f"; {item.get('reconnects', 0)} reconnect(s), errors {item.get('error_frames', [])}"
-        )
-    if len(lines) > limit:
-        return [*lines[:limit], f"  ... and {len(lines) - limit} more conversation(s)"]
+        ]
+        for turn in item.get("unanswered", []):
+            sent = time.strftime("%H:%M:%S", time.gmtime(turn["at"]))
+            block.append(
+                f"    unanswered {turn['text']!r} (seq {turn['seq']}) sent at {sent} UTC; "
+                f"stored after it: {'; '.join(turn['stored_after']) or 'nothing'}"
+            )
+        broken.append(block)
+    lines = [line for block in broken[:limit] for line in block]
+    if len(broken) > limit:
+        lines.append(f"  ... and {len(broken) - limit} more conversation(s)")
     return lines
 
 

@@ -343,6 +343,33 @@ class Audit:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+def unanswered_turns(log: ChatLog, lines_after: int = 4) -> list[dict[str, Any]]:
+    """Each turn that got no reply: when it was sent, its text and ``seq``, and the first
+    lines the desk stored after it (sender, when, first words), to tell a reply that never
+    came from one that came after the shopper stopped waiting."""
+    stored = sorted(
+        (f for f in log.replay if isinstance(f.get("seq"), int)), key=lambda f: int(f["seq"])
+    )
+    found: list[dict[str, Any]] = []
+    for turn in log.turns:
+        if turn.replied_at is not None:
+            continue
+        after = [f for f in stored if turn.seq is not None and int(f["seq"]) > turn.seq]
+        found.append(
+            {
+                "at": turn.sent_wall,
+                "text": turn.text[:60],
+                "seq": turn.seq,
+                "stored_after": [
+                    f"{f.get('sender')} {str(f.get('created_at', ''))[11:19]} "
+                    f"{str(f.get('text') or '')[:40]!r}"
+                    for f in after[:lines_after]
+                ],
+            }
+        )
+    return found
+
+
 def audit(log: ChatLog) -> Audit:
     """Compare what the shopper saw with what the desk stored.
 
