@@ -27,9 +27,10 @@ from pydantic import (
 from pydantic.functional_validators import BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tierline_common.orders import OrderStatus
 
 from .models import Customer, Order, OrderItem, PromoCode, Refund, Return
-from .schemas import E164_RE, EMAIL_RE, OrderStatus, is_order_number
+from .schemas import E164_RE, EMAIL_RE, is_order_number
 from .services.ids import unique_random_id
 
 _REL_TERM = re.compile(r"([+-])(\d+)([dhm])")

@@ -25,17 +25,6 @@ ORDER_NUMBER_RE = re.compile(r"^[0-9]{3}-[0-9]{7}-[0-9]{7}$")
 E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-OrderStatus = Literal[
-    "processing",
-    "shipped",
-    "out_for_delivery",
-    "delivered",
-    "delayed",
-    "lost",
-    "returned",
-    "refunded",
-    "cancelled",
-]
 CaseKind = Literal[
     "damaged_item",
     "wrong_item",

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 import respx
 from rasa_sdk.executor import CollectingDispatcher
+from tierline_common.orders import ORDER_STATUSES
 
 from actions.order_tasks import ActionHandleOrderTask
 from actions.orders import TASK_SLOTS
@@ -102,20 +103,7 @@ async def test_locked_shopper_is_offered_an_associate(
 # ------------------------------------------------------------------ track
 
 
-@pytest.mark.parametrize(
-    "status",
-    [
-        "processing",
-        "shipped",
-        "out_for_delivery",
-        "delivered",
-        "delayed",
-        "lost",
-        "returned",
-        "refunded",
-        "cancelled",
-    ],
-)
+@pytest.mark.parametrize("status", ORDER_STATUSES)
 async def test_track_reads_the_fresh_order_and_says_its_status(
     dispatcher: CollectingDispatcher, desk: respx.MockRouter, status: str
 ) -> None:

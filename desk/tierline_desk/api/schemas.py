@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from tierline_common.orders import OrderStatus
 
 from ..schemas import (
     CaseKind,
@@ -14,7 +15,6 @@ from ..schemas import (
     HandoffReasonCode,
     Money,
     OrderNumber,
-    OrderStatus,
     Phone,
     ShortText,
     Text,
