@@ -287,6 +287,13 @@ def require_worker(agent: Agent, ticket: HandoffTicket) -> None:
         )
 
 
+def get_worked_ticket(session: Session, agent: Agent, number: str) -> HandoffTicket:
+    """The ticket (``get_ticket``) when this agent may act on it now (``require_worker``)."""
+    ticket = get_ticket(session, agent, number)
+    require_worker(agent, ticket)
+    return ticket
+
+
 def _ticket_order(session: Session, ticket: HandoffTicket, *, fresh: bool = False) -> Order:
     """The ticket's order; ``fresh`` (an action on it): as the store has it now."""
     number = ticket.order_number
