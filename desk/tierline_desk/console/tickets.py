@@ -128,8 +128,7 @@ def ticket_messages(
 def send_chat_message(
     ticket_number: str, body: AgentMessageIn, agent: WritingAgentDep, session: SessionDep
 ) -> ChatMessageOut:
-    ticket = svc.get_ticket(session, agent, ticket_number)
-    svc.require_worker(agent, ticket)
+    ticket = svc.get_worked_ticket(session, agent, ticket_number)
     if chat.get(session, ticket.conversation_id) is None:
         raise ApiError(
             409,
@@ -151,8 +150,7 @@ def send_chat_message(
 )
 def typing(ticket_number: str, agent: WritingAgentDep, session: SessionDep) -> Response:
     """The agent is typing: the shopper's widget shows "<name> is typing…" for a few seconds."""
-    ticket = svc.get_ticket(session, agent, ticket_number)
-    svc.require_worker(agent, ticket)
+    ticket = svc.get_worked_ticket(session, agent, ticket_number)
     get_hub().agent_typing(ticket.conversation_id, agent.display_name)
     get_hub().notify(ticket.conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -163,10 +161,14 @@ def handback(
     ticket_number: str, body: HandbackIn, agent: WritingAgentDep, session: SessionDep
 ) -> TicketCard:
     """Hand the conversation back to the bot: Rasa resumes and tells the shopper the outcome."""
-    ticket = svc.get_ticket(session, agent, ticket_number)
-    svc.require_worker(agent, ticket)
+    ticket = svc.get_worked_ticket(session, agent, ticket_number)
     _resume_or_fail(session, ticket, body.outcome, agent)
-    svc.resolve(session, agent, ticket, ResolveIn(outcome=body.outcome))
+    return _resolved(session, agent, ticket, ResolveIn(outcome=body.outcome))
+
+
+def _resolved(session: Session, agent: Agent, ticket: HandoffTicket, body: ResolveIn) -> TicketCard:
+    """Resolve the ticket the bot has taken back, commit, and tell the shopper's widget."""
+    svc.resolve(session, agent, ticket, body)
     session.commit()
     get_hub().notify(ticket.conversation_id)  # the widget: resolved, so the survey is due
     return svc.card(session, ticket)
@@ -398,14 +400,10 @@ def resolve(
     ticket_number: str, body: ResolveIn, agent: WritingAgentDep, session: SessionDep
 ) -> TicketCard:
     """Close the ticket; the bot takes the conversation back (best effort, unlike handback)."""
-    ticket = svc.get_ticket(session, agent, ticket_number)
-    svc.require_worker(agent, ticket)
+    ticket = svc.get_worked_ticket(session, agent, ticket_number)
     try:
         control.hand_back(session, ticket, body.outcome, agent)
     except RasaUnavailable as exc:
         agent_notices.log.warning("resolve %s: bot not resumed: %s", ticket.ticket_number, exc)
         control.release_to_bot(session, ticket, agent, body.outcome)
-    svc.resolve(session, agent, ticket, body)
-    session.commit()
-    get_hub().notify(ticket.conversation_id)  # the widget: resolved, so the survey is due
-    return svc.card(session, ticket)
+    return _resolved(session, agent, ticket, body)

@@ -62,7 +62,7 @@ from . import audit, authority_budget, handoffs, sla
 from . import cases as case_svc
 from .authority import MoneyAction, get_policy
 from .console_events import TIERS_BY_ROLE, publish_case, publish_ticket, ticket_audience
-from .ids import case_number, placeholder_number, unique_random_id
+from .ids import unique_random_id
 from .orders import REFUND_DAYS, REFUND_METHOD
 
 SPECIALIST_TEAM = "executive_customer_relations"
@@ -285,6 +285,13 @@ def require_worker(agent: Agent, ticket: HandoffTicket) -> None:
             "not_your_ticket",
             f"Ticket {ticket.ticket_number} is claimed by another agent.",
         )
+
+
+def get_worked_ticket(session: Session, agent: Agent, number: str) -> HandoffTicket:
+    """The ticket (``get_ticket``) when this agent may act on it now (``require_worker``)."""
+    ticket = get_ticket(session, agent, number)
+    require_worker(agent, ticket)
+    return ticket
 
 
 def _ticket_order(session: Session, ticket: HandoffTicket, *, fresh: bool = False) -> Order:
@@ -576,25 +583,24 @@ def escalate(session: Session, agent: Agent, ticket: HandoffTicket, body: Escala
 def refer(session: Session, agent: Agent, ticket: HandoffTicket, body: ReferIn) -> Case:
     """Open an executive_customer_relations case for the ticket; the ticket leaves the queues."""
     require_worker(agent, ticket)
-    case = Case(
-        case_number=placeholder_number(),
-        kind=body.kind,
-        team=SPECIALIST_TEAM,
-        status="open",
-        response_channel="email",
-        conversation_id=ticket.conversation_id,
-        order_number=ticket.order_number,
-        customer=dict(ticket.customer),
-        description=(
-            f"Referred by {agent.display_name} ({agent.username}) from ticket "
-            f"{ticket.ticket_number}: {body.note}\n\nOriginal reason: {ticket.reason}"
+    case = case_svc.add_numbered(
+        session,
+        Case(
+            kind=body.kind,
+            team=SPECIALIST_TEAM,
+            status="open",
+            response_channel="email",
+            conversation_id=ticket.conversation_id,
+            order_number=ticket.order_number,
+            customer=dict(ticket.customer),
+            description=(
+                f"Referred by {agent.display_name} ({agent.username}) from ticket "
+                f"{ticket.ticket_number}: {body.note}\n\nOriginal reason: {ticket.reason}"
+            ),
+            postal_code=None,
+            created_at=utcnow(),
         ),
-        postal_code=None,
-        created_at=utcnow(),
     )
-    session.add(case)
-    session.flush()
-    case.case_number = case_number(case.id)
     ticket.status = "referred"
     ticket.referred_case_number = case.case_number
     _audit_action(

@@ -43,6 +43,15 @@ def route(kind: str) -> tuple[str, str]:
     return "associates", "chat"
 
 
+def add_numbered(session: Session, case: Case) -> Case:
+    """Add a new case and give it its number, from its row id (flushed, not committed)."""
+    case.case_number = placeholder_number()
+    session.add(case)
+    session.flush()
+    case.case_number = case_number(case.id)
+    return case
+
+
 def open_case(
     session: Session,
     *,
@@ -56,22 +65,21 @@ def open_case(
 ) -> Case:
     """Add a case routed to its team (not committed); audited as ``case.create``."""
     team, channel = route(kind)
-    case = Case(
-        case_number=placeholder_number(),
-        kind=kind,
-        team=team,
-        status="open",
-        response_channel=channel,
-        conversation_id=conversation_id,
-        order_number=order_number,
-        customer=customer or {},
-        description=description,
-        postal_code=postal_code or None,
-        created_at=utcnow(),
+    case = add_numbered(
+        session,
+        Case(
+            kind=kind,
+            team=team,
+            status="open",
+            response_channel=channel,
+            conversation_id=conversation_id,
+            order_number=order_number,
+            customer=customer or {},
+            description=description,
+            postal_code=postal_code or None,
+            created_at=utcnow(),
+        ),
     )
-    session.add(case)
-    session.flush()
-    case.case_number = case_number(case.id)
     audit.record(
         session,
         "case.create",
