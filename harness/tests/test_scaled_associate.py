@@ -14,13 +14,14 @@ from tierline_harness import scaled
 from tierline_harness.scaled import Agent
 
 NUMBER = "T-000146"
+Script = dict[str, list[int]]
 
 
 class Console:
     """A stand-in console: answers each POST path with the next status of its script (200 once
     the script runs out), and records what was pressed."""
 
-    def __init__(self, script: dict[str, list[int]]) -> None:
+    def __init__(self, script: Script) -> None:
         self.script = script
         self.pressed: list[str] = []
 
@@ -31,6 +32,9 @@ class Console:
         if status == 409:
             return status, {"detail": {"code": "not_claimed", "message": "", "status": "resolved"}}
         return status, {"detail": {"code": "rasa_unavailable", "message": "try again"}}
+
+
+ServeOne = Callable[[Script], tuple[Console, Agent]]
 
 
 @pytest.fixture
@@ -63,46 +67,45 @@ def serve() -> Iterator[Callable[[Console], str]]:
         server.server_close()
 
 
+@pytest.fixture
+def serve_one(serve: Callable[[Console], str]) -> ServeOne:
+    """Sam, the shift's associate, serves ticket NUMBER once on a console answering ``script``."""
+
+    def run(script: Script) -> tuple[Console, Agent]:
+        console = Console(script)
+        agent = Agent(serve(console), "sam", "pw")
+        agent._serve(NUMBER)
+        return console, agent
+
+    return run
+
+
 @pytest.fixture(autouse=True)
 def quick_presses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scaled, "A_MOMENT_SECONDS", 0.0)
     monkeypatch.setattr(scaled, "PRESS_AGAIN_SECONDS", 0.0)
 
 
-def test_a_hand_back_that_fails_twice_is_pressed_again_and_counts(
-    serve: Callable[[Console], str],
-) -> None:
-    console = Console({"handback": [502, 502]})
-    agent = Agent(serve(console), "sam", "pw")
-    agent._serve(NUMBER)
+def test_a_hand_back_that_fails_twice_is_pressed_again_and_counts(serve_one: ServeOne) -> None:
+    console, agent = serve_one({"handback": [502, 502]})
     assert console.pressed == ["messages", "handback", "handback", "handback"]
     assert (agent.handed_back, agent.resolved, agent.stuck) == (1, 0, [])
     assert agent.failures == [f"handback of {NUMBER} (try {n}): 502" for n in (1, 2)]
 
 
-def test_a_hand_back_that_keeps_failing_is_resolved_instead(
-    serve: Callable[[Console], str],
-) -> None:
-    console = Console({"handback": [502, 502, 502]})
-    agent = Agent(serve(console), "sam", "pw")
-    agent._serve(NUMBER)
+def test_a_hand_back_that_keeps_failing_is_resolved_instead(serve_one: ServeOne) -> None:
+    console, agent = serve_one({"handback": [502, 502, 502]})
     assert console.pressed[-1] == "resolve"
     assert (agent.handed_back, agent.resolved, agent.stuck) == (0, 1, [])
 
 
-def test_a_ticket_already_resolved_by_an_earlier_press_is_done(
-    serve: Callable[[Console], str],
-) -> None:
-    console = Console({"handback": [503, 409]})
-    agent = Agent(serve(console), "sam", "pw")
-    agent._serve(NUMBER)
+def test_a_ticket_already_resolved_by_an_earlier_press_is_done(serve_one: ServeOne) -> None:
+    console, agent = serve_one({"handback": [503, 409]})
     assert console.pressed == ["messages", "handback", "handback"]
     assert agent.handed_back == 1
 
 
-def test_neither_working_leaves_the_ticket_stuck(serve: Callable[[Console], str]) -> None:
-    console = Console({"handback": [502] * 3, "resolve": [503] * 3})
-    agent = Agent(serve(console), "sam", "pw")
-    agent._serve(NUMBER)
+def test_neither_working_leaves_the_ticket_stuck(serve_one: ServeOne) -> None:
+    _, agent = serve_one({"handback": [502] * 3, "resolve": [503] * 3})
     assert agent.stuck == [NUMBER]
     assert len(agent.failures) == 6

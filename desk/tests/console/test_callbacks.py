@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.utils.console import LoginFn
+from tests.utils.console import AgentClient, LoginFn
 from tests.utils.desk import audit_rows, code_of
 from tests.utils.mail_catcher import Catcher, catcher, text_of
 from tierline_desk.console.schemas import CallbackOutcomeIn
@@ -66,6 +66,15 @@ def make_callback(session: Session) -> MakeCallback:
 
 def _outcome(callback: Callback, **body: Any) -> tuple[str, dict[str, Any]]:
     return f"{URL}/{callback.callback_id}/outcome", body
+
+
+def _alex_on_a_due_callback(
+    login: LoginFn, make_callback: MakeCallback
+) -> tuple[AgentClient, Callback, str]:
+    """A callback due ten minutes ago, Alex logged in, and the callback's outcome URL."""
+    cb = make_callback(timedelta(minutes=-10))
+    alex = login("alex")
+    return alex, cb, f"{URL}/{cb.callback_id}/outcome"
 
 
 def _fresh(session: Session, callback_id: str) -> Callback:
@@ -193,9 +202,7 @@ def test_all_view_newest_first_paginated(login: LoginFn, make_callback: MakeCall
 def test_no_answer_counts_attempts_and_stays_due(
     login: LoginFn, make_callback: MakeCallback, session: Session
 ) -> None:
-    cb = make_callback(timedelta(minutes=-10))
-    alex = login("alex")
-    url = f"{URL}/{cb.callback_id}/outcome"
+    alex, cb, url = _alex_on_a_due_callback(login, make_callback)
     first = alex.post(url, json={"status": "no_answer", "note": "  Rang out, no voicemail  "})
     assert first.status_code == 200, first.text
     out = first.json()
@@ -247,11 +254,9 @@ def test_called_and_cancelled_are_final(
 
 
 def test_unknown_callback_and_bad_bodies(login: LoginFn, make_callback: MakeCallback) -> None:
-    cb = make_callback(timedelta(minutes=-10))
-    alex = login("alex")
+    alex, _, url = _alex_on_a_due_callback(login, make_callback)
     resp = alex.post(f"{URL}/CB-NOPE0000/outcome", json={"status": "called", "note": "x"})
     assert resp.status_code == 404 and code_of(resp) == "callback_not_found"
-    url = f"{URL}/{cb.callback_id}/outcome"
     for body in (
         {"status": "called"},  # note required
         {"status": "called", "note": "   "},
@@ -293,9 +298,7 @@ def _window(start: timedelta, length: timedelta = timedelta(hours=1)) -> dict[st
 def test_reschedule_validation(
     login: LoginFn, make_callback: MakeCallback, session: Session
 ) -> None:
-    cb = make_callback(timedelta(minutes=-10))
-    alex = login("alex")
-    url = f"{URL}/{cb.callback_id}/outcome"
+    alex, cb, url = _alex_on_a_due_callback(login, make_callback)
     note = {"status": "rescheduled", "note": "Asked us to call tomorrow"}
     missing = alex.post(
         url, json={**note, "window_start": _window(timedelta(days=1))["window_start"]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tierline_common.ports import free_port
 
-from tests.utils.console import LoginFn
+from tests.utils.console import AgentClient, LoginFn
 from tests.utils.desk import audit_rows, code_of, fresh_rows
 from tests.utils.mail_catcher import Catcher, catcher, dead_smtp, text_of, use_smtp
 from tierline_desk.mail import case_threads
@@ -58,6 +58,18 @@ def make_case(session: Session) -> MakeCase:
         return case
 
     return _make
+
+
+class JordanCase(NamedTuple):
+    jordan: AgentClient
+    case: Case
+
+
+@pytest.fixture
+def jordan_case(login: LoginFn, make_case: MakeCase) -> JordanCase:
+    """A new open case for ECR, and Jordan (its specialist) logged in."""
+    case = make_case()
+    return JordanCase(login("jordan.ecr"), case)
 
 
 def _messages(session: Session, case: Case) -> list[CaseMessage]:
@@ -194,10 +206,9 @@ def test_unknown_case(login: LoginFn) -> None:
 
 
 def test_reply_is_emailed_and_stored(
-    login: LoginFn, make_case: MakeCase, session: Session, catcher: Catcher
+    session: Session, catcher: Catcher, jordan_case: JordanCase
 ) -> None:
-    case = make_case()
-    jordan = login("jordan.ecr")
+    jordan, case = jordan_case
     text = (
         "Hi Priya,\n\nI checked your trade-in: the credit of $180.00 is issued today and "
         "shows on your account within 2 days.\n\nSorry for the wait."
@@ -304,9 +315,8 @@ def test_no_customer_email(login: LoginFn, make_case: MakeCase, session: Session
     assert audit_rows(session, "case.reply") == []
 
 
-def test_reply_body_limits(login: LoginFn, make_case: MakeCase, session: Session) -> None:
-    case = make_case()
-    jordan = login("jordan.ecr")
+def test_reply_body_limits(jordan_case: JordanCase, session: Session) -> None:
+    jordan, case = jordan_case
     for body in (
         {"body": ""},
         {"body": "   \n "},
@@ -322,14 +332,12 @@ def test_reply_body_limits(login: LoginFn, make_case: MakeCase, session: Session
 
 
 def test_smtp_down_keeps_the_reply_unsent_and_it_can_be_sent_later(
-    login: LoginFn,
-    make_case: MakeCase,
     session: Session,
     catcher: Catcher,
     monkeypatch: pytest.MonkeyPatch,
+    jordan_case: JordanCase,
 ) -> None:
-    case = make_case()
-    jordan = login("jordan.ecr")
+    jordan, case = jordan_case
     use_smtp(monkeypatch, free_port())  # nothing listens there
     resp = jordan.post(_reply_url(case), json={"body": "Your credit is on its way."})
     assert resp.status_code == 201, resp.text
@@ -365,14 +373,9 @@ def test_smtp_down_keeps_the_reply_unsent_and_it_can_be_sent_later(
 
 
 def test_smtp_down_fixture_and_mail_switched_off(
-    login: LoginFn,
-    make_case: MakeCase,
-    session: Session,
-    dead_smtp: int,
-    monkeypatch: pytest.MonkeyPatch,
+    session: Session, dead_smtp: int, monkeypatch: pytest.MonkeyPatch, jordan_case: JordanCase
 ) -> None:
-    case = make_case()
-    jordan = login("jordan.ecr")
+    jordan, case = jordan_case
     out = jordan.post(_reply_url(case), json={"body": "Hello"}).json()
     assert out["email_sent"] is False and "could not be reached" in out["message"]
     monkeypatch.setenv("MAIL_ENABLED", "false")

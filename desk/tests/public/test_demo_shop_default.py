@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.utils.shop import sign_in
 from tierline_desk.settings import REPO_ROOT, Settings, get_settings
 
 
@@ -25,7 +26,7 @@ def test_a_desk_without_the_setting_serves_no_demo_sign_in(
 
     with caplog.at_level(logging.WARNING), TestClient(create_app()) as web:
         assert web.get("/").status_code == 404
-        resp = web.post("/shop/sign-in", data={"customer_id": "C-1001"}, follow_redirects=False)
+        resp = sign_in(web, "C-1001")
         assert resp.status_code == 404
     assert "DEMO_SHOP_ENABLED" not in caplog.text
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.utils.shop import sign_in
 from tierline_desk.public.shop import SHOP_COOKIE, STATIC_DIR
 from tierline_desk.services.shop_identity import issue_token, verify_token
 from tierline_desk.settings import get_settings
@@ -80,7 +81,7 @@ def test_odd_host_headers_stay_out_of_the_csp(shop: TestClient) -> None:
 
 
 def test_sign_in_sets_a_cookie_whose_token_verifies(shop: TestClient) -> None:
-    resp = shop.post("/shop/sign-in", data={"customer_id": "C-1001"}, follow_redirects=False)
+    resp = sign_in(shop, "C-1001")
     assert resp.status_code == 303
     assert resp.headers["location"] == "/"
     header = _set_cookie_header(resp)
@@ -102,14 +103,14 @@ def test_sign_in_cookie_is_secure_when_configured(
     shop: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _set_env(monkeypatch, "CONSOLE_COOKIE_SECURE", "true")
-    resp = shop.post("/shop/sign-in", data={"customer_id": "C-1004"}, follow_redirects=False)
+    resp = sign_in(shop, "C-1004")
     assert resp.status_code == 303
     assert "secure" in [p.strip().lower() for p in _set_cookie_header(resp).split(";")]
 
 
 @pytest.mark.parametrize("customer_id", ["C-9999", "", "<script>alert(1)</script>"])
 def test_unknown_customer_is_a_400_page(shop: TestClient, customer_id: str) -> None:
-    resp = shop.post("/shop/sign-in", data={"customer_id": customer_id}, follow_redirects=False)
+    resp = sign_in(shop, customer_id)
     assert resp.status_code == 400
     assert resp.headers["content-type"].startswith("text/html")
     assert 'data-testid="shop-notice"' in resp.text
@@ -128,7 +129,7 @@ def test_sign_in_without_a_secret_explains(
     shop: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _set_env(monkeypatch, "SHOP_IDENTITY_SECRET", "")
-    resp = shop.post("/shop/sign-in", data={"customer_id": "C-1001"}, follow_redirects=False)
+    resp = sign_in(shop, "C-1001")
     assert resp.status_code == 503
     assert "SHOP_IDENTITY_SECRET" in resp.text
     assert "set-cookie" not in resp.headers
@@ -182,7 +183,7 @@ def test_disabled_demo_shop_is_404(shop: TestClient, monkeypatch: pytest.MonkeyP
     _set_env(monkeypatch, "DEMO_SHOP_ENABLED", "false")
     assert shop.get("/").status_code == 404
     assert shop.get("/shop/shop.css").status_code == 404
-    resp = shop.post("/shop/sign-in", data={"customer_id": "C-1001"}, follow_redirects=False)
+    resp = sign_in(shop, "C-1001")
     assert resp.status_code == 404
     assert shop.post("/shop/sign-out", follow_redirects=False).status_code == 404
     # The widget still works on retailers' own sites.

@@ -6,32 +6,39 @@ import { state } from "../state.js";
 import { ui } from "../ui.js";
 import { str } from "../util.js";
 
+// `box` shows `text` in `textEl` (the box itself, or the part of it that holds the text).
+function showText(box, textEl, text) {
+  textEl.textContent = text;
+  box.hidden = false;
+}
+
+// `box` is hidden, and its text emptied.
+function hideText(box, textEl) {
+  box.hidden = true;
+  textEl.textContent = "";
+}
+
 export function showStatus(text) {
-  ui.statusLine.textContent = text;
-  ui.statusLine.hidden = false;
+  showText(ui.statusLine, ui.statusLine, text);
 }
 
 export function hideStatus() {
-  ui.statusLine.hidden = true;
-  ui.statusLine.textContent = "";
+  hideText(ui.statusLine, ui.statusLine);
 }
 
 export function showError(text) {
-  ui.errorText.textContent = text;
-  ui.errorBox.hidden = false;
+  showText(ui.errorBox, ui.errorText, text);
 }
 
 export function hideError() {
-  ui.errorBox.hidden = true;
-  ui.errorText.textContent = "";
+  hideText(ui.errorBox, ui.errorText);
 }
 
 export function setQueue(queue) {
   const queueBanner = ui.queueBanner;
   const position = queue && Number.isInteger(queue.position) ? queue.position : null;
   if (position === null) {
-    queueBanner.hidden = true;
-    queueBanner.textContent = "";
+    hideText(queueBanner, queueBanner);
     queueBanner.removeAttribute("data-ticket");
     return;
   }

@@ -132,6 +132,21 @@ export function createActions(deps) {
     });
   }
 
+  /** On submit: `amount` must hold an amount of money (`example` shows one) and `control`'s text
+   * is required (`missing` says so); then `send(value, text)` runs under the busy `label` (it
+   * shows its own errors). */
+  function onAmountSubmit(f, amount, example, control, missing, label, send) {
+    f.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      valid(amount, control);
+      const value = parseAmount(amount.value);
+      if (value === null) return invalid(f, amount, `Enter an amount above 0 with at most 2 decimals, e.g. ${example}.`);
+      const text = control.value.trim();
+      if (!text) return invalid(f, control, missing);
+      return run(f, label, () => send(value, text));
+    });
+  }
+
   // ---------------------------------------------------------------- escalate / refer (built first: money forms prefill them)
 
   const escalate = actionForm("escalate", "Escalate to supervisor");
@@ -192,28 +207,20 @@ export function createActions(deps) {
     const reason = input(`${kind}-reason`, { maxlength: "2000", placeholder: "Why" });
     f.body.append(labelled("Amount (USD)", amount, limit), labelled("Reason", reason));
     f.limit = limit;
-    f.form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      valid(amount, reason);
-      const value = parseAmount(amount.value);
-      if (value === null) return invalid(f, amount, "Enter an amount above 0 with at most 2 decimals, e.g. 49.99.");
-      const why = reason.value.trim();
-      if (!why) return invalid(f, reason, "Give a reason.");
+    onAmountSubmit(f, amount, "49.99", reason, "Give a reason.", "Sending", async (value, why) => {
       const body = { amount: value, reason: why };
-      return run(f, "Sending", async () => {
-        try {
-          const out = obj(await api.post(`${base}/${kind}`, body, { idempotencyKey: slot.keyFor(body) }));
-          slot.done();
-          amount.value = "";
-          reason.value = "";
-          showNotice(f.result, "ok", ...moneyResult(kind, out));
-          ctx.announce(`${title} done.`);
-          loadBudget();
-          deps.onChanged(null);
-        } catch (err) {
-          showMoneyError(f, kind, err, body);
-        }
-      });
+      try {
+        const out = obj(await api.post(`${base}/${kind}`, body, { idempotencyKey: slot.keyFor(body) }));
+        slot.done();
+        amount.value = "";
+        reason.value = "";
+        showNotice(f.result, "ok", ...moneyResult(kind, out));
+        ctx.announce(`${title} done.`);
+        loadBudget();
+        deps.onChanged(null);
+      } catch (err) {
+        showMoneyError(f, kind, err, body);
+      }
     });
     return f;
   }
@@ -396,28 +403,20 @@ export function createActions(deps) {
     labelled("Extra amount (USD), this ticket only", approveAmount),
     labelled("Note (kept in the audit log)", approveNote),
   );
-  approve.form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    valid(approveAmount, approveNote);
-    const value = parseAmount(approveAmount.value);
-    if (value === null) return invalid(approve, approveAmount, "Enter an amount above 0 with at most 2 decimals, e.g. 300.00.");
-    const note = approveNote.value.trim();
-    if (!note) return invalid(approve, approveNote, "Write a note for the audit log.");
+  onAmountSubmit(approve, approveAmount, "300.00", approveNote, "Write a note for the audit log.", "Approving", async (value, note) => {
     const body = { amount: value, note };
-    return run(approve, "Approving", async () => {
-      try {
-        const out = obj(await api.post(`${base}/approve`, body, { idempotencyKey: approveSlot.keyFor(body) }));
-        approveSlot.done();
-        approveAmount.value = "";
-        approveNote.value = "";
-        showNotice(approve.result, "ok",
-          `Approved ${money(out.amount)} more for ticket ${number} (approved in total: ${money(out.approved_total)}).`);
-        ctx.announce("Approval recorded.");
-        loadBudget();
-      } catch (err) {
-        showNotice(approve.error, "bad", describeError(err, true));
-      }
-    });
+    try {
+      const out = obj(await api.post(`${base}/approve`, body, { idempotencyKey: approveSlot.keyFor(body) }));
+      approveSlot.done();
+      approveAmount.value = "";
+      approveNote.value = "";
+      showNotice(approve.result, "ok",
+        `Approved ${money(out.amount)} more for ticket ${number} (approved in total: ${money(out.approved_total)}).`);
+      ctx.announce("Approval recorded.");
+      loadBudget();
+    } catch (err) {
+      showNotice(approve.error, "bad", describeError(err, true));
+    }
   });
 
   // ---------------------------------------------------------------- limits and gating
