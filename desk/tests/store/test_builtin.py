@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tierline_desk.api.schemas import AddressIn
-from tierline_desk.store import ReshipLine
+from tierline_desk.store import (
+    CancelOrder,
+    ChangeAddress,
+    ChangeQuantity,
+    IssueCertificate,
+    RefundPayment,
+    RequestReturn,
+    ReshipItems,
+    ReshipLine,
+)
 from tierline_desk.store.builtin import BuiltinStore
 
 # The services and stand-in adapters: nothing here depends on the store under test.
@@ -60,14 +69,47 @@ def test_writes_change_no_row_and_return_no_reference(session: Session) -> None:
     order = store.order(session, PROCESSING)
     assert order is not None
     address = AddressIn(line1="1 Main St", city="Springfield", region="IL", postal_code="62701")
-    store.change_address(session, order, address, "address:x")
-    store.change_quantity(session, order, "SKU-CF-5200", 1, "quantity:x")
+    store.change_address(
+        session, ChangeAddress(order=order, address=address, idempotency_key="address:x")
+    )
+    store.change_quantity(
+        session,
+        ChangeQuantity(order=order, sku="SKU-CF-5200", quantity=1, idempotency_key="quantity:x"),
+    )
+    five = Decimal("5.00")
     results = [
-        store.cancel_order(session, order, "changed my mind", "cancel:x"),
-        store.request_return(session, order, "SKU-CG-5100", "too big", "RMA-X", "return:x"),
-        store.refund(session, order, Decimal("5.00"), "note", "agent:1:k"),
-        store.issue_certificate(session, order, "PC-X", Decimal("5.00"), "note", "agent:1:c"),
-        store.reship(session, order, [ReshipLine("SKU-CG-5100", "Mug", 1)], "note", "RS-X"),
+        store.cancel_order(
+            session, CancelOrder(order=order, reason="changed my mind", idempotency_key="cancel:x")
+        ),
+        store.request_return(
+            session,
+            RequestReturn(
+                order=order,
+                sku="SKU-CG-5100",
+                reason="too big",
+                rma_number="RMA-X",
+                idempotency_key="return:x",
+            ),
+        ),
+        store.refund(
+            session,
+            RefundPayment(order=order, amount=five, note="note", idempotency_key="agent:1:k"),
+        ),
+        store.issue_certificate(
+            session,
+            IssueCertificate(
+                order=order, code="PC-X", amount=five, note="note", idempotency_key="agent:1:c"
+            ),
+        ),
+        store.reship(
+            session,
+            ReshipItems(
+                order=order,
+                lines=(ReshipLine("SKU-CG-5100", "Mug", 1),),
+                note="note",
+                idempotency_key="RS-X",
+            ),
+        ),
     ]
     assert results == [None] * 5
     assert not session.new and not session.dirty and not session.deleted

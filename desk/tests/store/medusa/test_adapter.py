@@ -28,7 +28,7 @@ from tierline_desk.models import Agent, Certificate, HandoffTicket, Order, Refun
 from tierline_desk.services import agent_actions
 from tierline_desk.services import orders as order_svc
 from tierline_desk.services import returns as return_svc
-from tierline_desk.store import get_store
+from tierline_desk.store import CancelOrder, get_store
 from tierline_desk.store.medusa import keys as k
 from tierline_desk.store.medusa.adapter import certificate_campaign
 
@@ -96,7 +96,9 @@ def test_a_cancel_is_medusas_cancel_and_its_refund(
     # The same cancel again reaching the store (the desk's commit had failed): nothing more.
     row = get_store().order(session, number, for_update=True, fresh=True)
     assert row is not None
-    again = get_store().cancel_order(session, row, None, f"cancel:{number}")
+    again = get_store().cancel_order(
+        session, CancelOrder(order=row, reason=None, idempotency_key=f"cancel:{number}")
+    )
     session.rollback()
     assert again == medusa_refund["id"]
     assert [r["id"] for r in refunds_of(medusa_order(medusa_orders, number))] == [again]
