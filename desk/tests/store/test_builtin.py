@@ -8,16 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tierline_desk.api.schemas import AddressIn
-from tierline_desk.store import (
-    CancelOrder,
-    ChangeAddress,
-    ChangeQuantity,
-    IssueCertificate,
-    RefundPayment,
-    RequestReturn,
-    ReshipItems,
-    ReshipLine,
-)
+from tierline_desk.store import port
 from tierline_desk.store.builtin import BuiltinStore
 
 # The services and stand-in adapters: nothing here depends on the store under test.
@@ -70,20 +61,23 @@ def test_writes_change_no_row_and_return_no_reference(session: Session) -> None:
     assert order is not None
     address = AddressIn(line1="1 Main St", city="Springfield", region="IL", postal_code="62701")
     store.change_address(
-        session, ChangeAddress(order=order, address=address, idempotency_key="address:x")
+        session, port.ChangeAddress(order=order, address=address, idempotency_key="address:x")
     )
     store.change_quantity(
         session,
-        ChangeQuantity(order=order, sku="SKU-CF-5200", quantity=1, idempotency_key="quantity:x"),
+        port.ChangeQuantity(
+            order=order, sku="SKU-CF-5200", quantity=1, idempotency_key="quantity:x"
+        ),
     )
     five = Decimal("5.00")
     results = [
         store.cancel_order(
-            session, CancelOrder(order=order, reason="changed my mind", idempotency_key="cancel:x")
+            session,
+            port.CancelOrder(order=order, reason="changed my mind", idempotency_key="cancel:x"),
         ),
         store.request_return(
             session,
-            RequestReturn(
+            port.RequestReturn(
                 order=order,
                 sku="SKU-CG-5100",
                 reason="too big",
@@ -93,19 +87,19 @@ def test_writes_change_no_row_and_return_no_reference(session: Session) -> None:
         ),
         store.refund(
             session,
-            RefundPayment(order=order, amount=five, note="note", idempotency_key="agent:1:k"),
+            port.RefundPayment(order=order, amount=five, note="note", idempotency_key="agent:1:k"),
         ),
         store.issue_certificate(
             session,
-            IssueCertificate(
+            port.IssueCertificate(
                 order=order, code="PC-X", amount=five, note="note", idempotency_key="agent:1:c"
             ),
         ),
         store.reship(
             session,
-            ReshipItems(
+            port.ReshipItems(
                 order=order,
-                lines=(ReshipLine("SKU-CG-5100", "Mug", 1),),
+                lines=(port.ReshipLine("SKU-CG-5100", "Mug", 1),),
                 note="note",
                 idempotency_key="RS-X",
             ),

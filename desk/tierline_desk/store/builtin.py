@@ -12,15 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Customer, Order, PromoCode
-from .port import (
-    CancelOrder,
-    ChangeAddress,
-    ChangeQuantity,
-    IssueCertificate,
-    RefundPayment,
-    RequestReturn,
-    ReshipItems,
-)
+from . import port
 
 
 class BuiltinStore:
@@ -57,19 +49,19 @@ class BuiltinStore:
         return session.get(PromoCode, code.strip().upper())
 
     # ---- writes: the rows the service changes are the store's change
-    def cancel_order(self, session: Session, change: CancelOrder) -> str | None:
+    def cancel_order(self, session: Session, change: port.CancelOrder) -> str | None:
         return None
 
-    def change_address(self, session: Session, change: ChangeAddress) -> None:
+    def change_address(self, session: Session, change: port.ChangeAddress) -> None:
         return None
 
-    def change_quantity(self, session: Session, change: ChangeQuantity) -> None:
+    def change_quantity(self, session: Session, change: port.ChangeQuantity) -> None:
         return None
 
-    def request_return(self, session: Session, change: RequestReturn) -> str | None:
+    def request_return(self, session: Session, change: port.RequestReturn) -> str | None:
         return None
 
-    def refund(self, session: Session, change: RefundPayment) -> str | None:
+    def refund(self, session: Session, change: port.RefundPayment) -> str | None:
         return None
 
     def refund_made(self, session: Session, order: Order, idempotency_key: str) -> str | None:
@@ -77,8 +69,8 @@ class BuiltinStore:
             None  # a builtin refund is the desk's own row: it commits with the desk or not at all
         )
 
-    def issue_certificate(self, session: Session, change: IssueCertificate) -> str | None:
+    def issue_certificate(self, session: Session, change: port.IssueCertificate) -> str | None:
         return None
 
-    def reship(self, session: Session, change: ReshipItems) -> str | None:
+    def reship(self, session: Session, change: port.ReshipItems) -> str | None:
         return None

@@ -50,17 +50,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ...models import Customer, Order, PromoCode
 from ...settings import Settings
 from .. import keys as store_keys
-from ..port import (
-    CancelOrder,
-    ChangeAddress,
-    ChangeQuantity,
-    IssueCertificate,
-    RefundPayment,
-    RequestReturn,
-    ReshipItems,
-    StoreRefused,
-    StoreUnavailable,
-)
+from .. import port
+from ..port import StoreRefused, StoreUnavailable
 from . import keys as k
 from .client import MedusaClient
 from .index import NOTHING, Skip, lock_order, write_customer, write_order, write_promo_code
@@ -583,7 +574,7 @@ class MedusaStore:
 
     # ---- cancel
 
-    def cancel_order(self, session: Session, change: CancelOrder) -> str | None:
+    def cancel_order(self, session: Session, change: port.CancelOrder) -> str | None:
         what = "the cancellation"
         snap = self._fresh_snapshot(change.order, what)
         before = {r["id"] for r in snap.refunds()}
@@ -624,7 +615,7 @@ class MedusaStore:
         )
         return [" ".join(str(v or "").split()) for v in fields]
 
-    def change_address(self, session: Session, change: ChangeAddress) -> None:
+    def change_address(self, session: Session, change: port.ChangeAddress) -> None:
         what = "the address change"
         snap = self._fresh_snapshot(change.order, what)
         wanted = store_keys.normalised_address(change.address)
@@ -649,7 +640,7 @@ class MedusaStore:
 
     # ---- quantity (an order edit: begin, update the line, request, confirm)
 
-    def change_quantity(self, session: Session, change: ChangeQuantity) -> None:
+    def change_quantity(self, session: Session, change: port.ChangeQuantity) -> None:
         what = "the quantity change"
         snap = self._fresh_snapshot(change.order, what)
         sku, quantity = change.sku, change.quantity
@@ -680,7 +671,7 @@ class MedusaStore:
 
     # ---- return (a return of the line, requested; Tierline's RMA in its metadata)
 
-    def request_return(self, session: Session, change: RequestReturn) -> str | None:
+    def request_return(self, session: Session, change: port.RequestReturn) -> str | None:
         what = "the return"
         snap = self._fresh_snapshot(change.order, what)
         sku, reason, rma_number = change.sku, change.reason, change.rma_number
@@ -763,7 +754,7 @@ class MedusaStore:
         found = self._refund_with_key(self._fresh_snapshot(order, "the refund"), idempotency_key)
         return None if found is None else str(found["id"])
 
-    def refund(self, session: Session, change: RefundPayment) -> str | None:
+    def refund(self, session: Session, change: port.RefundPayment) -> str | None:
         what = "the refund"
         snap = self._fresh_snapshot(change.order, what)
         tag = k.REFUND_KEY_NOTE.format(key=change.idempotency_key)
@@ -808,7 +799,7 @@ class MedusaStore:
 
     # ---- certificate (a promotion for the customer only, used once)
 
-    def issue_certificate(self, session: Session, change: IssueCertificate) -> str | None:
+    def issue_certificate(self, session: Session, change: port.IssueCertificate) -> str | None:
         what = "the certificate"
         snap = self._fresh_snapshot(change.order, what)
         order, code, note = change.order, change.code, change.note
@@ -897,7 +888,7 @@ class MedusaStore:
                 return self._options[kind]
         raise StoreRefused(what, f"the store has no {kind} shipping option")
 
-    def reship(self, session: Session, change: ReshipItems) -> str | None:
+    def reship(self, session: Session, change: port.ReshipItems) -> str | None:
         what = "the reship"
         snap = self._fresh_snapshot(change.order, what)
         note, idempotency_key = change.note, change.idempotency_key
