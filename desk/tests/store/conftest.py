@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tests.utils.console import login, make_ticket
 from tests.utils.databases import DeskDatabases, Template
 from tests.utils.desk import API_TOKEN
+from tests.utils.lost_attempts import retried_action
 from tests.utils.medusa_server import (
     ADMIN_EMAIL,
     CLIENT_TIMEOUT,
@@ -41,7 +42,7 @@ from tierline_desk.settings import get_settings
 from tierline_desk.store import StorePort, reset_store
 from tierline_desk.store.medusa.adapter import MedusaStore
 
-__all__ = ["login", "make_ticket", "medusa", "seeded_medusa"]
+__all__ = ["login", "make_ticket", "medusa", "retried_action", "seeded_medusa"]
 
 # STORE value -> the fixture that readies that store (None: nothing to start).
 ADAPTERS: dict[str, str | None] = {

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tierline_desk.api.schemas import AddressIn
-from tierline_desk.store import ReshipLine
+from tierline_desk.store import port
 from tierline_desk.store.builtin import BuiltinStore
 
 # The services and stand-in adapters: nothing here depends on the store under test.
@@ -60,14 +60,50 @@ def test_writes_change_no_row_and_return_no_reference(session: Session) -> None:
     order = store.order(session, PROCESSING)
     assert order is not None
     address = AddressIn(line1="1 Main St", city="Springfield", region="IL", postal_code="62701")
-    store.change_address(session, order, address, "address:x")
-    store.change_quantity(session, order, "SKU-CF-5200", 1, "quantity:x")
+    store.change_address(
+        session, port.ChangeAddress(order=order, address=address, idempotency_key="address:x")
+    )
+    store.change_quantity(
+        session,
+        port.ChangeQuantity(
+            order=order, sku="SKU-CF-5200", quantity=1, idempotency_key="quantity:x"
+        ),
+    )
+    five = Decimal("5.00")
     results = [
-        store.cancel_order(session, order, "changed my mind", "cancel:x"),
-        store.request_return(session, order, "SKU-CG-5100", "too big", "RMA-X", "return:x"),
-        store.refund(session, order, Decimal("5.00"), "note", "agent:1:k"),
-        store.issue_certificate(session, order, "PC-X", Decimal("5.00"), "note", "agent:1:c"),
-        store.reship(session, order, [ReshipLine("SKU-CG-5100", "Mug", 1)], "note", "RS-X"),
+        store.cancel_order(
+            session,
+            port.CancelOrder(order=order, reason="changed my mind", idempotency_key="cancel:x"),
+        ),
+        store.request_return(
+            session,
+            port.RequestReturn(
+                order=order,
+                sku="SKU-CG-5100",
+                reason="too big",
+                rma_number="RMA-X",
+                idempotency_key="return:x",
+            ),
+        ),
+        store.refund(
+            session,
+            port.RefundPayment(order=order, amount=five, note="note", idempotency_key="agent:1:k"),
+        ),
+        store.issue_certificate(
+            session,
+            port.IssueCertificate(
+                order=order, code="PC-X", amount=five, note="note", idempotency_key="agent:1:c"
+            ),
+        ),
+        store.reship(
+            session,
+            port.ReshipItems(
+                order=order,
+                lines=(port.ReshipLine("SKU-CG-5100", "Mug", 1),),
+                note="note",
+                idempotency_key="RS-X",
+            ),
+        ),
     ]
     assert results == [None] * 5
     assert not session.new and not session.dirty and not session.deleted

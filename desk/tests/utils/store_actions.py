@@ -3,7 +3,6 @@ an agent use it, the demo data it runs on, and a store that fails on purpose."""
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tierline_desk.models import Order
 from tierline_desk.settings import DESK_DIR
-from tierline_desk.store import StorePort, StoreRefused, StoreUnavailable
+from tierline_desk.store import StoreRefused, StoreUnavailable, StoreWrite
 from tierline_desk.store.builtin import BuiltinStore
 
 DEMO_FILE = DESK_DIR / "tierline_desk" / "demo" / "orders.json"
@@ -44,12 +43,10 @@ def ask_return(client: TestClient, number: str, sku: str, **proof: str) -> Any:
 
 def _hooked_write(name: str) -> Callable[..., str | None]:
     """The port's write ``name``, sent to :meth:`WriteHookStore._write` with the idempotency
-    key its caller passed (by position or by name: bound to the port's own signature)."""
-    signature = inspect.signature(getattr(StorePort, name))
+    key its caller passed in the write's parameter object."""
 
-    def write(self: WriteHookStore, *args: Any, **kwargs: Any) -> str | None:
-        key = signature.bind(self, *args, **kwargs).arguments["idempotency_key"]
-        return self._write(name, key)
+    def write(self: WriteHookStore, session: Session, change: StoreWrite) -> str | None:
+        return self._write(name, change.idempotency_key)
 
     write.__name__ = write.__qualname__ = name
     return write

@@ -57,7 +57,7 @@ from ..models import (
     utcnow,
 )
 from ..responses import from_row
-from ..store import ReshipLine, get_store, keys
+from ..store import IssueCertificate, RefundPayment, ReshipItems, ReshipLine, get_store, keys
 from . import audit, authority_budget, handoffs, sla
 from . import cases as case_svc
 from .authority import MoneyAction, get_policy
@@ -410,7 +410,13 @@ def refund(
             refundable=f"{max(refundable, Decimal('0')):.2f}",
         )
     store_ref = get_store().refund(
-        session, order, body.amount, _store_note(ticket, body.reason), store_key
+        session,
+        RefundPayment(
+            order=order,
+            amount=body.amount,
+            note=_store_note(ticket, body.reason),
+            idempotency_key=store_key,
+        ),
     )
     now = utcnow()
     row = Refund(
@@ -446,11 +452,13 @@ def certificate(
     code = unique_random_id(session, Certificate, "code", "PC", 8)
     store_ref = get_store().issue_certificate(
         session,
-        order,
-        code,
-        body.amount,
-        _store_note(ticket, body.reason),
-        keys.agent_action(agent.id, request_key, code),
+        IssueCertificate(
+            order=order,
+            code=code,
+            amount=body.amount,
+            note=_store_note(ticket, body.reason),
+            idempotency_key=keys.agent_action(agent.id, request_key, code),
+        ),
     )
     row = Certificate(
         code=code,
@@ -518,10 +526,14 @@ def reship(
     reship_id = unique_random_id(session, Reship, "reship_id", "RS", 8)
     store_ref = get_store().reship(
         session,
-        order,
-        [ReshipLine(sku=i["sku"], name=i["name"], quantity=i["quantity"]) for i in items],
-        _store_note(ticket, body.reason),
-        keys.agent_action(agent.id, request_key, reship_id),
+        ReshipItems(
+            order=order,
+            lines=tuple(
+                ReshipLine(sku=i["sku"], name=i["name"], quantity=i["quantity"]) for i in items
+            ),
+            note=_store_note(ticket, body.reason),
+            idempotency_key=keys.agent_action(agent.id, request_key, reship_id),
+        ),
     )
     row = Reship(
         reship_id=reship_id,

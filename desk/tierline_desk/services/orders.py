@@ -20,7 +20,7 @@ from ..models import Order, Refund, utcnow
 from ..responses import from_row
 from ..schemas import is_order_number
 from ..settings import get_settings
-from ..store import get_store, keys
+from ..store import CancelOrder, ChangeAddress, ChangeQuantity, get_store, keys
 from . import audit
 from .ids import unique_random_id
 
@@ -173,7 +173,10 @@ def cancel(session: Session, order: Order, reason: str | None, actor: str) -> Or
             status=order.status,
         )
     # The store first: if it fails, nothing here has changed.
-    store_ref = get_store().cancel_order(session, order, reason, keys.cancel(order.order_number))
+    key = keys.cancel(order.order_number)
+    store_ref = get_store().cancel_order(
+        session, CancelOrder(order=order, reason=reason, idempotency_key=key)
+    )
     now = utcnow()
     amount = order.total
     refund = Refund(
@@ -200,7 +203,10 @@ def cancel(session: Session, order: Order, reason: str | None, actor: str) -> Or
 
 def change_address(session: Session, order: Order, address: AddressIn, actor: str) -> Order:
     _require_processing(order, "the shipping address can no longer be changed")
-    get_store().change_address(session, order, address, keys.address(order.order_number, address))
+    key = keys.address(order.order_number, address)
+    get_store().change_address(
+        session, ChangeAddress(order=order, address=address, idempotency_key=key)
+    )
     before = shipping_address(order)
     if address.name:
         order.ship_name = address.name
@@ -234,8 +240,9 @@ def change_quantity(session: Session, order: Order, sku: str, quantity: int, act
             "would_empty_order",
             "That is the only item on the order; cancel the order instead.",
         )
+    key = keys.quantity(order.order_number, sku, quantity)
     get_store().change_quantity(
-        session, order, sku, quantity, keys.quantity(order.order_number, sku, quantity)
+        session, ChangeQuantity(order=order, sku=sku, quantity=quantity, idempotency_key=key)
     )
     before = item.quantity
     if quantity == 0:

@@ -11,7 +11,7 @@ from ..api.schemas import ReturnOut
 from ..errors import ApiError
 from ..models import Order, Return, utcnow
 from ..responses import from_row
-from ..store import get_store, keys
+from ..store import RequestReturn, get_store, keys
 from . import audit
 from .ids import unique_random_id
 from .orders import return_deadline
@@ -69,7 +69,14 @@ def request_return(
         )
     rma_number = unique_random_id(session, Return, "rma_number", "RMA", 6)
     store_ref = get_store().request_return(
-        session, order, sku, reason, rma_number, keys.return_request(order.order_number, sku)
+        session,
+        RequestReturn(
+            order=order,
+            sku=sku,
+            reason=reason,
+            rma_number=rma_number,
+            idempotency_key=keys.return_request(order.order_number, sku),
+        ),
     )
     ret = Return(
         rma_number=rma_number,

@@ -11,13 +11,34 @@ from __future__ import annotations
 import threading
 
 from ..settings import SettingsError, get_settings
-from .port import ReshipLine, StorePort, StoreRefused, StoreUnavailable
+from .port import (
+    CancelOrder,
+    ChangeAddress,
+    ChangeQuantity,
+    IssueCertificate,
+    RefundPayment,
+    RequestReturn,
+    ReshipItems,
+    ReshipLine,
+    StorePort,
+    StoreRefused,
+    StoreUnavailable,
+    StoreWrite,
+)
 
 __all__ = [
+    "CancelOrder",
+    "ChangeAddress",
+    "ChangeQuantity",
+    "IssueCertificate",
+    "RefundPayment",
+    "RequestReturn",
+    "ReshipItems",
     "ReshipLine",
     "StorePort",
     "StoreRefused",
     "StoreUnavailable",
+    "StoreWrite",
     "get_store",
     "reset_store",
 ]

@@ -8,14 +8,11 @@ already harmless (the services check what the rows hold first).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..api.schemas import AddressIn
 from ..models import Customer, Order, PromoCode
-from .port import ReshipLine
+from . import port
 
 
 class BuiltinStore:
@@ -52,35 +49,19 @@ class BuiltinStore:
         return session.get(PromoCode, code.strip().upper())
 
     # ---- writes: the rows the service changes are the store's change
-    def cancel_order(
-        self, session: Session, order: Order, reason: str | None, idempotency_key: str
-    ) -> str | None:
+    def cancel_order(self, session: Session, change: port.CancelOrder) -> str | None:
         return None
 
-    def change_address(
-        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
-    ) -> None:
+    def change_address(self, session: Session, change: port.ChangeAddress) -> None:
         return None
 
-    def change_quantity(
-        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
-    ) -> None:
+    def change_quantity(self, session: Session, change: port.ChangeQuantity) -> None:
         return None
 
-    def request_return(
-        self,
-        session: Session,
-        order: Order,
-        sku: str,
-        reason: str,
-        rma_number: str,
-        idempotency_key: str,
-    ) -> str | None:
+    def request_return(self, session: Session, change: port.RequestReturn) -> str | None:
         return None
 
-    def refund(
-        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
-    ) -> str | None:
+    def refund(self, session: Session, change: port.RefundPayment) -> str | None:
         return None
 
     def refund_made(self, session: Session, order: Order, idempotency_key: str) -> str | None:
@@ -88,23 +69,8 @@ class BuiltinStore:
             None  # a builtin refund is the desk's own row: it commits with the desk or not at all
         )
 
-    def issue_certificate(
-        self,
-        session: Session,
-        order: Order,
-        code: str,
-        amount: Decimal,
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
+    def issue_certificate(self, session: Session, change: port.IssueCertificate) -> str | None:
         return None
 
-    def reship(
-        self,
-        session: Session,
-        order: Order,
-        lines: list[ReshipLine],
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
+    def reship(self, session: Session, change: port.ReshipItems) -> str | None:
         return None

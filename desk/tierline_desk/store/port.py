@@ -79,6 +79,82 @@ class ReshipLine:
     quantity: int
 
 
+# ---- the writes: one parameter object each, handed to the port's method of the same name
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreWrite:
+    """What every write carries: the order (an index row, locked and freshly read by the
+    service) and the ``idempotency_key`` under which repeating it never repeats the effect."""
+
+    order: Order
+    idempotency_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelOrder(StoreWrite):
+    """Cancel the order in the store and refund what was captured (:meth:`StorePort.cancel_order`
+    returns the store refund's id)."""
+
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeAddress(StoreWrite):
+    """Ship the order to ``address`` instead."""
+
+    address: AddressIn
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeQuantity(StoreWrite):
+    """Set the line's quantity; 0 removes the line (the service refuses emptying the order)."""
+
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestReturn(StoreWrite):
+    """Open a return of the line in the store; the store's reference (builtin: None).
+
+    The service has already checked delivery, the window and the returnable flag, and writes
+    the ``Return`` row; ``rma_number`` is Tierline's RMA, kept with the store's return (Medusa:
+    in the return's metadata). A repeat is found by ``idempotency_key``
+    (``return:<order>:<sku>``), not by the RMA: a retry after the desk's commit failed carries
+    a new RMA number, and then the store's return should take that one.
+    """
+
+    sku: str
+    reason: str
+    rma_number: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefundPayment(StoreWrite):
+    """Refund ``amount`` of the captured payment; the store's refund reference."""
+
+    amount: Decimal
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueCertificate(StoreWrite):
+    """A single-use promotion ``code`` worth ``amount`` for the order's customer only."""
+
+    code: str
+    amount: Decimal
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReshipItems(StoreWrite):
+    """A replacement shipment of ``lines`` (Medusa: a claim of type ``replace``)."""
+
+    lines: tuple[ReshipLine, ...]
+    note: str
+
+
 class StorePort(Protocol):
     """One interface, two adapters (``builtin``, ``medusa``); see the module docstring."""
 
@@ -101,47 +177,18 @@ class StorePort(Protocol):
         """The promo code (upper-cased), or None; evaluated by ``api/promos.py``."""
         ...
 
-    # ---- writes: the effect in the store, then in the index (same transaction, no commit)
-    def cancel_order(
-        self, session: Session, order: Order, reason: str | None, idempotency_key: str
-    ) -> str | None:
-        """Cancel the order in the store and refund what was captured; the store refund's id."""
-        ...
+    # ---- writes: the effect in the store, then in the index (same transaction, no commit).
+    # Each takes its parameter object (above, documented there) and returns the store's
+    # reference of what it made, or None (builtin; or a write that makes nothing to refer to).
+    def cancel_order(self, session: Session, change: CancelOrder) -> str | None: ...
 
-    def change_address(
-        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
-    ) -> None: ...
+    def change_address(self, session: Session, change: ChangeAddress) -> None: ...
 
-    def change_quantity(
-        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
-    ) -> None:
-        """Quantity 0 removes the line (the service refuses emptying the order)."""
-        ...
+    def change_quantity(self, session: Session, change: ChangeQuantity) -> None: ...
 
-    def request_return(
-        self,
-        session: Session,
-        order: Order,
-        sku: str,
-        reason: str,
-        rma_number: str,
-        idempotency_key: str,
-    ) -> str | None:
-        """Open a return of the line in the store; the store's reference (builtin: None).
+    def request_return(self, session: Session, change: RequestReturn) -> str | None: ...
 
-        The service has already checked delivery, the window and the returnable flag, and
-        writes the ``Return`` row; ``rma_number`` is Tierline's RMA, kept with the store's return
-        (Medusa: in the return's metadata). A repeat is found by ``idempotency_key``
-        (``return:<order>:<sku>``), not by the RMA: a retry after the desk's commit failed
-        carries a new RMA number, and then the store's return should take that one.
-        """
-        ...
-
-    def refund(
-        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
-    ) -> str | None:
-        """Refund ``amount`` of the captured payment; the store's refund reference."""
-        ...
+    def refund(self, session: Session, change: RefundPayment) -> str | None: ...
 
     def refund_made(self, session: Session, order: Order, idempotency_key: str) -> str | None:
         """The store's reference of a refund it already made under ``idempotency_key`` (a
@@ -149,25 +196,6 @@ class StorePort(Protocol):
         refunded" for the retry: the retry is the same refund."""
         ...
 
-    def issue_certificate(
-        self,
-        session: Session,
-        order: Order,
-        code: str,
-        amount: Decimal,
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
-        """A single-use promotion code worth ``amount`` for the order's customer only."""
-        ...
+    def issue_certificate(self, session: Session, change: IssueCertificate) -> str | None: ...
 
-    def reship(
-        self,
-        session: Session,
-        order: Order,
-        lines: list[ReshipLine],
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
-        """A replacement shipment of ``lines`` (Medusa: a claim of type ``replace``)."""
-        ...
+    def reship(self, session: Session, change: ReshipItems) -> str | None: ...

@@ -16,19 +16,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.utils.console import BIG_ORDER, LoginFn, TicketFn, claimed_ticket, ticket_url
+from tests.utils.console import BIG_ORDER, ticket_url
 from tests.utils.desk import MAYA, PRIYA, code_of
+from tests.utils.lost_attempts import RetryFn
 from tests.utils.medusa_server import MEDUSA_TIMEOUT
 from tests.utils.store_actions import ask_return, lookup, order_action
 from tests.utils.store_orders import MedusaOrders
 from tierline_desk.api.schemas import AddressIn
-from tierline_desk.console.schemas import MoneyActionIn, ReshipIn
 from tierline_desk.db import get_session_factory
-from tierline_desk.models import Agent, Certificate, HandoffTicket, Order, Refund, Reship, Return
-from tierline_desk.services import agent_actions
+from tierline_desk.models import Certificate, Order, Refund, Reship, Return
 from tierline_desk.services import orders as order_svc
 from tierline_desk.services import returns as return_svc
-from tierline_desk.store import get_store
+from tierline_desk.store import CancelOrder, get_store
 from tierline_desk.store.medusa import keys as k
 from tierline_desk.store.medusa.adapter import certificate_campaign
 
@@ -96,7 +95,9 @@ def test_a_cancel_is_medusas_cancel_and_its_refund(
     # The same cancel again reaching the store (the desk's commit had failed): nothing more.
     row = get_store().order(session, number, for_update=True, fresh=True)
     assert row is not None
-    again = get_store().cancel_order(session, row, None, f"cancel:{number}")
+    again = get_store().cancel_order(
+        session, CancelOrder(order=row, reason=None, idempotency_key=f"cancel:{number}")
+    )
     session.rollback()
     assert again == medusa_refund["id"]
     assert [r["id"] for r in refunds_of(medusa_order(medusa_orders, number))] == [again]
@@ -170,98 +171,50 @@ def _proof(who: dict[str, str]) -> Any:
 
 
 # ------------------------------------------------------------------ an agent's actions
-def _lost_attempt(ticket: HandoffTicket, action: str, body: Any, key: str) -> Any:
-    """The agent's action done by the desk's service, then its transaction rolled back."""
-    with get_session_factory()() as s:
-        agent = s.scalars(select(Agent).where(Agent.username == "alex")).one()
-        own_ticket = s.get(HandoffTicket, ticket.id)
-        assert own_ticket is not None
-        out = getattr(agent_actions, action)(s, agent, own_ticket, body, request_key=key)
-        s.rollback()
-        return out
-
-
-def _retried_after_a_lost_attempt(
-    login: LoginFn, make_ticket: TicketFn, number: str, action: str, body: dict[str, Any], key: str
-) -> tuple[Any, HandoffTicket, Any, Any]:
-    """Alex claims a ticket on ``number`` and does ``action``; the first attempt is lost (see
-    :func:`_lost_attempt`), the retry with the same key succeeds. Alex's client, the ticket,
-    the retry's response and what the lost attempt returned."""
-    alex, ticket = claimed_ticket(login, make_ticket, order_number=number)
-    model = ReshipIn if action == "reship" else MoneyActionIn
-    lost = _lost_attempt(ticket, action, model.model_validate(body), key)
-    resp = alex.post(ticket_url(ticket, action), body, key=key)
-    assert resp.status_code == 201, resp.text
-    return alex, ticket, resp, lost
-
-
 def test_an_agent_refund_is_a_refund_on_the_payment_once(
-    client: TestClient,
-    login: LoginFn,
-    make_ticket: TicketFn,
-    new_order: Any,
-    medusa_orders: MedusaOrders,
-    session: Session,
+    client: TestClient, retried_action: RetryFn, medusa_orders: MedusaOrders, session: Session
 ) -> None:
-    number = new_order(like=BIG_ORDER)
     body = {"amount": "49.99", "reason": "Arrived scratched"}
-    _, ticket, resp, _ = _retried_after_a_lost_attempt(
-        login, make_ticket, number, "refund", body, "refund-1"
-    )
-    (medusa_refund,) = refunds_of(medusa_order(medusa_orders, number))
+    done = retried_action(BIG_ORDER, "refund", body, "refund-1")
+    (medusa_refund,) = refunds_of(medusa_order(medusa_orders, done.number))
     assert Decimal(str(medusa_refund["amount"])) == Decimal("49.99")
-    agent_id = session.scalars(select(Agent.id).where(Agent.username == "alex")).one()
-    assert f"[agent:{agent_id}:refund-1]" in medusa_refund["note"]
-    assert ticket.ticket_number in medusa_refund["note"]
-    refund = session.get(Refund, resp.json()["refund_id"])
+    assert f"[agent:{done.agent_id}:refund-1]" in medusa_refund["note"]
+    assert done.ticket.ticket_number in medusa_refund["note"]
+    refund = session.get(Refund, done.resp.json()["refund_id"])
     assert refund is not None and refund.store_ref == medusa_refund["id"]
-    refunds = lookup(client, number, **PRIYA).json()["refunds"]
+    refunds = lookup(client, done.number, **PRIYA).json()["refunds"]
     assert [(r["refund_id"], r["amount"]) for r in refunds] == [(refund.refund_id, "49.99")]
 
 
 def test_a_retried_full_refund_is_the_same_refund_not_one_above_the_total(
-    login: LoginFn,
-    make_ticket: TicketFn,
-    new_order: Any,
-    medusa_orders: MedusaOrders,
-    session: Session,
+    retried_action: RetryFn, medusa_orders: MedusaOrders, session: Session
 ) -> None:
-    number = new_order(like=PROCESSING)  # 77.99, all of it refunded
     body = {"amount": "77.99", "reason": "Never arrived"}
-    alex, ticket, resp, _ = _retried_after_a_lost_attempt(
-        login, make_ticket, number, "refund", body, "refund-all"
-    )
-    (medusa_refund,) = refunds_of(medusa_order(medusa_orders, number))
+    done = retried_action(PROCESSING, "refund", body, "refund-all")  # 77.99, all of it refunded
+    (medusa_refund,) = refunds_of(medusa_order(medusa_orders, done.number))
     assert Decimal(str(medusa_refund["amount"])) == Decimal("77.99")
     session.expire_all()
-    rows = session.scalars(select(Refund).where(Refund.order_number == number)).all()
+    rows = session.scalars(select(Refund).where(Refund.order_number == done.number)).all()
     assert [(r.refund_id, r.store_ref) for r in rows] == [
-        (resp.json()["refund_id"], medusa_refund["id"])
+        (done.resp.json()["refund_id"], medusa_refund["id"])
     ]
     # Another refund (another key) finds nothing left.
-    again = alex.post(ticket_url(ticket, "refund"), {**body, "amount": "1.00"}, key="refund-2")
+    more = {**body, "amount": "1.00"}
+    again = done.alex.post(ticket_url(done.ticket, "refund"), more, key="refund-2")
     assert again.status_code == 409 and code_of(again) == "exceeds_refundable", again.text
 
 
 def test_an_agent_certificate_is_a_single_use_promotion_for_the_customer(
-    login: LoginFn,
-    make_ticket: TicketFn,
-    new_order: Any,
-    medusa_orders: MedusaOrders,
-    session: Session,
+    retried_action: RetryFn, medusa_orders: MedusaOrders, session: Session
 ) -> None:
-    number = new_order(like=BIG_ORDER)
     body = {"amount": "20.00", "reason": "Sorry for the wait"}
-    _, _, resp, lost = _retried_after_a_lost_attempt(
-        login, make_ticket, number, "certificate", body, "cert-1"
-    )
-    code = resp.json()["code"]
-    assert code != lost.code  # each attempt draws a code; the one the shopper is told counts
-    agent_id = session.scalars(select(Agent.id).where(Agent.username == "alex")).one()
+    done = retried_action(BIG_ORDER, "certificate", body, "cert-1")
+    code = done.resp.json()["code"]
+    assert code != done.lost.code  # each attempt draws a code; the one the shopper is told counts
     (campaign,) = medusa_orders.client.get(
         "/admin/campaigns",
         {
-            "campaign_identifier": certificate_campaign(f"agent:{agent_id}:cert-1"),
+            "campaign_identifier": certificate_campaign(f"agent:{done.agent_id}:cert-1"),
             "fields": "id,*promotions",
         },
     )["campaigns"]
@@ -270,7 +223,7 @@ def test_an_agent_certificate_is_a_single_use_promotion_for_the_customer(
         "/admin/promotions", {"code": code, "fields": k.PROMOTION_FIELDS + ",limit,used"}
     )["promotions"]
     assert promotion["id"] == promotion_ref["id"]
-    assert medusa_orders.client.get("/admin/promotions", {"code": lost.code})["count"] == 0
+    assert medusa_orders.client.get("/admin/promotions", {"code": done.lost.code})["count"] == 0
     method = promotion["application_method"]
     assert (method["type"], method["target_type"], Decimal(str(method["value"]))) == (
         "fixed",
@@ -279,41 +232,32 @@ def test_an_agent_certificate_is_a_single_use_promotion_for_the_customer(
     )
     assert promotion["status"] == "active" and promotion["limit"] == 1
     rules = {r["attribute"]: [v["value"] for v in r["values"]] for r in promotion["rules"]}
-    customer_id = medusa_order(medusa_orders, number, "id,customer_id")["customer_id"]
+    customer_id = medusa_order(medusa_orders, done.number, "id,customer_id")["customer_id"]
     assert rules["customer_id"] == [customer_id]
-    assert promotion["metadata"][k.ORDER_NUMBER] == number
+    assert promotion["metadata"][k.ORDER_NUMBER] == done.number
     cert = session.get(Certificate, code)
     assert cert is not None and cert.store_ref == promotion["id"]
 
 
 def test_an_agent_reship_is_a_replace_claim_once(
-    client: TestClient,
-    login: LoginFn,
-    make_ticket: TicketFn,
-    new_order: Any,
-    medusa_orders: MedusaOrders,
-    session: Session,
+    client: TestClient, retried_action: RetryFn, medusa_orders: MedusaOrders, session: Session
 ) -> None:
-    number = new_order(like=BIG_ORDER)
     body = {"items": [{"sku": "SKU-LS-9110", "quantity": 1}], "reason": "Lost in the post"}
-    _, _, resp, _ = _retried_after_a_lost_attempt(
-        login, make_ticket, number, "reship", body, "reship-1"
-    )
-    order_id = medusa_orders.medusa_id(number)
+    done = retried_action(BIG_ORDER, "reship", body, "reship-1")
+    order_id = medusa_orders.medusa_id(done.number)
     (claim,) = medusa_orders.client.list_all(
         "/admin/claims", "claims", {"order_id": order_id, "fields": k.CLAIM_FIELDS}
     )
     assert claim["type"] == "replace" and not claim["canceled_at"]
-    agent_id = session.scalars(select(Agent.id).where(Agent.username == "alex")).one()
-    assert claim["metadata"][k.IDEMPOTENCY_KEY] == f"agent:{agent_id}:reship-1"
+    assert claim["metadata"][k.IDEMPOTENCY_KEY] == f"agent:{done.agent_id}:reship-1"
     (extra,) = claim["additional_items"]
-    order = medusa_order(medusa_orders, number)
+    order = medusa_order(medusa_orders, done.number)
     replacement = next(i for i in order["items"] if i["id"] == extra["item_id"])
     assert (replacement["variant_sku"], extra["quantity"]) == ("SKU-LS-9110", 1)
-    assert len(changes_of(medusa_orders, number, "claim")) == 1
-    reship = session.get(Reship, resp.json()["reship_id"])
+    assert len(changes_of(medusa_orders, done.number, "claim")) == 1
+    reship = session.get(Reship, done.resp.json()["reship_id"])
     assert reship is not None and reship.store_ref == claim["id"]
     # The replacement is not a line the shopper bought: the order's lines and total stay.
-    looked_up = lookup(client, number, **PRIYA).json()
+    looked_up = lookup(client, done.number, **PRIYA).json()
     assert [i["sku"] for i in looked_up["items"]] == ["SKU-LT-9100", "SKU-LS-9110"]
     assert looked_up["total"] == "1928.99"

@@ -47,11 +47,11 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ...api.schemas import AddressIn
 from ...models import Customer, Order, PromoCode
 from ...settings import Settings
 from .. import keys as store_keys
-from ..port import ReshipLine, StoreRefused, StoreUnavailable
+from .. import port
+from ..port import StoreRefused, StoreUnavailable
 from . import keys as k
 from .client import MedusaClient
 from .index import NOTHING, Skip, lock_order, write_customer, write_order, write_promo_code
@@ -574,16 +574,14 @@ class MedusaStore:
 
     # ---- cancel
 
-    def cancel_order(
-        self, session: Session, order: Order, reason: str | None, idempotency_key: str
-    ) -> str | None:
+    def cancel_order(self, session: Session, change: port.CancelOrder) -> str | None:
         what = "the cancellation"
-        snap = self._fresh_snapshot(order, what)
+        snap = self._fresh_snapshot(change.order, what)
         before = {r["id"] for r in snap.refunds()}
         if snap.order.get("status") != "canceled":
             self._clear_leftovers(snap, what)
             # Medusa changes nothing on a canceled order, not even its metadata: first.
-            note = {"key": idempotency_key, "reason": reason, "at": _iso(_now())}
+            note = {"key": change.idempotency_key, "reason": change.reason, "at": _iso(_now())}
             self.client.post(f"/admin/orders/{snap.id}", {"metadata": {k.CANCEL: note}}, what=what)
             self.client.post(f"/admin/orders/{snap.id}/cancel", what=what)
             read_at = _now()
@@ -617,12 +615,10 @@ class MedusaStore:
         )
         return [" ".join(str(v or "").split()) for v in fields]
 
-    def change_address(
-        self, session: Session, order: Order, address: AddressIn, idempotency_key: str
-    ) -> None:
+    def change_address(self, session: Session, change: port.ChangeAddress) -> None:
         what = "the address change"
-        snap = self._fresh_snapshot(order, what)
-        wanted = store_keys.normalised_address(address)
+        snap = self._fresh_snapshot(change.order, what)
+        wanted = store_keys.normalised_address(change.address)
         now = self._address_now(snap.order.get("shipping_address") or {})
         if not wanted[0]:  # no name given: the order keeps its recipient
             wanted[0] = now[0]
@@ -644,11 +640,10 @@ class MedusaStore:
 
     # ---- quantity (an order edit: begin, update the line, request, confirm)
 
-    def change_quantity(
-        self, session: Session, order: Order, sku: str, quantity: int, idempotency_key: str
-    ) -> None:
+    def change_quantity(self, session: Session, change: port.ChangeQuantity) -> None:
         what = "the quantity change"
-        snap = self._fresh_snapshot(order, what)
+        snap = self._fresh_snapshot(change.order, what)
+        sku, quantity = change.sku, change.quantity
         line = snap.line(sku)
         if line is None and quantity > 0:
             raise StoreRefused(what, f"the order has no line {sku} in the store")
@@ -659,7 +654,7 @@ class MedusaStore:
                 "/admin/order-edits",
                 {
                     "order_id": snap.id,
-                    "description": k.CHANGE_DESCRIPTION.format(key=idempotency_key),
+                    "description": k.CHANGE_DESCRIPTION.format(key=change.idempotency_key),
                 },
                 what=what,
             )
@@ -676,22 +671,15 @@ class MedusaStore:
 
     # ---- return (a return of the line, requested; Tierline's RMA in its metadata)
 
-    def request_return(
-        self,
-        session: Session,
-        order: Order,
-        sku: str,
-        reason: str,
-        rma_number: str,
-        idempotency_key: str,
-    ) -> str | None:
+    def request_return(self, session: Session, change: port.RequestReturn) -> str | None:
         what = "the return"
-        snap = self._fresh_snapshot(order, what)
+        snap = self._fresh_snapshot(change.order, what)
+        sku, reason, rma_number = change.sku, change.reason, change.rma_number
         found = next(
             (
                 r
                 for r in snap.returns
-                if _meta(r).get(k.IDEMPOTENCY_KEY) == idempotency_key
+                if _meta(r).get(k.IDEMPOTENCY_KEY) == change.idempotency_key
                 and r.get("status") not in CLOSED_RETURNS
             ),
             None,
@@ -735,7 +723,7 @@ class MedusaStore:
                 k.RETURN_CREATED_AT: _iso(created),
                 k.RETURN_BY: (created + timedelta(days=k.RETURN_DAYS)).date().isoformat(),
                 k.RETURN_CARRIER: k.RETURN_CARRIER_NAME,
-                k.IDEMPOTENCY_KEY: idempotency_key,
+                k.IDEMPOTENCY_KEY: change.idempotency_key,
             },
         }
         if location:
@@ -766,25 +754,23 @@ class MedusaStore:
         found = self._refund_with_key(self._fresh_snapshot(order, "the refund"), idempotency_key)
         return None if found is None else str(found["id"])
 
-    def refund(
-        self, session: Session, order: Order, amount: Decimal, note: str, idempotency_key: str
-    ) -> str | None:
+    def refund(self, session: Session, change: port.RefundPayment) -> str | None:
         what = "the refund"
-        snap = self._fresh_snapshot(order, what)
-        tag = k.REFUND_KEY_NOTE.format(key=idempotency_key)
-        found = self._refund_with_key(snap, idempotency_key)
+        snap = self._fresh_snapshot(change.order, what)
+        tag = k.REFUND_KEY_NOTE.format(key=change.idempotency_key)
+        found = self._refund_with_key(snap, change.idempotency_key)
         if found is None:
-            payment = self._refundable_payment(snap, amount, what)
+            payment = self._refundable_payment(snap, change.amount, what)
             paid = self.client.post(
                 f"/admin/payments/{payment['id']}/refund",
-                {"amount": float(amount), "note": f"{note} {tag}"},
+                {"amount": float(change.amount), "note": f"{change.note} {tag}"},
                 what=what,
             )["payment"]
             found = next(
                 (r for r in paid.get("refunds") or [] if tag in str(r.get("note") or "")), None
             )
             if found is None:
-                found = self._refund_with_key(self._read(snap.id, what), idempotency_key)
+                found = self._refund_with_key(self._read(snap.id, what), change.idempotency_key)
             if found is None:
                 raise StoreUnavailable(what)  # refunded, but Medusa does not show it: retry
         self._reread(session, snap.id, what, Skip(refunds=frozenset({str(found["id"])})))
@@ -813,18 +799,11 @@ class MedusaStore:
 
     # ---- certificate (a promotion for the customer only, used once)
 
-    def issue_certificate(
-        self,
-        session: Session,
-        order: Order,
-        code: str,
-        amount: Decimal,
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
+    def issue_certificate(self, session: Session, change: port.IssueCertificate) -> str | None:
         what = "the certificate"
-        snap = self._fresh_snapshot(order, what)
-        identifier = certificate_campaign(idempotency_key)
+        snap = self._fresh_snapshot(change.order, what)
+        order, code, note = change.order, change.code, change.note
+        identifier = certificate_campaign(change.idempotency_key)
         campaigns = (
             self.client.get(
                 "/admin/campaigns",
@@ -858,7 +837,7 @@ class MedusaStore:
                     "type": "fixed",
                     "target_type": "order",
                     "allocation": "across",
-                    "value": float(amount),
+                    "value": float(change.amount),
                     "currency_code": str(snap.order.get("currency_code") or CURRENCY),
                     "description": f"Tierline certificate {code}",
                 },
@@ -871,7 +850,7 @@ class MedusaStore:
                     },
                 ],
                 "metadata": {
-                    k.IDEMPOTENCY_KEY: idempotency_key,
+                    k.IDEMPOTENCY_KEY: change.idempotency_key,
                     k.ORDER_NUMBER: order.order_number,
                     k.CUSTOMER_ID: order.customer_id,
                     k.NOTE: note,
@@ -909,16 +888,10 @@ class MedusaStore:
                 return self._options[kind]
         raise StoreRefused(what, f"the store has no {kind} shipping option")
 
-    def reship(
-        self,
-        session: Session,
-        order: Order,
-        lines: list[ReshipLine],
-        note: str,
-        idempotency_key: str,
-    ) -> str | None:
+    def reship(self, session: Session, change: port.ReshipItems) -> str | None:
         what = "the reship"
-        snap = self._fresh_snapshot(order, what)
+        snap = self._fresh_snapshot(change.order, what)
+        note, idempotency_key = change.note, change.idempotency_key
         open_claims = self._open_claim_ids(snap, what)
         for claim in snap.claims:
             if claim.get("canceled_at") or _meta(claim).get(k.IDEMPOTENCY_KEY) != idempotency_key:
@@ -929,7 +902,7 @@ class MedusaStore:
             self._reread(session, snap.id, what)
             return str(claim["id"])
         variants = []
-        for wanted in lines:
+        for wanted in change.lines:
             line = snap.line(wanted.sku)
             if line is None or not line.get("variant_id"):
                 raise StoreRefused(what, f"the order has no line {wanted.sku} in the store")

@@ -22,31 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .keys import (
-    CARRIER,
-    CARRIER_STATES,
-    CARRIER_STATUS,
-    CUSTOMER_ID,
-    ESTIMATED_DELIVERY,
-    LAST_SCAN,
-    MIN_SPEND,
-    ORDER_NUMBER,
-    POSITION,
-    PROMO_DESCRIPTION,
-    REFUNDS,
-    RETURN_BY,
-    RETURN_CARRIER,
-    RETURN_CARRIER_NAME,
-    RETURN_CREATED_AT,
-    RETURN_DAYS,
-    RETURN_REASON,
-    RETURN_SKU,
-    RETURNABLE,
-    RMA_NUMBER,
-    TIMELINE,
-    TRADE_IN,
-    stable_id,
-)
+from . import keys as k
 
 Json = dict[str, Any]
 CENT = Decimal("0.01")
@@ -237,7 +213,7 @@ def customer_row(customer: Json) -> CustomerRow:
     if address is None:
         raise MappingError(f"customer {store_ref} has no address")
     return CustomerRow(
-        id=_text(_meta(customer).get(CUSTOMER_ID)) or store_ref,
+        id=_text(_meta(customer).get(k.CUSTOMER_ID)) or store_ref,
         name=_name(customer.get("first_name"), customer.get("last_name"))
         or str(_required(customer, "email", f"customer {store_ref}")),
         email=str(_required(customer, "email", f"customer {store_ref}")),
@@ -266,7 +242,7 @@ def _medusa_refunds(order: Json) -> list[Json]:
 
 def _position(item: Json) -> int:
     """The line's place in the order as placed (``tierline_position``); last when absent."""
-    value = _meta(item).get(POSITION)
+    value = _meta(item).get(k.POSITION)
     return value if isinstance(value, int) and not isinstance(value, bool) else 1_000_000
 
 
@@ -283,33 +259,33 @@ def return_rows(order_number: str, order: Json, returns: list[Json]) -> list[Ret
             continue
         meta = _meta(ret)
         store_ref = str(_required(ret, "id", "a return"))
-        created = when(meta.get(RETURN_CREATED_AT)) or when(ret.get("created_at"))
+        created = when(meta.get(k.RETURN_CREATED_AT)) or when(ret.get("created_at"))
         if created is None:
             raise MappingError(f"return {store_ref} has no created_at")
         lines = [ri for ri in ret.get("items") or [] if isinstance(ri, dict)]
         for n, line in enumerate(lines):
             item = items.get(line.get("item_id")) or {}
-            sku = _text(meta.get(RETURN_SKU)) if len(lines) == 1 else None
+            sku = _text(meta.get(k.RETURN_SKU)) if len(lines) == 1 else None
             sku = sku or _item_sku(item)
             quantity = int(line.get("quantity") or 0)
-            rma = _text(meta.get(RMA_NUMBER)) if len(lines) == 1 else None
+            rma = _text(meta.get(k.RMA_NUMBER)) if len(lines) == 1 else None
             reason = (
-                _text(meta.get(RETURN_REASON))
+                _text(meta.get(k.RETURN_REASON))
                 or _text(line.get("note"))
                 or _text((line.get("reason") or {}).get("label"))
                 or "Return"
             )
             rows.append(
                 ReturnRow(
-                    rma_number=rma or stable_id("RMA", 6, store_ref, str(n)),
+                    rma_number=rma or k.stable_id("RMA", 6, store_ref, str(n)),
                     order_number=order_number,
                     sku=sku,
                     item_name=str(item.get("title") or sku),
                     reason=reason,
-                    return_by=day(meta.get(RETURN_BY))
-                    or (created + timedelta(days=RETURN_DAYS)).date(),
+                    return_by=day(meta.get(k.RETURN_BY))
+                    or (created + timedelta(days=k.RETURN_DAYS)).date(),
                     refund_estimate=amount(item.get("unit_price", 0)) * quantity,
-                    carrier=_text(meta.get(RETURN_CARRIER)) or RETURN_CARRIER_NAME,
+                    carrier=_text(meta.get(k.RETURN_CARRIER)) or k.RETURN_CARRIER_NAME,
                     created_at=created,
                     store_ref=store_ref,
                 )
@@ -323,7 +299,7 @@ def refund_rows(order: Json) -> list[RefundRow]:
     rows: list[RefundRow] = []
     listed: set[str] = set()
     medusa = _medusa_refunds(order)
-    for raw in _meta(order).get(REFUNDS) or []:
+    for raw in _meta(order).get(k.REFUNDS) or []:
         if not isinstance(raw, dict):
             continue
         store_ref = _text(raw.get("store_ref"))
@@ -373,8 +349,8 @@ def order_status(order: Json, returns: list[Json], refunds: list[RefundRow]) -> 
         if received:
             return "refunded" if any(r.status == ISSUED for r in refunds) else "returned"
         return "delivered"
-    carrier_status = _meta(order).get(CARRIER_STATUS)
-    return carrier_status if carrier_status in CARRIER_STATES else "shipped"
+    carrier_status = _meta(order).get(k.CARRIER_STATUS)
+    return carrier_status if carrier_status in k.CARRIER_STATES else "shipped"
 
 
 def claim_item_ids(claims: list[Json]) -> set[str]:
@@ -403,15 +379,15 @@ def order_row(
         }
     meta = _meta(order)
     store_ref = str(_required(order, "id", "the order"))
-    number = _text(meta.get(ORDER_NUMBER))
+    number = _text(meta.get(k.ORDER_NUMBER))
     if number is None:
-        raise MappingError(f"order {store_ref} has no {ORDER_NUMBER} in its metadata")
-    timeline = _dict(meta.get(TIMELINE))
+        raise MappingError(f"order {store_ref} has no {k.ORDER_NUMBER} in its metadata")
+    timeline = _dict(meta.get(k.TIMELINE))
     live = _live_fulfillments(order)
     shipped = next((f for f in live if f.get("shipped_at")), None)
     labels = [lb for lb in (shipped or {}).get("labels") or [] if lb.get("tracking_number")]
-    scan = _dict(meta.get(LAST_SCAN))
-    trade_in = _dict(meta.get(TRADE_IN))
+    scan = _dict(meta.get(k.LAST_SCAN))
+    trade_in = _dict(meta.get(k.TRADE_IN))
     address = _dict(order.get("shipping_address"))
     placed = when(timeline.get("placed_at")) or when(order.get("created_at"))
     if placed is None:
@@ -436,7 +412,7 @@ def order_row(
         delivered_at = when(timeline.get("delivered_at")) or when(live[0].get("delivered_at"))
     return OrderRow(
         order_number=number,
-        customer_id=_text(meta.get(CUSTOMER_ID)) or str(order.get("customer_id") or ""),
+        customer_id=_text(meta.get(k.CUSTOMER_ID)) or str(order.get("customer_id") or ""),
         status=order_status(order, returns, refunds),
         placed_at=placed,
         shipped_at=(when(timeline.get("shipped_at")) or when(shipped.get("shipped_at")))
@@ -446,8 +422,8 @@ def order_row(
         cancelled_at=(when(timeline.get("cancelled_at")) or when(order.get("canceled_at")))
         if order.get("status") == "canceled"
         else None,
-        estimated_delivery=day(meta.get(ESTIMATED_DELIVERY)),
-        carrier=_text(meta.get(CARRIER)),
+        estimated_delivery=day(meta.get(k.ESTIMATED_DELIVERY)),
+        carrier=_text(meta.get(k.CARRIER)),
         tracking_number=str(labels[0]["tracking_number"]) if labels else None,
         last_scan_at=when(scan.get("at")),
         last_scan_location=_text(scan.get("location")),
@@ -468,7 +444,7 @@ def order_row(
                 name=str(item.get("title") or item.get("product_title") or _item_sku(item)),
                 quantity=int(item.get("quantity") or 0),
                 unit_price=amount(item.get("unit_price")),
-                returnable=_meta(item).get(RETURNABLE) is not False,
+                returnable=_meta(item).get(k.RETURNABLE) is not False,
                 return_status=status_of_sku.get(_item_sku(item)),
             )
             for pos, item in enumerate(items)
@@ -503,7 +479,7 @@ def promo_code_row(promotion: Json) -> PromoCodeRow | None:
         fixed = amount(value)
     else:
         raise MappingError(f"promotion {code}: application method {kind}/{target} not mapped")
-    min_spend = meta.get(MIN_SPEND)
+    min_spend = meta.get(k.MIN_SPEND)
     if min_spend is None:
         for rule in promotion.get("rules") or []:
             if rule.get("attribute") == "item_total" and rule.get("operator") in ("gte", "gt"):
@@ -511,7 +487,9 @@ def promo_code_row(promotion: Json) -> PromoCodeRow | None:
                 min_spend = values[0] if values else None
     return PromoCodeRow(
         code=code,
-        description=_text(meta.get(PROMO_DESCRIPTION)) or _text(method.get("description")) or code,
+        description=_text(meta.get(k.PROMO_DESCRIPTION))
+        or _text(method.get("description"))
+        or code,
         discount_percent=percent,
         discount_amount=fixed,
         free_shipping=free_shipping,
