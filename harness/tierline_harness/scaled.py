@@ -281,12 +281,12 @@ class Agent:
             said = self._post(
                 f"/tickets/{number}/messages",
                 {"text": "Hi, I'm from customer service. I've looked at your order."},
-            ).status_code
+            )
         except requests.RequestException as exc:  # the chat is still theirs to give back
-            said = 0
             self.failures.append(f"message of {number}: {exc}"[:200])
-        if said not in (0, 201):
-            self.failures.append(f"message of {number}: {said}")
+        else:
+            if said.status_code != 201:
+                self.failures.append(f"message of {number}: {said.status_code}")
         time.sleep(A_MOMENT_SECONDS)
         outcome = {"outcome": f"{self.username} checked the order with the shopper"}
         if self._press(f"/tickets/{number}/handback", outcome, "handback", number):
@@ -317,11 +317,12 @@ class Agent:
 
 
 def _already_resolved(resp: requests.Response) -> bool:
-    try:
-        detail = resp.json().get("detail", {})
-    except ValueError:
+    if resp.status_code != 409:
         return False
-    return resp.status_code == 409 and detail.get("status") == "resolved"
+    try:
+        return bool(resp.json()["detail"]["status"] == "resolved")
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def associates_line(shift: list[Agent]) -> str:
