@@ -123,7 +123,7 @@ unit: install spacy ## Unit tests; no system packages (the desk on SQLite, faked
 	cd desk && .venv/bin/python -m pytest -m "not services"
 	cd harness && .venv/bin/python -m pytest -m "not services"
 
-integration: install scaled-deps medusa-deps imap-deps ## Tests on real Redis, PostgreSQL, nginx (apt) and Medusa (npm) servers
+integration: install scaled-deps medusa-deps imap-deps ## Tests on real Redis, PostgreSQL, nginx, Dovecot (apt) and Medusa (npm)
 	$(BOT)/python -m pytest -m services
 	cd desk && .venv/bin/python -m pytest -m services
 	cd harness && .venv/bin/python -m pytest -m services
