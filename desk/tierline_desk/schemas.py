@@ -1,8 +1,10 @@
 """The value types every door's models share: order numbers, phones, emails, money, UTC times,
-and the closed vocabularies (order statuses, case kinds, handoff reasons).
+and the closed vocabularies (order statuses, case kinds, handoff reasons); and the field sets of
+a concept more than one door takes or shows (an address).
 
 Each door keeps its own request and response models: api/schemas.py, console/schemas.py,
-public/schemas.py.
+public/schemas.py (and the importer's, importer.py); they extend these field sets with their
+own model config.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     Field,
     PlainSerializer,
 )
@@ -84,3 +87,17 @@ UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 Money = Annotated[Decimal, PlainSerializer(_money, return_type=str, when_used="json")]
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$"), AfterValidator(str.upper)]
+
+
+class Address(BaseModel):
+    """An address as a shopper (the bot's door) or the store's data (the importer) gives it;
+    the country code is taken in either case and kept upper-cased."""
+
+    name: ShortText | None = None
+    line1: ShortText
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    region: Annotated[str, Field(min_length=1, max_length=100)]
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country: CountryCode = "US"

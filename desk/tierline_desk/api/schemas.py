@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tierline_common.orders import OrderStatus
 
 from ..schemas import (
+    Address,
     CaseKind,
     Email,
     HandoffOutcome,
@@ -49,14 +50,8 @@ class CancelRequest(Proof):
     reason: Annotated[str, Field(max_length=2000)] | None = None
 
 
-class AddressIn(In):
-    name: ShortText | None = None
-    line1: ShortText
-    line2: Annotated[str, Field(max_length=200)] | None = None
-    city: Annotated[str, Field(min_length=1, max_length=100)]
-    region: Annotated[str, Field(min_length=1, max_length=100)]
-    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
-    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] = "US"
+class AddressIn(In, Address):
+    """The address a shopper asks an order to ship to."""
 
 
 class AddressChangeRequest(Proof):
