@@ -51,7 +51,7 @@ class CancelRequest(Proof):
 
 
 class AddressIn(In, Address):
-    """The address a shopper asks an order to ship to."""
+    pass  # the address a shopper asks an order to ship to (no docstring: none in the OpenAPI)
 
 
 class AddressChangeRequest(Proof):
