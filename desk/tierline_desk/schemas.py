@@ -1,6 +1,6 @@
 """The value types every door's models share: order numbers, phones, emails, money, UTC times,
 and the closed vocabularies (order statuses, case kinds, handoff reasons); and the field sets of
-a concept more than one door takes or shows (an address).
+a concept more than one door takes or shows (an address, a handoff ticket's case card).
 
 Each door keeps its own request and response models: api/schemas.py, console/schemas.py,
 public/schemas.py (and the importer's, importer.py); they extend these field sets with their
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -101,3 +101,16 @@ class Address(BaseModel):
     region: Annotated[str, Field(min_length=1, max_length=100)]
     postal_code: Annotated[str, Field(min_length=1, max_length=20)]
     country: CountryCode = "US"
+
+
+class HandoffCard(BaseModel):
+    """A handoff ticket's case card, as the bot's door and the console both show it."""
+
+    ticket_number: str
+    tier: int
+    status: str
+    reason: str
+    customer: dict[str, Any]
+    order_number: str | None
+    bot_attempts: list[str]
+    recent_messages: list[dict[str, Any]]

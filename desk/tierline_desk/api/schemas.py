@@ -12,6 +12,7 @@ from ..schemas import (
     Address,
     CaseKind,
     Email,
+    HandoffCard,
     HandoffOutcome,
     HandoffReasonCode,
     Money,
@@ -262,20 +263,12 @@ class HandoffCreated(BaseModel):
     next_open_at: datetime | None
 
 
-class HandoffOut(BaseModel):
+class HandoffOut(HandoffCard):
     """A handoff ticket with its case card."""
 
-    ticket_number: str
-    tier: int
-    status: str
     queue_position: int | None
     estimated_wait_minutes: int | None
     conversation_id: str
-    reason: str
-    customer: dict[str, Any]
-    order_number: str | None
-    bot_attempts: list[str]
-    recent_messages: list[dict[str, Any]]
     outcome: str | None
     created_at: datetime
     resolved_at: datetime | None
