@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from tierline_common.orders import OrderStatus
 
 from .models import Customer, Order, OrderItem, PromoCode, Refund, Return
-from .schemas import E164_RE, EMAIL_RE, is_order_number
+from .schemas import E164_RE, EMAIL_RE, Address, is_order_number
 from .services.ids import unique_random_id
 
 _REL_TERM = re.compile(r"([+-])(\d+)([dhm])")
@@ -115,14 +115,8 @@ class _M(BaseModel):
         return value
 
 
-class AddressIn(_M):
-    name: Str200 | None = None
-    line1: Str200
-    line2: Annotated[str, Field(max_length=200)] | None = None
-    city: Annotated[str, Field(min_length=1, max_length=100)]
-    region: Annotated[str, Field(min_length=1, max_length=100)]
-    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "US"
+class AddressIn(_M, Address):
+    """A customer's or an order's address in the file."""
 
 
 class CustomerIn(_M):

@@ -1,8 +1,10 @@
 """The value types every door's models share: order numbers, phones, emails, money, UTC times,
-and the closed vocabularies (order statuses, case kinds, handoff reasons).
+and the closed vocabularies (order statuses, case kinds, handoff reasons); and the field sets of
+a concept more than one door takes or shows (an address, a handoff ticket's case card).
 
 Each door keeps its own request and response models: api/schemas.py, console/schemas.py,
-public/schemas.py.
+public/schemas.py (and the importer's, importer.py); they extend these field sets with their
+own model config.
 """
 
 from __future__ import annotations
@@ -10,13 +12,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    Field,
-    PlainSerializer,
-)
+from pydantic import AfterValidator, BaseModel, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
 
 # ASCII digits only: Python's \d also matches Arabic-Indic, Devanagari, full-width... digits,
@@ -84,3 +82,30 @@ UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 Money = Annotated[Decimal, PlainSerializer(_money, return_type=str, when_used="json")]
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$"), AfterValidator(str.upper)]
+
+
+class Address(BaseModel):
+    """An address as a shopper (the bot's door) or the store's data (the importer) gives it;
+    the country code is taken in either case and kept upper-cased."""
+
+    name: ShortText | None = None
+    line1: ShortText
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    region: Annotated[str, Field(min_length=1, max_length=100)]
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country: CountryCode = "US"
+
+
+class HandoffCard(BaseModel):
+    """A handoff ticket's case card, as the bot's door and the console both show it."""
+
+    ticket_number: str
+    tier: int
+    status: str
+    reason: str
+    customer: dict[str, Any]
+    order_number: str | None
+    bot_attempts: list[str]
+    recent_messages: list[dict[str, Any]]

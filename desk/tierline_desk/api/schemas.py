@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tierline_common.orders import OrderStatus
 
 from ..schemas import (
+    Address,
     CaseKind,
     Email,
+    HandoffCard,
     HandoffOutcome,
     HandoffReasonCode,
     Money,
@@ -49,14 +51,8 @@ class CancelRequest(Proof):
     reason: Annotated[str, Field(max_length=2000)] | None = None
 
 
-class AddressIn(In):
-    name: ShortText | None = None
-    line1: ShortText
-    line2: Annotated[str, Field(max_length=200)] | None = None
-    city: Annotated[str, Field(min_length=1, max_length=100)]
-    region: Annotated[str, Field(min_length=1, max_length=100)]
-    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
-    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] = "US"
+class AddressIn(In, Address):
+    pass  # the address a shopper asks an order to ship to (no docstring: none in the OpenAPI)
 
 
 class AddressChangeRequest(Proof):
@@ -267,20 +263,12 @@ class HandoffCreated(BaseModel):
     next_open_at: datetime | None
 
 
-class HandoffOut(BaseModel):
+class HandoffOut(HandoffCard):
     """A handoff ticket with its case card."""
 
-    ticket_number: str
-    tier: int
-    status: str
     queue_position: int | None
     estimated_wait_minutes: int | None
     conversation_id: str
-    reason: str
-    customer: dict[str, Any]
-    order_number: str | None
-    bot_attempts: list[str]
-    recent_messages: list[dict[str, Any]]
     outcome: str | None
     created_at: datetime
     resolved_at: datetime | None

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from ..api.schemas import CaseOut
 from ..attachments.schemas import AttachmentOut
-from ..schemas import CaseKind, Money, UtcDateTime
+from ..schemas import CaseKind, HandoffCard, Money, UtcDateTime
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
@@ -141,15 +141,7 @@ class TicketSlaOut(BaseModel):
     breached: list[Literal["first_reply", "resolution"]]
 
 
-class TicketCard(BaseModel):
-    ticket_number: str
-    tier: int
-    status: str
-    reason: str
-    customer: dict[str, Any]
-    order_number: str | None
-    bot_attempts: list[str]
-    recent_messages: list[dict[str, Any]]
+class TicketCard(HandoffCard):
     created_at: datetime
     queued_at: datetime | None
     waiting_seconds: int | None = Field(

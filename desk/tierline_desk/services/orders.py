@@ -215,7 +215,7 @@ def change_address(session: Session, order: Order, address: AddressIn, actor: st
     order.ship_city = address.city
     order.ship_region = address.region
     order.ship_postal_code = address.postal_code
-    order.ship_country = address.country.upper()
+    order.ship_country = address.country
     after = shipping_address(order)
     audit.record(
         session,

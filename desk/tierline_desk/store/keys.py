@@ -21,8 +21,8 @@ def cancel(order_number: str) -> str:
 
 
 def normalised_address(address: AddressIn) -> list[str]:
-    """The address as the order will hold it: spaces collapsed, country upper-cased, an empty
-    name or second line the same as none."""
+    """The address as the order will hold it: spaces collapsed, an empty name or second line
+    the same as none (the country is upper-cased already: ``schemas.CountryCode``)."""
     fields = (
         address.name,
         address.line1,
@@ -30,7 +30,7 @@ def normalised_address(address: AddressIn) -> list[str]:
         address.city,
         address.region,
         address.postal_code,
-        address.country.upper(),
+        address.country,
     )
     return [" ".join((value or "").split()) for value in fields]
 
