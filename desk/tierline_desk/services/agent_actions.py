@@ -96,11 +96,7 @@ def can_view(agent: Agent, ticket: HandoffTicket) -> bool:
 def get_ticket(session: Session, agent: Agent, number: str) -> HandoffTicket:
     if agent.role == "admin":
         raise _forbidden(agent, "work tickets")
-    ticket = session.scalar(
-        select(HandoffTicket).where(HandoffTicket.ticket_number == number.strip().upper())
-    )
-    if ticket is None:
-        raise ApiError(404, "ticket_not_found", f"No handoff ticket {number}.")
+    ticket = handoffs.by_number(session, number)
     if not can_view(agent, ticket):
         raise ApiError(
             403,
