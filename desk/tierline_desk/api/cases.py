@@ -8,7 +8,6 @@ from fastapi import APIRouter, BackgroundTasks, Query, status
 from sqlalchemy import select
 
 from ..deps import ActorDep, SessionDep
-from ..errors import ApiError
 from ..mail import notify
 from ..models import Case
 from ..services import cases as svc
@@ -41,7 +40,4 @@ def list_cases(
 
 @router.get("/{case_number}", response_model=CaseOut)
 def get_case(case_number: str, session: SessionDep) -> CaseOut:
-    case = session.scalar(select(Case).where(Case.case_number == case_number.strip().upper()))
-    if case is None:
-        raise ApiError(404, "case_not_found", f"No case {case_number}.")
-    return svc.to_out(case)
+    return svc.to_out(svc.by_number(session, case_number))

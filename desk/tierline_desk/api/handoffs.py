@@ -61,25 +61,16 @@ def list_handoffs(
     return [svc.full_out(session, t) for t in session.scalars(stmt)]
 
 
-def _get_ticket(session: SessionDep, ticket_number: str) -> HandoffTicket:
-    ticket = session.scalar(
-        select(HandoffTicket).where(HandoffTicket.ticket_number == ticket_number.strip().upper())
-    )
-    if ticket is None:
-        raise ApiError(404, "ticket_not_found", f"No handoff ticket {ticket_number}.")
-    return ticket
-
-
 @router.get("/{ticket_number}", response_model=HandoffOut)
 def get_handoff(ticket_number: str, session: SessionDep) -> HandoffOut:
-    return svc.full_out(session, _get_ticket(session, ticket_number))
+    return svc.full_out(session, svc.by_number(session, ticket_number))
 
 
 @router.post("/{ticket_number}/resume", response_model=HandoffOut)
 def resume(
     ticket_number: str, body: ResumeRequest, session: SessionDep, actor: ActorDep
 ) -> HandoffOut:
-    ticket = _get_ticket(session, ticket_number)
+    ticket = svc.by_number(session, ticket_number)
     if ticket.status == "resolved":
         raise ApiError(
             409,

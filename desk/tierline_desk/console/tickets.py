@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -244,15 +244,13 @@ def _idempotent(
     )
 
 
-MoneyActionName = Literal["refund", "certificate", "reship"]
-MoneyNotice = Callable[[Agent, object], agent_notices.Notice]
-_MONEY_ACTIONS: dict[MoneyActionName, tuple[Callable[..., BaseModel], MoneyNotice]] = {
-    "refund": (svc.refund, agent_notices.refund),
-    "certificate": (svc.certificate, agent_notices.certificate),
-    "reship": (svc.reship, agent_notices.reship),
+_MONEY_ACTIONS: dict[svc.StoreAction, Callable[..., BaseModel]] = {
+    "refund": svc.refund,
+    "certificate": svc.certificate,
+    "reship": svc.reship,
 }
-"""Each money action: what the service does (in the request's transaction) and what the
-shopper is told once it committed (agent_notices.py)."""
+"""Each money action: what the service does (in the request's transaction); the shopper is told
+once it committed (agent_notices.for_action)."""
 
 
 @dataclass(frozen=True)
@@ -278,11 +276,11 @@ MoneyRequestDep = Annotated[MoneyRequest, Depends(money_request)]
 
 
 def _money_action(
-    action: MoneyActionName, ticket_number: str, body: BaseModel, request: MoneyRequest
+    action: svc.StoreAction, ticket_number: str, body: BaseModel, request: MoneyRequest
 ) -> JSONResponse:
     """The one path of a refund, certificate or reship: once per Idempotency-Key, then the
     shopper's notice after the commit."""
-    act, notice = _MONEY_ACTIONS[action]
+    act = _MONEY_ACTIONS[action]
     session, agent, key = request.session, request.agent, request.idempotency_key
     ticket = svc.get_ticket(session, agent, ticket_number)
     return _idempotent(
@@ -294,13 +292,13 @@ def _money_action(
         body,
         lambda: act(session, agent, ticket, body, request_key=key),
         lambda result: agent_notices.tell(
-            session, request.background, ticket, action, notice(agent, result)
+            session, request.background, ticket, action, agent_notices.for_action(agent, result)
         ),
     )
 
 
 def _money_route(
-    response_model: type[BaseModel], action: MoneyActionName
+    response_model: type[BaseModel], action: svc.StoreAction
 ) -> Callable[[DecoratedCallable], DecoratedCallable]:
     """``POST /tickets/{ticket_number}/<action>``: 201 with ``response_model``."""
     return router.post(

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
@@ -94,11 +96,7 @@ def can_view(agent: Agent, ticket: HandoffTicket) -> bool:
 def get_ticket(session: Session, agent: Agent, number: str) -> HandoffTicket:
     if agent.role == "admin":
         raise _forbidden(agent, "work tickets")
-    ticket = session.scalar(
-        select(HandoffTicket).where(HandoffTicket.ticket_number == number.strip().upper())
-    )
-    if ticket is None:
-        raise ApiError(404, "ticket_not_found", f"No handoff ticket {number}.")
+    ticket = handoffs.by_number(session, number)
     if not can_view(agent, ticket):
         raise ApiError(
             403,
@@ -317,10 +315,15 @@ def _lock_for_action(session: Session, agent: Agent, order_number: str) -> None:
     authority_budget.lock(session, agent, order_number)
 
 
-def _order_for_action(session: Session, agent: Agent, ticket: HandoffTicket) -> Order:
-    """The ticket's order for a refund, certificate or reship: the agent's and the order's rows
-    locked first (:func:`_lock_for_action`), then the order read from the store, so what the
-    action checks is the store's state now, read inside the locks."""
+def _order_for_action(
+    session: Session, agent: Agent, ticket: HandoffTicket, role_may: Callable[[str], None]
+) -> Order:
+    """The checks every refund, certificate and reship starts with, in order: the role may do it
+    at all (``role_may``, 403 if not), the agent works the ticket, then the ticket's order: the
+    agent's and the order's rows locked first (:func:`_lock_for_action`), then the order read
+    from the store, so what the action checks is the store's state now, read inside the locks."""
+    role_may(agent.role)
+    require_worker(agent, ticket)
     if ticket.order_number:
         _lock_for_action(session, agent, ticket.order_number)
     return _ticket_order(session, ticket, fresh=True)
@@ -348,18 +351,64 @@ def _check_budget(
 def _money_order(
     session: Session, agent: Agent, ticket: HandoffTicket, action: MoneyAction, amount: Decimal
 ) -> Order:
-    """The checks before a refund or certificate, in order: the role may do it at all, the agent
-    works the ticket, then the order (locked, fresh from the store) and the budgets left."""
-    get_policy().check_permitted(agent.role, action)
-    require_worker(agent, ticket)
-    order = _order_for_action(session, agent, ticket)
+    """The checks before a refund or certificate: :func:`_order_for_action` with the role's
+    permission for ``action``, then the budgets left."""
+    order = _order_for_action(
+        session, agent, ticket, lambda role: get_policy().check_permitted(role, action)
+    )
     _check_budget(session, agent, ticket, order, action, amount)
     return order
 
 
-def _store_note(ticket: HandoffTicket, reason: str) -> str:
-    """What the store keeps with an agent's action: the ticket it came from, and why."""
-    return f"Tierline {ticket.ticket_number}: {reason}"
+StoreAction = Literal["refund", "certificate", "reship"]
+ActionRow = Refund | Certificate | Reship
+_NEW_IDS: dict[StoreAction, tuple[type[ActionRow], str, str]] = {
+    "refund": (Refund, "refund_id", "RF"),
+    "certificate": (Certificate, "code", "PC"),
+    "reship": (Reship, "reship_id", "RS"),
+}
+"""Each store action's row: its model, the column of its id, and the id's prefix."""
+
+
+@dataclass(frozen=True)
+class _StoreWrite:
+    """What a refund, certificate or reship sends the store besides its own fields."""
+
+    row_id: str  # the new row's id (refund_id, code, reship_id)
+    idempotency_key: str  # derived from the request's Idempotency-Key (store/keys.py)
+    note: str  # what the store keeps with it: the ticket it came from, and why
+
+
+def _store_write(
+    session: Session,
+    agent: Agent,
+    ticket: HandoffTicket,
+    action: StoreAction,
+    reason: str,
+    request_key: str | None,
+) -> _StoreWrite:
+    """The new row's id (unused yet), and the store's key and note for writing it."""
+    model, column, prefix = _NEW_IDS[action]
+    row_id = unique_random_id(session, model, column, prefix, 8)
+    return _StoreWrite(
+        row_id=row_id,
+        idempotency_key=keys.agent_action(agent.id, request_key, row_id),
+        note=f"Tierline {ticket.ticket_number}: {reason}",
+    )
+
+
+def _issued(
+    session: Session,
+    agent: Agent,
+    ticket: HandoffTicket,
+    action: StoreAction,
+    row: ActionRow,
+    details: dict[str, Any],
+) -> None:
+    """After the store wrote it: the action's row in the session (a refund already is, through
+    its order), audited as ``agent.<action>``."""
+    session.add(row)
+    _audit_action(session, agent, f"agent.{action}", ticket, details)
 
 
 def _refunded(order: Order, leaving_out: str | None = None) -> Decimal:
@@ -395,11 +444,12 @@ def refund(
 ) -> RefundOut:
     """``request_key``: the request's Idempotency-Key (the store's key is derived from it)."""
     order = _money_order(session, agent, ticket, "refund", body.amount)
-    refund_id = unique_random_id(session, Refund, "refund_id", "RF", 8)
-    store_key = keys.agent_action(agent.id, request_key, refund_id)
+    write = _store_write(session, agent, ticket, "refund", body.reason, request_key)
     # A retry after the store refunded and the desk's commit failed: the index now shows that
     # refund, and it must not count against the retry, which is the same refund.
-    earlier = get_store().refund_made(session, order, store_key) if request_key else None
+    earlier = (
+        get_store().refund_made(session, order, write.idempotency_key) if request_key else None
+    )
     refundable = order.total - _refunded(order, leaving_out=earlier)
     if body.amount > refundable:
         raise ApiError(
@@ -414,13 +464,13 @@ def refund(
         RefundPayment(
             order=order,
             amount=body.amount,
-            note=_store_note(ticket, body.reason),
-            idempotency_key=store_key,
+            note=write.note,
+            idempotency_key=write.idempotency_key,
         ),
     )
     now = utcnow()
     row = Refund(
-        refund_id=refund_id,
+        refund_id=write.row_id,
         amount=body.amount,
         status="pending",
         method=REFUND_METHOD,
@@ -431,11 +481,12 @@ def refund(
         store_ref=store_ref,
     )
     order.refunds.append(row)
-    _audit_action(
+    _issued(
         session,
         agent,
-        "agent.refund",
         ticket,
+        "refund",
+        row,
         {"refund_id": row.refund_id, "amount": f"{body.amount:.2f}", "reason": body.reason},
     )
     return from_row(RefundOut, row, reason=body.reason, issued_by=agent.username)
@@ -449,19 +500,19 @@ def certificate(
     request_key: str | None = None,
 ) -> CertificateOut:
     order = _money_order(session, agent, ticket, "certificate", body.amount)
-    code = unique_random_id(session, Certificate, "code", "PC", 8)
+    write = _store_write(session, agent, ticket, "certificate", body.reason, request_key)
     store_ref = get_store().issue_certificate(
         session,
         IssueCertificate(
             order=order,
-            code=code,
+            code=write.row_id,
             amount=body.amount,
-            note=_store_note(ticket, body.reason),
-            idempotency_key=keys.agent_action(agent.id, request_key, code),
+            note=write.note,
+            idempotency_key=write.idempotency_key,
         ),
     )
     row = Certificate(
-        code=code,
+        code=write.row_id,
         order_number=order.order_number,
         customer_id=order.customer_id,
         amount=body.amount,
@@ -471,12 +522,12 @@ def certificate(
         created_at=utcnow(),
         store_ref=store_ref,
     )
-    session.add(row)
-    _audit_action(
+    _issued(
         session,
         agent,
-        "agent.certificate",
         ticket,
+        "certificate",
+        row,
         {"code": row.code, "amount": f"{body.amount:.2f}", "reason": body.reason},
     )
     return from_row(CertificateOut, row, issued_by=agent.username)
@@ -489,9 +540,7 @@ def reship(
     body: ReshipIn,
     request_key: str | None = None,
 ) -> ReshipOut:
-    get_policy().check_reship(agent.role)
-    require_worker(agent, ticket)
-    order = _order_for_action(session, agent, ticket)
+    order = _order_for_action(session, agent, ticket, get_policy().check_reship)
     if order.status not in RESHIPPABLE:
         raise ApiError(
             409,
@@ -523,7 +572,7 @@ def reship(
         authority_budget.reships_on_order(session, order.order_number),
         order.order_number,
     )
-    reship_id = unique_random_id(session, Reship, "reship_id", "RS", 8)
+    write = _store_write(session, agent, ticket, "reship", body.reason, request_key)
     store_ref = get_store().reship(
         session,
         ReshipItems(
@@ -531,12 +580,12 @@ def reship(
             lines=tuple(
                 ReshipLine(sku=i["sku"], name=i["name"], quantity=i["quantity"]) for i in items
             ),
-            note=_store_note(ticket, body.reason),
-            idempotency_key=keys.agent_action(agent.id, request_key, reship_id),
+            note=write.note,
+            idempotency_key=write.idempotency_key,
         ),
     )
     row = Reship(
-        reship_id=reship_id,
+        reship_id=write.row_id,
         order_number=order.order_number,
         items=items,
         reason=body.reason,
@@ -546,12 +595,12 @@ def reship(
         created_at=utcnow(),
         store_ref=store_ref,
     )
-    session.add(row)
-    _audit_action(
+    _issued(
         session,
         agent,
-        "agent.reship",
         ticket,
+        "reship",
+        row,
         {"reship_id": row.reship_id, "items": items, "reason": body.reason},
     )
     return from_row(ReshipOut, row, issued_by=agent.username)

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Protocol
 
 from fastapi import BackgroundTasks
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ..api.schemas import CaseOut
@@ -61,8 +62,21 @@ def tell(
     say(session, ticket.conversation_id, notice.line + note)
 
 
-def refund(agent: Agent, result: object) -> Notice:
-    assert isinstance(result, RefundOut)
+def for_action(agent: Agent, result: BaseModel) -> Notice:
+    """The notice of a committed refund, certificate or reship (``result``: what it returned)."""
+    match result:
+        case RefundOut():
+            mail, line = _refund(agent, result)
+        case CertificateOut():
+            mail, line = _certificate(agent, result)
+        case ReshipOut():
+            mail, line = _reship(agent, result)
+        case _:
+            raise TypeError(f"no notice for {type(result).__name__}")
+    return Notice(result.order_number, mail, line)
+
+
+def _refund(agent: Agent, result: RefundOut) -> tuple[MailFor, str]:
     mail = partial(
         templates.refund_issued,
         order_number=result.order_number,
@@ -75,22 +89,20 @@ def refund(agent: Agent, result: object) -> Notice:
         f"{agent.display_name} issued a refund of {templates.money(result.amount)} for order "
         f"{result.order_number} (refund {result.refund_id})."
     )
-    return Notice(result.order_number, mail, line)
+    return mail, line
 
 
-def certificate(agent: Agent, result: object) -> Notice:
-    assert isinstance(result, CertificateOut)
+def _certificate(agent: Agent, result: CertificateOut) -> tuple[MailFor, str]:
     value = f"{templates.money(result.amount)} off"
     mail = partial(templates.promotional_certificate, code=result.code, value=value)
     line = (
         f"{agent.display_name} gave you a promotional certificate for {value} your next order: "
         f"code {result.code}."
     )
-    return Notice(result.order_number, mail, line)
+    return mail, line
 
 
-def reship(agent: Agent, result: object) -> Notice:
-    assert isinstance(result, ReshipOut)
+def _reship(agent: Agent, result: ReshipOut) -> tuple[MailFor, str]:
     items = [f"{i.get('quantity', 1)} x {i.get('name', i.get('sku', ''))}" for i in result.items]
     mail = partial(
         templates.replacement_shipped,
@@ -102,7 +114,7 @@ def reship(agent: Agent, result: object) -> Notice:
         f"{agent.display_name} is sending you a replacement for order {result.order_number} "
         f"({', '.join(items)}; reference {result.reship_id})."
     )
-    return Notice(result.order_number, mail, line)
+    return mail, line
 
 
 def referred(session: Session, agent: Agent, ticket: HandoffTicket, case: CaseOut) -> None:

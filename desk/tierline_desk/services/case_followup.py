@@ -42,7 +42,7 @@ from ..models import INTEGER_MAX, Agent, Case, CaseMessage, MailAttachment, utcn
 from ..responses import from_row
 from ..settings import get_settings
 from ..store import get_store
-from . import audit, csat
+from . import audit, cases, csat
 from .console_access import require_role
 from .console_events import case_audience, publish_case
 
@@ -84,9 +84,7 @@ def can_see(agent: Agent, c: Case) -> bool:
 
 def get_case(session: Session, agent: Agent, number: str) -> Case:
     check_role(agent)
-    c = session.scalar(select(Case).where(Case.case_number == number.strip().upper()))
-    if c is None:
-        raise ApiError(404, "case_not_found", f"No case {number}.")
+    c = cases.by_number(session, number)
     if not can_see(agent, c):
         raise ApiError(
             403,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..api.schemas import CaseOut, CaseRequest
+from ..errors import ApiError
 from ..models import Case, utcnow
 from . import audit
 from .console_events import publish_case
@@ -116,6 +117,14 @@ def open_case_for(session: Session, conversation_id: str, kind: str) -> Case | N
         .order_by(Case.id)
         .limit(1)
     )
+
+
+def by_number(session: Session, number: str) -> Case:
+    """The case numbered ``number`` (any case, blanks around it ignored); 404 if none."""
+    case = session.scalar(select(Case).where(Case.case_number == number.strip().upper()))
+    if case is None:
+        raise ApiError(404, "case_not_found", f"No case {number}.")
+    return case
 
 
 def to_out(case: Case) -> CaseOut:

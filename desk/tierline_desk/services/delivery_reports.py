@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.orm import Session
@@ -159,17 +160,7 @@ def report(
     if case is not None:
         row.route_case_number = case.case_number
         case.description = f"{case.description}\n{_report_line(row)}"
-        audit.record(
-            session,
-            "route_case.attach",
-            actor=actor,
-            order_number=row.order_number,
-            details={
-                "case_number": case.case_number,
-                "postal_code": postal_code,
-                "report_id": row.id,
-            },
-        )
+        _audit_route_case(session, "route_case.attach", actor, row, case, {"report_id": row.id})
     elif conversations >= get_settings().route_reports_threshold:
         case = cases.open_case(
             session,
@@ -182,14 +173,13 @@ def report(
         for contributing in counted:
             contributing.route_case_number = case.case_number
         opened = True
-        audit.record(
+        _audit_route_case(
             session,
             "route_case.open",
-            actor=actor,
-            order_number=row.order_number,
-            details={
-                "case_number": case.case_number,
-                "postal_code": postal_code,
+            actor,
+            row,
+            case,
+            {
                 "report_ids": [r.id for r in counted],
                 "conversations": conversations,
                 "window_days": get_settings().route_window_days,
@@ -197,6 +187,25 @@ def report(
         )
     return Reported(
         report=row, reports_in_window=conversations, route_case=case, route_case_opened=opened
+    )
+
+
+def _audit_route_case(
+    session: Session,
+    action: str,
+    actor: str,
+    report: DeliveryReport,
+    case: Case,
+    details: dict[str, Any],
+) -> None:
+    """A report joined or opened its ZIP's route case: audited with the case, the ZIP and
+    ``details``."""
+    audit.record(
+        session,
+        action,
+        actor=actor,
+        order_number=report.order_number,
+        details={"case_number": case.case_number, "postal_code": report.postal_code, **details},
     )
 
 

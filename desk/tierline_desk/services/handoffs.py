@@ -139,6 +139,16 @@ def resolve(
     publish_ticket(session, ticket, "ticket.resolved")
 
 
+def by_number(session: Session, number: str) -> HandoffTicket:
+    """The ticket numbered ``number`` (any case, blanks around it ignored); 404 if none."""
+    ticket = session.scalar(
+        select(HandoffTicket).where(HandoffTicket.ticket_number == number.strip().upper())
+    )
+    if ticket is None:
+        raise ApiError(404, "ticket_not_found", f"No handoff ticket {number}.")
+    return ticket
+
+
 def create(session: Session, req: HandoffRequest, actor: str) -> tuple[HandoffTicket, bool]:
     """The conversation's open ticket, or a new waiting one (not committed): (ticket, created).
 
