@@ -1,4 +1,4 @@
-"""Finding the email address in what a shopper typed."""
+"""Finding the email address in what a shopper typed, and validating the forms that ask for one."""
 
 from __future__ import annotations
 
