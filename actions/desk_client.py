@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+from tierline_common.pooled import Pooled
 
 from actions.settings import get_settings
 
@@ -34,20 +35,17 @@ class DeskError(Exception):
         return f"{self.status} {self.code}: {self.message}"
 
 
-_client: httpx.AsyncClient | None = None
+def _new_client() -> httpx.AsyncClient:
+    settings = get_settings()
+    return httpx.AsyncClient(
+        base_url=settings.desk_url,
+        headers={"Authorization": f"Bearer {settings.desk_api_token}"},
+        timeout=settings.desk_timeout_seconds,
+    )
 
 
-def _http() -> httpx.AsyncClient:
-    """One pooled client for the action server's lifetime, created on first use."""
-    global _client
-    if _client is None or _client.is_closed:
-        settings = get_settings()
-        _client = httpx.AsyncClient(
-            base_url=settings.desk_url,
-            headers={"Authorization": f"Bearer {settings.desk_api_token}"},
-            timeout=settings.desk_timeout_seconds,
-        )
-    return _client
+# One pooled client for the action server's lifetime, built on first use.
+_client = Pooled(_new_client)
 
 
 def _error_from(response: httpx.Response) -> DeskError:
@@ -68,7 +66,7 @@ def _error_from(response: httpx.Response) -> DeskError:
 
 async def _request(method: str, path: str, **kwargs: Any) -> JSON:
     try:
-        response = await _http().request(method, path, **kwargs)
+        response = await _client.get().request(method, path, **kwargs)
     except httpx.HTTPError as error:
         raise DeskUnavailable(f"{method} {path}: {error.__class__.__name__}") from error
     if response.status_code >= 500:

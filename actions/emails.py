@@ -1,12 +1,14 @@
-"""Finding the email address in what a shopper typed."""
+"""Finding the email address in what a shopper typed, and validating the forms that ask for one."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from abc import abstractmethod
+from typing import Any, ClassVar
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.conversation import understood_slot, verified_email
 
@@ -19,14 +21,37 @@ def find_email(text: str) -> str | None:
     return found.group(0).strip(".").lower() if found else None
 
 
-def prefill_email_slot(tracker: Tracker, slot: str) -> dict[str, Any]:
-    """A form's email slot from the email already verified for an order (not asked twice)."""
-    known = verified_email(tracker)
-    if tracker.get_slot(slot) is None and known:
-        return {slot: known}
-    return {}
+class EmailFormValidation(FormValidationAction):
+    """The validation of a form that asks for one email address, the slot ``email_slot``.
 
+    rasa-sdk finds a slot's ``extract_<slot>`` and ``validate_<slot>`` methods by name, so each
+    form binds them: ``extract_<slot> = EmailFormValidation.prefill_email`` and
+    ``validate_<slot> = EmailFormValidation.check_email``.
+    """
 
-def validated_email_slot(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    """The email in what the shopper typed, or the slot cleared with a "doesn't look right"."""
-    return understood_slot(slot, find_email(str(value)), dispatcher, "utter_email_malformed")
+    email_slot: ClassVar[str]
+
+    @abstractmethod
+    def name(self) -> str:
+        """Abstract, so that the action server does not register this class as an action."""
+
+    async def prefill_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The slot from the email already verified for an order (not asked twice)."""
+        known = verified_email(tracker)
+        if tracker.get_slot(self.email_slot) is None and known:
+            return {self.email_slot: known}
+        return {}
+
+    async def check_email(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """The email in what the shopper typed, or the slot cleared with a "doesn't look right"."""
+        return understood_slot(
+            self.email_slot, find_email(str(slot_value)), dispatcher, "utter_email_malformed"
+        )

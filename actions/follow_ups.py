@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import desk_client
 from actions.conversation import bot_log, log_attempt
-from actions.emails import prefill_email_slot, validated_email_slot
+from actions.emails import EmailFormValidation
 from actions.handoff import PENDING_SLOT, HandoffRequest, customer_card, verified_order
 
 VALIDATE_FOLLOW_UP_FORM = "validate_follow_up_form"
@@ -20,23 +18,13 @@ EMAIL_SLOT = "follow_up_email"
 CASE_KIND = "email_follow_up"
 
 
-class ValidateFollowUpForm(FormValidationAction):
+class ValidateFollowUpForm(EmailFormValidation):
+    email_slot = EMAIL_SLOT
+    extract_follow_up_email = EmailFormValidation.prefill_email
+    validate_follow_up_email = EmailFormValidation.check_email
+
     def name(self) -> str:
         return VALIDATE_FOLLOW_UP_FORM
-
-    async def extract_follow_up_email(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return prefill_email_slot(tracker, EMAIL_SLOT)
-
-    async def validate_follow_up_email(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        return validated_email_slot(EMAIL_SLOT, slot_value, dispatcher)
 
 
 def _description(tracker: Tracker) -> str:

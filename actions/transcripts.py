@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import desk_client
-from actions.emails import prefill_email_slot, validated_email_slot
+from actions.emails import EmailFormValidation
 
 VALIDATE_TRANSCRIPT_FORM = "validate_transcript_form"
 ACTION_REQUEST_TRANSCRIPT = "action_request_transcript"
+EMAIL_SLOT = "transcript_email"
 
 
-class ValidateTranscriptForm(FormValidationAction):
+class ValidateTranscriptForm(EmailFormValidation):
+    email_slot = EMAIL_SLOT
+    extract_transcript_email = EmailFormValidation.prefill_email
+    validate_transcript_email = EmailFormValidation.check_email
+
     def name(self) -> str:
         return VALIDATE_TRANSCRIPT_FORM
-
-    async def extract_transcript_email(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return prefill_email_slot(tracker, "transcript_email")
-
-    async def validate_transcript_email(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        return validated_email_slot("transcript_email", slot_value, dispatcher)
 
 
 # The desk's refusals (services/transcript_requests.py) whose message is for the shopper.
@@ -46,7 +35,7 @@ class ActionRequestTranscript(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        email = str(tracker.get_slot("transcript_email") or "")
+        email = str(tracker.get_slot(EMAIL_SLOT) or "")
         try:
             request = await desk_client.create_transcript_request(tracker.sender_id, email)
         except desk_client.DeskError as error:
@@ -54,11 +43,11 @@ class ActionRequestTranscript(Action):
                 dispatcher.utter_message(text=error.message)
             else:
                 dispatcher.utter_message(response="utter_desk_unavailable")
-            return [SlotSet("transcript_email", None)]
+            return [SlotSet(EMAIL_SLOT, None)]
         except desk_client.DeskUnavailable:
             dispatcher.utter_message(response="utter_desk_unavailable")
-            return [SlotSet("transcript_email", None)]
+            return [SlotSet(EMAIL_SLOT, None)]
         dispatcher.utter_message(
             response="utter_transcript_requested", email=email, request_id=request["request_id"]
         )
-        return [SlotSet("transcript_email", None)]
+        return [SlotSet(EMAIL_SLOT, None)]

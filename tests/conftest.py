@@ -33,10 +33,10 @@ def desk_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("DEFAULT_PHONE_REGION", "US")
     monkeypatch.setenv("BUSINESS_TIMEZONE", "America/New_York")
     actions.settings.get_settings.cache_clear()
-    actions.desk_client._client = None
+    actions.desk_client._client.take()
     yield
     actions.settings.get_settings.cache_clear()
-    actions.desk_client._client = None
+    actions.desk_client._client.take()
 
 
 @pytest.fixture

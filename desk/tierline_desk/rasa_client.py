@@ -7,11 +7,11 @@ the browser could forge. The HTTP API calls carry RASA_TOKEN.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+from tierline_common.pooled import Pooled
 from tierline_common.signing import sign_command, sign_customer_id
 
 from .settings import get_settings
@@ -32,45 +32,37 @@ class RasaUnavailable(Exception):
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 PAUSE_EVENTS = [{"event": "pause"}]
 
-_async_client: httpx.AsyncClient | None = None
+
+def _new_async_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=get_settings().chat_reply_timeout_seconds,
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+
+
+def _new_sync_client() -> httpx.Client:
+    return httpx.Client(limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
+
+
+_async_client = Pooled(_new_async_client)
 # The console's sync handlers (pause, resume, transcripts) share one client from any thread:
 # a client per call built a TLS context each time (~10 ms of CPU, even for plain HTTP) and
 # kept no connection alive; a claim and a hand-back were most of a busy desk's CPU.
-_sync_client: httpx.Client | None = None
-_sync_lock = threading.Lock()
-
-
-def _client() -> httpx.AsyncClient:
-    global _async_client
-    if _async_client is None or _async_client.is_closed:
-        settings = get_settings()
-        _async_client = httpx.AsyncClient(
-            timeout=settings.chat_reply_timeout_seconds,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        )
-    return _async_client
+_sync_client = Pooled(_new_sync_client)
 
 
 def sync_client() -> httpx.Client:
     """The shared client for calls from sync code; each call passes its own timeout."""
-    global _sync_client
-    with _sync_lock:
-        if _sync_client is None or _sync_client.is_closed:
-            _sync_client = httpx.Client(
-                limits=httpx.Limits(max_connections=50, max_keepalive_connections=10)
-            )
-        return _sync_client
+    return _sync_client.get()
 
 
 async def close() -> None:
-    global _async_client, _sync_client
-    if _async_client is not None:
-        await _async_client.aclose()
-        _async_client = None
-    with _sync_lock:
-        if _sync_client is not None:
-            _sync_client.close()
-            _sync_client = None
+    async_client = _async_client.take()
+    if async_client is not None:
+        await async_client.aclose()
+    sync = _sync_client.take()
+    if sync is not None:
+        sync.close()
 
 
 def bot_messages(payload: Any) -> list[dict[str, Any]]:
@@ -114,7 +106,9 @@ async def send_message(
     if metadata:
         body["metadata"] = metadata
     try:
-        resp = await _client().post(f"{settings.rasa_base_url()}/webhooks/rest/webhook", json=body)
+        resp = await _async_client.get().post(
+            f"{settings.rasa_base_url()}/webhooks/rest/webhook", json=body
+        )
         resp.raise_for_status()
         return bot_messages(resp.json())
     except httpx.HTTPStatusError as exc:

@@ -23,9 +23,9 @@ async def test_every_call_carries_the_bearer_token(desk: respx.MockRouter) -> No
 async def test_one_pooled_client(desk: respx.MockRouter) -> None:
     desk.post("/api/v1/orders/lookup").respond(200, json=make_order())
     await desk_client.lookup_order(ORDER_NUMBER, EMAIL, None)
-    first = desk_client._client
+    first = desk_client._client.get()
     await desk_client.lookup_order(ORDER_NUMBER, EMAIL, None)
-    assert desk_client._client is first
+    assert desk_client._client.get() is first
 
 
 async def test_error_detail_becomes_a_desk_error(desk: respx.MockRouter) -> None:

@@ -15,10 +15,9 @@ from tests.utils.console import Console, console_login
 from tests.utils.stack import (
     ROOT,
     Stack,
-    desk_cli,
     read_env_file,
     refuse_busy_ports,
-    running_procfile,
+    running_stack,
 )
 
 
@@ -35,9 +34,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # assignment on itself. Sweeps every second, so it need not wait.
     env["AUTO_ASSIGN_TIERS"] = ""
     env["DESK_SWEEP_SECONDS"] = "1"
-    for command in ("migrate", "seed-demo"):
-        desk_cli(env, command)
-    with running_procfile(env, workdir / "stack.log"):
+    with running_stack(env, workdir, [["migrate"], ["seed-demo"]]):
         yield Stack(env=env)
 
 

@@ -1,7 +1,8 @@
 """The real desk, action server and Rasa on this machine's ports, as the end-to-end tests run them.
 
-`running_procfile` starts them with honcho (Procfile), waits until every one answers and stops
-them after; `Stack` is what a test uses to talk to the desk and Rasa behind the shopper's back.
+`running_stack` seeds the desk's database, starts them with honcho (Procfile), waits until every
+one answers and stops them after; `Stack` is what a test uses to talk to the desk and Rasa behind
+the shopper's back.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,14 +84,22 @@ def everything_up(env: dict[str, str]) -> bool:
 
 
 @contextmanager
-def running_procfile(
-    env: dict[str, str], log: Path, env_file: Path | None = None
+def running_stack(
+    env: dict[str, str],
+    workdir: Path,
+    desk_commands: Sequence[Sequence[str]],
+    env_file: Path | None = None,
 ) -> Iterator[None]:
     """Desk, actions and Rasa from the Procfile, up until the block ends.
 
-    honcho loads an env file over the environment it is given (``.env`` unless ``env_file``
-    names another), so a stack with other settings than ``.env``'s passes its own file.
+    The desk's CLI ``desk_commands`` (migrate, seed) run first, on its fresh database; the stack
+    logs to ``workdir/stack.log``. honcho loads an env file over the environment it is given
+    (``.env`` unless ``env_file`` names another), so a stack with other settings than ``.env``'s
+    passes its own file.
     """
+    for command in desk_commands:
+        desk_cli(env, *command)
+    log = workdir / "stack.log"
     args = [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", "Procfile"]
     if env_file is not None:
         args += ["-e", str(env_file)]

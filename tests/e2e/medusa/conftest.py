@@ -18,10 +18,9 @@ from tests.utils.medusa_stack import MedusaProcess, MedusaStack
 from tests.utils.stack import (
     DESK,
     ROOT,
-    desk_cli,
     read_env_file,
     refuse_busy_ports,
-    running_procfile,
+    running_stack,
 )
 
 
@@ -52,9 +51,8 @@ def medusa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MedusaSta
     medusa = MedusaProcess(env=env, url=medusa_url, log=workdir / "medusa.log")
     medusa.start()
     try:
-        for command in (["migrate"], ["seed-agents"], ["seed-medusa"]):
-            desk_cli(env, *command)
-        with running_procfile(env, workdir / "stack.log", env_file=stack_env):
+        commands = [["migrate"], ["seed-agents"], ["seed-medusa"]]
+        with running_stack(env, workdir, commands, env_file=stack_env):
             yield MedusaStack(env=env, medusa=medusa)
     finally:
         medusa.stop()
