@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from ...settings import Settings, get_settings
+from ...settings import Settings
 from ..port import StoreRefused, StoreUnavailable
 
 logger = logging.getLogger("tierline_desk.store.medusa")
@@ -56,7 +56,7 @@ def _reason(response: httpx.Response) -> str:
 
 
 class MedusaClient:
-    """One per process (:func:`get_client`); safe to share between threads."""
+    """The Medusa store adapter builds one (adapter.py); safe to share between threads."""
 
     def __init__(
         self,
@@ -245,24 +245,3 @@ class MedusaClient:
 
     def close(self) -> None:
         self._http.close()
-
-
-_client: MedusaClient | None = None
-_client_lock = threading.Lock()
-
-
-def get_client() -> MedusaClient:
-    """The process's client, built from the environment on first use (MEDUSA_*)."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = MedusaClient.from_settings(get_settings())
-        return _client
-
-
-def close_client() -> None:
-    global _client
-    with _client_lock:
-        if _client is not None:
-            _client.close()
-            _client = None
