@@ -177,12 +177,9 @@ def _move(
 def _audit(
     session: Session, action: str, ticket: HandoffTicket, actor: str, details: dict[str, object]
 ) -> None:
-    audit.record(
-        session,
-        action,
-        actor=actor,
-        order_number=ticket.order_number,
-        details={"ticket_number": ticket.ticket_number, "tier": ticket.tier, **details},
+    """Assignment's audits name the ticket's tier too."""
+    audit.record_ticket(
+        session, action, ticket, actor=actor, details={"tier": ticket.tier, **details}
     )
 
 

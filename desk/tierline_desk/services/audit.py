@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import Agent, AuditLog, utcnow
+from ..models import Agent, AuditLog, HandoffTicket, utcnow
 
 
 def record(
@@ -22,6 +22,24 @@ def record(
     )
     session.add(row)
     return row
+
+
+def record_ticket(
+    session: Session,
+    action: str,
+    ticket: HandoffTicket,
+    *,
+    actor: str,
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    """An event of a handoff ticket: under its order, the ticket's number first in the details."""
+    return record(
+        session,
+        action,
+        actor=actor,
+        order_number=ticket.order_number,
+        details={"ticket_number": ticket.ticket_number, **(details or {})},
+    )
 
 
 def record_by_agent(

@@ -129,13 +129,7 @@ def resolve(
     ticket.status = "resolved"
     ticket.outcome = outcome
     ticket.resolved_at = utcnow()
-    audit.record(
-        session,
-        action,
-        actor=actor,
-        order_number=ticket.order_number,
-        details={"ticket_number": ticket.ticket_number, **details},
-    )
+    audit.record_ticket(session, action, ticket, actor=actor, details=details)
     publish_ticket(session, ticket, "ticket.resolved")
 
 

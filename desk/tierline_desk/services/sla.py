@@ -208,13 +208,12 @@ def notice_breaches(session: Session, now: datetime) -> list[SlaBreach]:
                     session.flush()
             except IntegrityError:
                 continue  # another desk noticed it first
-            audit.record(
+            audit.record_ticket(
                 session,
                 "sla.breach",
+                ticket,
                 actor="desk",
-                order_number=ticket.order_number,
                 details={
-                    "ticket_number": ticket.ticket_number,
                     "tier": ticket.tier,
                     "target": target,
                     "due_at": due.isoformat(),
