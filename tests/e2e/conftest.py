@@ -15,6 +15,7 @@ from tests.utils.console import Console, console_login
 from tests.utils.stack import (
     ROOT,
     Stack,
+    hand_back_open_tickets,
     read_env_file,
     refuse_busy_ports,
     running_stack,
@@ -47,6 +48,12 @@ def online_agent(stack: Stack) -> Iterator[Console]:
         yield console
     finally:
         console.logout()
+
+
+@pytest.fixture
+def empty_queue(stack: Stack) -> None:
+    """No one waiting or with an agent: what earlier tests left open is handed back to the bot."""
+    hand_back_open_tickets(stack)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ MAX_WAIT_MINUTES = 20
 AVG_HANDLE_MINUTES = 4
 
 
+@pytest.mark.usefixtures("empty_queue")
 def test_waiting_for_a_person_the_bot_keeps_helping_until_an_agent_claims(
     stack: Stack, sender: str, online_agent: Console
 ) -> None:

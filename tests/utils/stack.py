@@ -163,3 +163,16 @@ def resume(stack: Stack, ticket_number: str) -> None:
         "POST", f"/api/v1/handoffs/{ticket_number}/resume", json={"outcome": "Sorted."}
     )
     assert response.status_code in (200, 409), response.text
+
+
+def hand_back_open_tickets(stack: Stack) -> None:
+    """Every ticket still waiting or claimed goes back to the bot.
+
+    A ticket a test leaves claimed returns to the queue once its agent's console has been closed
+    long enough to count as offline (the desk's sweep), so how long the queue is for a later test
+    would depend on timing: a queue of 5 makes the next shopper's wait "long" (docs/routing.md).
+    """
+    for status in ("waiting", "claimed"):
+        tickets = stack.desk("GET", "/api/v1/handoffs", params={"status": status}).json()
+        for ticket in tickets:
+            resume(stack, str(ticket["ticket_number"]))

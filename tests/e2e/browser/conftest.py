@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from tests.utils.browser import CHROMIUM_FLAGS, NewContext, chromium_path
+from tests.utils.stack import Stack, hand_back_open_tickets
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -43,3 +44,11 @@ def new_context(browser: Browser) -> Iterator[NewContext]:
     yield _new
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def tickets_handed_back(stack: Stack) -> Iterator[None]:
+    """After each browser test, the tickets it left open go back to the bot (see
+    :func:`hand_back_open_tickets`), so the next test's queue does not depend on timing."""
+    yield
+    hand_back_open_tickets(stack)
