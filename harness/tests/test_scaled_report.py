@@ -33,7 +33,7 @@ def test_an_unanswered_turn_names_the_conversation_what_was_said_and_what_came_a
         "conversation_id": "web-2",
         "lost": 0,
         "empty": 1,
-        "unanswered": [
+        "unanswered_turns": [
             {
                 "at": at("11:35:31"),
                 "text": "thanks, that helps",
@@ -55,7 +55,7 @@ def test_an_answer_that_never_came_says_nothing_was_stored() -> None:
         "script": "s",
         "conversation_id": "web-3",
         "empty": 1,
-        "unanswered": [{"at": at("11:35:31"), "text": "hello", "seq": 1, "stored_after": []}],
+        "unanswered_turns": [{"at": at("11:35:31"), "text": "hello", "seq": 1, "stored_after": []}],
     }
     assert conversation_problems([broken])[1].endswith("stored after it: nothing")
 

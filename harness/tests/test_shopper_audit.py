@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tierline_harness.shopper import APOLOGY_START, ChatLog, Turn, audit, unanswered_turns
+from tierline_harness.scaled import conversation_problems
+from tierline_harness.shopper import (
+    APOLOGY_START,
+    ChatLog,
+    Turn,
+    audit,
+    audited,
+    unanswered_turns,
+)
 
 
 def line(seq: int, sender: str = "bot", text: str = "ok", **extra: Any) -> dict[str, Any]:
@@ -79,3 +87,14 @@ def test_an_unanswered_turn_is_described_with_what_the_desk_stored_after_it() ->
     assert (turn["text"], turn["seq"]) == ("x", 3)
     assert turn["stored_after"] == ["bot 20:30:41 'Sam handed you back.'"]
     assert unanswered_turns(conversation()) == []
+
+
+def test_the_record_of_a_broken_conversation_reports_its_unanswered_turn() -> None:
+    """What the load records (``audited``) is what the verdict reads: the count and the turns."""
+    log = conversation()
+    log.turns[1].replied_at = None
+    record = {"script": "promo", "conversation_id": log.conversation_id, **audited(log)}
+    assert record["unanswered"] == 1 and record["empty"] == 1
+    head, turn = conversation_problems([record])
+    assert "promo web-0123456789abcdef01234567: empty 1" in head
+    assert "unanswered 'x' (seq 3)" in turn

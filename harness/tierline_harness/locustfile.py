@@ -28,7 +28,7 @@ import random
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +51,9 @@ from tierline_harness.shopper import (
     APOLOGY_START,
     RECEIVED_AT,
     ShopperChat,
-    audit,
+    audited,
     identity_token,
     shopper_address,
-    unanswered_turns,
 )
 
 # ---------------------------------------------------------------- the bench's shoppers
@@ -438,7 +437,6 @@ class ScaledShopper(HttpUser):
             )
             chat.close()
             return
-        result = audit(chat.log)
         _record_conversation(
             {
                 "script": script.name,
@@ -451,7 +449,6 @@ class ScaledShopper(HttpUser):
                 "apology_seconds": apology_seconds,
                 "apology_at": apology_at,
                 "agent_seconds": agent_seconds,
-                "unanswered": unanswered_turns(chat.log),
                 # (sent at, seconds to the first reply) of every answered turn: latency figures
                 "turn_seconds": [
                     (t.sent_wall, round(t.replied_at - t.sent_at, 3))
@@ -460,7 +457,7 @@ class ScaledShopper(HttpUser):
                 ],
                 "started": started,
                 "finished": time.time(),
-                **asdict(result),
+                **audited(chat.log),
             }
         )
 

@@ -43,7 +43,7 @@ import psycopg
 import requests
 
 from tierline_harness import cpu, hostile, security
-from tierline_harness.distributed import LOGS, Stack
+from tierline_harness.distributed import LOGS, VAR, Stack
 from tierline_harness.stack import DESK_PYTHON, ROOT
 
 HARNESS = ROOT / "harness"
@@ -666,30 +666,31 @@ def main() -> int:
         set_auto_assignment(stack, on=True)
         for agent in shift:
             agent.login()
-        with tempfile.TemporaryDirectory() as tmp:
-            results_path = Path(tmp) / "results.json"
-            ramp = args.shoppers / args.spawn_rate
-            injector = threading.Thread(
-                target=run_faults,
-                args=(stack, faults, ramp + 20, 25, reports),
-                daemon=True,
-            )
-            injector.start()
-            monitor.start()
-            load_started = time.time()
-            locust_status = run_locust(
-                args, results_path, base, lambda pid: load_generator.update(locust=pid)
-            )
-            load_window = (load_started, time.time())
-            monitor.stop()
-            injector.join(timeout=600)
-            for agent in shift:
-                agent.stop.set()
-            end_the_shift(stack)
-            print(associates_line(shift), flush=True)
-            results: list[dict[str, Any]] = (
-                json.loads(results_path.read_text()) if results_path.exists() else []
-            )
+        # Every conversation's record, kept after the run to look into a verdict.
+        results_path = VAR / "results.json"
+        results_path.unlink(missing_ok=True)
+        ramp = args.shoppers / args.spawn_rate
+        injector = threading.Thread(
+            target=run_faults,
+            args=(stack, faults, ramp + 20, 25, reports),
+            daemon=True,
+        )
+        injector.start()
+        monitor.start()
+        load_started = time.time()
+        locust_status = run_locust(
+            args, results_path, base, lambda pid: load_generator.update(locust=pid)
+        )
+        load_window = (load_started, time.time())
+        monitor.stop()
+        injector.join(timeout=600)
+        for agent in shift:
+            agent.stop.set()
+        end_the_shift(stack)
+        print(associates_line(shift), flush=True)
+        results: list[dict[str, Any]] = (
+            json.loads(results_path.read_text()) if results_path.exists() else []
+        )
         if not args.load_only:
             after = after_load(stack, base)
     finally:
@@ -724,7 +725,7 @@ def conversation_problems(done: list[dict[str, Any]], limit: int = 10) -> list[s
             f"  {item.get('script')} {item.get('conversation_id')}: {found}"
             + f"; {item.get('reconnects', 0)} reconnect(s), errors {item.get('error_frames', [])}"
         ]
-        for turn in item.get("unanswered", []):
+        for turn in item.get("unanswered_turns", []):
             sent = time.strftime("%H:%M:%S", time.gmtime(turn["at"]))
             block.append(
                 f"    unanswered {turn['text']!r} (seq {turn['seq']}) sent at {sent} UTC; "

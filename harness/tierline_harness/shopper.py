@@ -17,7 +17,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import websocket
@@ -368,6 +368,12 @@ def unanswered_turns(log: ChatLog, lines_after: int = 4) -> list[dict[str, Any]]
             }
         )
     return found
+
+
+def audited(log: ChatLog) -> dict[str, Any]:
+    """What the load records of a finished conversation's log: the audit's counts, and each
+    turn that got no reply described (``unanswered_turns``; ``unanswered`` is their count)."""
+    return {**asdict(audit(log)), "unanswered_turns": unanswered_turns(log)}
 
 
 def audit(log: ChatLog) -> Audit:
